@@ -1,0 +1,1 @@
+"""Adapters: the database, the rule-set files, the region list — everything outside the domain."""

@@ -1,0 +1,102 @@
+"""Errors as ``application/problem+json`` (RFC 9457; SPEC §11.1).
+
+``type``, ``title``, ``status``, ``detail``, plus ``errors`` (field path →
+messages) for 422 and ``unmet`` (``{code, message, clause}``) for a failed
+guard. Nothing escapes as a bare 500: an unexpected error is logged with its
+request id and answered as a problem that reveals nothing.
+"""
+
+import logging
+from typing import Any
+
+from flask import Response, current_app, g, json, request
+from werkzeug.exceptions import HTTPException
+
+from disburse.schemas import flatten_errors
+from disburse.services import audit as audit_service
+from disburse.services.errors import Conflict, Forbidden, Invalid, ServiceError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_TYPES = {
+    400: "malformed-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "body-too-large",
+    415: "unsupported-media-type",
+    422: "invalid-fields",
+    429: "rate-limited",
+    500: "internal-error",
+}
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+    body = {
+        "type": f"/problems/{PROBLEM_TYPES.get(status, 'error')}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    rid = getattr(g, "request_id", None)
+    if rid:
+        body["request_id"] = rid
+    resp = current_app.response_class(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json"
+    )
+    if status == 401:
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="disburse"'
+    return resp
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def handle_http_exception(error: HTTPException) -> Any:
+    if not _is_api():
+        return error
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages")
+    if status == 422 and messages:
+        # webargs nests messages by location: {"json": {...}, "query": {...}}
+        errors: dict[str, list[str]] = {}
+        for location_errors in messages.values():
+            errors.update(flatten_errors(location_errors))
+        return problem(422, "Unprocessable Entity", "some fields are invalid (字段有误)", errors=errors)
+    detail = error.description or error.name
+    if status == 400:
+        detail = "malformed request body: " + (data.get("message") or detail)
+    return problem(status, error.name, detail)
+
+
+def handle_service_error(error: ServiceError) -> Any:
+    if error.extra.get("audit"):
+        audit_service.record_denial(
+            current_app.extensions["disburse.db"], getattr(g, "actor", None), g.origin,
+            status=error.status, method=request.method, path=request.path, reason=error.detail,
+        )
+    extra: dict[str, Any] = {}
+    lang = g.origin.lang if getattr(g, "origin", None) else "zh"
+    if isinstance(error, Invalid):
+        extra["errors"] = error.errors
+    if isinstance(error, Conflict):
+        extra["unmet"] = [u.as_dict(lang) for u in error.unmet]
+    if isinstance(error, Forbidden) and error.extra.get("unmet"):
+        extra["unmet"] = [u.as_dict(lang) for u in error.extra["unmet"]]
+    if not _is_api() and error.status in (401, 403, 404):
+        return error.detail, error.status
+    return problem(error.status, error.title, error.detail, **extra)
+
+
+def handle_unexpected(error: Exception) -> Any:
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    log.exception("unexpected error in request %s", getattr(g, "request_id", "?"))
+    if not _is_api():
+        return "Internal Server Error", 500
+    return problem(500, "Internal Server Error", "an unexpected error was logged; nothing was changed")

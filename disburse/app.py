@@ -1,0 +1,67 @@
+"""The application factory (flask tutorial shape: ``create_app(test_config=None)``)."""
+
+import logging
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from disburse.adapters.db import Database
+from disburse.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from ``DISBURSE_*`` settings, overridden by ``test_config``."""
+    settings = Settings.from_env()
+    overrides = dict(test_config or {})
+    for key in ("database_url", "secret_key", "instance_path", "demo"):
+        if key in overrides:
+            setattr(settings, key, overrides.pop(key))
+    if overrides.pop("TESTING", False):
+        overrides["TESTING"] = True
+    settings.instance_path = Path(settings.instance_path)
+    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=True)
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    secret = settings.secret_key
+    if not secret:
+        if not (settings.demo or overrides.get("TESTING")):
+            raise RuntimeError("DISBURSE_SECRET_KEY is required outside the demo and the tests")
+        secret = _instance_secret(settings)
+    app.config.update(
+        SECRET_KEY=secret,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=not (settings.demo or overrides.get("TESTING")),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.token_hours),
+        TOKEN_LIFETIME=timedelta(hours=settings.token_hours),
+        API_TITLE="disburse",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.config.update(overrides)
+    app.extensions["disburse.settings"] = settings
+    app.extensions["disburse.db"] = Database(settings.db_url)
+
+    from disburse import api, web
+
+    api.init_app(app)
+    web.init_app(app)
+    return app
+
+
+def _instance_secret(settings: Settings) -> str:
+    """The demo keeps a random secret in its instance folder, so sessions survive a restart."""
+    path = settings.instance_path / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()

@@ -1,0 +1,261 @@
+"""The ``disburse`` command line (SPEC §11.2): click commands that call services."""
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+from marshmallow import ValidationError
+
+from disburse.adapters.db import Database
+from disburse.paths import EXAMPLES_DIR
+from disburse.schemas import flatten_errors
+from disburse.schemas.plan import load_plan
+from disburse.services import audit, projects, regions, users
+from disburse.services.context import SYSTEM, Actor, Origin
+from disburse.services.errors import ServiceError
+from disburse.settings import Settings
+
+ORIGIN = Origin(request_id=None, client_addr="cli")
+
+
+def _settings() -> Settings:
+    settings = Settings.from_env()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    return settings
+
+
+def _db() -> Database:
+    return Database(_settings().db_url)
+
+
+@click.group()
+def main() -> None:
+    """disburse — county e-commerce demonstration projects from plan to final audit."""
+
+
+# --- db / regions ---------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema (Alembic)."""
+    from disburse.adapters.migrations import upgrade
+
+    upgrade(_settings().db_url)
+    click.echo("schema is up to date")
+
+
+@main.group("regions")
+def regions_group() -> None:
+    """The national region list (GB/T 2260)."""
+
+
+@regions_group.command("load")
+def regions_load() -> None:
+    """Load the bundled region list; running it again changes nothing."""
+    added, updated = regions.load_regions(_db())
+    click.echo(f"regions: {added} added, {updated} updated")
+
+
+# --- users ----------------------------------------------------------------------------------
+
+
+@main.group("users")
+def users_group() -> None:
+    """Users and their roles."""
+
+
+@users_group.command("create")
+@click.argument("name")
+@click.option("--role", required=True, help="commerce, finance, leader, supervisor, inspector, contractor, admin")
+@click.option("--region", required=True, help="GB/T 2260 code of the user's jurisdiction")
+@click.option("--contractor", default=None, help="credit code of a contractor user's company")
+@click.option("--email", default=None)
+@click.option("--password", default=None, help="prompted for when not given")
+def users_create(name: str, role: str, region: str, contractor: str | None, email: str | None,
+                 password: str | None) -> None:
+    """Create a user."""
+    if password is None:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        user_id = users.create_user(_db(), name, role=role, region=region, password=password or "",
+                                    contractor=contractor, email=email, actor=SYSTEM, origin=ORIGIN)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"user {name} created with id {user_id}")
+
+
+# --- plans ----------------------------------------------------------------------------------
+
+
+def _read_document(path: Path) -> Any:
+    text = path.read_text(encoding="utf-8")
+    return json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+
+
+def _load_plan_file(path: Path) -> tuple[Any, dict[str, Any]]:
+    try:
+        document = _read_document(path)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        click.echo(f"{path}: not a readable YAML/JSON document: {exc}", err=True)
+        sys.exit(1)
+    try:
+        return load_plan(document)
+    except ValidationError as exc:
+        click.echo(f"{path}: the plan is invalid:", err=True)
+        for field, messages in flatten_errors(exc.messages).items():
+            for message in messages:
+                click.echo(f"  {field}: {message}", err=True)
+        sys.exit(1)
+
+
+@main.group("plans")
+def plans_group() -> None:
+    """Plan documents (实施方案)."""
+
+
+@plans_group.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def plans_check(file: Path) -> None:
+    """Validate a plan file against its rule set; print the unmet rules; exit 1 if any."""
+    plan, _ = _load_plan_file(file)
+    unmet = projects.check_plan_document(plan)
+    for u in unmet:
+        click.echo(f"UNMET {u.code}: {u.zh} / {u.en} [{u.clause}]")
+    if unmet:
+        click.echo(f"{file}: {len(unmet)} rule(s) unmet under {plan.rule_set}")
+        sys.exit(1)
+    click.echo(f"{file}: ok under {plan.rule_set} ({len(plan.lines)} lines, total {plan.total} yuan)")
+
+
+@plans_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "as_user", default=None, help="the commerce user who creates the project")
+def plans_import(file: Path, as_user: str | None) -> None:
+    """Create a project in plan_drafted from a plan file; the last line printed is its id."""
+    plan, source = _load_plan_file(file)
+    database = _db()
+    actor = _actor(database, as_user) if as_user else SYSTEM
+    try:
+        project_id = projects.create_project(database, actor, ORIGIN, plan, source)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"imported {file.name} as project {project_id} ({plan.name})")
+    click.echo(str(project_id))
+
+
+def _actor(database: Database, username: str) -> Actor:
+    actor = users.actor_by_username(database, username)
+    if actor is None:
+        click.echo(f"no user {username!r}", err=True)
+        sys.exit(1)
+    return actor
+
+
+# --- audit ----------------------------------------------------------------------------------
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The tamper-evident audit log (SPEC §8)."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain; exit 1 naming the first broken sequence number."""
+    report = audit.verify(_db())
+    if report.ok:
+        click.echo(f"ok: {report.entries} entries, head {report.head}")
+        return
+    click.echo(f"BROKEN at seq {report.first_broken}: {report.reason} "
+               f"({report.entries} entries verified before it)")
+    sys.exit(1)
+
+
+@audit_group.command("digest")
+def audit_digest() -> None:
+    """Print the head of the log: its size and last hash."""
+    head = audit.digest(_db())
+    click.echo(f"entries {head['entries']} head {head['head']} at {head['at']}")
+
+
+# --- serving --------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the production WSGI server (gunicorn, several workers)."""
+    from disburse.server import run
+
+    if not (os.environ.get("DISBURSE_SECRET_KEY") or os.environ.get("DISBURSE_DEMO") == "1"):
+        click.echo("DISBURSE_SECRET_KEY is required to serve (or run `disburse demo`)", err=True)
+        sys.exit(2)
+    run(host, port, workers)
+
+
+DEMO_PASSWORD = "disburse-demo"
+DEMO_USERS = [
+    ("demo-commerce", "commerce", None),
+    ("demo-finance", "finance", None),
+    ("demo-leader", "leader", None),
+    ("demo-supervisor", "supervisor", None),
+    ("demo-inspector", "inspector", None),
+    ("demo-contractor", "contractor", "91652929MA77XXXX0X"),
+    ("demo-admin", "admin", None),
+]
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def demo(host: str, port: int, workers: int) -> None:
+    """The embedded default: SQLite in the instance folder, the seed plans, demo users, the server."""
+    from disburse.adapters.migrations import upgrade
+    from disburse.server import run
+
+    os.environ["DISBURSE_DEMO"] = "1"
+    settings = _settings()
+    upgrade(settings.db_url)
+    database = Database(settings.db_url)
+    regions.load_regions(database)
+    for name, role, contractor in DEMO_USERS:
+        if users.actor_by_username(database, name) is None:
+            users.create_user(database, name, role=role, region="000000", password=DEMO_PASSWORD,
+                              contractor=contractor, actor=SYSTEM, origin=ORIGIN)
+    if projects.list_projects(database, _demo_reader(database), per_page=1)["total"] == 0:
+        for path in sorted((EXAMPLES_DIR / "plans").glob("*.yaml")):
+            plan, source = _load_plan_file(path)
+            projects.create_project(database, SYSTEM, ORIGIN, plan, source)
+    database.dispose()
+    click.echo(f"disburse demo — database {settings.db_url}")
+    click.echo(f"open http://{host}:{port}/ and log in as one of (password {DEMO_PASSWORD}):")
+    for name, role, _ in DEMO_USERS:
+        click.echo(f"  {name:18} {role}")
+    sys.stdout.flush()
+    run(host, port, workers)
+
+
+def _demo_reader(database: Database) -> Actor:
+    actor = users.actor_by_username(database, "demo-inspector")
+    assert actor is not None
+    return actor
+
+
+def _fail(exc: ServiceError) -> None:
+    click.echo(f"error: {exc.detail}", err=True)
+    for field, messages in getattr(exc, "errors", {}).items():
+        click.echo(f"  {field}: {'; '.join(messages)}", err=True)
+    sys.exit(1)

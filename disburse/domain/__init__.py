@@ -1,0 +1,1 @@
+"""The domain: plain Python, no Flask and no SQLAlchemy (STYLE.md)."""

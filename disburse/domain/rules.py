@@ -1,0 +1,62 @@
+"""Rule sets (资金管理规则): the policy a project follows (SPEC §7).
+
+A rule set is data in ``config/rules/*.yaml``; this module holds its typed form.
+Each rule carries the clause it encodes, so a refusal can cite it.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class TagRule:
+    """A cap or floor on the share of the total that lines with ``tag`` may take."""
+
+    tag: str
+    share: Decimal
+    clause: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Prohibition:
+    tag: str
+    zh: str
+    en: str
+    clause: str
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    id: str
+    version: int
+    title_zh: str
+    title_en: str
+    tags: dict[str, tuple[str, str]]  # tag -> (zh, en)
+    prohibited: tuple[Prohibition, ...] = ()
+    caps: tuple[TagRule, ...] = ()
+    floors: tuple[TagRule, ...] = ()
+    advance_cap: Decimal = Decimal("0.30")
+    advance_clause: str = ""
+    approval_sla_days: int = 5
+    notice_days: int = 5
+    notice_working_days: bool = True
+    notice_clause: str = ""
+    report_due_day: int = 30
+    report_lead_days: int = 5
+    report_clause: str = ""
+    deadline_lead_days: tuple[int, ...] = (30, 7, 1)
+    sources: tuple[dict[str, str], ...] = field(default_factory=tuple)
+
+    def vocabulary(self) -> set[str]:
+        """Every tag a plan may carry under this rule set: the allowed and the prohibited ones."""
+        return set(self.tags) | {p.tag for p in self.prohibited}
+
+    def tag_label(self, tag: str) -> tuple[str, str]:
+        if tag in self.tags:
+            return self.tags[tag]
+        for p in self.prohibited:
+            if p.tag == tag:
+                return (p.zh, p.en)
+        return (tag, tag)

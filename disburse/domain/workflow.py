@@ -1,0 +1,163 @@
+"""Workflows as data: a YAML definition driven by the ``transitions`` library.
+
+SPEC §5: one shared machine per workflow, ``auto_transitions=False``, the state
+kept in a column. The definition names, for each event, the roles that may fire
+it, the event data it requires and its guards by name; the guard functions are
+plain domain functions handed in as a registry. The machine is shared, so a
+model is attached only for the moment it fires (STYLE.md, transitions issue
+#146), under a lock.
+"""
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import yaml
+from transitions import Machine
+
+from disburse.domain.unmet import Unmet
+
+PREVIOUS = "$previous"
+
+F = TypeVar("F")
+Guard = Callable[[F], list[Unmet]]
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    name: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str
+    roles: tuple[str, ...]
+    requires: tuple[str, ...]
+    guards: tuple[str, ...]
+    zh: str
+    en: str
+    clause: str
+
+
+class _Holder:
+    """What the shared machine moves: a state and the state it may return to."""
+
+    def __init__(self, state: str, previous: str | None) -> None:
+        self.state = state
+        self.previous = previous
+
+
+class WorkflowError(RuntimeError):
+    """The definition is inconsistent, or the machine refused what the checks allowed."""
+
+
+class Workflow(Generic[F]):
+    """One workflow definition with its guard registry and its shared machine."""
+
+    def __init__(self, definition: Mapping[str, Any], guards: Mapping[str, Guard[F]]) -> None:
+        self.name: str = definition["name"]
+        self.initial: str = definition["initial"]
+        self.states = {s["name"]: StateSpec(s["name"], s["zh"], s["en"]) for s in definition["states"]}
+        self.transitions: dict[str, TransitionSpec] = {}
+        for t in definition["transitions"]:
+            sources = t["source"] if isinstance(t["source"], list) else [t["source"]]
+            spec = TransitionSpec(
+                trigger=t["trigger"],
+                sources=tuple(sources),
+                dest=t["dest"],
+                roles=tuple(t.get("roles", ())),
+                requires=tuple(t.get("requires", ())),
+                guards=tuple(t.get("guards", ())),
+                zh=t.get("zh", t["trigger"]),
+                en=t.get("en", t["trigger"]),
+                clause=t.get("clause", ""),
+            )
+            self.transitions[spec.trigger] = spec
+        missing = {g for t in self.transitions.values() for g in t.guards} - set(guards)
+        if missing:
+            raise WorkflowError(f"workflow {self.name}: guards without an implementation: {sorted(missing)}")
+        unknown = {
+            s for t in self.transitions.values() for s in (*t.sources, t.dest) if s != PREVIOUS
+        } - set(self.states)
+        if unknown:
+            raise WorkflowError(f"workflow {self.name}: unknown states {sorted(unknown)}")
+        self.guards = dict(guards)
+        self._lock = threading.Lock()
+        self._machine = Machine(
+            model=None,
+            states=list(self.states),
+            initial=self.initial,
+            transitions=self._machine_transitions(),
+            auto_transitions=False,
+            send_event=True,
+        )
+
+    def _machine_transitions(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = []
+        for t in self.transitions.values():
+            if t.dest != PREVIOUS:
+                result.append({"trigger": t.trigger, "source": list(t.sources), "dest": t.dest})
+                continue
+            for state in self.states:
+                if state in t.sources:
+                    continue
+                result.append(
+                    {
+                        "trigger": t.trigger,
+                        "source": list(t.sources),
+                        "dest": state,
+                        "conditions": [lambda event, s=state: event.model.previous == s],
+                    }
+                )
+        return result
+
+    @classmethod
+    def load(cls, path: Path, guards: Mapping[str, Guard[F]]) -> "Workflow[F]":
+        with path.open(encoding="utf-8") as fh:
+            return cls(yaml.safe_load(fh), guards)
+
+    def event(self, trigger: str) -> TransitionSpec | None:
+        return self.transitions.get(trigger)
+
+    def events_from(self, state: str) -> list[TransitionSpec]:
+        return [t for t in self.transitions.values() if state in t.sources]
+
+    def state_unmet(self, spec: TransitionSpec, state: str) -> list[Unmet]:
+        """The event must start from one of its source states."""
+        if state in spec.sources:
+            return []
+        here = self.states[state]
+        return [
+            Unmet(
+                "wrong_state",
+                f"当前状态为“{here.zh}”，不能{spec.zh}",
+                f"'{spec.en}' is not possible while the {self.name} is {here.en.lower()}",
+                spec.clause,
+            )
+        ]
+
+    def guard_unmet(self, spec: TransitionSpec, facts: F) -> list[Unmet]:
+        """Every guard of the event, evaluated; each returns what it finds unmet."""
+        unmet: list[Unmet] = []
+        for name in spec.guards:
+            unmet.extend(self.guards[name](facts))
+        return unmet
+
+    def target(self, spec: TransitionSpec, state: str, previous: str | None) -> str:
+        """Move a state through the shared machine and return where it lands."""
+        holder = _Holder(state, previous)
+        with self._lock:
+            self._machine.add_model(holder, initial=state)
+            try:
+                moved = getattr(holder, spec.trigger)()
+            finally:
+                self._machine.remove_model(holder)
+        if not moved:
+            raise WorkflowError(f"{self.name}: {spec.trigger} refused from {state}")
+        return holder.state

@@ -1,0 +1,75 @@
+"""Fields that carry this domain's values exactly."""
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from marshmallow import ValidationError, fields
+
+from disburse.domain.money import MoneyError, format_yuan, parse_money
+
+
+class MoneyField(fields.Field):
+    """Money as a JSON string (``"6500000.00"``); a JSON number is refused (SPEC §4).
+
+    Loads into an unscaled :class:`Decimal`; documents written in 万元 are scaled by
+    the plan schema, which knows the unit.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "example": "6500000.00"}
+        metadata.update(kwargs.pop("metadata", {}))
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise ValidationError(
+                f"money must be a JSON string such as \"{value}\" (金额须以字符串表示), not a number"
+            )
+        if not isinstance(value, str):
+            raise ValidationError("money must be a string such as \"6500000.00\" (金额须以字符串表示)")
+        try:
+            amount = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValidationError(f"not an amount: {value!r} (不是有效金额)") from None
+        if not amount.is_finite():
+            raise ValidationError(f"not an amount: {value!r} (不是有效金额)")
+        return amount
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, Decimal):
+            return format_yuan(value)
+        return str(value)
+
+
+class YuanField(MoneyField):
+    """Money in yuan, checked to the fen and positive or zero."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        amount = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return parse_money(str(amount))
+        except MoneyError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class QuantityField(fields.Field):
+    """A target quantity (e.g. 3000 人次): a whole or decimal number, kept as exact text."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(metadata={"type": "string", "example": "3000"}, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, bool) or isinstance(value, float):
+            raise ValidationError("write the quantity as a string or a whole number")
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValidationError(f"not a number: {value!r}") from None
+        if not number.is_finite():
+            raise ValidationError(f"not a number: {value!r}")
+        return f"{number.normalize():f}"
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else str(value)

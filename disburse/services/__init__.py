@@ -1,0 +1,1 @@
+"""Use cases: each function takes the unit-of-work factory, ids and values; opens, decides, commits once."""

@@ -1,0 +1,158 @@
+"""Users, passwords and tokens (SPEC §6, §11.1).
+
+Passwords are hashed with Argon2id (memory-hard, SPEC §12). Bearer tokens are
+random and stored only as their SHA-256, so a copy of the database yields no
+usable token.
+"""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from disburse.adapters import audit_log
+from disburse.adapters.db import Database
+from disburse.adapters.orm import ApiToken, Region, User, utcnow
+from disburse.domain.roles import Role
+from disburse.services.context import Actor, Origin
+from disburse.services.errors import Invalid, Unauthorized
+
+_hasher = PasswordHasher()
+
+#: Compared against when the user does not exist, so timing says nothing about it.
+_DUMMY_HASH = _hasher.hash("disburse-no-such-user")
+
+
+def configure_hashing(time_cost: int, memory_cost: int) -> None:
+    """Tests lower the Argon2 cost; production keeps the library's defaults."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=1)
+    _DUMMY_HASH = _hasher.hash("disburse-no-such-user")
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        region_code=user.region_code,
+        region_path=user.region.path,
+        contractor_code=user.contractor_code,
+    )
+
+
+def create_user(db: Database, username: str, *, role: str, region: str, password: str,
+                contractor: str | None = None, email: str | None = None,
+                actor: Actor | None = None, origin: Origin | None = None) -> int:
+    """Create a user with one role and one region (and its contractor, for a contractor)."""
+    errors: dict[str, list[str]] = {}
+    if role not in {r.value for r in Role}:
+        errors["role"] = [f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}"]
+    if role == Role.CONTRACTOR and not contractor:
+        errors["contractor"] = ["a contractor user names its contractor's credit code"]
+    if len(password) < 8:
+        errors["password"] = ["at least 8 characters"]
+    if not username.strip():
+        errors["username"] = ["required"]
+    with db.writing() as tx:
+        if tx.session.get(Region, region) is None:
+            errors["region"] = [f"no region with code {region!r}; load the region list first"]
+        if tx.session.scalar(select(User.id).where(User.username == username)) is not None:
+            errors["username"] = [f"{username!r} exists already"]
+        if errors:
+            raise Invalid("invalid user", errors)
+        user = User(username=username, password_hash=_hasher.hash(password), role=role,
+                    region_code=region, contractor_code=contractor, email=email, active=True)
+        tx.session.add(user)
+        tx.session.flush()
+        audit_log.append(tx.session, action="user.create", actor=actor, origin=origin,
+                         entity_type="user", entity_id=user.id,
+                         data={"username": username, "role": role, "region": region,
+                               "contractor": contractor})
+        tx.commit()
+        return user.id
+
+
+def authenticate(db: Database, username: str, password: str, origin: Origin) -> Actor:
+    """Check a password; log the login or the failed login (SPEC §8) either way.
+
+    The failure message is the same whether or not the user exists.
+    """
+    with db.writing() as tx:
+        user = tx.session.scalar(select(User).where(User.username == username))
+        ok = False
+        try:
+            ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if user is None or not user.active or not ok:
+            audit_log.append(tx.session, action="auth.login_failed", origin=origin,
+                             entity_type="user", entity_id=user.id if user else None,
+                             data={"username": username})
+            tx.commit()
+            raise Unauthorized("wrong username or password (用户名或密码错误)")
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+        actor = actor_of(user)
+        audit_log.append(tx.session, action="auth.login", actor=actor, origin=origin,
+                         entity_type="user", entity_id=user.id)
+        tx.commit()
+        return actor
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(db: Database, actor: Actor, lifetime: timedelta) -> tuple[str, datetime]:
+    """A new bearer token for the actor; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    expires = utcnow() + lifetime
+    with db.writing() as tx:
+        tx.session.add(ApiToken(user_id=actor.id, token_hash=_token_hash(token), expires_at=expires))
+        tx.commit()
+    return token, expires
+
+
+def actor_for_token(db: Database, token: str) -> Actor | None:
+    """The actor a live token belongs to, or None."""
+    with db.reading() as tx:
+        row = tx.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+        if row is None or row.expires_at <= utcnow() or not row.user.active:
+            return None
+        return actor_of(row.user)
+
+
+def actor_for_session(db: Database, user_id: int, session_version: int) -> Actor | None:
+    """The actor behind a browser session, if the session is still valid."""
+    with db.reading() as tx:
+        user = tx.session.get(User, user_id)
+        if user is None or not user.active or user.session_version != session_version:
+            return None
+        return actor_of(user)
+
+
+def session_version(db: Database, user_id: int) -> int:
+    with db.reading() as tx:
+        user = tx.session.get(User, user_id)
+        return user.session_version if user else 0
+
+
+def end_sessions(db: Database, actor: Actor, origin: Origin) -> None:
+    """Logout: every browser session of the user stops being valid."""
+    with db.writing() as tx:
+        user = tx.session.get(User, actor.id)
+        if user is not None:
+            user.session_version += 1
+            audit_log.append(tx.session, action="auth.logout", actor=actor, origin=origin,
+                             entity_type="user", entity_id=user.id)
+        tx.commit()
+
+
+def actor_by_username(db: Database, username: str) -> Actor | None:
+    with db.reading() as tx:
+        user = tx.session.scalar(select(User).where(User.username == username))
+        return None if user is None else actor_of(user)

@@ -1,0 +1,44 @@
+"""``/login`` and ``/logout`` for the browser."""
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from disburse.services import users
+from disburse.services.errors import Unauthorized
+from disburse.web.forms import LoginForm
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    from disburse.web import SessionUser
+
+    form = LoginForm()
+    if form.validate_on_submit():
+        db = current_app.extensions["disburse.db"]
+        try:
+            actor = users.authenticate(db, form.username.data or "", form.password.data or "", g.origin)
+        except Unauthorized:
+            flash("用户名或密码错误 / Wrong username or password")
+            return render_template("login.html", form=form), 401
+        login_user(SessionUser(actor, users.session_version(db, actor.id or 0)))
+        return redirect(url_for("auth.home"))
+    return render_template("login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Any:
+    users.end_sessions(current_app.extensions["disburse.db"], current_user.actor, g.origin)
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/")
+def home() -> Any:
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return render_template("home.html", actor=current_user.actor)
