@@ -10,7 +10,7 @@ from disburse.api.security import current_actor
 from disburse.services import audit
 from disburse.services.errors import Forbidden
 
-blp = Blueprint("audit", __name__, description="The tamper-evident audit log (SPEC §8)")
+blp = Blueprint("api_audit", __name__, description="The tamper-evident audit log (SPEC §8)")
 
 AUDIT_READERS = frozenset({"inspector", "supervisor", "admin"})
 

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from disburse.api.schemas import TokenRequest, TokenResponse
 from disburse.services import users
 
-blp = Blueprint("auth", __name__, description="Authentication")
+blp = Blueprint("api_auth", __name__, description="Authentication")
 
 
 @blp.post("/tokens")

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from disburse.api.schemas import MeOut
 from disburse.api.security import current_actor
 
-blp = Blueprint("me", __name__, description="The current user")
+blp = Blueprint("api_me", __name__, description="The current user")
 
 
 @blp.get("")

@@ -21,7 +21,7 @@ from disburse.schemas.plan import load_plan
 from disburse.services import projects
 from disburse.services.errors import Invalid
 
-blp = Blueprint("projects", __name__, description="Projects and their workflow (SPEC §5.1)")
+blp = Blueprint("api_projects", __name__, description="Projects and their workflow (SPEC §5.1)")
 
 
 def _db() -> Any:

@@ -71,8 +71,8 @@ def verify_chain(entries: Iterable[Mapping[str, Any]]) -> ChainReport:
         seq = entry["seq"]
         expected_seq = count + 1
         if seq != expected_seq:
-            return ChainReport(False, count, prev, expected_seq if seq > expected_seq else seq,
-                               f"sequence gap: expected {expected_seq}, found {seq}")
+            return ChainReport(False, count, prev, expected_seq,
+                               f"sequence broken: expected {expected_seq}, found {seq}")
         if entry["prev_hash"] != prev:
             return ChainReport(False, count, prev, seq, "prev_hash does not match the previous entry")
         if entry_hash(entry) != entry["hash"]:

@@ -112,7 +112,7 @@ def _load(session: Session, actor: Actor, project_id: int, *, lock: bool = False
         raise Forbidden(f"the role {actor.role} has no access to projects", audit=True)
     stmt = select(Project).where(Project.id == project_id)
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=Project)
     project = session.scalar(stmt)
     if project is None:
         raise NotFound(f"no project {project_id}")

@@ -1,0 +1,27 @@
+"""Money is exact: strings in, Decimal yuan inside, fen in the database (SPEC §4)."""
+
+from decimal import Decimal
+
+import pytest
+
+from disburse.domain.money import MoneyError, format_wan, format_yuan, from_fen, parse_money, to_fen
+
+
+def test_wan_yuan_become_yuan_exactly() -> None:
+    assert parse_money("22.5", "万元") == Decimal("225000.00")
+
+
+@pytest.mark.parametrize("bad", [1.5, "abc", "NaN", "0.001", True])
+def test_inexact_or_non_money_values_are_refused(bad: object) -> None:
+    with pytest.raises(MoneyError):
+        parse_money(bad)
+
+
+def test_fen_round_trip() -> None:
+    assert from_fen(to_fen(Decimal("6500000.01"))) == Decimal("6500000.01")
+
+
+def test_amounts_are_shown_as_officials_write_them() -> None:
+    assert format_yuan(Decimal("6500000")) == "6500000.00"
+    assert format_wan(Decimal("6500000.00")) == "650万元"
+    assert format_wan(Decimal("225000.00")) == "22.5万元"
