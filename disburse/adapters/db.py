@@ -80,23 +80,23 @@ class Database:
         self._write = sessionmaker(writer, expire_on_commit=False)
 
     @contextmanager
-    def _unit(self, factory: sessionmaker[Session]) -> Iterator[UnitOfWork]:
+    def _unit(self, factory: sessionmaker[Session], *, write: bool) -> Iterator[UnitOfWork]:
         session = factory()
         uow = UnitOfWork(session)
         try:
             yield uow
         finally:
-            if not uow._committed:
+            if write and not uow._committed:
                 session.rollback()
-            session.close()
+            session.close()  # a reader's objects stay loaded (detached) for the caller
 
     def writing(self) -> Any:
         """A transaction that will write (``BEGIN IMMEDIATE`` on SQLite)."""
-        return self._unit(self._write)
+        return self._unit(self._write, write=True)
 
     def reading(self) -> Any:
         """A transaction that only reads."""
-        return self._unit(self._read)
+        return self._unit(self._read, write=False)
 
     def dispose(self) -> None:
         self.engine.dispose()
