@@ -9,7 +9,7 @@
 """
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -22,7 +22,6 @@ class Settings:
     token_hours: int = 8
     max_body_bytes: int = 2 * 1024 * 1024
     demo: bool = False
-    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def db_url(self) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from disburse.adapters import rulesets
-from disburse.domain.money import MoneyError, UNITS, parse_money
+from disburse.domain.money import UNITS, MoneyError, parse_money
 from disburse.domain.plan import BudgetLine, FundingSource, Phase, Plan, Target
 from disburse.schemas.fields import MoneyField, QuantityField
 

@@ -85,8 +85,9 @@ def test_a_user_of_another_county_gets_404_and_the_denial_is_logged(client: Any,
     assert [p["id"] for p in supervisor_list["items"]] == [pid]
     audit = client.get(f"/api/v1/projects/{pid}/audit", headers=users["qj-inspector"]).get_json()
     assert all(e["action"] != "access.denied" for e in audit["items"])  # denials are not project changes
-    from disburse.adapters.orm import AuditEntry
     from sqlalchemy import select
+
+    from disburse.adapters.orm import AuditEntry
 
     db = client.application.extensions["disburse.db"]
     with db.reading() as tx:

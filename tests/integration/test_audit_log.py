@@ -5,10 +5,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from disburse.adapters.db import Database
+from disburse.schemas.plan import load_plan
 from disburse.services import audit, projects
 from disburse.services.context import Origin
 from disburse.services.users import actor_by_username
-from disburse.schemas.plan import load_plan
 from tests.cli import run_cli
 from tests.helpers import make_user, small_plan
 

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from disburse.adapters.db import Database
 from disburse.adapters.orm import Region
 from disburse.services import regions, users
-from disburse.services.errors import Invalid, Unauthorized
 from disburse.services.context import Origin
+from disburse.services.errors import Invalid, Unauthorized
 
 
 def test_loading_the_regions_twice_changes_nothing(db: Database) -> None:

@@ -5,13 +5,12 @@ triggers reject UPDATE and DELETE on SQLite and PostgreSQL, and TRUNCATE on
 PostgreSQL.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
