@@ -9,7 +9,7 @@ transaction-scoped advisory lock does.
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from disburse.adapters.orm import AuditEntry, utcnow
@@ -76,7 +76,3 @@ def iter_entries(session: Session, batch: int = 5000) -> Iterator[dict[str, Any]
             yield row.as_chain_record()
         after = rows[-1].seq
         session.expunge_all()
-
-
-def count(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()

@@ -56,16 +56,9 @@ class UnitOfWork:
         self.session = session
         self._committed = False
 
-    @property
-    def dialect(self) -> str:
-        return self.session.get_bind().dialect.name
-
     def commit(self) -> None:
         self.session.commit()
         self._committed = True
-
-    def rollback(self) -> None:
-        self.session.rollback()
 
 
 class Database:

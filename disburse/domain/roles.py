@@ -18,16 +18,6 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-ROLE_LABELS: dict[Role, tuple[str, str]] = {
-    Role.COMMERCE: ("县商务局/电商办", "County commerce bureau"),
-    Role.FINANCE: ("县财政局", "County finance bureau"),
-    Role.LEADER: ("领导小组", "Leading group"),
-    Role.SUPERVISOR: ("市/省商务厅", "City/provincial supervisor"),
-    Role.INSPECTOR: ("纪委监委/审计局", "Discipline inspection and audit"),
-    Role.CONTRACTOR: ("承办企业", "Contractor"),
-    Role.ADMIN: ("系统管理员", "Administrator"),
-}
-
 #: Roles that read projects in their jurisdiction. Admin manages users only (SPEC §1).
 PROJECT_READERS = frozenset(
     {Role.COMMERCE, Role.FINANCE, Role.LEADER, Role.SUPERVISOR, Role.INSPECTOR, Role.CONTRACTOR}
