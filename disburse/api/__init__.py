@@ -5,12 +5,15 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from disburse.api import audit, auth, me, problems, projects
+from disburse.api.schemas import Problem
 from disburse.api.security import begin_request
 from disburse.services.errors import ServiceError
 
 
 class DisburseApi(Api):
     """flask-smorest with problem+json errors instead of its default error body."""
+
+    ERROR_SCHEMA = Problem
 
     def _register_error_handlers(self) -> None:
         self._app.register_error_handler(HTTPException, problems.handle_http_exception)

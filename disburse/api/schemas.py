@@ -103,11 +103,16 @@ class ProjectOut(ProjectSummary):
     updated_at = fields.String()
 
 
-class ProjectPage(Schema):
-    items = fields.List(fields.Nested(ProjectSummary))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+def page_of(item: type[Schema]) -> type[Schema]:
+    """A page of ``item``: ``{"items", "page", "per_page", "total"}``."""
+    return Schema.from_dict(
+        {"items": fields.List(fields.Nested(item)), "page": fields.Integer(),
+         "per_page": fields.Integer(), "total": fields.Integer()},
+        name=f"{item.__name__}Page",
+    )
+
+
+ProjectPage = page_of(ProjectSummary)
 
 
 class UnmetOut(Schema):
@@ -146,11 +151,7 @@ class AuditEntryOut(Schema):
     hash = fields.String()
 
 
-class AuditPage(Schema):
-    items = fields.List(fields.Nested(AuditEntryOut))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+AuditPage = page_of(AuditEntryOut)
 
 
 class AuditVerifyOut(Schema):
@@ -167,3 +168,15 @@ class MeOut(Schema):
     role = fields.String()
     region = fields.String()
     contractor = fields.String(allow_none=True)
+
+
+class Problem(Schema):
+    """``application/problem+json`` (RFC 9457) as every error of the API is answered."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    unmet = fields.List(fields.Nested(UnmetOut))
+    request_id = fields.String()
