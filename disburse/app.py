@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from disburse.adapters.db import Database
+from disburse.clock import Clock
 from disburse.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.config.update(overrides)
+    app.config.update({k: v for k, v in overrides.items() if k != "clock"})
     app.extensions["disburse.settings"] = settings
     app.extensions["disburse.db"] = Database(settings.db_url)
+    app.extensions["disburse.clock"] = overrides.pop("clock", None) or Clock()
+    app.extensions["disburse.documents"] = settings.instance_path / "documents"
 
     from disburse import api, web
 

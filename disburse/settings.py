@@ -6,6 +6,7 @@
 ``DISBURSE_SMTP_URL``       e-mail delivery (scheduler issue)
 ``DISBURSE_TOKEN_HOURS``    bearer token lifetime, default 8
 ``DISBURSE_MAX_BODY_BYTES`` request body limit, default 2 MiB
+``DISBURSE_MAX_DOCUMENT_BYTES`` uploaded document limit, default 20 MiB
 """
 
 import os
@@ -21,6 +22,7 @@ class Settings:
     smtp_url: str | None = None
     token_hours: int = 8
     max_body_bytes: int = 2 * 1024 * 1024
+    max_document_bytes: int = 20 * 1024 * 1024
     demo: bool = False
 
     @property
@@ -39,6 +41,7 @@ class Settings:
             smtp_url=env.get("DISBURSE_SMTP_URL") or None,
             token_hours=int(env.get("DISBURSE_TOKEN_HOURS", "8")),
             max_body_bytes=int(env.get("DISBURSE_MAX_BODY_BYTES", str(2 * 1024 * 1024))),
+            max_document_bytes=int(env.get("DISBURSE_MAX_DOCUMENT_BYTES", str(20 * 1024 * 1024))),
             demo=env.get("DISBURSE_DEMO") == "1",
         )
 

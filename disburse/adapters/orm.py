@@ -136,7 +136,6 @@ class Project(Base):
     period_start: Mapped[date | None] = mapped_column(Date)
     period_end: Mapped[date | None] = mapped_column(Date)
     subtotals: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    tender: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     source: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -147,7 +146,8 @@ class Project(Base):
         order_by="BudgetLine.position", cascade="all, delete-orphan"
     )
     funding: Mapped[list["FundingSource"]] = relationship(
-        order_by="FundingSource.position", cascade="all, delete-orphan"
+        order_by="FundingSource.position", cascade="all, delete-orphan",
+        foreign_keys="FundingSource.project_id",
     )
     phases: Mapped[list["Phase"]] = relationship(order_by="Phase.position", cascade="all, delete-orphan")
     targets: Mapped[list["Target"]] = relationship(order_by="Target.position", cascade="all, delete-orphan")
@@ -179,6 +179,8 @@ class FundingSource(Base):
     source: Mapped[str] = mapped_column(String(255))
     amount: Mapped[Decimal] = mapped_column(Money)
     note: Mapped[str | None] = mapped_column(Text)
+    #: a follow-up project (续建) funded from this predecessor's surplus (seed 000 §7)
+    predecessor_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
 
 
 class Phase(Base):
@@ -206,6 +208,181 @@ class Target(Base):
     target: Mapped[str | None] = mapped_column(String(32))
     actual: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class TenderRound(Base):
+    """One announcement of the tender; a failed one (流标) is followed by another (seed 004 §5(2))."""
+
+    __tablename__ = "tender_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(32))
+    packaging: Mapped[str] = mapped_column(String(16))
+    announced_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(128))
+    outcome: Mapped[str] = mapped_column(String(16), default="open")
+    failed_note: Mapped[str | None] = mapped_column(Text)
+
+
+class Contractor(Base):
+    """A company that undertakes the work (承办企业), known by its credit code (SPEC §4)."""
+
+    __tablename__ = "contractors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    #: seed 003 §5(2)1: {"independent_legal_person": true, ...}
+    declarations: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
+    #: supporting documents per declaration: {"sound_accounting": 12}
+    declaration_documents: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+
+
+class ContractLine(Base):
+    __tablename__ = "contract_lines"
+
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id"), primary_key=True, index=True)
+
+
+class Contract(Base):
+    """A signed award to one contractor for some budget lines, with its payment schedule."""
+
+    __tablename__ = "contracts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    lot: Mapped[str] = mapped_column(String(255))
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    signed_on: Mapped[date] = mapped_column(Date)
+    advance_share: Mapped[str] = mapped_column(String(16))
+    final_share: Mapped[str] = mapped_column(String(16))
+    #: [{"name": "阶段一", "share": "0.40"}]
+    stages: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contractor: Mapped[Contractor] = relationship(lazy="joined")
+    lines: Mapped[list[ContractLine]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+
+class Acceptance(Base):
+    """A review of delivered work: stage or final (SPEC §5.2)."""
+
+    __tablename__ = "acceptances"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    stage: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    applied_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verdict_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verdict_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rectify_deadline: Mapped[date | None] = mapped_column(Date)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    verdicts: Mapped[list["Verdict"]] = relationship(order_by="Verdict.line_id", cascade="all, delete-orphan")
+    notices: Mapped[list["Notice"]] = relationship(order_by="Notice.id")
+
+
+class Verdict(Base):
+    """合格/不合格 for one budget line, with the accepted amount (seed 004 §5(5)2)."""
+
+    __tablename__ = "verdicts"
+
+    acceptance_id: Mapped[int] = mapped_column(ForeignKey("acceptances.id"), primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id"), primary_key=True)
+    result: Mapped[str] = mapped_column(String(8))
+    accepted_amount: Mapped[Decimal] = mapped_column(Money)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Notice(Base):
+    """The public notice (公示) of an acceptance result."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    acceptance_id: Mapped[int] = mapped_column(ForeignKey("acceptances.id"), index=True)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    days: Mapped[int] = mapped_column(Integer)
+    working_days: Mapped[bool] = mapped_column(Boolean)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    objections: Mapped[list["Objection"]] = relationship(order_by="Objection.id")
+
+
+class Objection(Base):
+    """A complaint filed by the public during a notice (异议)."""
+
+    __tablename__ = "objections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(64))
+    contact: Mapped[str] = mapped_column(String(128))
+    content: Mapped[str] = mapped_column(Text)
+    client_addr: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    decision: Mapped[str | None] = mapped_column(String(8))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+class Document(Base):
+    """An uploaded file, stored by its SHA-256 (SPEC §4)."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"))
+    acceptance_id: Mapped[int | None] = mapped_column(ForeignKey("acceptances.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Evaluation(Base):
+    """The final performance evaluation (绩效评价) of a project, passed or failed."""
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    result: Mapped[str] = mapped_column(String(8))
+    evaluator: Mapped[str] = mapped_column(String(255))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Clawback(Base):
+    """Recovery of paid funds after a failed evaluation (收回, seed 004 §5(5)4)."""
+
+    __tablename__ = "clawbacks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    reason: Mapped[str | None] = mapped_column(Text)
+    recovered_amount: Mapped[Decimal | None] = mapped_column(Money)
+    recovered_on: Mapped[date | None] = mapped_column(Date)
 
 
 class AuditEntry(Base):

@@ -4,7 +4,7 @@ from flask import Flask
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from disburse.api import audit, auth, me, problems, projects
+from disburse.api import acceptances, audit, auth, contracts, documents, me, problems, projects, public
 from disburse.api.schemas import Problem
 from disburse.api.security import begin_request
 from disburse.services.errors import ServiceError
@@ -27,8 +27,10 @@ def init_app(app: Flask) -> None:
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
     })
-    blueprints = {"auth": auth.blp, "projects": projects.blp, "audit": audit.blp, "me": me.blp}
-    for prefix, blueprint in blueprints.items():
-        api.register_blueprint(blueprint, url_prefix=f"/api/v1/{prefix}")
+    blueprints = [("/auth", auth.blp), ("/projects", projects.blp), ("/audit", audit.blp), ("/me", me.blp),
+                  ("", contracts.blp), ("", acceptances.blp), ("/documents", documents.blp),
+                  ("/public", public.blp)]
+    for prefix, blueprint in blueprints:
+        api.register_blueprint(blueprint, url_prefix=f"/api/v1{prefix}")
     app.extensions["disburse.api"] = api
-    app.extensions["disburse.api_blueprints"] = list(blueprints.values())
+    app.extensions["disburse.api_blueprints"] = [blueprint for _, blueprint in blueprints]

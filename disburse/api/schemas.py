@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from disburse.schemas.fields import QuantityField, YuanField
+from disburse.schemas.fields import CreditCodeField, QuantityField, ShareField, YuanField
 
 TENDER_METHODS = ["open", "invited", "competitive_negotiation", "competitive_consultation",
                   "single_source", "inquiry"]
@@ -98,6 +98,9 @@ class ProjectOut(ProjectSummary):
     lines = fields.List(fields.Nested(Line))
     targets = fields.List(fields.Dict())
     tender = fields.Dict(allow_none=True)
+    contracts = fields.List(fields.Dict())
+    evaluation = fields.Dict(allow_none=True)
+    clawback = fields.Dict(allow_none=True)
     allowed_events = fields.List(fields.String())
     created_at = fields.String()
     updated_at = fields.String()
@@ -180,3 +183,192 @@ class Problem(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     unmet = fields.List(fields.Nested(UnmetOut))
     request_id = fields.String()
+
+
+# --- contracts (SPEC §11.1) ------------------------------------------------------------------
+
+
+class Declarations(Schema):
+    """Seed 003 §5(2)1: what an applicant declares."""
+
+    independent_legal_person = fields.Boolean(load_default=False)
+    sound_accounting = fields.Boolean(load_default=False)
+    no_violation_3y = fields.Boolean(load_default=False)
+
+
+class DeclarationDocuments(Schema):
+    independent_legal_person = fields.Integer(load_default=None, allow_none=True)
+    sound_accounting = fields.Integer(load_default=None, allow_none=True)
+    no_violation_3y = fields.Integer(load_default=None, allow_none=True)
+
+
+class ContractorIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    credit_code = CreditCodeField(required=True)
+    region = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{6}$"))
+    declarations = fields.Nested(Declarations, load_default=dict)
+    declaration_documents = fields.Nested(DeclarationDocuments, load_default=None, allow_none=True)
+
+
+class StageIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    share = ShareField(required=True)
+
+
+class ScheduleIn(Schema):
+    advance = ShareField(required=True)
+    stages = fields.List(fields.Nested(StageIn), load_default=list)
+    final = ShareField(required=True)
+
+
+class ContractIn(Schema):
+    lot = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    contractor = fields.Nested(ContractorIn, required=True)
+    amount = YuanField(required=True)
+    signed_on = fields.Date(required=True)
+    line_ids = fields.List(fields.Integer(strict=True), required=True, validate=validate.Length(min=1))
+    schedule = fields.Nested(ScheduleIn, required=True)
+
+
+class ContractorOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    credit_code = fields.String()
+    region = fields.String(allow_none=True)
+    declarations = fields.Dict()
+    declaration_documents = fields.Dict()
+    eligible = fields.Boolean()
+    unmet = fields.List(fields.Nested(UnmetOut))
+
+
+class Ledger(Schema):
+    contracted = fields.String()
+    requested = fields.String()
+    in_flight = fields.String()
+    approved = fields.String()
+    disbursed = fields.String()
+    remaining = fields.String()
+
+
+class ContractOut(Schema):
+    id = fields.Integer()
+    project_id = fields.Integer()
+    lot = fields.String()
+    contractor = fields.Nested(ContractorOut)
+    amount = fields.String()
+    signed_on = fields.String()
+    line_ids = fields.List(fields.Integer())
+    schedule = fields.Dict()
+    ledger = fields.Nested(Ledger)
+    created_at = fields.String()
+
+
+ContractPage = page_of(ContractOut)
+
+
+# --- acceptances (SPEC §5.2, §11.1) ----------------------------------------------------------
+
+
+class AcceptanceIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["stage", "final"]))
+    stage = fields.Integer(load_default=None, allow_none=True, strict=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    document_ids = fields.List(fields.Integer(strict=True), load_default=list)
+
+
+class VerdictIn(Schema):
+    line_id = fields.Integer(required=True, strict=True)
+    result = fields.String(required=True, validate=validate.OneOf(["pass", "fail"]))
+    accepted_amount = YuanField(required=True)
+    note = fields.String(load_default=None, allow_none=True)
+
+
+class AcceptanceEvent(Schema):
+    event = fields.String(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    verdicts = fields.List(fields.Nested(VerdictIn), load_default=None)
+    objection_id = fields.Integer(load_default=None, strict=True)
+    decision = fields.String(load_default=None, validate=validate.OneOf(["dismiss", "uphold"]))
+    deadline = fields.Date(load_default=None)
+
+
+class NoticeOut(Schema):
+    id = fields.Integer()
+    published_at = fields.String()
+    ends_at = fields.String()
+    ends_on = fields.String()
+    days = fields.Integer()
+    working_days = fields.Boolean()
+    closed_at = fields.String(allow_none=True)
+
+
+class ObjectionOut(Schema):
+    id = fields.Integer()
+    name = fields.String(allow_none=True)
+    contact = fields.String()
+    content = fields.String()
+    created_at = fields.String()
+    decision = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class AcceptanceOut(Schema):
+    id = fields.Integer()
+    contract_id = fields.Integer()
+    project_id = fields.Integer()
+    kind = fields.String()
+    stage = fields.Integer(allow_none=True)
+    state = fields.String()
+    state_label = fields.Nested(Label)
+    note = fields.String(allow_none=True)
+    attempt = fields.Integer()
+    verdicts = fields.List(fields.Dict())
+    accepted_total = fields.String()
+    verdict_by = fields.Integer(allow_none=True)
+    approved_by = fields.Integer(allow_none=True)
+    notice = fields.Nested(NoticeOut, allow_none=True)
+    objections = fields.List(fields.Nested(ObjectionOut))
+    rectify_deadline = fields.String(allow_none=True)
+    documents = fields.List(fields.Dict())
+    allowed_events = fields.List(fields.String())
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+AcceptancePage = page_of(AcceptanceOut)
+
+
+# --- documents and the public ----------------------------------------------------------------
+
+
+class DocumentForm(Schema):
+    project_id = fields.Integer(required=True)
+    contract_id = fields.Integer(load_default=None)
+    kind = fields.String(load_default="other")
+
+
+class DocumentOut(Schema):
+    id = fields.Integer()
+    project_id = fields.Integer()
+    contract_id = fields.Integer(allow_none=True)
+    acceptance_id = fields.Integer(allow_none=True)
+    kind = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    created_at = fields.String()
+
+
+class ObjectionIn(Schema):
+    """SPEC §11.1: ``{"name"?, "contact", "content"}``, size-limited."""
+
+    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    contact = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    content = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ObjectionCreated(Schema):
+    id = fields.Integer()
+    notice_id = fields.Integer()
+    received_at = fields.String()

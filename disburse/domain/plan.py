@@ -15,6 +15,8 @@ class FundingSource:
     source: str
     amount: Decimal
     note: str | None = None
+    #: the predecessor project whose surplus this is (续建, seed 000 §7)
+    predecessor: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,27 +1,47 @@
 """Guards of the project workflow (``workflows/project.yaml``), one function each.
 
 Each takes the :class:`ProjectFacts` the service gathered and returns the unmet
-conditions (SPEC §5: a guard never just says no). Guards of events whose
-feature is not built yet refuse with ``not_available_yet`` naming what is
-missing, so the workflow is complete as data while the code catches up.
+conditions (SPEC §5: a guard never just says no).
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
 from disburse.domain import budget_checks
+from disburse.domain.contracts import Contract, coverage_unmet, eligibility_unmet
+from disburse.domain.money import format_yuan
 from disburse.domain.plan import Plan
 from disburse.domain.rules import RuleSet
 from disburse.domain.unmet import Unmet
 
 
 @dataclass(frozen=True)
+class SurplusClaim:
+    """A funding source taken from a predecessor project's surplus (续建, seed 000 §7)."""
+
+    predecessor_id: int
+    amount: Decimal
+    #: what is left of the predecessor's surplus for this project; None while it is unknown
+    available: Decimal | None
+    same_county: bool = True
+
+
+@dataclass(frozen=True)
 class ProjectFacts:
-    """What the guards may look at: the plan as it stands and the rule set it follows."""
+    """What the guards may look at: the plan, its rule set and what the project holds now."""
 
     plan: Plan
     rules: RuleSet
     state: str
+    previous_state: str | None = None
+    contracts: tuple[Contract, ...] = ()
+    tender_rounds: tuple[dict[str, Any], ...] = ()
+    disbursed: Decimal = Decimal(0)
+    in_flight: Decimal = Decimal(0)
+    surplus_claims: tuple[SurplusClaim, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 def every_line_has_amount(facts: ProjectFacts) -> list[Unmet]:
@@ -39,28 +59,123 @@ def budget_rules_hold(facts: ProjectFacts) -> list[Unmet]:
     return budget_checks.rule_set_holds(facts.plan, facts.rules)
 
 
-def _not_yet(feature_zh: str, feature_en: str) -> Callable[[ProjectFacts], list[Unmet]]:
-    def guard(facts: ProjectFacts) -> list[Unmet]:
-        return [
-            Unmet(
-                "not_available_yet",
-                f"{feature_zh}功能尚未上线，暂不能执行此操作",
-                f"{feature_en} is not available yet, so this event cannot be fired",
-                "SPEC §5.1",
-            )
-        ]
+def predecessor_surplus_available(facts: ProjectFacts) -> list[Unmet]:
+    """``file``: a predecessor's surplus funds a follow-up once only (seed 000 §7: 首款结余150万)."""
+    unmet: list[Unmet] = []
+    for claim in facts.surplus_claims:
+        if not claim.same_county:
+            unmet.append(Unmet("predecessor_elsewhere", f"前期项目 {claim.predecessor_id} 不属于本县",
+                               f"Predecessor project {claim.predecessor_id} is not of this county", "seed 000 §7"))
+        elif claim.available is None:
+            unmet.append(Unmet("predecessor_surplus_unknown",
+                               f"前期项目 {claim.predecessor_id} 尚未确定承办企业，结余未知",
+                               f"Predecessor project {claim.predecessor_id} has no contracts yet, so its "
+                               f"surplus is not known", "seed 000 §7"))
+        elif claim.amount > claim.available:
+            unmet.append(Unmet("predecessor_surplus_spent",
+                               f"前期项目 {claim.predecessor_id} 可用结余 {format_yuan(claim.available)} 元，"
+                               f"不足 {format_yuan(claim.amount)} 元",
+                               f"Predecessor project {claim.predecessor_id} has {format_yuan(claim.available)} "
+                               f"yuan of surplus left, less than {format_yuan(claim.amount)} yuan",
+                               "seed 000 §7"))
+    return unmet
 
-    guard.__doc__ = f"Refuses until {feature_en} is built."
-    return guard
+
+def tender_round_open(facts: ProjectFacts) -> list[Unmet]:
+    """``tender_failed``: there is an announced round that has not failed yet."""
+    if facts.tender_rounds and facts.tender_rounds[-1].get("outcome") == "open":
+        return []
+    return [Unmet("no_open_round", "没有进行中的招标轮次", "No tender round is open", "seed 004 §5(2)")]
+
+
+def tender_round_failed(facts: ProjectFacts) -> list[Unmet]:
+    """``reannounce_tender``: only after the current round failed (流标)."""
+    if facts.tender_rounds and facts.tender_rounds[-1].get("outcome") == "failed":
+        return []
+    return [Unmet("round_not_failed", "当前招标轮次未流标，不能重新公告",
+                  "The current tender round has not failed, so it cannot be announced again", "seed 004 §5(2)")]
+
+
+def has_contracts(facts: ProjectFacts) -> list[Unmet]:
+    """At least one signed contract (SPEC §5.1 ``select_contractor``)."""
+    if facts.contracts:
+        return []
+    return [Unmet("no_contract", "尚未签订任何合同", "No contract has been signed yet", "SPEC §5.1 select_contractor")]
+
+
+def contractors_eligible(facts: ProjectFacts) -> list[Unmet]:
+    """Every contractor meets seed 003 §5(2)1."""
+    return [u for contract in facts.contracts for u in eligibility_unmet(contract.contractor)]
+
+
+def contracts_cover_plan(facts: ProjectFacts) -> list[Unmet]:
+    """Contracts sum to no more than the total; each line in at most one contract."""
+    return coverage_unmet(facts.plan.total, list(facts.contracts))
+
+
+def final_acceptances_approved(facts: ProjectFacts) -> list[Unmet]:
+    """``request_final_audit``: every contract has an approved final acceptance (seed 001 §6(2)3)."""
+    return [Unmet("final_acceptance_missing", f"合同“{c.lot}”尚无审定的终验",
+                  f"Contract '{c.lot}' has no approved final acceptance", "seed 004 §5(5)4; seed 001 §6(2)3")
+            for c in facts.contracts if not c.final_approved]
+
+
+def targets_evaluated(facts: ProjectFacts) -> list[Unmet]:
+    """``pass_audit``/``fail_audit``: an actual value for every performance target of the plan."""
+    given = {t["name"] for t in facts.data.get("targets") or []}
+    planned = {t.name for t in facts.plan.targets}
+    unmet = [Unmet("target_actual_missing", f"绩效指标“{name}”缺少实际完成值",
+                   f"Performance target '{name}' has no actual value", "seed 004 §7(6); seed 004 附件2")
+             for name in sorted(planned - given)]
+    unmet += [Unmet("unknown_target", f"方案中没有绩效指标“{name}”",
+                    f"The plan has no performance target '{name}'", "seed 004 附件2")
+              for name in sorted(given - planned)]
+    return unmet
+
+
+def no_payment_in_flight(facts: ProjectFacts) -> list[Unmet]:
+    """``pass_audit``/``fail_audit``: no payment is between request and disbursement (SPEC §5.1)."""
+    if facts.in_flight == 0:
+        return []
+    return [Unmet("payment_in_flight", f"尚有 {format_yuan(facts.in_flight)} 元拨付在途",
+                  f"{format_yuan(facts.in_flight)} yuan of payments are still in flight", "SPEC §5.1")]
+
+
+def clawback_within_disbursed(facts: ProjectFacts) -> list[Unmet]:
+    """``fail_audit``: no more is recovered than was disbursed (seed 004 §5(5)4)."""
+    amount = facts.data.get("amount") or Decimal(0)
+    if amount <= facts.disbursed:
+        return []
+    return [Unmet("clawback_above_disbursed",
+                  f"收回金额 {format_yuan(amount)} 元超过已拨付的 {format_yuan(facts.disbursed)} 元",
+                  f"Recovering {format_yuan(amount)} yuan is more than the {format_yuan(facts.disbursed)} "
+                  f"yuan disbursed", "seed 004 §5(5)4")]
+
+
+def recovery_within_clawback(facts: ProjectFacts) -> list[Unmet]:
+    """``settle_clawback``: the recovered amount is no more than what was to be recovered."""
+    amount = facts.data.get("amount") or Decimal(0)
+    due = facts.data.get("clawback_due") or Decimal(0)
+    if amount <= due:
+        return []
+    return [Unmet("recovered_above_due", f"收回金额 {format_yuan(amount)} 元超过应收回的 {format_yuan(due)} 元",
+                  f"Recovered {format_yuan(amount)} yuan is more than the {format_yuan(due)} yuan due",
+                  "seed 004 §5(5)4")]
 
 
 PROJECT_GUARDS: dict[str, Callable[[ProjectFacts], list[Unmet]]] = {
     "every_line_has_amount": every_line_has_amount,
     "sums_match": sums_match,
     "budget_rules_hold": budget_rules_hold,
-    "signed_contracts": _not_yet("合同管理", "Contract management"),
-    "acceptance_available": _not_yet("验收管理", "Acceptance"),
-    "final_acceptances_approved": _not_yet("终验", "Final acceptance"),
-    "evaluation_available": _not_yet("绩效评价", "Performance evaluation"),
-    "clawback_available": _not_yet("资金收回", "Clawback"),
+    "predecessor_surplus_available": predecessor_surplus_available,
+    "tender_round_open": tender_round_open,
+    "tender_round_failed": tender_round_failed,
+    "has_contracts": has_contracts,
+    "contractors_eligible": contractors_eligible,
+    "contracts_cover_plan": contracts_cover_plan,
+    "final_acceptances_approved": final_acceptances_approved,
+    "targets_evaluated": targets_evaluated,
+    "no_payment_in_flight": no_payment_in_flight,
+    "clawback_within_disbursed": clawback_within_disbursed,
+    "recovery_within_clawback": recovery_within_clawback,
 }

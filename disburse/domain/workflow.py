@@ -2,10 +2,17 @@
 
 SPEC §5: one shared machine per workflow, ``auto_transitions=False``, the state
 kept in a column. The definition names, for each event, the roles that may fire
-it, the event data it requires and its guards by name; the guard functions are
+it, the event data it requires, its guards (conditions on the object) and its
+checks (conditions on the event's data) by name; the guard functions are
 plain domain functions handed in as a registry. The machine is shared, so a
 model is attached only for the moment it fires (STYLE.md, transitions issue
 #146), under a lock.
+
+An event may lead to one of several states: ``dest`` is then a list and
+``choose`` names a domain function that picks the state from the facts (an
+objection dismissed while the notice still runs returns to ``in_notice``).
+``dest: $previous`` is the built-in choice "the state the machine left", used
+by suspend/resume; the facts then carry ``previous_state``.
 """
 
 import threading
@@ -23,6 +30,7 @@ PREVIOUS = "$previous"
 
 F = TypeVar("F")
 Guard = Callable[[F], list[Unmet]]
+Chooser = Callable[[F], str]
 
 
 @dataclass(frozen=True)
@@ -36,21 +44,23 @@ class StateSpec:
 class TransitionSpec:
     trigger: str
     sources: tuple[str, ...]
-    dest: str
+    dests: tuple[str, ...]
+    chooser: str | None
     roles: tuple[str, ...]
     requires: tuple[str, ...]
     guards: tuple[str, ...]
+    checks: tuple[str, ...]
     zh: str
     en: str
     clause: str
 
 
 class _Holder:
-    """What the shared machine moves: a state and the state it may return to."""
+    """What the shared machine moves: a state and, for a choice, the state chosen."""
 
-    def __init__(self, state: str, previous: str | None) -> None:
+    def __init__(self, state: str, choice: str | None) -> None:
         self.state = state
-        self.previous = previous
+        self.choice = choice
 
 
 class WorkflowError(RuntimeError):
@@ -60,33 +70,44 @@ class WorkflowError(RuntimeError):
 class Workflow(Generic[F]):
     """One workflow definition with its guard registry and its shared machine."""
 
-    def __init__(self, definition: Mapping[str, Any], guards: Mapping[str, Guard[F]]) -> None:
+    def __init__(self, definition: Mapping[str, Any], guards: Mapping[str, Guard[F]],
+                 choosers: Mapping[str, Chooser[F]] | None = None) -> None:
         self.name: str = definition["name"]
         self.initial: str = definition["initial"]
         self.states = {s["name"]: StateSpec(s["name"], s["zh"], s["en"]) for s in definition["states"]}
         self.transitions: dict[str, TransitionSpec] = {}
         for t in definition["transitions"]:
             sources = t["source"] if isinstance(t["source"], list) else [t["source"]]
+            if t["dest"] == PREVIOUS:
+                dests, chooser = [s for s in self.states if s not in sources], PREVIOUS
+            elif isinstance(t["dest"], list):
+                dests, chooser = t["dest"], t["choose"]
+            else:
+                dests, chooser = [t["dest"]], None
             spec = TransitionSpec(
                 trigger=t["trigger"],
                 sources=tuple(sources),
-                dest=t["dest"],
+                dests=tuple(dests),
+                chooser=chooser,
                 roles=tuple(t.get("roles", ())),
                 requires=tuple(t.get("requires", ())),
                 guards=tuple(t.get("guards", ())),
+                checks=tuple(t.get("checks", ())),
                 zh=t.get("zh", t["trigger"]),
                 en=t.get("en", t["trigger"]),
                 clause=t.get("clause", ""),
             )
             self.transitions[spec.trigger] = spec
-        missing = {g for t in self.transitions.values() for g in t.guards} - set(guards)
+        missing = {g for t in self.transitions.values() for g in (*t.guards, *t.checks)} - set(guards)
         if missing:
             raise WorkflowError(f"workflow {self.name}: guards without an implementation: {sorted(missing)}")
-        unknown = {
-            s for t in self.transitions.values() for s in (*t.sources, t.dest) if s != PREVIOUS
-        } - set(self.states)
+        unknown = {s for t in self.transitions.values() for s in (*t.sources, *t.dests)} - set(self.states)
         if unknown:
             raise WorkflowError(f"workflow {self.name}: unknown states {sorted(unknown)}")
+        self.choosers: dict[str, Chooser[F]] = {PREVIOUS: _previous_state, **(choosers or {})}
+        missing = {t.chooser for t in self.transitions.values() if t.chooser} - set(self.choosers)
+        if missing:
+            raise WorkflowError(f"workflow {self.name}: choosers without an implementation: {sorted(missing)}")
         self.guards = dict(guards)
         self._lock = threading.Lock()
         self._machine = Machine(
@@ -101,26 +122,25 @@ class Workflow(Generic[F]):
     def _machine_transitions(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = []
         for t in self.transitions.values():
-            if t.dest != PREVIOUS:
-                result.append({"trigger": t.trigger, "source": list(t.sources), "dest": t.dest})
+            if t.chooser is None:
+                result.append({"trigger": t.trigger, "source": list(t.sources), "dest": t.dests[0]})
                 continue
-            for state in self.states:
-                if state in t.sources:
-                    continue
+            for state in t.dests:
                 result.append(
                     {
                         "trigger": t.trigger,
                         "source": list(t.sources),
                         "dest": state,
-                        "conditions": [lambda event, s=state: event.model.previous == s],
+                        "conditions": [lambda event, s=state: event.model.choice == s],
                     }
                 )
         return result
 
     @classmethod
-    def load(cls, path: Path, guards: Mapping[str, Guard[F]]) -> "Workflow[F]":
+    def load(cls, path: Path, guards: Mapping[str, Guard[F]],
+             choosers: Mapping[str, Chooser[F]] | None = None) -> "Workflow[F]":
         with path.open(encoding="utf-8") as fh:
-            return cls(yaml.safe_load(fh), guards)
+            return cls(yaml.safe_load(fh), guards, choosers)
 
     def event(self, trigger: str) -> TransitionSpec | None:
         return self.transitions.get(trigger)
@@ -142,16 +162,18 @@ class Workflow(Generic[F]):
             )
         ]
 
-    def guard_unmet(self, spec: TransitionSpec, facts: F) -> list[Unmet]:
-        """Every guard of the event, evaluated; each returns what it finds unmet."""
+    def guard_unmet(self, spec: TransitionSpec, facts: F, *, with_checks: bool = True) -> list[Unmet]:
+        """The event's guards (on the object) and, unless left out, its checks (on the event's
+        data), evaluated; each returns what it finds unmet."""
         unmet: list[Unmet] = []
-        for name in spec.guards:
+        for name in (*spec.guards, *spec.checks) if with_checks else spec.guards:
             unmet.extend(self.guards[name](facts))
         return unmet
 
-    def target(self, spec: TransitionSpec, state: str, previous: str | None) -> str:
+    def target(self, spec: TransitionSpec, state: str, facts: F) -> str:
         """Move a state through the shared machine and return where it lands."""
-        holder = _Holder(state, previous)
+        choice = self.choosers[spec.chooser](facts) if spec.chooser else None
+        holder = _Holder(state, choice)
         with self._lock:
             self._machine.add_model(holder, initial=state)
             try:
@@ -161,3 +183,8 @@ class Workflow(Generic[F]):
         if not moved:
             raise WorkflowError(f"{self.name}: {spec.trigger} refused from {state}")
         return holder.state
+
+
+def _previous_state(facts: Any) -> str:
+    """``$previous``: the state the machine left (facts carry ``previous_state``)."""
+    return str(facts.previous_state)

@@ -5,6 +5,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
+from disburse.domain import credit_code
 from disburse.domain.money import MoneyError, format_yuan, parse_money
 
 
@@ -73,3 +74,35 @@ class QuantityField(fields.Field):
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else str(value)
+
+
+class ShareField(fields.Field):
+    """A share of an amount as a decimal string (``"0.30"``), exact."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(metadata={"type": "string", "example": "0.30"}, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        if not isinstance(value, str):
+            raise ValidationError("a share is a string such as \"0.30\" (比例须以字符串表示)")
+        try:
+            share = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValidationError(f"not a share: {value!r}") from None
+        if not share.is_finite() or share < 0 or share > 1:
+            raise ValidationError("a share lies between 0 and 1")
+        return share
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else str(value)
+
+
+class CreditCodeField(fields.String):
+    """A unified social credit code, checked to its GB 32100-2015 check digit."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        wrong = credit_code.problem(code)
+        if wrong:
+            raise ValidationError(wrong)
+        return code

@@ -19,6 +19,8 @@ class FundingSchema(Schema):
     source = fields.String(required=True, validate=validate.Length(min=1, max=255))
     amount = MoneyField(required=True)
     note = fields.String(load_default=None, allow_none=True)
+    predecessor = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                 metadata={"description": "id of the project whose surplus funds this (续建)"})
 
 
 class PeriodSchema(Schema):
@@ -122,7 +124,8 @@ class PlanSchema(Schema):
         if total <= 0 and "total" not in errors:
             errors["total"] = ["the total must be more than zero (总投资须大于零)"]
         funding = tuple(
-            FundingSource(f["source"], money(f["amount"], "funding", str(i), "amount") or Decimal(0), f["note"])
+            FundingSource(f["source"], money(f["amount"], "funding", str(i), "amount") or Decimal(0), f["note"],
+                          f["predecessor"])
             for i, f in enumerate(data["funding"])
         )
         lines = tuple(

@@ -54,3 +54,10 @@ class Invalid(ServiceError):
     def __init__(self, detail: str, errors: dict[str, list[str]], **extra: Any) -> None:
         super().__init__(detail, **extra)
         self.errors = errors
+
+
+class RateLimited(ServiceError):
+    """Too many requests of this kind from one client (SPEC §9: objections are rate-limited)."""
+
+    status = 429
+    title = "Too Many Requests"

@@ -16,25 +16,33 @@ from sqlalchemy.orm import Session
 from disburse.adapters import audit_log, rulesets
 from disburse.adapters.db import Database
 from disburse.adapters.orm import (
+    Acceptance,
     AuditEntry,
     BudgetLine,
+    Clawback,
+    Contract,
+    Evaluation,
     FundingSource,
     Phase,
     Project,
     Region,
     Target,
+    TenderRound,
     utcnow,
 )
+from disburse.domain import contracts as domain_contracts
 from disburse.domain import plan as domain_plan
 from disburse.domain.money import format_wan, format_yuan
-from disburse.domain.project_guards import PROJECT_GUARDS, ProjectFacts
-from disburse.domain.roles import PROJECT_READERS, within
+from disburse.domain.project_guards import PROJECT_GUARDS, ProjectFacts, SurplusClaim
+from disburse.domain.roles import PROJECT_READERS, Role, within
 from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import TransitionSpec, Workflow
 from disburse.paths import WORKFLOWS_DIR
+from disburse.services import events
+from disburse.services.access import contractor_holds, load_project
 from disburse.services.audit import entry_view
 from disburse.services.context import Actor, Origin
-from disburse.services.errors import Conflict, Forbidden, Invalid, NotFound
+from disburse.services.errors import Forbidden, Invalid
 
 #: Roles that create projects from plans; the system actor is the command line.
 PLAN_AUTHORS = frozenset({"commerce", "system"})
@@ -71,7 +79,11 @@ def create_project(db: Database, actor: Actor, origin: Origin, plan: domain_plan
             period_end=plan.period_end, subtotals={k: format_yuan(v) for k, v in plan.subtotals.items()},
             source=dict(source) if source else None, created_by=actor.id,
         )
-        project.funding = [FundingSource(position=i, source=f.source, amount=f.amount, note=f.note)
+        for f in plan.funding:
+            if f.predecessor is not None and tx.session.get(Project, f.predecessor) is None:
+                raise Invalid("invalid plan", {"funding": [f"no predecessor project {f.predecessor}"]})
+        project.funding = [FundingSource(position=i, source=f.source, amount=f.amount, note=f.note,
+                                         predecessor_id=f.predecessor)
                            for i, f in enumerate(plan.funding)]
         project.phases = [Phase(position=i, name=p.name, start=p.start, end=p.end, note=p.note)
                           for i, p in enumerate(plan.phases)]
@@ -106,27 +118,13 @@ def check_plan_document(plan: domain_plan.Plan) -> list[Unmet]:
 # --- reading --------------------------------------------------------------------------------
 
 
-def _load(session: Session, actor: Actor, project_id: int, *, lock: bool = False) -> Project:
-    """The project, if it exists and lies in the actor's jurisdiction; 404 otherwise (SPEC §6)."""
-    if actor.role not in PROJECT_READERS:
-        raise Forbidden(f"the role {actor.role} has no access to projects", audit=True)
-    stmt = select(Project).where(Project.id == project_id)
-    if lock:
-        stmt = stmt.with_for_update(of=Project)
-    project = session.scalar(stmt)
-    if project is None:
-        raise NotFound(f"no project {project_id}")
-    if not within(project.region.path, actor.region_path):
-        raise NotFound(f"no project {project_id}", audit=True)
-    return project
-
-
 def to_plan(project: Project) -> domain_plan.Plan:
     """The domain's view of a stored project's plan."""
     return domain_plan.Plan(
         name=project.name, region=project.region_code, rule_set=project.rule_set, total=project.total,
         doc_no=project.doc_no,
-        funding=tuple(domain_plan.FundingSource(f.source, f.amount, f.note) for f in project.funding),
+        funding=tuple(domain_plan.FundingSource(f.source, f.amount, f.note, f.predecessor_id)
+                      for f in project.funding),
         period_start=project.period_start, period_end=project.period_end,
         phases=tuple(domain_plan.Phase(p.name, p.start, p.end, p.note) for p in project.phases),
         lines=tuple(
@@ -143,43 +141,94 @@ def to_plan(project: Project) -> domain_plan.Plan:
     )
 
 
-def _facts(project: Project) -> ProjectFacts:
-    return ProjectFacts(plan=to_plan(project), rules=rulesets.load(project.rule_set), state=project.state)
+def contract_facts(contract: Contract, final_approved: bool = False) -> domain_contracts.Contract:
+    """The domain's view of a stored contract."""
+    c = contract.contractor
+    return domain_contracts.Contract(
+        lot=contract.lot, amount=contract.amount, line_ids=tuple(cl.line_id for cl in contract.lines),
+        contractor=domain_contracts.Contractor(c.name, c.credit_code, dict(c.declarations or {})),
+        schedule=schedule_of(contract), id=contract.id, final_approved=final_approved,
+    )
 
 
-def _evaluate(project: Project, actor: Actor, spec: TransitionSpec,
-              facts: ProjectFacts | None = None) -> tuple[bool, list[Unmet]]:
-    """Can this actor fire this event now? (role, state, guards) → (role ok, unmet)."""
-    role_ok = actor.role in spec.roles
-    unmet = workflow().state_unmet(spec, project.state)
-    if not unmet:
-        unmet = workflow().guard_unmet(spec, facts or _facts(project))
-    return role_ok, unmet
+def schedule_of(contract: Contract) -> domain_contracts.Schedule:
+    return domain_contracts.Schedule(
+        advance=Decimal(contract.advance_share),
+        stages=tuple(domain_contracts.Stage(s["name"], Decimal(s["share"])) for s in contract.stages),
+        final=Decimal(contract.final_share),
+    )
 
 
-def allowed_events(project: Project, actor: Actor) -> list[str]:
+def contracted_sum(session: Session, project_id: int) -> Decimal:
+    amounts = session.scalars(select(Contract.amount).where(Contract.project_id == project_id))
+    return sum(amounts, Decimal(0))
+
+
+def _surplus_claims(session: Session, project: Project) -> tuple[SurplusClaim, ...]:
+    """Each predecessor's surplus, less what other filed follow-ups already took (seed 000 §7)."""
+    claims = []
+    for source in project.funding:
+        if source.predecessor_id is None:
+            continue
+        predecessor = session.scalar(
+            select(Project).where(Project.id == source.predecessor_id).with_for_update(of=Project))
+        assert predecessor is not None
+        available: Decimal | None = None
+        if predecessor.state not in ("plan_drafted", "filed", "tendered"):
+            taken = session.scalars(
+                select(FundingSource.amount).join(Project, Project.id == FundingSource.project_id).where(
+                    FundingSource.predecessor_id == predecessor.id, FundingSource.project_id != project.id,
+                    Project.state != "plan_drafted"))
+            available = predecessor.total - contracted_sum(session, predecessor.id) - sum(taken, Decimal(0))
+        claims.append(SurplusClaim(predecessor.id, source.amount, available,
+                                   predecessor.region_code == project.region_code))
+    return tuple(claims)
+
+
+def _facts(session: Session, project: Project, data: Mapping[str, Any] | None = None) -> ProjectFacts:
+    contracts = session.scalars(select(Contract).where(Contract.project_id == project.id)
+                                .order_by(Contract.id)).unique().all()
+    approved_finals = set(session.scalars(select(Acceptance.contract_id).where(
+        Acceptance.project_id == project.id, Acceptance.kind == "final", Acceptance.state == "approved")))
+    rounds = session.scalars(select(TenderRound).where(TenderRound.project_id == project.id)
+                             .order_by(TenderRound.round)).all()
+    facts_data = dict(data or {})
+    if project.state == "clawback":
+        due = session.scalar(select(Clawback.amount).where(Clawback.project_id == project.id))
+        facts_data["clawback_due"] = due or Decimal(0)
+    return ProjectFacts(
+        plan=to_plan(project), rules=rulesets.load(project.rule_set), state=project.state,
+        previous_state=project.previous_state,
+        contracts=tuple(contract_facts(c, c.id in approved_finals) for c in contracts),
+        tender_rounds=tuple(_round_view(r) for r in rounds),
+        surplus_claims=_surplus_claims(session, project) if project.state == "plan_drafted" else (),
+        data=facts_data,
+    )
+
+
+def allowed_events(session: Session, project: Project, actor: Actor) -> list[str]:
     """The events this actor could fire now: its role, the state and every guard agree."""
-    facts = _facts(project)
-    result = []
-    for spec in workflow().events_from(project.state):
-        role_ok, unmet = _evaluate(project, actor, spec, facts)
-        if role_ok and not unmet:
-            result.append(spec.trigger)
-    return result
+    return events.allowed(workflow(), actor, project.state, _facts(session, project))
 
 
-def _state_label(state: str | None) -> dict[str, str] | None:
-    if state is None:
-        return None
-    spec = workflow().states[state]
-    return {"zh": spec.zh, "en": spec.en}
+def _round_view(r: TenderRound) -> dict[str, Any]:
+    return {"round": r.round, "method": r.method, "packaging": r.packaging,
+            "announced_on": r.announced_on.isoformat(), "reference": r.reference, "outcome": r.outcome,
+            "failed_note": r.failed_note}
 
 
-def project_view(project: Project, actor: Actor) -> dict[str, Any]:
+def project_view(session: Session, project: Project, actor: Actor) -> dict[str, Any]:
     """A project as the API returns it (SPEC §11.1 ``GET /projects/{id}``)."""
     lines_sum = sum((line.amount for line in project.lines if line.amount is not None), Decimal(0))
-    contracted = Decimal(0)  # contracts arrive with issue 3
-    disbursed = Decimal(0)  # payments arrive with issue 4
+    contracts = session.scalars(select(Contract).where(Contract.project_id == project.id)
+                                .order_by(Contract.id)).unique().all()
+    contracted = sum((c.amount for c in contracts), Decimal(0))
+    disbursed = Decimal(0)  # no payment exists before the payments issue
+    rounds = [_round_view(r) for r in session.scalars(
+        select(TenderRound).where(TenderRound.project_id == project.id).order_by(TenderRound.round))]
+    evaluation = session.scalar(select(Evaluation).where(Evaluation.project_id == project.id)
+                                .order_by(Evaluation.id.desc()).limit(1))
+    clawback = session.scalar(select(Clawback).where(Clawback.project_id == project.id))
     return {
         "id": project.id,
         "name": project.name,
@@ -187,7 +236,7 @@ def project_view(project: Project, actor: Actor) -> dict[str, Any]:
         "region": {"code": project.region.code, "name": project.region.name},
         "rule_set": project.rule_set,
         "state": project.state,
-        "state_label": _state_label(project.state),
+        "state_label": events.state_label(workflow(), project.state),
         "previous_state": project.previous_state,
         "total": format_yuan(project.total),
         "total_wan": format_wan(project.total),
@@ -196,8 +245,8 @@ def project_view(project: Project, actor: Actor) -> dict[str, Any]:
         "disbursed": format_yuan(disbursed),
         "surplus": format_yuan(project.total - contracted),
         "period": {"start": _iso(project.period_start), "end": _iso(project.period_end)},
-        "funding": [{"source": f.source, "amount": format_yuan(f.amount), "note": f.note}
-                    for f in project.funding],
+        "funding": [{"source": f.source, "amount": format_yuan(f.amount), "note": f.note,
+                     "predecessor": f.predecessor_id} for f in project.funding],
         "phases": [{"name": p.name, "start": _iso(p.start), "end": _iso(p.end), "note": p.note}
                    for p in project.phases],
         "subtotals": project.subtotals or {},
@@ -210,8 +259,18 @@ def project_view(project: Project, actor: Actor) -> dict[str, Any]:
         ],
         "targets": [{"name": t.name, "unit": t.unit, "target": t.target, "actual": t.actual, "note": t.note}
                     for t in project.targets],
-        "tender": project.tender,
-        "allowed_events": allowed_events(project, actor),
+        "tender": {"rounds": rounds, "current": rounds[-1] if rounds else None},
+        "contracts": [{"id": c.id, "lot": c.lot, "contractor_name": c.contractor.name,
+                       "amount": format_yuan(c.amount)} for c in contracts
+                      if actor.role != Role.CONTRACTOR or c.contractor.credit_code == actor.contractor_code],
+        "evaluation": None if evaluation is None else {
+            "result": evaluation.result, "evaluator": evaluation.evaluator,
+            "document_id": evaluation.document_id, "recorded_at": evaluation.recorded_at.isoformat()},
+        "clawback": None if clawback is None else {
+            "amount": format_yuan(clawback.amount), "reason": clawback.reason,
+            "recovered_amount": None if clawback.recovered_amount is None else format_yuan(clawback.recovered_amount),
+            "recovered_on": _iso(clawback.recovered_on)},
+        "allowed_events": allowed_events(session, project, actor),
         "created_at": project.created_at.isoformat(),
         "updated_at": project.updated_at.isoformat(),
     }
@@ -223,7 +282,7 @@ def _iso(value: date | None) -> str | None:
 
 def get_project(db: Database, actor: Actor, project_id: int) -> dict[str, Any]:
     with db.reading() as tx:
-        return project_view(_load(tx.session, actor, project_id), actor)
+        return project_view(tx.session, load_project(tx.session, actor, project_id), actor)
 
 
 def list_projects(db: Database, actor: Actor, *, state: str | None = None, region: str | None = None,
@@ -232,7 +291,11 @@ def list_projects(db: Database, actor: Actor, *, state: str | None = None, regio
     if actor.role not in PROJECT_READERS:
         raise Forbidden(f"the role {actor.role} has no access to projects", audit=True)
     with db.reading() as tx:
-        stmt = select(Project).join(Project.region).where(Region.path.startswith(actor.region_path))
+        stmt = select(Project).join(Project.region)
+        if actor.role == Role.CONTRACTOR:
+            stmt = stmt.where(contractor_holds(actor, Project.id))  # type: ignore[arg-type]
+        else:
+            stmt = stmt.where(Region.path.startswith(actor.region_path))
         if state:
             stmt = stmt.where(Project.state == state)
         if region:
@@ -246,7 +309,7 @@ def list_projects(db: Database, actor: Actor, *, state: str | None = None, regio
         ).unique().all()
         items = [
             {"id": p.id, "name": p.name, "region": {"code": p.region.code, "name": p.region.name},
-             "rule_set": p.rule_set, "state": p.state, "state_label": _state_label(p.state),
+             "rule_set": p.rule_set, "state": p.state, "state_label": events.state_label(workflow(), p.state),
              "total": format_yuan(p.total), "total_wan": format_wan(p.total)}
             for p in rows
         ]
@@ -261,7 +324,7 @@ def project_audit(db: Database, actor: Actor, project_id: int, *, page: int = 1,
                   per_page: int = 50) -> dict[str, Any]:
     """The project's audit entries in log order (SPEC §11.1 ``GET /projects/{id}/audit``)."""
     with db.reading() as tx:
-        _load(tx.session, actor, project_id)
+        load_project(tx.session, actor, project_id)
         where = AuditEntry.project_id == project_id
         total = tx.session.scalar(select(func.count()).select_from(AuditEntry).where(where)) or 0
         rows = tx.session.scalars(
@@ -274,86 +337,94 @@ def project_audit(db: Database, actor: Actor, project_id: int, *, page: int = 1,
 # --- events ---------------------------------------------------------------------------------
 
 
-def _spec(event: str) -> TransitionSpec:
-    spec = workflow().event(event)
-    if spec is None:
-        known = ", ".join(workflow().transitions)
-        raise Invalid("unknown event", {"event": [f"unknown event {event!r}; one of {known}"]})
-    return spec
-
-
 def explain_event(db: Database, actor: Actor, project_id: int, event: str) -> dict[str, Any]:
     """Whether the actor may fire ``event`` now and, if not, why — changing nothing."""
-    spec = _spec(event)
+    spec = events.spec_of(workflow(), event)
     with db.reading() as tx:
-        project = _load(tx.session, actor, project_id)
-        role_ok, unmet = _evaluate(project, actor, spec)
-    if not role_ok:
-        unmet = [_role_unmet(spec, actor), *unmet]
-    return {
-        "event": event,
-        "label": {"zh": spec.zh, "en": spec.en},
-        "allowed": not unmet,
-        "unmet": unmet,
-        "requires": list(spec.requires),
-        "roles": list(spec.roles),
-        "clause": spec.clause,
-    }
-
-
-def _role_unmet(spec: TransitionSpec, actor: Actor) -> Unmet:
-    roles = ", ".join(spec.roles)
-    return Unmet("role_not_allowed", f"角色“{actor.role}”无权执行“{spec.zh}”（限 {roles}）",
-                 f"The role '{actor.role}' may not '{spec.en}' (only {roles})", spec.clause)
+        project = load_project(tx.session, actor, project_id)
+        return events.explanation(workflow(), spec, actor, project.state, _facts(tx.session, project))
 
 
 def fire_event(db: Database, actor: Actor, origin: Origin, project_id: int, event: str,
                data: Mapping[str, Any]) -> dict[str, Any]:
     """Fire a workflow event on a project: check, move, record — in one transaction."""
-    spec = _spec(event)
-    missing = {name: [f"required for {event} ({spec.zh}时必填)"] for name in spec.requires
-               if data.get(name) in (None, "", [])}
+    spec = events.spec_of(workflow(), event)
     with db.writing() as tx:
-        project = _load(tx.session, actor, project_id, lock=True)
-        if actor.role not in spec.roles:
-            raise Forbidden(_role_unmet(spec, actor).en, audit=True, unmet=[_role_unmet(spec, actor)])
-        wrong_state = workflow().state_unmet(spec, project.state)
-        if wrong_state:
-            raise Conflict(wrong_state[0].en, wrong_state)
-        if missing:
-            raise Invalid(f"{event} needs more data", missing)
-        unmet = workflow().guard_unmet(spec, _facts(project))
-        if unmet:
-            raise Conflict(f"{event} is not possible yet: {len(unmet)} condition(s) unmet", unmet)
-        before = project.state
-        after = workflow().target(spec, project.state, project.previous_state)
-        record = _apply(project, spec, before, after, data)
-        project.state = after
-        project.updated_at = utcnow()
-        audit_log.append(
-            tx.session, action=f"project.{event}", actor=actor, origin=origin, entity_type="project",
-            entity_id=project.id, project_id=project.id, from_state=before, to_state=after,
-            data=record, note=data.get("note"),
-        )
+        project = load_project(tx.session, actor, project_id, lock=True)
+        fire_in(tx.session, actor, origin, project, spec, data)
+        view = project_view(tx.session, project, actor)
         tx.commit()
-        return project_view(project, actor)
+        return view
 
 
-def _apply(project: Project, spec: TransitionSpec, before: str, after: str,
-           data: Mapping[str, Any]) -> dict[str, Any]:
+def fire_in(session: Session, actor: Actor, origin: Origin, project: Project, spec: TransitionSpec,
+            data: Mapping[str, Any]) -> None:
+    """Fire ``spec`` on a loaded (and locked) project inside the caller's transaction.
+
+    Used by :func:`fire_event` and by other use cases whose step moves the project too (the first
+    acceptance application fires ``start_acceptance``).
+    """
+    facts = _facts(session, project, data)
+    events.check(workflow(), spec, actor, project.state, data, facts)
+    before = project.state
+    after = workflow().target(spec, project.state, facts)
+    record = _apply(session, actor, project, spec, before, after, data)
+    project.state = after
+    project.updated_at = utcnow()
+    audit_log.append(
+        session, action=f"project.{spec.trigger}", actor=actor, origin=origin, entity_type="project",
+        entity_id=project.id, project_id=project.id, from_state=before, to_state=after,
+        data=record, note=data.get("note"),
+    )
+
+
+def _apply(session: Session, actor: Actor, project: Project, spec: TransitionSpec, before: str,
+           after: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """The event's effect besides the state, returned as what the audit entry records."""
-    if spec.trigger == "open_tender":
-        project.tender = {
-            "method": data["method"],
-            "packaging": data["packaging"],
-            "announced_on": data["announced_on"].isoformat(),
-            "reference": data.get("reference"),
-        }
-        return {"tender": project.tender}
-    if spec.trigger == "suspend":
+    event = spec.trigger
+    if event in ("open_tender", "reannounce_tender"):
+        number = 1 + len(session.scalars(select(TenderRound.id).where(TenderRound.project_id == project.id)).all())
+        tender = TenderRound(project_id=project.id, round=number, method=data["method"],
+                             packaging=data["packaging"], announced_on=data["announced_on"],
+                             reference=data.get("reference"), outcome="open")
+        session.add(tender)
+        session.flush()
+        return {"tender": _round_view(tender)}
+    if event == "tender_failed":
+        current = session.scalar(select(TenderRound).where(TenderRound.project_id == project.id)
+                                 .order_by(TenderRound.round.desc()).limit(1))
+        assert current is not None
+        current.outcome, current.failed_note = "failed", data.get("note")
+        return {"round": current.round, "outcome": "failed"}
+    if event == "select_contractor":
+        return {"contracted": format_yuan(contracted_sum(session, project.id))}
+    if event in ("pass_audit", "fail_audit"):
+        return _record_evaluation(session, actor, project, "passed" if event == "pass_audit" else "failed", data)
+    if event == "settle_clawback":
+        clawback = session.scalar(select(Clawback).where(Clawback.project_id == project.id))
+        assert clawback is not None
+        clawback.recovered_amount, clawback.recovered_on = data["amount"], data["recovered_on"]
+        return {"recovered_amount": format_yuan(data["amount"]), "recovered_on": data["recovered_on"].isoformat()}
+    if event == "suspend":
         project.previous_state = before
         return {"left": before}
-    if spec.trigger == "resume":
+    if event == "resume":
         project.previous_state = None
         return {"returned_to": after}
     return {}
+
+
+def _record_evaluation(session: Session, actor: Actor, project: Project, result: str,
+                       data: Mapping[str, Any]) -> dict[str, Any]:
+    """The evaluation with each target's actual value (seed 004 附件2; seed 001 §6(2)3 third party)."""
+    actuals = {t["name"]: t["actual"] for t in data["targets"]}
+    for target in project.targets:
+        target.actual = actuals.get(target.name)
+    session.add(Evaluation(project_id=project.id, result=result, evaluator=data["evaluator"],
+                           document_id=data.get("document_id"), recorded_by=actor.id))
+    record: dict[str, Any] = {"result": result, "evaluator": data["evaluator"], "targets": actuals,
+                              "document_id": data.get("document_id")}
+    if result == "failed":
+        session.add(Clawback(project_id=project.id, amount=data["amount"], reason=data.get("note")))
+        record["amount"] = format_yuan(data["amount"])
+    return record

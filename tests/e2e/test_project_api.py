@@ -54,7 +54,7 @@ def test_a_project_walks_filed_returned_filed_tendered_suspended_tendered(client
         assert resp.get_json()["state"] == expected
 
     body = client.get(f"/api/v1/projects/{pid}", headers=commerce).get_json()
-    assert body["tender"]["packaging"] == "by_item" and body["previous_state"] is None
+    assert body["tender"]["current"]["packaging"] == "by_item" and body["previous_state"] is None
 
     audit = client.get(f"/api/v1/projects/{pid}/audit", headers=inspector).get_json()
     transitions = [(e["action"], e["from_state"], e["to_state"]) for e in audit["items"]]

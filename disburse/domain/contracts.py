@@ -1,0 +1,120 @@
+"""Contracts and contractors: who may be selected, and what a contract may promise (SPEC §4, §5.1).
+
+Seed 003 §5(2)1 sets who may undertake the work: an independent legal person
+with sound accounting and no violation record in the last three years. The
+payment schedule follows seed 001 §6(2)2 (advance after start, stage payments
+after stage acceptance, the rest after final acceptance): its shares sum to
+exactly one, and the advance stays within the rule set's cap.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from disburse.domain import credit_code
+from disburse.domain.money import format_yuan, share_text
+from disburse.domain.rules import RuleSet
+from disburse.domain.unmet import Unmet
+
+ELIGIBILITY_CLAUSE = "seed 003 §5(2)1"
+SCHEDULE_CLAUSE = "seed 001 §6(2)2"
+
+#: The declarations seed 003 §5(2)1 asks of an applicant, with their labels.
+DECLARATIONS: dict[str, tuple[str, str]] = {
+    "independent_legal_person": ("具有独立法人资格", "is an independent legal person"),
+    "sound_accounting": ("财务会计制度健全", "keeps sound accounts"),
+    "no_violation_3y": ("近三年无违法违规记录", "has no violation record in the last three years"),
+}
+
+
+@dataclass(frozen=True)
+class Contractor:
+    name: str
+    credit_code: str
+    declarations: dict[str, bool]
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    share: Decimal
+
+
+@dataclass(frozen=True)
+class Schedule:
+    advance: Decimal
+    stages: tuple[Stage, ...]
+    final: Decimal
+
+    def total(self) -> Decimal:
+        return self.advance + sum((s.share for s in self.stages), Decimal(0)) + self.final
+
+
+@dataclass(frozen=True)
+class Contract:
+    lot: str
+    amount: Decimal
+    line_ids: tuple[int, ...]
+    contractor: Contractor
+    schedule: Schedule
+    id: int | None = None
+    final_approved: bool = False
+
+
+def eligibility_unmet(contractor: Contractor) -> list[Unmet]:
+    """Why a contractor may not be selected: a wrong credit code or a missing declaration."""
+    unmet: list[Unmet] = []
+    wrong = credit_code.problem(contractor.credit_code)
+    if wrong:
+        unmet.append(Unmet("contractor_ineligible",
+                           f"承办企业“{contractor.name}”的统一社会信用代码有误：{wrong}",
+                           f"Contractor '{contractor.name}': {wrong}", ELIGIBILITY_CLAUSE))
+    for key, (zh, en) in DECLARATIONS.items():
+        if not contractor.declarations.get(key):
+            unmet.append(Unmet("contractor_ineligible",
+                               f"承办企业“{contractor.name}”未声明{zh}（{key}）",
+                               f"Contractor '{contractor.name}' has not declared that it {en} ({key})",
+                               ELIGIBILITY_CLAUSE))
+    return unmet
+
+
+def schedule_unmet(schedule: Schedule, rules: RuleSet) -> list[Unmet]:
+    """The schedule's shares sum to exactly one and the advance is within the rule set's cap."""
+    unmet: list[Unmet] = []
+    shares = [schedule.advance, schedule.final, *(s.share for s in schedule.stages)]
+    if any(share < 0 or share > 1 for share in shares):
+        unmet.append(Unmet("share_out_of_range", "付款比例须在0与1之间",
+                           "Every payment share lies between 0 and 1", SCHEDULE_CLAUSE))
+    if schedule.total() != 1:
+        unmet.append(Unmet("schedule_not_one",
+                           f"预拨、阶段和尾款比例合计为 {schedule.total()}，应恰为1",
+                           f"The advance, stage and final shares sum to {schedule.total()}, not exactly 1",
+                           SCHEDULE_CLAUSE))
+    if schedule.advance > rules.advance_cap:
+        unmet.append(Unmet("advance_above_cap",
+                           f"预拨比例 {share_text(schedule.advance)} 超过规则上限 {share_text(rules.advance_cap)}",
+                           f"The advance share {share_text(schedule.advance)} is above the rule set's cap of "
+                           f"{share_text(rules.advance_cap)}",
+                           rules.advance_clause or SCHEDULE_CLAUSE))
+    return unmet
+
+
+def coverage_unmet(total: Decimal, contracts: list[Contract]) -> list[Unmet]:
+    """Contracts sum to no more than the total, and no line is covered by two contracts (SPEC §5.1)."""
+    unmet: list[Unmet] = []
+    contracted = sum((c.amount for c in contracts), Decimal(0))
+    if contracted > total:
+        unmet.append(Unmet("contracts_over_total",
+                           f"合同金额合计 {format_yuan(contracted)} 元，超过项目总投资 {format_yuan(total)} 元",
+                           f"Contracts sum to {format_yuan(contracted)} yuan, above the project total of "
+                           f"{format_yuan(total)} yuan", "SPEC §5.1 select_contractor"))
+    owner: dict[int, str] = {}
+    for contract in contracts:
+        for line_id in contract.line_ids:
+            if line_id in owner:
+                unmet.append(Unmet("line_covered_twice",
+                                   f"建设内容 {line_id} 已由合同“{owner[line_id]}”覆盖，不能再由“{contract.lot}”覆盖",
+                                   f"Budget line {line_id} is covered by '{owner[line_id]}' already and cannot "
+                                   f"also be covered by '{contract.lot}'", "SPEC §5.1 select_contractor"))
+            else:
+                owner[line_id] = contract.lot
+    return unmet

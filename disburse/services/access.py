@@ -1,0 +1,67 @@
+"""Who may see what (SPEC §6): jurisdiction by region subtree; a contractor sees its own.
+
+Anything outside answers 404 exactly like an id that does not exist, and is
+logged as a denied access; a role that may never read projects gets 403.
+"""
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from disburse.adapters.orm import Acceptance, Contract, Contractor, Project
+from disburse.domain.roles import PROJECT_READERS, Role, within
+from disburse.services.context import Actor
+from disburse.services.errors import Forbidden, NotFound
+
+
+def _require_reader(actor: Actor) -> None:
+    if actor.role not in PROJECT_READERS:
+        raise Forbidden(f"the role {actor.role} has no access to projects", audit=True)
+
+
+def contractor_holds(actor: Actor, project_id: int):  # type: ignore[no-untyped-def]
+    """SQL condition: the actor's company holds a contract on the project."""
+    return exists().where(Contract.project_id == project_id, Contract.contractor_id == Contractor.id,
+                          Contractor.credit_code == actor.contractor_code)
+
+
+def can_see_project(session: Session, actor: Actor, project: Project) -> bool:
+    if actor.role == Role.CONTRACTOR:
+        return bool(session.scalar(select(contractor_holds(actor, project.id))))
+    return within(project.region.path, actor.region_path)
+
+
+def load_project(session: Session, actor: Actor, project_id: int, *, lock: bool = False) -> Project:
+    """The project, if it exists and the actor may see it; 404 otherwise."""
+    _require_reader(actor)
+    stmt = select(Project).where(Project.id == project_id)
+    if lock:
+        stmt = stmt.with_for_update(of=Project)
+    project = session.scalar(stmt)
+    if project is None:
+        raise NotFound(f"no project {project_id}")
+    if not can_see_project(session, actor, project):
+        raise NotFound(f"no project {project_id}", audit=True)
+    return project
+
+
+def load_contract(session: Session, actor: Actor, contract_id: int, *,
+                  lock: bool = False) -> tuple[Contract, Project]:
+    """The contract and its project; a contractor sees only its own contracts."""
+    _require_reader(actor)
+    contract = session.get(Contract, contract_id)
+    if contract is None:
+        raise NotFound(f"no contract {contract_id}")
+    project = load_project(session, actor, contract.project_id, lock=lock)
+    if actor.role == Role.CONTRACTOR and contract.contractor.credit_code != actor.contractor_code:
+        raise NotFound(f"no contract {contract_id}", audit=True)
+    return contract, project
+
+
+def load_acceptance(session: Session, actor: Actor, acceptance_id: int, *,
+                    lock: bool = False) -> tuple[Acceptance, Contract, Project]:
+    _require_reader(actor)
+    acceptance = session.get(Acceptance, acceptance_id)
+    if acceptance is None:
+        raise NotFound(f"no acceptance {acceptance_id}")
+    contract, project = load_contract(session, actor, acceptance.contract_id, lock=lock)
+    return acceptance, contract, project

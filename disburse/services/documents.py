@@ -1,0 +1,131 @@
+"""Documents: application materials, reports, evaluations (SPEC §4).
+
+A file is stored once under its SHA-256 in the instance folder; its row names
+the project (and contract or acceptance) it belongs to, and the audit entry
+carries the hash, so an inspector can prove which bytes were submitted. Only
+known types are taken, recognised by their extension and their first bytes.
+"""
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from disburse.adapters import audit_log
+from disburse.adapters.db import Database
+from disburse.adapters.orm import Document
+from disburse.domain.roles import Role
+from disburse.services.access import load_contract, load_project
+from disburse.services.context import Actor, Origin
+from disburse.services.errors import Forbidden, Invalid, NotFound
+
+_ZIP = (b"PK\x03\x04",)
+_OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
+#: extension → (content type, accepted first bytes)
+ALLOWED_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", _ZIP),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _ZIP),
+    ".doc": ("application/msword", _OLE),
+    ".xls": ("application/vnd.ms-excel", _OLE),
+    ".ofd": ("application/ofd", _ZIP),
+}
+KINDS = ("application", "report", "evaluation", "declaration", "other")
+#: Inspectors change nothing (SPEC §6), so they upload nothing either.
+UPLOADERS = frozenset({Role.COMMERCE, Role.CONTRACTOR, Role.FINANCE, Role.LEADER, Role.SUPERVISOR})
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    path: Path
+    filename: str
+    content_type: str
+
+
+def _storage(root: Path, sha256: str) -> Path:
+    return root / sha256[:2] / sha256
+
+
+def upload(db: Database, actor: Actor, origin: Origin, *, root: Path, project_id: int, filename: str,
+           content: bytes, kind: str, contract_id: int | None = None) -> dict[str, Any]:
+    """Store a file for a project (or one of its contracts) and record its hash."""
+    ext = Path(filename).suffix.lower()
+    if ext not in ALLOWED_TYPES:
+        raise Invalid("file type not allowed", {"file": [f"allowed types: {', '.join(sorted(ALLOWED_TYPES))}"]})
+    content_type, magics = ALLOWED_TYPES[ext]
+    if not any(content.startswith(m) for m in magics):
+        raise Invalid("file content does not match", {"file": [f"the content is not a {ext} file"]})
+    if not content:
+        raise Invalid("empty file", {"file": ["the file is empty"]})
+    if kind not in KINDS:
+        raise Invalid("unknown kind", {"kind": [f"one of {', '.join(KINDS)}"]})
+    sha256 = hashlib.sha256(content).hexdigest()
+    with db.writing() as tx:
+        if contract_id is not None:
+            contract, project = load_contract(tx.session, actor, contract_id)
+            if contract.project_id != project_id:
+                raise Invalid("invalid document", {"contract_id": [f"contract {contract_id} is not of this project"]})
+        else:
+            project = load_project(tx.session, actor, project_id)
+            if actor.role == Role.CONTRACTOR:
+                raise Invalid("invalid document", {"contract_id": ["a contractor uploads to its contract"]})
+        if actor.role not in UPLOADERS:
+            raise Forbidden(f"the role {actor.role} may not upload documents", audit=True)
+        _write_once(_storage(root, sha256), content)
+        document = Document(project_id=project.id, contract_id=contract_id, kind=kind,
+                            filename=Path(filename).name[:255], content_type=content_type, size=len(content),
+                            sha256=sha256, uploaded_by=actor.id)
+        tx.session.add(document)
+        tx.session.flush()
+        audit_log.append(tx.session, action="document.upload", actor=actor, origin=origin, entity_type="document",
+                         entity_id=document.id, project_id=project.id,
+                         data={"sha256": sha256, "size": len(content), "filename": document.filename,
+                               "kind": kind, "contract_id": contract_id})
+        tx.commit()
+        return document_view(document)
+
+
+def _write_once(path: Path, content: bytes) -> None:
+    """Content-addressed, written atomically; the same bytes are stored once."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(content)
+    os.replace(tmp, path)
+
+
+def document_view(document: Document) -> dict[str, Any]:
+    return {"id": document.id, "project_id": document.project_id, "contract_id": document.contract_id,
+            "acceptance_id": document.acceptance_id, "kind": document.kind, "filename": document.filename,
+            "content_type": document.content_type, "size": document.size, "sha256": document.sha256,
+            "created_at": document.created_at.isoformat()}
+
+
+def open_document(db: Database, actor: Actor, root: Path, document_id: int) -> StoredFile:
+    """The stored file, for whoever may see what it belongs to (a contractor: its own contract's)."""
+    with db.reading() as tx:
+        document = tx.session.get(Document, document_id)
+        if document is None:
+            raise NotFound(f"no document {document_id}")
+        if actor.role == Role.CONTRACTOR:
+            if document.contract_id is None:
+                raise NotFound(f"no document {document_id}", audit=True)
+            load_contract(tx.session, actor, document.contract_id)
+        else:
+            load_project(tx.session, actor, document.project_id)
+        return StoredFile(_storage(root, document.sha256), document.filename, document.content_type)
+
+
+def belongs_to(db: Database, document_id: int, project_id: int) -> bool:
+    with db.reading() as tx:
+        document = tx.session.get(Document, document_id)
+        return document is not None and document.project_id == project_id
+
+
