@@ -11,6 +11,7 @@ import yaml
 from marshmallow import ValidationError
 
 from disburse.adapters.db import Database
+from disburse.domain.credit_code import check_char
 from disburse.paths import EXAMPLES_DIR
 from disburse.schemas import flatten_errors
 from disburse.schemas.plan import load_plan
@@ -206,13 +207,14 @@ def serve(host: str, port: int, workers: int) -> None:
 
 
 DEMO_PASSWORD = "disburse-demo"
+DEMO_CONTRACTOR = "91652929MA77KPDM1" + check_char("91652929MA77KPDM1")
 DEMO_USERS = [
     ("demo-commerce", "commerce", None),
     ("demo-finance", "finance", None),
     ("demo-leader", "leader", None),
     ("demo-supervisor", "supervisor", None),
     ("demo-inspector", "inspector", None),
-    ("demo-contractor", "contractor", "91652929MA77XXXX0X"),
+    ("demo-contractor", "contractor", DEMO_CONTRACTOR),
     ("demo-admin", "admin", None),
 ]
 

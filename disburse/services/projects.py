@@ -21,6 +21,7 @@ from disburse.adapters.orm import (
     BudgetLine,
     Clawback,
     Contract,
+    Document,
     Evaluation,
     FundingSource,
     Phase,
@@ -417,6 +418,11 @@ def _apply(session: Session, actor: Actor, project: Project, spec: TransitionSpe
 def _record_evaluation(session: Session, actor: Actor, project: Project, result: str,
                        data: Mapping[str, Any]) -> dict[str, Any]:
     """The evaluation with each target's actual value (seed 004 附件2; seed 001 §6(2)3 third party)."""
+    document_id = data.get("document_id")
+    if document_id is not None:
+        document = session.get(Document, document_id)
+        if document is None or document.project_id != project.id:
+            raise Invalid("invalid evaluation", {"document_id": [f"no document {document_id} of this project"]})
     actuals = {t["name"]: t["actual"] for t in data["targets"]}
     for target in project.targets:
         target.actual = actuals.get(target.name)
