@@ -5,7 +5,7 @@ from typing import Any
 from flask import g
 from flask_smorest import Blueprint
 
-from disburse.api.common import db, now
+from disburse.api.common import db, localised, now
 from disburse.api.schemas import AcceptanceEvent, AcceptanceIn, AcceptanceOut, AcceptancePage, EventExplanation
 from disburse.api.security import current_actor
 from disburse.services import acceptances
@@ -37,9 +37,7 @@ def get(acceptance_id: int) -> dict[str, Any]:
 @blp.get("/acceptances/<int:acceptance_id>/events/<event>")
 @blp.response(200, EventExplanation)
 def explain(acceptance_id: int, event: str) -> dict[str, Any]:
-    result = acceptances.explain_event(db(), current_actor(), acceptance_id, event, now())
-    result["unmet"] = [u.as_dict(g.origin.lang) for u in result["unmet"]]
-    return result
+    return localised(acceptances.explain_event(db(), current_actor(), acceptance_id, event, now()))
 
 
 @blp.post("/acceptances/<int:acceptance_id>/events")

@@ -2,8 +2,9 @@
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 
 from disburse.adapters.db import Database
 
@@ -21,3 +22,8 @@ def now() -> datetime:
 def documents_root() -> Path:
     root: Path = current_app.extensions["disburse.documents"]
     return root
+
+
+def localised(explanation: dict[str, Any]) -> dict[str, Any]:
+    """An event explanation with its unmet items in the request's language."""
+    return {**explanation, "unmet": [u.as_dict(g.origin.lang) for u in explanation["unmet"]]}

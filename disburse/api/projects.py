@@ -2,10 +2,11 @@
 
 from typing import Any
 
-from flask import current_app, g, request
+from flask import g, request
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
+from disburse.api.common import db, localised
 from disburse.api.schemas import (
     AuditPage,
     EventExplanation,
@@ -24,10 +25,6 @@ from disburse.services.errors import Invalid
 blp = Blueprint("api_projects", __name__, description="Projects and their workflow (SPEC §5.1)")
 
 
-def _db() -> Any:
-    return current_app.extensions["disburse.db"]
-
-
 @blp.post("")
 @blp.response(201, ProjectOut)
 @blp.doc(requestBody={"content": {"application/json": {"schema": {"type": "object"}}},
@@ -39,29 +36,27 @@ def create_project() -> dict[str, Any]:
         plan, source = load_plan(document)
     except ValidationError as exc:
         raise Invalid("the plan is invalid (方案有误)", flatten_errors(exc.messages)) from None
-    project_id = projects.create_project(_db(), actor, g.origin, plan, source)
-    return projects.get_project(_db(), actor, project_id)
+    project_id = projects.create_project(db(), actor, g.origin, plan, source)
+    return projects.get_project(db(), actor, project_id)
 
 
 @blp.get("")
 @blp.arguments(ProjectListArgs, location="query")
 @blp.response(200, ProjectPage)
 def list_projects(args: dict[str, Any]) -> dict[str, Any]:
-    return projects.list_projects(_db(), current_actor(), **args)
+    return projects.list_projects(db(), current_actor(), **args)
 
 
 @blp.get("/<int:project_id>")
 @blp.response(200, ProjectOut)
 def get_project(project_id: int) -> dict[str, Any]:
-    return projects.get_project(_db(), current_actor(), project_id)
+    return projects.get_project(db(), current_actor(), project_id)
 
 
 @blp.get("/<int:project_id>/events/<event>")
 @blp.response(200, EventExplanation)
 def explain_event(project_id: int, event: str) -> dict[str, Any]:
-    result = projects.explain_event(_db(), current_actor(), project_id, event)
-    result["unmet"] = [u.as_dict(g.origin.lang) for u in result["unmet"]]
-    return result
+    return localised(projects.explain_event(db(), current_actor(), project_id, event))
 
 
 @blp.post("/<int:project_id>/events")
@@ -69,11 +64,11 @@ def explain_event(project_id: int, event: str) -> dict[str, Any]:
 @blp.response(200, ProjectOut)
 def fire_event(body: dict[str, Any], project_id: int) -> dict[str, Any]:
     event = body.pop("event")
-    return projects.fire_event(_db(), current_actor(), g.origin, project_id, event, body)
+    return projects.fire_event(db(), current_actor(), g.origin, project_id, event, body)
 
 
 @blp.get("/<int:project_id>/audit")
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, AuditPage)
 def project_audit(args: dict[str, Any], project_id: int) -> dict[str, Any]:
-    return projects.project_audit(_db(), current_actor(), project_id, **args)
+    return projects.project_audit(db(), current_actor(), project_id, **args)

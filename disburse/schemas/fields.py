@@ -9,6 +9,19 @@ from disburse.domain import credit_code
 from disburse.domain.money import MoneyError, format_yuan, parse_money
 
 
+def decimal_text(value: Any, what: str, example: str, what_zh: str) -> Decimal:
+    """An exact decimal given as a string; anything else is refused with an example."""
+    if not isinstance(value, str):
+        raise ValidationError(f"{what} must be a string such as \"{example}\" ({what_zh}须以字符串表示)")
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        raise ValidationError(f"not {what}: {value!r} ({what_zh}无效)") from None
+    if not number.is_finite():
+        raise ValidationError(f"not {what}: {value!r} ({what_zh}无效)")
+    return number
+
+
 class MoneyField(fields.Field):
     """Money as a JSON string (``"6500000.00"``); a JSON number is refused (SPEC §4).
 
@@ -26,15 +39,7 @@ class MoneyField(fields.Field):
             raise ValidationError(
                 f"money must be a JSON string such as \"{value}\" (金额须以字符串表示), not a number"
             )
-        if not isinstance(value, str):
-            raise ValidationError("money must be a string such as \"6500000.00\" (金额须以字符串表示)")
-        try:
-            amount = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValidationError(f"not an amount: {value!r} (不是有效金额)") from None
-        if not amount.is_finite():
-            raise ValidationError(f"not an amount: {value!r} (不是有效金额)")
-        return amount
+        return decimal_text(value, "money", "6500000.00", "金额")
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         if value is None:
@@ -83,14 +88,9 @@ class ShareField(fields.Field):
         super().__init__(metadata={"type": "string", "example": "0.30"}, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
-        if not isinstance(value, str):
-            raise ValidationError("a share is a string such as \"0.30\" (比例须以字符串表示)")
-        try:
-            share = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValidationError(f"not a share: {value!r}") from None
-        if not share.is_finite() or share < 0 or share > 1:
-            raise ValidationError("a share lies between 0 and 1")
+        share = decimal_text(value, "a share", "0.30", "比例")
+        if share < 0 or share > 1:
+            raise ValidationError("a share lies between 0 and 1 (比例应在0与1之间)")
         return share
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
