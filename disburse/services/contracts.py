@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from disburse.adapters import audit_log, rulesets
 from disburse.adapters.db import Database
-from disburse.adapters.orm import BudgetLine, Contract, ContractLine, Contractor, Project
+from disburse.adapters.orm import BudgetLine, Contract, ContractLine, Contractor, Document, Project
 from disburse.domain import contracts as domain
 from disburse.domain.money import format_yuan
 from disburse.domain.roles import Role
@@ -54,6 +54,11 @@ def sign_contract(db: Database, actor: Actor, origin: Origin, project_id: int, d
             raise Invalid("invalid contract", {"line_ids": [f"not lines of project {project.id}: {unknown}"]})
         if len(set(data["line_ids"])) != len(data["line_ids"]):
             raise Invalid("invalid contract", {"line_ids": ["a line is listed twice"]})
+        for name, doc_id in (data["contractor"].get("declaration_documents") or {}).items():
+            document = None if doc_id is None else tx.session.get(Document, doc_id)
+            if doc_id is not None and (document is None or document.project_id != project.id):
+                raise Invalid("invalid contract", {f"contractor.declaration_documents.{name}": [
+                    f"no document {doc_id} of project {project.id}"]})
         contractor = _contractor(tx.session, data["contractor"])
         schedule = data["schedule"]
         contract = Contract(
@@ -92,7 +97,7 @@ def _contractor(session: Session, data: Mapping[str, Any]) -> Contractor:
     contractor.region_code = data.get("region")
     contractor.declarations = {k: bool(v) for k, v in (data.get("declarations") or {}).items()}
     if data.get("declaration_documents") is not None:
-        contractor.declaration_documents = dict(data["declaration_documents"])
+        contractor.declaration_documents = {k: v for k, v in data["declaration_documents"].items() if v is not None}
     return contractor
 
 

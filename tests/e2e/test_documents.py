@@ -75,3 +75,17 @@ def test_a_document_over_the_size_limit_is_refused(flow: Flow) -> None:
 def test_inspectors_upload_nothing(flow: Flow) -> None:
     project = flow.tendered_project()
     assert upload(flow, INSPECTOR, project["id"]).status_code == 403
+
+
+def test_a_declaration_may_carry_its_supporting_document(flow: Flow) -> None:
+    project = flow.tendered_project()
+    doc = flow.ok(upload(flow, COMMERCE, project["id"], kind="declaration"), 201)
+    body = flow.contract_body(project, [1, 2], "6500000.00")
+    body["contractor"]["declaration_documents"] = {"no_violation_3y": doc["id"]}
+    contract = flow.ok(flow.add_contract(project, body), 201)
+    assert contract["contractor"]["declaration_documents"] == {"no_violation_3y": doc["id"]}
+    body = flow.contract_body(project, [3], "1000000.00", lot="标段二")
+    body["contractor"]["declaration_documents"] = {"sound_accounting": 999999}
+    resp = flow.add_contract(project, body)
+    assert resp.status_code == 422
+    assert "contractor.declaration_documents.sound_accounting" in resp.get_json()["errors"]
