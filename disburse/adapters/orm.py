@@ -385,6 +385,55 @@ class Clawback(Base):
     recovered_on: Mapped[date | None] = mapped_column(Date)
 
 
+class Payment(Base):
+    """An advance, stage or final payment on a contract and its workflow state (SPEC §5.3)."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    acceptance_id: Mapped[int | None] = mapped_column(ForeignKey("acceptances.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    disbursed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rejected_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    voucher_no: Mapped[str | None] = mapped_column(String(64))
+    disbursed_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Recovery(Base):
+    """Recovered funds allocated to a contract, so each contract's ledger balances (seed 004 §5(5)4)."""
+
+    __tablename__ = "recoveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    recovered_on: Mapped[date] = mapped_column(Date)
+
+
+class IdempotencyKey(Base):
+    """The first response to a request made with an ``Idempotency-Key`` (SPEC §11.1), per user."""
+
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 class AuditEntry(Base):
     """One entry of the append-only, hash-chained audit log (SPEC §8)."""
 

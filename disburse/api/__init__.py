@@ -2,9 +2,21 @@
 
 from flask import Flask
 from flask_smorest import Api
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from disburse.api import acceptances, audit, auth, contracts, documents, me, problems, projects, public
+from disburse.api import (
+    acceptances,
+    audit,
+    auth,
+    contracts,
+    documents,
+    me,
+    payments,
+    problems,
+    projects,
+    public,
+)
 from disburse.api.schemas import Problem
 from disburse.api.security import begin_request
 from disburse.services.errors import ServiceError
@@ -18,6 +30,7 @@ class DisburseApi(Api):
     def _register_error_handlers(self) -> None:
         self._app.register_error_handler(HTTPException, problems.handle_http_exception)
         self._app.register_error_handler(ServiceError, problems.handle_service_error)
+        self._app.register_error_handler(OperationalError, problems.handle_contention)
         self._app.register_error_handler(Exception, problems.handle_unexpected)
 
 
@@ -28,7 +41,7 @@ def init_app(app: Flask) -> None:
         "security": [{"bearer": []}],
     })
     blueprints = [("/auth", auth.blp), ("/projects", projects.blp), ("/audit", audit.blp), ("/me", me.blp),
-                  ("", contracts.blp), ("", acceptances.blp), ("/documents", documents.blp),
+                  ("", contracts.blp), ("", acceptances.blp), ("", payments.blp), ("/documents", documents.blp),
                   ("/public", public.blp)]
     for prefix, blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{prefix}")

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from flask import Response, current_app, g, json, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from disburse.schemas import flatten_errors
@@ -91,6 +92,24 @@ def handle_service_error(error: ServiceError) -> Any:
     if not _is_api() and error.status in (401, 403, 404):
         return error.detail, error.status
     return problem(error.status, error.title, error.detail, **extra)
+
+
+#: SQLSTATEs of a transaction that lost a race (serialization failure, deadlock) or waited too long
+CONTENTION_CODES = frozenset({"40001", "40P01", "55P03"})
+
+
+def handle_contention(error: OperationalError) -> Any:
+    """A transaction that lost to another is rolled back whole; the client is told to retry (429)."""
+    code = getattr(getattr(error, "orig", None), "sqlstate", None)
+    locked = "database is locked" in str(error.orig)
+    if code not in CONTENTION_CODES and not locked:
+        return handle_unexpected(error)
+    log.warning("contention on %s (%s); answered 429", request.path, code or "sqlite locked")
+    resp = problem(429, "Too Many Requests",
+                   "the server is busy with concurrent changes; nothing was written — retry (with the same "
+                   "Idempotency-Key)")
+    resp.headers["Retry-After"] = "1"
+    return resp
 
 
 def handle_unexpected(error: Exception) -> Any:

@@ -90,6 +90,8 @@ class ProjectOut(ProjectSummary):
     lines_total = fields.String()
     contracted = fields.String()
     disbursed = fields.String()
+    in_flight = fields.String()
+    recovered = fields.String()
     surplus = fields.String()
     period = fields.Dict()
     funding = fields.List(fields.Dict())
@@ -243,6 +245,7 @@ class ContractorOut(Schema):
 
 class Ledger(Schema):
     contracted = fields.String()
+    recovered = fields.String()
     requested = fields.String()
     in_flight = fields.String()
     approved = fields.String()
@@ -372,3 +375,56 @@ class ObjectionCreated(Schema):
     id = fields.Integer()
     notice_id = fields.Integer()
     received_at = fields.String()
+
+
+# --- payments (SPEC §5.3, §11.1) -------------------------------------------------------------
+
+
+class PaymentIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["advance", "stage", "final"]))
+    amount = YuanField(required=True)
+    acceptance_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+
+
+class PaymentEvent(Schema):
+    event = fields.String(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    voucher_no = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    disbursed_on = fields.Date(load_default=None)
+
+
+class PaymentOut(Schema):
+    id = fields.Integer()
+    contract_id = fields.Integer()
+    project_id = fields.Integer()
+    kind = fields.String()
+    amount = fields.String()
+    acceptance_id = fields.Integer(allow_none=True)
+    state = fields.String()
+    state_label = fields.Nested(Label)
+    note = fields.String(allow_none=True)
+    requested_by = fields.Integer(allow_none=True)
+    verified_by = fields.Integer(allow_none=True)
+    approved_by = fields.Integer(allow_none=True)
+    disbursed_by = fields.Integer(allow_none=True)
+    voucher_no = fields.String(allow_none=True)
+    disbursed_on = fields.String(allow_none=True)
+    allowed_events = fields.List(fields.String())
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+PaymentPage = page_of(PaymentOut)
+
+
+class LedgerRow(Ledger):
+    contract_id = fields.Integer()
+    lot = fields.String()
+
+
+class ProjectLedger(Schema):
+    project_id = fields.Integer()
+    total = fields.String()
+    contracts = fields.List(fields.Nested(LedgerRow))
+    totals = fields.Dict(keys=fields.String(), values=fields.String())

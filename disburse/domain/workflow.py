@@ -91,14 +91,17 @@ class Workflow(Generic[F]):
                 chooser=chooser,
                 roles=tuple(t.get("roles", ())),
                 requires=tuple(t.get("requires", ())),
-                guards=tuple(t.get("guards", ())),
-                checks=tuple(t.get("checks", ())),
+                guards=_flat(t.get("guards", ())),
+                checks=_flat(t.get("checks", ())),
                 zh=t.get("zh", t["trigger"]),
                 en=t.get("en", t["trigger"]),
                 clause=t.get("clause", ""),
             )
             self.transitions[spec.trigger] = spec
-        missing = {g for t in self.transitions.values() for g in (*t.guards, *t.checks)} - set(guards)
+        #: guards checked when an object is created rather than moved (e.g. a payment request)
+        self.gates: tuple[str, ...] = _flat(definition.get("gates", ()))
+        missing = {g for t in self.transitions.values() for g in (*t.guards, *t.checks)} | set(self.gates)
+        missing -= set(guards)
         if missing:
             raise WorkflowError(f"workflow {self.name}: guards without an implementation: {sorted(missing)}")
         unknown = {s for t in self.transitions.values() for s in (*t.sources, *t.dests)} - set(self.states)
@@ -162,6 +165,10 @@ class Workflow(Generic[F]):
             )
         ]
 
+    def gate_unmet(self, facts: F) -> list[Unmet]:
+        """The workflow's creation gates (``gates:`` in the file), evaluated."""
+        return [u for name in self.gates for u in self.guards[name](facts)]
+
     def guard_unmet(self, spec: TransitionSpec, facts: F, *, with_checks: bool = True) -> list[Unmet]:
         """The event's guards (on the object) and, unless left out, its checks (on the event's
         data), evaluated; each returns what it finds unmet."""
@@ -183,6 +190,14 @@ class Workflow(Generic[F]):
         if not moved:
             raise WorkflowError(f"{self.name}: {spec.trigger} refused from {state}")
         return holder.state
+
+
+def _flat(names: Any) -> tuple[str, ...]:
+    """Guard lists may include a YAML alias of another list (``[*gates, other]``)."""
+    result: list[str] = []
+    for name in names:
+        result.extend(_flat(name) if isinstance(name, list) else [name])
+    return tuple(result)
 
 
 def _previous_state(facts: Any) -> str:

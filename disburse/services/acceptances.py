@@ -30,7 +30,7 @@ from disburse.domain.roles import Role
 from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import TransitionSpec, Workflow
 from disburse.paths import WORKFLOWS_DIR
-from disburse.services import events, projects
+from disburse.services import events, pages, projects
 from disburse.services.access import load_acceptance, load_contract
 from disburse.services.context import SYSTEM, Actor, Origin
 from disburse.services.contracts import line_amounts
@@ -311,5 +311,4 @@ def list_acceptances(db: Database, actor: Actor, contract_id: int, now: datetime
         contract, _ = load_contract(tx.session, actor, contract_id)
         rows = tx.session.scalars(select(Acceptance).where(Acceptance.contract_id == contract.id)
                                   .order_by(Acceptance.id)).all()
-        items = [acceptance_view(tx.session, a, contract, actor, now) for a in rows]
-        return {"items": items, "page": 1, "per_page": len(items), "total": len(items)}
+        return pages.whole([acceptance_view(tx.session, a, contract, actor, now) for a in rows])

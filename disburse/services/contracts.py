@@ -21,9 +21,11 @@ from disburse.domain import contracts as domain
 from disburse.domain.money import format_yuan
 from disburse.domain.roles import Role
 from disburse.domain.unmet import Unmet
+from disburse.services import pages
 from disburse.services.access import load_contract, load_project
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import Conflict, Forbidden, Invalid
+from disburse.services.ledger import contract_ledgers
 from disburse.services.projects import contract_facts, schedule_of
 
 SIGNERS = frozenset({Role.COMMERCE})
@@ -118,10 +120,9 @@ def _schedule_view(contract: Contract) -> dict[str, Any]:
     return {"advance": contract.advance_share, "stages": contract.stages, "final": contract.final_share}
 
 
-def contract_view(contract: Contract) -> dict[str, Any]:
-    """A contract with its ledger (SPEC §11.1). No payment exists before the payments issue."""
+def contract_view(session: Session, contract: Contract) -> dict[str, Any]:
+    """A contract with its ledger (SPEC §11.1)."""
     c = contract.contractor
-    zero = format_yuan(Decimal(0))
     return {
         "id": contract.id,
         "project_id": contract.project_id,
@@ -136,8 +137,7 @@ def contract_view(contract: Contract) -> dict[str, Any]:
         "signed_on": contract.signed_on.isoformat(),
         "line_ids": [cl.line_id for cl in contract.lines],
         "schedule": _schedule_view(contract),
-        "ledger": {"contracted": format_yuan(contract.amount), "requested": zero, "in_flight": zero,
-                   "approved": zero, "disbursed": zero, "remaining": format_yuan(contract.amount)},
+        "ledger": contract_ledgers(session, contract.project_id)[contract.id].view(),
         "created_at": contract.created_at.isoformat(),
     }
 
@@ -145,7 +145,7 @@ def contract_view(contract: Contract) -> dict[str, Any]:
 def get_contract(db: Database, actor: Actor, contract_id: int) -> dict[str, Any]:
     with db.reading() as tx:
         contract, _ = load_contract(tx.session, actor, contract_id)
-        return contract_view(contract)
+        return contract_view(tx.session, contract)
 
 
 def list_contracts(db: Database, actor: Actor, project_id: int) -> dict[str, Any]:
@@ -155,7 +155,7 @@ def list_contracts(db: Database, actor: Actor, project_id: int) -> dict[str, Any
         stmt = select(Contract).where(Contract.project_id == project.id).order_by(Contract.id)
         rows = [c for c in tx.session.scalars(stmt).unique()
                 if actor.role != Role.CONTRACTOR or c.contractor.credit_code == actor.contractor_code]
-        return {"items": [contract_view(c) for c in rows], "page": 1, "per_page": len(rows), "total": len(rows)}
+        return pages.whole([contract_view(tx.session, c) for c in rows])
 
 
 def line_amounts(session: Session, contract: Contract) -> dict[int, Decimal]:

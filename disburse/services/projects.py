@@ -26,6 +26,7 @@ from disburse.adapters.orm import (
     FundingSource,
     Phase,
     Project,
+    Recovery,
     Region,
     Target,
     TenderRound,
@@ -33,17 +34,19 @@ from disburse.adapters.orm import (
 )
 from disburse.domain import contracts as domain_contracts
 from disburse.domain import plan as domain_plan
+from disburse.domain.ledger import allocate
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.project_guards import PROJECT_GUARDS, ProjectFacts, SurplusClaim
 from disburse.domain.roles import PROJECT_READERS, Role, within
 from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import TransitionSpec, Workflow
 from disburse.paths import WORKFLOWS_DIR
-from disburse.services import events
+from disburse.services import events, pages
 from disburse.services.access import contractor_holds, load_project
 from disburse.services.audit import entry_view
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import Forbidden, Invalid
+from disburse.services.ledger import contract_ledgers, project_ledger
 
 #: Roles that create projects from plans; the system actor is the command line.
 PLAN_AUTHORS = frozenset({"commerce", "system"})
@@ -197,9 +200,10 @@ def _facts(session: Session, project: Project, data: Mapping[str, Any] | None = 
     if project.state == "clawback":
         due = session.scalar(select(Clawback.amount).where(Clawback.project_id == project.id))
         facts_data["clawback_due"] = due or Decimal(0)
+    ledger = project_ledger(session, project.id)
     return ProjectFacts(
         plan=to_plan(project), rules=rulesets.load(project.rule_set), state=project.state,
-        previous_state=project.previous_state,
+        previous_state=project.previous_state, disbursed=ledger.disbursed, in_flight=ledger.in_flight,
         contracts=tuple(contract_facts(c, c.id in approved_finals) for c in contracts),
         tender_rounds=tuple(_round_view(r) for r in rounds),
         surplus_claims=_surplus_claims(session, project) if project.state == "plan_drafted" else (),
@@ -224,7 +228,7 @@ def project_view(session: Session, project: Project, actor: Actor) -> dict[str, 
     contracts = session.scalars(select(Contract).where(Contract.project_id == project.id)
                                 .order_by(Contract.id)).unique().all()
     contracted = sum((c.amount for c in contracts), Decimal(0))
-    disbursed = Decimal(0)  # no payment exists before the payments issue
+    ledger = project_ledger(session, project.id)
     rounds = [_round_view(r) for r in session.scalars(
         select(TenderRound).where(TenderRound.project_id == project.id).order_by(TenderRound.round))]
     evaluation = session.scalar(select(Evaluation).where(Evaluation.project_id == project.id)
@@ -243,7 +247,9 @@ def project_view(session: Session, project: Project, actor: Actor) -> dict[str, 
         "total_wan": format_wan(project.total),
         "lines_total": format_yuan(lines_sum),
         "contracted": format_yuan(contracted),
-        "disbursed": format_yuan(disbursed),
+        "disbursed": format_yuan(ledger.disbursed),
+        "in_flight": format_yuan(ledger.in_flight),
+        "recovered": format_yuan(ledger.recovered),
         "surplus": format_yuan(project.total - contracted),
         "period": {"start": _iso(project.period_start), "end": _iso(project.period_end)},
         "funding": [{"source": f.source, "amount": format_yuan(f.amount), "note": f.note,
@@ -302,7 +308,7 @@ def list_projects(db: Database, actor: Actor, *, state: str | None = None, regio
         if region:
             root = tx.session.get(Region, region)
             if root is None:
-                return _page([], 0, page, per_page)
+                return pages.page([], 0, page, per_page)
             stmt = stmt.where(Region.path.startswith(root.path))
         total = tx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = tx.session.scalars(
@@ -314,11 +320,7 @@ def list_projects(db: Database, actor: Actor, *, state: str | None = None, regio
              "total": format_yuan(p.total), "total_wan": format_wan(p.total)}
             for p in rows
         ]
-        return _page(items, total, page, per_page)
-
-
-def _page(items: list[Any], total: int, page: int, per_page: int) -> dict[str, Any]:
-    return {"items": items, "page": page, "per_page": per_page, "total": total}
+        return pages.page(items, total, page, per_page)
 
 
 def project_audit(db: Database, actor: Actor, project_id: int, *, page: int = 1,
@@ -332,7 +334,7 @@ def project_audit(db: Database, actor: Actor, project_id: int, *, page: int = 1,
             select(AuditEntry).where(where).order_by(AuditEntry.seq)
             .offset((page - 1) * per_page).limit(per_page)
         ).all()
-        return _page([entry_view(e) for e in rows], total, page, per_page)
+        return pages.page([entry_view(e) for e in rows], total, page, per_page)
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -402,10 +404,7 @@ def _apply(session: Session, actor: Actor, project: Project, spec: TransitionSpe
     if event in ("pass_audit", "fail_audit"):
         return _record_evaluation(session, actor, project, "passed" if event == "pass_audit" else "failed", data)
     if event == "settle_clawback":
-        clawback = session.scalar(select(Clawback).where(Clawback.project_id == project.id))
-        assert clawback is not None
-        clawback.recovered_amount, clawback.recovered_on = data["amount"], data["recovered_on"]
-        return {"recovered_amount": format_yuan(data["amount"]), "recovered_on": data["recovered_on"].isoformat()}
+        return _settle_clawback(session, project, data)
     if event == "suspend":
         project.previous_state = before
         return {"left": before}
@@ -413,6 +412,24 @@ def _apply(session: Session, actor: Actor, project: Project, spec: TransitionSpe
         project.previous_state = None
         return {"returned_to": after}
     return {}
+
+
+def _settle_clawback(session: Session, project: Project, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Record the recovery against the contracts in proportion to what each was paid, so every
+    contract's ledger balances (seed 004 §5(5)4)."""
+    clawback = session.scalar(select(Clawback).where(Clawback.project_id == project.id))
+    assert clawback is not None
+    clawback.recovered_amount, clawback.recovered_on = data["amount"], data["recovered_on"]
+    ledgers = sorted(contract_ledgers(session, project.id).items())
+    shares = allocate(data["amount"], [ledger.disbursed for _, ledger in ledgers])
+    allocation = {}
+    for (contract_id, _), share in zip(ledgers, shares, strict=True):
+        if share:
+            session.add(Recovery(project_id=project.id, contract_id=contract_id, amount=share,
+                                 recovered_on=data["recovered_on"]))
+            allocation[str(contract_id)] = format_yuan(share)
+    return {"recovered_amount": format_yuan(data["amount"]), "recovered_on": data["recovered_on"].isoformat(),
+            "allocation": allocation}
 
 
 def _record_evaluation(session: Session, actor: Actor, project: Project, result: str,

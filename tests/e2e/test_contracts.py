@@ -55,7 +55,8 @@ def test_a_contract_carries_its_contractor_and_an_untouched_ledger(flow: Flow, t
     assert contractor["declarations"] == DECLARED
     assert contractor["eligible"] is True and contractor["unmet"] == []
     assert contract["ledger"] == {"contracted": "6500000.00", "requested": "0.00", "in_flight": "0.00",
-                                  "approved": "0.00", "disbursed": "0.00", "remaining": "6500000.00"}
+                                  "approved": "0.00", "disbursed": "0.00", "remaining": "6500000.00",
+                                  "recovered": "0.00"}
     assert flow.ok(flow.get(f"/contracts/{contract['id']}")) == contract
     assert [c["id"] for c in contracts_of(flow, tendered["id"])] == [contract["id"]]
 

@@ -1,0 +1,66 @@
+"""Payments (SPEC §5.3, §11.1): request on a contract, step through verify/approve/disburse.
+
+``Idempotency-Key`` on the request and on every step: the first response is
+returned again for the same request; another request under the same key is a 409.
+"""
+
+from typing import Any
+
+from flask import g, request
+from flask_smorest import Blueprint
+
+from disburse.api.common import db, localised
+from disburse.api.schemas import EventExplanation, PaymentEvent, PaymentIn, PaymentOut, PaymentPage, ProjectLedger
+from disburse.api.security import current_actor
+from disburse.services import idempotency, payments
+
+blp = Blueprint("api_payments", __name__, description="Gated payments (SPEC §5.3)")
+
+IDEMPOTENCY_HEADER = {"Idempotency-Key": {"description": "replays return the first response (SPEC §11.1)",
+                                          "schema": {"type": "string", "maxLength": 255}}}
+
+
+def _idem() -> idempotency.Idem | None:
+    return idempotency.make(request.headers.get("Idempotency-Key"), request.method, request.path,
+                            request.get_json(silent=True))
+
+
+@blp.post("/contracts/<int:contract_id>/payments")
+@blp.arguments(PaymentIn)
+@blp.response(201, PaymentOut, headers=IDEMPOTENCY_HEADER)
+def request_payment(body: dict[str, Any], contract_id: int) -> tuple[dict[str, Any], int]:
+    status, view = payments.request_payment(db(), current_actor(), g.origin, contract_id, body, _idem())
+    return view, status
+
+
+@blp.get("/contracts/<int:contract_id>/payments")
+@blp.response(200, PaymentPage)
+def list_for_contract(contract_id: int) -> dict[str, Any]:
+    return payments.list_payments(db(), current_actor(), contract_id)
+
+
+@blp.get("/payments/<int:payment_id>")
+@blp.response(200, PaymentOut)
+def get(payment_id: int) -> dict[str, Any]:
+    return payments.get_payment(db(), current_actor(), payment_id)
+
+
+@blp.get("/payments/<int:payment_id>/events/<event>")
+@blp.response(200, EventExplanation)
+def explain(payment_id: int, event: str) -> dict[str, Any]:
+    return localised(payments.explain_event(db(), current_actor(), payment_id, event))
+
+
+@blp.post("/payments/<int:payment_id>/events")
+@blp.arguments(PaymentEvent)
+@blp.response(200, PaymentOut, headers=IDEMPOTENCY_HEADER)
+def fire(body: dict[str, Any], payment_id: int) -> tuple[dict[str, Any], int]:
+    event = body.pop("event")
+    status, view = payments.fire_event(db(), current_actor(), g.origin, payment_id, event, body, _idem())
+    return view, status
+
+
+@blp.get("/projects/<int:project_id>/ledger")
+@blp.response(200, ProjectLedger)
+def ledger(project_id: int) -> dict[str, Any]:
+    return payments.project_ledger(db(), current_actor(), project_id)

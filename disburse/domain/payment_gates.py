@@ -1,0 +1,247 @@
+"""The gates money passes (SPEC §5.3), one small function each.
+
+Seed 001 §6(2)2: 项目启动后，根据实际情况可预拨部分资金；经阶段审核验收后拨付阶段建设资金；
+全部项目完成审核验收合格后，拨付其余全部资金. Seed 004 §5(5)3: only after a notice without
+objections and the leading group's approval. Every gate is checked when the payment is requested
+and again at every later step, on facts gathered under a lock on the project and the contract.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from disburse.domain.money import format_yuan, share_text
+from disburse.domain.unmet import Unmet
+
+IN_FLIGHT = ("requested", "verified", "approved")
+ADVANCE_STATES = ("contractor_selected", "staged_acceptance")
+LATER_STATES = ("staged_acceptance", "final_audit")
+GATE_CLAUSE = "seed 001 §6(2)2"
+
+
+@dataclass(frozen=True)
+class OtherPayment:
+    id: int
+    kind: str
+    amount: Decimal
+    state: str
+    acceptance_id: int | None
+
+
+@dataclass(frozen=True)
+class AcceptanceRef:
+    id: int
+    contract_id: int
+    kind: str
+    stage: int | None
+    state: str
+    accepted_total: Decimal
+    verdict_by: int | None
+
+
+@dataclass(frozen=True)
+class PaymentFacts:
+    """One payment (requested or about to be) and everything its gates look at."""
+
+    kind: str
+    amount: Decimal
+    contract_id: int
+    contract_amount: Decimal
+    advance_share: Decimal
+    stage_shares: tuple[Decimal, ...]
+    advance_cap: Decimal
+    advance_clause: str
+    project_state: str
+    project_total: Decimal
+    contracts_total: Decimal
+    #: the other payments on the same contract (not this one)
+    others: tuple[OtherPayment, ...] = ()
+    acceptance: AcceptanceRef | None = None
+    final_acceptance_approved: bool = False
+    payment_id: int | None = None
+    actor_id: int | None = None
+    #: who did each earlier step of this payment: {"request": 3, "verify": 5}
+    steps: dict[str, int | None] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def committed(self, *, kind: str | None = None) -> Decimal:
+        """Disbursed plus in flight on the contract, other payments only (of ``kind`` if given)."""
+        return sum((p.amount for p in self.others
+                    if (p.state in IN_FLIGHT or p.state == "disbursed") and (kind is None or p.kind == kind)),
+                   Decimal(0))
+
+
+def _u(code: str, zh: str, en: str, clause: str = GATE_CLAUSE) -> list[Unmet]:
+    return [Unmet(code, zh, en, clause)]
+
+
+def project_active(f: PaymentFacts) -> list[Unmet]:
+    """Nothing moves while the project is suspended, closed or in clawback (SPEC §5.1, §5.3)."""
+    if f.project_state in ("suspended", "closed", "clawback"):
+        return _u("project_not_active", f"项目当前状态为 {f.project_state}，不能办理拨付",
+                  f"The project is {f.project_state}; no payment may move", "SPEC §5.3")
+    return []
+
+
+def project_stage_allows_kind(f: PaymentFacts) -> list[Unmet]:
+    """Advances once contractors are selected; stage and final payments during acceptance (SPEC §5.3)."""
+    allowed = ADVANCE_STATES if f.kind == "advance" else LATER_STATES
+    if f.project_state in allowed or f.project_state in ("suspended", "closed", "clawback"):
+        return []
+    return _u("project_stage", f"项目处于 {f.project_state} 阶段，不能申请{_KIND_ZH[f.kind]}",
+              f"A {f.kind} payment is not possible while the project is {f.project_state}")
+
+
+def amount_positive(f: PaymentFacts) -> list[Unmet]:
+    if f.amount > 0:
+        return []
+    return _u("amount_not_positive", "拨付金额须大于零", "The amount must be more than zero", "SPEC §5.3")
+
+
+def advance_within_cap(f: PaymentFacts) -> list[Unmet]:
+    """Advances on a contract stay within its schedule's advance share and the rule set's cap."""
+    if f.kind != "advance":
+        return []
+    share = min(f.advance_share, f.advance_cap)
+    cap = (share * f.contract_amount).quantize(Decimal("0.01"))
+    total = f.committed(kind="advance") + f.amount
+    if total <= cap:
+        return []
+    return _u("advance_above_cap",
+              f"预拨合计 {format_yuan(total)} 元，超过合同金额的 {share_text(share)}（{format_yuan(cap)} 元）",
+              f"Advances would total {format_yuan(total)} yuan, above {share_text(share)} of the contract "
+              f"({format_yuan(cap)} yuan)", f.advance_clause or GATE_CLAUSE)
+
+
+def stage_acceptance_approved(f: PaymentFacts) -> list[Unmet]:
+    """A stage payment names an approved stage acceptance of this contract (seed 004 §5(5)3)."""
+    if f.kind != "stage":
+        return []
+    a = f.acceptance
+    if a is None or a.contract_id != f.contract_id or a.kind != "stage":
+        return _u("stage_acceptance_missing", "阶段拨付须指明本合同的阶段验收",
+                  "A stage payment names a stage acceptance of this contract", "seed 004 §5(5)3")
+    if a.state != "approved":
+        return _u("acceptance_not_approved", f"阶段验收 {a.id} 尚未经领导小组审定（当前 {a.state}）",
+                  f"Stage acceptance {a.id} is not approved yet ({a.state})", "seed 004 §5(5)3")
+    return []
+
+
+def one_payment_per_acceptance(f: PaymentFacts) -> list[Unmet]:
+    """At most one stage payment per acceptance (SPEC §5.3)."""
+    if f.kind != "stage" or f.acceptance is None:
+        return []
+    taken = [p.id for p in f.others
+             if p.acceptance_id == f.acceptance.id and p.state not in ("rejected", "cancelled")]
+    if not taken:
+        return []
+    return _u("acceptance_already_paid", f"阶段验收 {f.acceptance.id} 已有拨付 {taken[0]}",
+              f"Stage acceptance {f.acceptance.id} already has payment {taken[0]}", "SPEC §5.3")
+
+
+def stage_within_share(f: PaymentFacts) -> list[Unmet]:
+    """A stage payment is within the stage's share of the contract and the accepted amount."""
+    if f.kind != "stage" or f.acceptance is None or f.acceptance.stage is None:
+        return []
+    unmet: list[Unmet] = []
+    index = f.acceptance.stage - 1
+    if 0 <= index < len(f.stage_shares):
+        share = f.stage_shares[index]
+        cap = (share * f.contract_amount).quantize(Decimal("0.01"))
+        if f.amount > cap:
+            unmet += _u("stage_above_share",
+                        f"阶段拨付 {format_yuan(f.amount)} 元，超过第{f.acceptance.stage}阶段比例 "
+                        f"{share_text(share)}（{format_yuan(cap)} 元）",
+                        f"The stage payment of {format_yuan(f.amount)} yuan is above stage "
+                        f"{f.acceptance.stage}'s share of {share_text(share)} ({format_yuan(cap)} yuan)")
+    if f.amount > f.acceptance.accepted_total:
+        unmet += _u("stage_above_accepted",
+                    f"阶段拨付 {format_yuan(f.amount)} 元，"
+                    f"超过验收核定的 {format_yuan(f.acceptance.accepted_total)} 元",
+                    f"The stage payment of {format_yuan(f.amount)} yuan is above the accepted "
+                    f"{format_yuan(f.acceptance.accepted_total)} yuan", "seed 004 §5(5)2")
+    return unmet
+
+
+def final_acceptance_approved(f: PaymentFacts) -> list[Unmet]:
+    """The final payment needs the contract's approved final acceptance (seed 001 §6(2)2)."""
+    if f.kind != "final" or f.final_acceptance_approved:
+        return []
+    return _u("final_acceptance_missing", "本合同的终验尚未审定，不能拨付尾款",
+              "The contract's final acceptance is not approved, so the final payment cannot move")
+
+
+def final_within_remaining(f: PaymentFacts) -> list[Unmet]:
+    """The final payment is at most what remains of the contract."""
+    if f.kind != "final":
+        return []
+    remaining = f.contract_amount - f.committed()
+    if f.amount <= remaining:
+        return []
+    return _u("final_above_remaining", f"尾款 {format_yuan(f.amount)} 元，超过合同余额 {format_yuan(remaining)} 元",
+              f"The final payment of {format_yuan(f.amount)} yuan is above the {format_yuan(remaining)} yuan "
+              f"that remain")
+
+
+def contract_not_exceeded(f: PaymentFacts) -> list[Unmet]:
+    """Σ(disbursed + in flight) on a contract never exceeds the contract amount (SPEC §5.3)."""
+    total = f.committed() + f.amount
+    if total <= f.contract_amount:
+        return []
+    return _u("contract_exceeded", f"已拨付与在途合计将达 {format_yuan(total)} 元，超过合同金额 "
+              f"{format_yuan(f.contract_amount)} 元",
+              f"Disbursed and in flight would reach {format_yuan(total)} yuan, above the contract's "
+              f"{format_yuan(f.contract_amount)} yuan", "SPEC §5.3")
+
+
+def contracts_within_total(f: PaymentFacts) -> list[Unmet]:
+    """Σ contracts ≤ project total (SPEC §5.3)."""
+    if f.contracts_total <= f.project_total:
+        return []
+    return _u("contracts_over_total", "合同金额合计超过项目总投资", "Contracts exceed the project total", "SPEC §5.3")
+
+
+def not_an_earlier_step(f: PaymentFacts) -> list[Unmet]:
+    """No user performs two steps on the same payment; admins get no exception (SPEC §5.3)."""
+    done = [step for step, user in f.steps.items() if user is not None and user == f.actor_id]
+    if not done:
+        return []
+    return _u("same_user_two_steps", f"同一人员不能办理同一笔拨付的两个环节（已办理：{'、'.join(done)}）",
+              f"One user may not perform two steps of one payment (already did: {', '.join(done)})", "SPEC §5.3")
+
+
+def not_the_verdict_recorder(f: PaymentFacts) -> list[Unmet]:
+    """Who recorded the verdict of the acceptance a payment relies on may not verify or approve it."""
+    if f.acceptance is None or f.acceptance.verdict_by is None or f.acceptance.verdict_by != f.actor_id:
+        return []
+    return _u("verdict_recorder", "作出验收结论的人员不能审核或批准依据该验收的拨付",
+              "The user who recorded the acceptance's verdict may not verify or approve its payment", "SPEC §5.3")
+
+
+def is_the_requester(f: PaymentFacts) -> list[Unmet]:
+    """Only the requester cancels, and only before approval (SPEC §5.3)."""
+    if f.steps.get("request") == f.actor_id:
+        return []
+    return _u("not_the_requester", "只有申请人可以撤销拨付申请", "Only the requester may cancel a payment request",
+              "SPEC §5.3")
+
+
+_KIND_ZH = {"advance": "预拨", "stage": "阶段拨付", "final": "尾款"}
+
+PAYMENT_GUARDS: dict[str, Callable[[PaymentFacts], list[Unmet]]] = {
+    "project_active": project_active,
+    "project_stage_allows_kind": project_stage_allows_kind,
+    "amount_positive": amount_positive,
+    "advance_within_cap": advance_within_cap,
+    "stage_acceptance_approved": stage_acceptance_approved,
+    "one_payment_per_acceptance": one_payment_per_acceptance,
+    "stage_within_share": stage_within_share,
+    "final_acceptance_approved": final_acceptance_approved,
+    "final_within_remaining": final_within_remaining,
+    "contract_not_exceeded": contract_not_exceeded,
+    "contracts_within_total": contracts_within_total,
+    "not_an_earlier_step": not_an_earlier_step,
+    "not_the_verdict_recorder": not_the_verdict_recorder,
+    "is_the_requester": is_the_requester,
+}

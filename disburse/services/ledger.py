@@ -1,0 +1,27 @@
+"""Ledgers per contract and per project, read from the payments and recoveries (SPEC §5.3)."""
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from disburse.adapters.orm import Contract, Payment, Recovery
+from disburse.domain.ledger import EMPTY, Ledger
+
+
+def contract_ledgers(session: Session, project_id: int) -> dict[int, Ledger]:
+    """Every contract of the project with its ledger, in one pass over its payments."""
+    contracts = session.execute(select(Contract.id, Contract.amount).where(Contract.project_id == project_id)).all()
+    payments: dict[int, list[tuple[str, Decimal]]] = {c.id: [] for c in contracts}
+    for row in session.execute(select(Payment.contract_id, Payment.state, Payment.amount)
+                               .where(Payment.project_id == project_id)):
+        payments[row.contract_id].append((row.state, row.amount))
+    recovered: dict[int, Decimal] = {c.id: Decimal(0) for c in contracts}
+    for contract_id, amount in session.execute(
+            select(Recovery.contract_id, Recovery.amount).where(Recovery.project_id == project_id)):
+        recovered[contract_id] += amount
+    return {c.id: Ledger.of(c.amount, payments[c.id], recovered[c.id]) for c in contracts}
+
+
+def project_ledger(session: Session, project_id: int) -> Ledger:
+    return sum(contract_ledgers(session, project_id).values(), EMPTY)

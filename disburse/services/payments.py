@@ -1,0 +1,235 @@
+"""Payments (拨付): request, verify, approve, disburse — gated at every step (SPEC §5.3).
+
+Every use case locks the project and then the contract (``SELECT … FOR UPDATE``
+on PostgreSQL; ``BEGIN IMMEDIATE`` already serialises writers on SQLite), reads
+the facts under the lock, checks every gate again, and writes the change, its
+audit entry and its idempotency record in one transaction.
+"""
+
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from disburse.adapters import audit_log, rulesets
+from disburse.adapters.db import Database
+from disburse.adapters.orm import Acceptance, Contract, Payment, Project, utcnow
+from disburse.domain.ledger import EMPTY
+from disburse.domain.money import format_yuan
+from disburse.domain.payment_gates import PAYMENT_GUARDS, AcceptanceRef, OtherPayment, PaymentFacts
+from disburse.domain.roles import Role
+from disburse.domain.workflow import Workflow
+from disburse.paths import WORKFLOWS_DIR
+from disburse.services import events, idempotency, pages
+from disburse.services.access import load_contract, load_project
+from disburse.services.context import Actor, Origin
+from disburse.services.errors import Conflict, Forbidden, Invalid, NotFound
+from disburse.services.idempotency import Idem
+from disburse.services.ledger import contract_ledgers
+
+REQUESTERS = frozenset({Role.CONTRACTOR, Role.COMMERCE})
+STEP_OF = {"verify": "verified_by", "approve": "approved_by", "disburse": "disbursed_by", "reject": "rejected_by"}
+
+
+@cache
+def workflow() -> Workflow[PaymentFacts]:
+    """The payment workflow, loaded once from ``workflows/payment.yaml``."""
+    return Workflow.load(WORKFLOWS_DIR / "payment.yaml", PAYMENT_GUARDS)
+
+
+def _lock(session: Session, actor: Actor, contract_id: int) -> tuple[Contract, Project]:
+    """Lock the project, then the contract (one order everywhere, so no deadlock)."""
+    contract, project = load_contract(session, actor, contract_id, lock=True)
+    locked = session.scalar(select(Contract).where(Contract.id == contract.id).with_for_update(of=Contract)
+                            .execution_options(populate_existing=True))
+    assert locked is not None
+    return locked, project
+
+
+def _facts(session: Session, contract: Contract, project: Project, *, kind: str, amount: Decimal,
+           acceptance_id: int | None, actor: Actor, payment: Payment | None = None,
+           data: Mapping[str, Any] | None = None) -> PaymentFacts:
+    rules = rulesets.load(project.rule_set)
+    others = tuple(
+        OtherPayment(p.id, p.kind, p.amount, p.state, p.acceptance_id)
+        for p in session.scalars(select(Payment).where(Payment.contract_id == contract.id))
+        if payment is None or p.id != payment.id)
+    acceptance = None
+    if acceptance_id is not None:
+        a = session.get(Acceptance, acceptance_id)
+        if a is not None:
+            acceptance = AcceptanceRef(a.id, a.contract_id, a.kind, a.stage, a.state,
+                                       sum((v.accepted_amount for v in a.verdicts), Decimal(0)), a.verdict_by)
+    final_ok = session.scalar(select(Acceptance.id).where(
+        Acceptance.contract_id == contract.id, Acceptance.kind == "final", Acceptance.state == "approved")) is not None
+    contracts_total = sum(session.scalars(select(Contract.amount).where(Contract.project_id == project.id)),
+                          Decimal(0))
+    steps = {} if payment is None else {"request": payment.requested_by, "verify": payment.verified_by,
+                                        "approve": payment.approved_by, "disburse": payment.disbursed_by}
+    return PaymentFacts(
+        kind=kind, amount=amount, contract_id=contract.id, contract_amount=contract.amount,
+        advance_share=Decimal(contract.advance_share),
+        stage_shares=tuple(Decimal(s["share"]) for s in contract.stages),
+        advance_cap=rules.advance_cap, advance_clause=rules.advance_clause, project_state=project.state,
+        project_total=project.total, contracts_total=contracts_total, others=others, acceptance=acceptance,
+        final_acceptance_approved=final_ok, payment_id=None if payment is None else payment.id,
+        actor_id=actor.id, steps=steps, data=dict(data or {}),
+    )
+
+
+def request_payment(db: Database, actor: Actor, origin: Origin, contract_id: int, data: Mapping[str, Any],
+                    idem: Idem | None = None) -> tuple[int, dict[str, Any]]:
+    """Request a payment on a contract; every gate must hold now. Returns (status, payment)."""
+    with db.writing() as tx:
+        contract, project = _lock(tx.session, actor, contract_id)
+        stored = idempotency.replay(tx.session, actor, idem)
+        if stored is not None:
+            return stored
+        if actor.role not in REQUESTERS:
+            raise Forbidden(f"the role {actor.role} may not request payments", audit=True)
+        kind, acceptance_id = data["kind"], data.get("acceptance_id")
+        if kind == "advance" and acceptance_id is not None:
+            raise Invalid("invalid payment", {"acceptance_id": ["an advance relies on no acceptance"]})
+        if kind == "stage" and acceptance_id is None:
+            raise Invalid("invalid payment", {"acceptance_id": ["a stage payment names its stage acceptance"]})
+        if kind == "final" and acceptance_id is None:
+            acceptance_id = tx.session.scalar(select(Acceptance.id).where(
+                Acceptance.contract_id == contract.id, Acceptance.kind == "final"))
+        facts = _facts(tx.session, contract, project, kind=kind, amount=data["amount"],
+                       acceptance_id=acceptance_id, actor=actor)
+        unmet = workflow().gate_unmet(facts)
+        if unmet:
+            raise Conflict(f"the payment cannot be requested: {len(unmet)} condition(s) unmet", unmet)
+        payment = Payment(contract_id=contract.id, project_id=project.id, kind=kind, amount=data["amount"],
+                          acceptance_id=acceptance_id, state=workflow().initial, note=data.get("note"),
+                          requested_by=actor.id)
+        tx.session.add(payment)
+        tx.session.flush()
+        audit_log.append(tx.session, action="payment.request", actor=actor, origin=origin, entity_type="payment",
+                         entity_id=payment.id, project_id=project.id, to_state=payment.state, note=data.get("note"),
+                         data={"contract_id": contract.id, "kind": kind, "amount": format_yuan(payment.amount),
+                               "acceptance_id": acceptance_id})
+        view = payment_view(tx.session, payment, actor, contract, project)
+        idempotency.remember(tx.session, actor, idem, 201, view)
+        tx.commit()
+        return 201, view
+
+
+def fire_event(db: Database, actor: Actor, origin: Origin, payment_id: int, event: str, data: Mapping[str, Any],
+               idem: Idem | None = None) -> tuple[int, dict[str, Any]]:
+    """A step of the payment: every gate is checked again under the lock. Returns (status, payment)."""
+    spec = events.spec_of(workflow(), event)
+    with db.writing() as tx:
+        contract_id = tx.session.scalar(select(Payment.contract_id).where(Payment.id == payment_id))
+        if contract_id is None:
+            raise NotFound(f"no payment {payment_id}")
+        contract, project = _lock(tx.session, actor, contract_id)
+        payment = tx.session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update(of=Payment)
+                                    .execution_options(populate_existing=True))
+        assert payment is not None
+        stored = idempotency.replay(tx.session, actor, idem)
+        if stored is not None:
+            return stored
+        facts = _facts(tx.session, contract, project, kind=payment.kind, amount=payment.amount,
+                       acceptance_id=payment.acceptance_id, actor=actor, payment=payment, data=data)
+        events.check(workflow(), spec, actor, payment.state, data, facts)
+        before = payment.state
+        after = workflow().target(spec, payment.state, facts)
+        record = _apply(payment, actor, spec.trigger, data)
+        payment.state, payment.updated_at = after, utcnow()
+        audit_log.append(tx.session, action=f"payment.{event}", actor=actor, origin=origin, entity_type="payment",
+                         entity_id=payment.id, project_id=project.id, from_state=before, to_state=after,
+                         data=record, note=data.get("note"))
+        view = payment_view(tx.session, payment, actor, contract, project)
+        idempotency.remember(tx.session, actor, idem, 200, view)
+        tx.commit()
+        return 200, view
+
+
+def _apply(payment: Payment, actor: Actor, event: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Who did the step, and for a disbursement its voucher (支付凭证号) and date."""
+    record: dict[str, Any] = {"amount": format_yuan(payment.amount), "kind": payment.kind,
+                              "contract_id": payment.contract_id}
+    if event in STEP_OF:
+        setattr(payment, STEP_OF[event], actor.id)
+    if event == "disburse":
+        payment.voucher_no, payment.disbursed_on = data["voucher_no"], data["disbursed_on"]
+        record.update(voucher_no=payment.voucher_no, disbursed_on=payment.disbursed_on.isoformat())
+    return record
+
+
+def explain_event(db: Database, actor: Actor, payment_id: int, event: str) -> dict[str, Any]:
+    spec = events.spec_of(workflow(), event)
+    with db.reading() as tx:
+        payment, contract, project = _load(tx.session, actor, payment_id)
+        facts = _facts(tx.session, contract, project, kind=payment.kind, amount=payment.amount,
+                       acceptance_id=payment.acceptance_id, actor=actor, payment=payment)
+        return events.explanation(workflow(), spec, actor, payment.state, facts)
+
+
+def _load(session: Session, actor: Actor, payment_id: int) -> tuple[Payment, Contract, Project]:
+    payment = session.get(Payment, payment_id)
+    if payment is None:
+        raise NotFound(f"no payment {payment_id}")
+    contract, project = load_contract(session, actor, payment.contract_id)
+    return payment, contract, project
+
+
+def payment_view(session: Session, payment: Payment, actor: Actor, contract: Contract,
+                 project: Project) -> dict[str, Any]:
+    facts = _facts(session, contract, project, kind=payment.kind, amount=payment.amount,
+                   acceptance_id=payment.acceptance_id, actor=actor, payment=payment)
+    return {
+        "id": payment.id,
+        "contract_id": payment.contract_id,
+        "project_id": payment.project_id,
+        "kind": payment.kind,
+        "amount": format_yuan(payment.amount),
+        "acceptance_id": payment.acceptance_id,
+        "state": payment.state,
+        "state_label": events.state_label(workflow(), payment.state),
+        "note": payment.note,
+        "requested_by": payment.requested_by,
+        "verified_by": payment.verified_by,
+        "approved_by": payment.approved_by,
+        "disbursed_by": payment.disbursed_by,
+        "voucher_no": payment.voucher_no,
+        "disbursed_on": None if payment.disbursed_on is None else payment.disbursed_on.isoformat(),
+        "allowed_events": events.allowed(workflow(), actor, payment.state, facts),
+        "created_at": payment.created_at.isoformat(),
+        "updated_at": payment.updated_at.isoformat(),
+    }
+
+
+def get_payment(db: Database, actor: Actor, payment_id: int) -> dict[str, Any]:
+    with db.reading() as tx:
+        payment, contract, project = _load(tx.session, actor, payment_id)
+        return payment_view(tx.session, payment, actor, contract, project)
+
+
+def list_payments(db: Database, actor: Actor, contract_id: int) -> dict[str, Any]:
+    with db.reading() as tx:
+        contract, project = load_contract(tx.session, actor, contract_id)
+        rows = tx.session.scalars(select(Payment).where(Payment.contract_id == contract.id).order_by(Payment.id))
+        return pages.whole([payment_view(tx.session, p, actor, contract, project) for p in rows])
+
+
+def project_ledger(db: Database, actor: Actor, project_id: int) -> dict[str, Any]:
+    """Per contract and in total: contracted, requested, in flight, approved, disbursed, remaining, recovered."""
+    with db.reading() as tx:
+        project = load_project(tx.session, actor, project_id)
+        ledgers = contract_ledgers(tx.session, project.id)
+        contracts = {c.id: c for c in tx.session.scalars(select(Contract).where(Contract.project_id == project.id))}
+        visible = {cid: ledger for cid, ledger in ledgers.items()
+                   if actor.role != Role.CONTRACTOR or contracts[cid].contractor.credit_code == actor.contractor_code}
+        total = sum(visible.values(), EMPTY)
+        return {
+            "project_id": project.id,
+            "total": format_yuan(project.total),
+            "contracts": [{"contract_id": cid, "lot": contracts[cid].lot, **ledger.view()}
+                          for cid, ledger in sorted(visible.items())],
+            "totals": total.view(),
+        }
