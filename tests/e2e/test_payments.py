@@ -1,0 +1,251 @@
+"""Gated payments on seed 001's plan (national-2020): advance, stage, final (SPEC §5.3; seed 001 §6(2)2)."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from disburse.clock import ManualClock
+from disburse.domain.credit_code import check_char
+from tests.helpers import example, make_user, token_headers
+
+COUNTY = "654321"  # 布尔津县
+CODE = "91654321MA78BEJN1" + check_char("91654321MA78BEJN1")
+USERS = {"bej-commerce": "commerce", "bej-commerce-2": "commerce", "bej-finance": "finance",
+         "bej-finance-2": "finance", "bej-leader": "leader", "bej-contractor": "contractor",
+         "alt-inspector": "inspector"}
+CONTRACT = "5000000.00"  # the whole plan to one contractor
+ADVANCE_CAP = "1500000.00"  # 30 %
+
+
+class Desk:
+    """Seed 001's county at work, through the API."""
+
+    def __init__(self, app: Any, client: Any) -> None:
+        self.client = client
+        self.clock = ManualClock(datetime(2023, 3, 1, 2, 0, tzinfo=UTC))
+        app.extensions["disburse.clock"] = self.clock
+        db = app.extensions["disburse.db"]
+        self.ids = {}
+        for name, role in USERS.items():
+            region = "654300" if role == "inspector" else COUNTY
+            self.ids[name] = make_user(db, name, role, region, contractor=CODE if role == "contractor" else None)
+        self.headers = {name: token_headers(client, name) for name in USERS}
+
+    def post(self, path: str, body: dict[str, Any], as_: str, **headers: str) -> Any:
+        return self.client.post(f"/api/v1{path}", json=body, headers={**self.headers[as_], **headers})
+
+    def get(self, path: str, as_: str = "bej-commerce") -> dict[str, Any]:
+        resp = self.client.get(f"/api/v1{path}", headers=self.headers[as_])
+        assert resp.status_code == 200, resp.get_json()
+        return resp.get_json()
+
+    def ok(self, resp: Any, status: int = 200) -> dict[str, Any]:
+        assert resp.status_code == status, resp.get_json()
+        return resp.get_json()
+
+    def project_with_contract(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        project = self.ok(self.post("/projects", example("001"), "bej-commerce"), 201)
+        pid = project["id"]
+        self.ok(self.post(f"/projects/{pid}/events", {"event": "file"}, "bej-commerce"))
+        self.ok(self.post(f"/projects/{pid}/events", {"event": "open_tender", "method": "open",
+                                                       "packaging": "whole", "announced_on": "2022-12-01"},
+                          "bej-commerce"))
+        contract = self.ok(self.post(f"/projects/{pid}/contracts", {
+            "lot": "布尔津县电商后续资金项目", "amount": CONTRACT, "signed_on": "2022-12-20",
+            "contractor": {"name": "布尔津县电子商务运营有限公司", "credit_code": CODE, "region": COUNTY,
+                           "declarations": {"independent_legal_person": True, "sound_accounting": True,
+                                            "no_violation_3y": True}},
+            "line_ids": [line["id"] for line in project["lines"]],
+            "schedule": {"advance": "0.30", "stages": [{"name": "阶段一", "share": "0.40"}], "final": "0.30"},
+        }, "bej-commerce"), 201)
+        project = self.ok(self.post(f"/projects/{pid}/events", {"event": "select_contractor"}, "bej-commerce"))
+        return project, contract
+
+    def request(self, contract: dict[str, Any], kind: str, amount: str, as_: str = "bej-contractor",
+                **extra: Any) -> Any:
+        return self.post(f"/contracts/{contract['id']}/payments", {"kind": kind, "amount": amount, **extra}, as_)
+
+    def step(self, payment: dict[str, Any], event: str, as_: str, **data: Any) -> Any:
+        return self.post(f"/payments/{payment['id']}/events", {"event": event, **data}, as_)
+
+    def through(self, payment: dict[str, Any], voucher: str) -> dict[str, Any]:
+        """verify (commerce-2), approve (finance), disburse (finance-2): four users in all."""
+        self.ok(self.step(payment, "verify", "bej-commerce-2"))
+        self.ok(self.step(payment, "approve", "bej-finance"))
+        return self.ok(self.step(payment, "disburse", "bej-finance-2", voucher_no=voucher,
+                                 disbursed_on="2023-03-10"))
+
+    def approved_acceptance(self, project: dict[str, Any], contract: dict[str, Any], kind: str) -> dict[str, Any]:
+        body = {"kind": kind, **({"stage": 1} if kind == "stage" else {})}
+        acceptance = self.ok(self.post(f"/contracts/{contract['id']}/acceptances", body, "bej-contractor"), 201)
+        aid = acceptance["id"]
+        verdicts = [{"line_id": line["id"], "result": "pass", "accepted_amount": line["amount"]}
+                    for line in project["lines"]]
+        for event, data in (("start_review", {}), ("pass", {"verdicts": verdicts}), ("publish", {})):
+            self.ok(self.post(f"/acceptances/{aid}/events", {"event": event, **data}, "bej-commerce"))
+        self.clock.advance(timedelta(days=20))
+        self.ok(self.post(f"/acceptances/{aid}/events", {"event": "close_notice"}, "bej-commerce"))
+        return self.ok(self.post(f"/acceptances/{aid}/events", {"event": "approve"}, "bej-leader"))
+
+
+def codes(resp: Any) -> list[str]:
+    return [u["code"] for u in resp.get_json().get("unmet", [])]
+
+
+@pytest.fixture
+def desk(app: Any, client: Any) -> Desk:
+    return Desk(app, client)
+
+
+def test_seed_001_pays_advance_stage_and_final_exactly_to_the_limits(desk: Desk) -> None:
+    project, contract = desk.project_with_contract()
+    advance = desk.ok(desk.request(contract, "advance", ADVANCE_CAP), 201)
+    done = desk.through(advance, "BEJ-2023-001")
+    assert done["state"] == "disbursed"
+    assert len({done["requested_by"], done["verified_by"], done["approved_by"], done["disbursed_by"]}) == 4
+
+    one_more = desk.request(contract, "advance", "1.00")
+    assert one_more.status_code == 409 and codes(one_more) == ["advance_above_cap"]
+    assert "30%" in one_more.get_json()["unmet"][0]["message"]
+
+    early = desk.request(contract, "stage", "2000000.00", acceptance_id=None)
+    assert early.status_code == 422  # a stage payment names its acceptance
+    stage_acceptance = desk.ok(desk.post(f"/contracts/{contract['id']}/acceptances",
+                                         {"kind": "stage", "stage": 1}, "bej-contractor"), 201)
+    early = desk.request(contract, "stage", "2000000.00", acceptance_id=stage_acceptance["id"])
+    assert early.status_code == 409 and "acceptance_not_approved" in codes(early)
+
+    aid = stage_acceptance["id"]
+    verdicts = [{"line_id": line["id"], "result": "pass", "accepted_amount": line["amount"]}
+                for line in project["lines"]]
+    for event, data in (("start_review", {}), ("pass", {"verdicts": verdicts}), ("publish", {})):
+        desk.ok(desk.post(f"/acceptances/{aid}/events", {"event": event, **data}, "bej-commerce"))
+    desk.clock.advance(timedelta(days=20))
+    desk.ok(desk.post(f"/acceptances/{aid}/events", {"event": "close_notice"}, "bej-commerce"))
+    still_early = desk.request(contract, "stage", "2000000.00", acceptance_id=aid)
+    assert "acceptance_not_approved" in codes(still_early)
+    desk.ok(desk.post(f"/acceptances/{aid}/events", {"event": "approve"}, "bej-leader"))
+    stage = desk.through(desk.ok(desk.request(contract, "stage", "2000000.00", acceptance_id=aid), 201), "BEJ-2")
+    assert stage["state"] == "disbursed"
+    assert desk.get("/audit/verify", "alt-inspector")["ok"] is True
+
+
+def test_the_whole_contract_is_paid_and_not_a_yuan_more(desk: Desk) -> None:
+    project, contract = desk.project_with_contract()
+    desk.through(desk.ok(desk.request(contract, "advance", ADVANCE_CAP), 201), "BEJ-1")
+    stage = desk.approved_acceptance(project, contract, "stage")
+    over_share = desk.request(contract, "stage", "2000000.01", acceptance_id=stage["id"])
+    assert over_share.status_code == 409 and "stage_above_share" in codes(over_share)
+    paid = desk.through(desk.ok(desk.request(contract, "stage", "2000000.00", acceptance_id=stage["id"]), 201),
+                        "BEJ-2")
+    assert paid["state"] == "disbursed"
+    twice = desk.request(contract, "stage", "1.00", acceptance_id=stage["id"])
+    assert "acceptance_already_paid" in codes(twice)
+
+    early_final = desk.request(contract, "final", "1500000.00")
+    assert early_final.status_code == 409 and "final_acceptance_missing" in codes(early_final)
+    desk.approved_acceptance(project, contract, "final")
+    too_much = desk.request(contract, "final", "1500000.01")
+    assert too_much.status_code == 409 and "final_above_remaining" in codes(too_much)
+    final = desk.through(desk.ok(desk.request(contract, "final", "1500000.00"), 201), "BEJ-3")
+    assert final["state"] == "disbursed"
+    assert desk.request(contract, "final", "1.00").status_code == 409
+
+    ledger = desk.get(f"/contracts/{contract['id']}")["ledger"]
+    assert ledger == {"contracted": CONTRACT, "requested": "0.00", "in_flight": "0.00", "approved": "0.00",
+                      "disbursed": CONTRACT, "remaining": "0.00", "recovered": "0.00"}
+    totals = desk.get(f"/projects/{project['id']}/ledger")["totals"]
+    assert totals["disbursed"] == CONTRACT
+    assert desk.get(f"/projects/{project['id']}")["disbursed"] == CONTRACT
+    verify = desk.get("/audit/verify", "alt-inspector")
+    assert verify["ok"] is True
+    audit = desk.get(f"/projects/{project['id']}/audit?per_page=200", "alt-inspector")["items"]
+    assert [e["action"] for e in audit].count("payment.disburse") == 3
+
+
+def test_no_user_performs_two_steps_of_one_payment(desk: Desk) -> None:
+    _, contract = desk.project_with_contract()
+    payment = desk.ok(desk.request(contract, "advance", "100000.00", as_="bej-commerce"), 201)
+    own = desk.step(payment, "verify", "bej-commerce")
+    assert own.status_code == 409 and codes(own) == ["same_user_two_steps"]
+    desk.ok(desk.step(payment, "verify", "bej-commerce-2"))
+    desk.ok(desk.step(payment, "approve", "bej-finance"))
+    again = desk.step(payment, "disburse", "bej-finance", voucher_no="V1", disbursed_on="2023-03-10")
+    assert again.status_code == 409 and codes(again) == ["same_user_two_steps"]
+    wrong_role = desk.step(payment, "disburse", "bej-commerce", voucher_no="V1", disbursed_on="2023-03-10")
+    assert wrong_role.status_code == 403
+
+
+def test_the_verdict_recorder_may_not_verify_the_payment_relying_on_it(desk: Desk) -> None:
+    project, contract = desk.project_with_contract()
+    stage = desk.approved_acceptance(project, contract, "stage")  # pass recorded by bej-commerce
+    payment = desk.ok(desk.request(contract, "stage", "1000000.00", acceptance_id=stage["id"]), 201)
+    refused = desk.step(payment, "verify", "bej-commerce")
+    assert refused.status_code == 409 and codes(refused) == ["verdict_recorder"]
+    assert desk.step(payment, "verify", "bej-commerce-2").status_code == 200
+
+
+def test_a_payment_of_a_project_suspended_after_approval_waits_for_resume(desk: Desk) -> None:
+    project, contract = desk.project_with_contract()
+    payment = desk.ok(desk.request(contract, "advance", "500000.00"), 201)
+    desk.ok(desk.step(payment, "verify", "bej-commerce"))
+    desk.ok(desk.step(payment, "approve", "bej-finance"))
+    desk.ok(desk.post(f"/projects/{project['id']}/events", {"event": "suspend", "note": "核查"}, "alt-inspector"))
+    held = desk.step(payment, "disburse", "bej-finance-2", voucher_no="V9", disbursed_on="2023-03-10")
+    assert held.status_code == 409 and "project_not_active" in codes(held)
+    assert desk.request(contract, "advance", "1.00").status_code == 409
+    desk.ok(desk.post(f"/projects/{project['id']}/events", {"event": "resume", "note": "核查完毕"}, "alt-inspector"))
+    assert desk.ok(desk.step(payment, "disburse", "bej-finance-2", voucher_no="V9",
+                             disbursed_on="2023-03-10"))["state"] == "disbursed"
+
+
+def test_an_idempotency_key_replay_returns_the_same_payment(desk: Desk) -> None:
+    _, contract = desk.project_with_contract()
+    body = {"kind": "advance", "amount": "300000.00"}
+    first = desk.ok(desk.post(f"/contracts/{contract['id']}/payments", body, "bej-contractor",
+                              **{"Idempotency-Key": "req-1"}), 201)
+    replay = desk.ok(desk.post(f"/contracts/{contract['id']}/payments", body, "bej-contractor",
+                               **{"Idempotency-Key": "req-1"}), 201)
+    assert replay == first
+    other = desk.post(f"/contracts/{contract['id']}/payments", {**body, "amount": "300000.01"}, "bej-contractor",
+                      **{"Idempotency-Key": "req-1"})
+    assert other.status_code == 409 and codes(other) == ["idempotency_key_reused"]
+    mine = desk.post(f"/contracts/{contract['id']}/payments", body, "bej-commerce", **{"Idempotency-Key": "req-1"})
+    assert mine.status_code == 201 and mine.get_json()["id"] != first["id"]  # keys are per user
+    payments = desk.get(f"/contracts/{contract['id']}/payments")["items"]
+    assert len(payments) == 2
+    step = {"Idempotency-Key": "verify-1"}
+    verified = desk.ok(desk.post(f"/payments/{first['id']}/events", {"event": "verify"}, "bej-commerce", **step))
+    assert desk.ok(desk.post(f"/payments/{first['id']}/events", {"event": "verify"}, "bej-commerce",
+                             **step)) == verified
+
+
+def test_cancel_is_for_the_requester_before_approval(desk: Desk) -> None:
+    _, contract = desk.project_with_contract()
+    payment = desk.ok(desk.request(contract, "advance", "100000.00"), 201)
+    assert codes(desk.step(payment, "cancel", "bej-commerce")) == ["not_the_requester"]
+    assert desk.ok(desk.step(payment, "cancel", "bej-contractor"))["state"] == "cancelled"
+    assert desk.get(f"/contracts/{contract['id']}")["ledger"]["in_flight"] == "0.00"
+
+
+def test_a_failed_evaluation_recovers_what_was_paid_and_the_ledger_balances(desk: Desk) -> None:
+    project, contract = desk.project_with_contract()
+    desk.through(desk.ok(desk.request(contract, "advance", ADVANCE_CAP), 201), "BEJ-1")
+    desk.approved_acceptance(project, contract, "final")
+    pid = project["id"]
+    desk.ok(desk.post(f"/projects/{pid}/events", {"event": "request_final_audit"}, "bej-commerce"))
+    make_user(desk.client.application.extensions["disburse.db"], "alt-supervisor", "supervisor", "654300")
+    desk.headers["alt-supervisor"] = token_headers(desk.client, "alt-supervisor")
+    targets = [{"name": t["name"], "actual": "0"} for t in project["targets"]]
+    over = desk.post(f"/projects/{pid}/events", {"event": "fail_audit", "evaluator": "第三方", "targets": targets,
+                                                 "amount": "1500000.01"}, "alt-supervisor")
+    assert codes(over) == ["clawback_above_disbursed"]
+    desk.ok(desk.post(f"/projects/{pid}/events", {"event": "fail_audit", "evaluator": "第三方",
+                                                  "targets": targets, "amount": ADVANCE_CAP}, "alt-supervisor"))
+    closed = desk.ok(desk.post(f"/projects/{pid}/events", {"event": "settle_clawback", "amount": ADVANCE_CAP,
+                                                           "recovered_on": "2024-06-30"}, "bej-finance"))
+    assert closed["state"] == "closed" and closed["recovered"] == ADVANCE_CAP
+    ledger = desk.get(f"/contracts/{contract['id']}")["ledger"]
+    assert Decimal(ledger["disbursed"]) - Decimal(ledger["recovered"]) == 0
