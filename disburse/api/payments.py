@@ -16,8 +16,9 @@ from disburse.services import idempotency, payments
 
 blp = Blueprint("api_payments", __name__, description="Gated payments (SPEC §5.3)")
 
-IDEMPOTENCY_HEADER = {"Idempotency-Key": {"description": "replays return the first response (SPEC §11.1)",
-                                          "schema": {"type": "string", "maxLength": 255}}}
+IDEMPOTENCY_KEY = {"parameters": [{"in": "header", "name": "Idempotency-Key", "required": False,
+                                    "description": "replays return the first response (SPEC §11.1)",
+                                    "schema": {"type": "string", "maxLength": 255}}]}
 
 
 def _idem() -> idempotency.Idem | None:
@@ -27,7 +28,8 @@ def _idem() -> idempotency.Idem | None:
 
 @blp.post("/contracts/<int:contract_id>/payments")
 @blp.arguments(PaymentIn)
-@blp.response(201, PaymentOut, headers=IDEMPOTENCY_HEADER)
+@blp.response(201, PaymentOut)
+@blp.doc(**IDEMPOTENCY_KEY)
 def request_payment(body: dict[str, Any], contract_id: int) -> tuple[dict[str, Any], int]:
     status, view = payments.request_payment(db(), current_actor(), g.origin, contract_id, body, _idem())
     return view, status
@@ -53,7 +55,8 @@ def explain(payment_id: int, event: str) -> dict[str, Any]:
 
 @blp.post("/payments/<int:payment_id>/events")
 @blp.arguments(PaymentEvent)
-@blp.response(200, PaymentOut, headers=IDEMPOTENCY_HEADER)
+@blp.response(200, PaymentOut)
+@blp.doc(**IDEMPOTENCY_KEY)
 def fire(body: dict[str, Any], payment_id: int) -> tuple[dict[str, Any], int]:
     event = body.pop("event")
     status, view = payments.fire_event(db(), current_actor(), g.origin, payment_id, event, body, _idem())
