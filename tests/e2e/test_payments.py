@@ -77,16 +77,22 @@ class Desk:
         return self.ok(self.step(payment, "disburse", "bej-finance-2", voucher_no=voucher,
                                  disbursed_on="2023-03-10"))
 
-    def approved_acceptance(self, project: dict[str, Any], contract: dict[str, Any], kind: str) -> dict[str, Any]:
+    def apply(self, contract: dict[str, Any], kind: str) -> int:
         body = {"kind": kind, **({"stage": 1} if kind == "stage" else {})}
-        acceptance = self.ok(self.post(f"/contracts/{contract['id']}/acceptances", body, "bej-contractor"), 201)
-        aid = acceptance["id"]
+        return int(self.ok(self.post(f"/contracts/{contract['id']}/acceptances", body, "bej-contractor"), 201)["id"])
+
+    def clear(self, project: dict[str, Any], aid: int) -> None:
+        """Review, pass (as bej-commerce), publish and close the notice once it has ended."""
         verdicts = [{"line_id": line["id"], "result": "pass", "accepted_amount": line["amount"]}
                     for line in project["lines"]]
         for event, data in (("start_review", {}), ("pass", {"verdicts": verdicts}), ("publish", {})):
             self.ok(self.post(f"/acceptances/{aid}/events", {"event": event, **data}, "bej-commerce"))
         self.clock.advance(timedelta(days=20))
         self.ok(self.post(f"/acceptances/{aid}/events", {"event": "close_notice"}, "bej-commerce"))
+
+    def approved_acceptance(self, project: dict[str, Any], contract: dict[str, Any], kind: str) -> dict[str, Any]:
+        aid = self.apply(contract, kind)
+        self.clear(project, aid)
         return self.ok(self.post(f"/acceptances/{aid}/events", {"event": "approve"}, "bej-leader"))
 
 
@@ -112,18 +118,10 @@ def test_seed_001_pays_advance_stage_and_final_exactly_to_the_limits(desk: Desk)
 
     early = desk.request(contract, "stage", "2000000.00", acceptance_id=None)
     assert early.status_code == 422  # a stage payment names its acceptance
-    stage_acceptance = desk.ok(desk.post(f"/contracts/{contract['id']}/acceptances",
-                                         {"kind": "stage", "stage": 1}, "bej-contractor"), 201)
-    early = desk.request(contract, "stage", "2000000.00", acceptance_id=stage_acceptance["id"])
+    aid = desk.apply(contract, "stage")
+    early = desk.request(contract, "stage", "2000000.00", acceptance_id=aid)
     assert early.status_code == 409 and "acceptance_not_approved" in codes(early)
-
-    aid = stage_acceptance["id"]
-    verdicts = [{"line_id": line["id"], "result": "pass", "accepted_amount": line["amount"]}
-                for line in project["lines"]]
-    for event, data in (("start_review", {}), ("pass", {"verdicts": verdicts}), ("publish", {})):
-        desk.ok(desk.post(f"/acceptances/{aid}/events", {"event": event, **data}, "bej-commerce"))
-    desk.clock.advance(timedelta(days=20))
-    desk.ok(desk.post(f"/acceptances/{aid}/events", {"event": "close_notice"}, "bej-commerce"))
+    desk.clear(project, aid)
     still_early = desk.request(contract, "stage", "2000000.00", acceptance_id=aid)
     assert "acceptance_not_approved" in codes(still_early)
     desk.ok(desk.post(f"/acceptances/{aid}/events", {"event": "approve"}, "bej-leader"))
