@@ -9,11 +9,14 @@ are stored: a refused request changed nothing, and asking again asks again.
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from disburse.adapters.db import Database
 from disburse.adapters.orm import IdempotencyKey
 from disburse.domain.audit import canonical_json
 from disburse.domain.unmet import Unmet
@@ -60,3 +63,19 @@ def remember(session: Session, actor: Actor, idem: Idem | None, status: int, bod
         return
     session.add(IdempotencyKey(user_id=actor.id, key=idem.key, request_hash=idem.request_hash,
                                status=status, response=json.dumps(body, ensure_ascii=False, default=str)))
+
+
+def guarded(db: Database, actor: Actor, idem: Idem | None,
+            run: Callable[[], tuple[int, dict[str, Any]]]) -> tuple[int, dict[str, Any]]:
+    """Run a use case that remembers its response; if another request claimed the same key in the
+    meantime (its insert won), answer as a replay of that one — or as a reused key."""
+    try:
+        return run()
+    except IntegrityError:
+        if idem is None:
+            raise
+        with db.reading() as tx:
+            stored = replay(tx.session, actor, idem)
+        if stored is None:
+            raise
+        return stored

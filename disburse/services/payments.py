@@ -21,7 +21,7 @@ from disburse.domain.ledger import EMPTY
 from disburse.domain.money import format_yuan
 from disburse.domain.payment_gates import PAYMENT_GUARDS, AcceptanceRef, OtherPayment, PaymentFacts
 from disburse.domain.roles import Role
-from disburse.domain.workflow import Workflow
+from disburse.domain.workflow import TransitionSpec, Workflow
 from disburse.paths import WORKFLOWS_DIR
 from disburse.services import events, idempotency, pages
 from disburse.services.access import load_contract, load_project
@@ -83,6 +83,11 @@ def _facts(session: Session, contract: Contract, project: Project, *, kind: str,
 def request_payment(db: Database, actor: Actor, origin: Origin, contract_id: int, data: Mapping[str, Any],
                     idem: Idem | None = None) -> tuple[int, dict[str, Any]]:
     """Request a payment on a contract; every gate must hold now. Returns (status, payment)."""
+    return idempotency.guarded(db, actor, idem, lambda: _request(db, actor, origin, contract_id, data, idem))
+
+
+def _request(db: Database, actor: Actor, origin: Origin, contract_id: int, data: Mapping[str, Any],
+             idem: Idem | None) -> tuple[int, dict[str, Any]]:
     with db.writing() as tx:
         contract, project = _lock(tx.session, actor, contract_id)
         stored = idempotency.replay(tx.session, actor, idem)
@@ -122,6 +127,12 @@ def fire_event(db: Database, actor: Actor, origin: Origin, payment_id: int, even
                idem: Idem | None = None) -> tuple[int, dict[str, Any]]:
     """A step of the payment: every gate is checked again under the lock. Returns (status, payment)."""
     spec = events.spec_of(workflow(), event)
+    return idempotency.guarded(db, actor, idem, lambda: _step(db, actor, origin, payment_id, spec, data, idem))
+
+
+def _step(db: Database, actor: Actor, origin: Origin, payment_id: int, spec: TransitionSpec,
+          data: Mapping[str, Any], idem: Idem | None) -> tuple[int, dict[str, Any]]:
+    event = spec.trigger
     with db.writing() as tx:
         contract_id = tx.session.scalar(select(Payment.contract_id).where(Payment.id == payment_id))
         if contract_id is None:
