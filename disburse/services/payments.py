@@ -100,9 +100,14 @@ def _request(db: Database, actor: Actor, origin: Origin, contract_id: int, data:
             raise Invalid("invalid payment", {"acceptance_id": ["an advance relies on no acceptance"]})
         if kind == "stage" and acceptance_id is None:
             raise Invalid("invalid payment", {"acceptance_id": ["a stage payment names its stage acceptance"]})
-        if kind == "final" and acceptance_id is None:
-            acceptance_id = tx.session.scalar(select(Acceptance.id).where(
+        if kind == "final":
+            final_id = tx.session.scalar(select(Acceptance.id).where(
                 Acceptance.contract_id == contract.id, Acceptance.kind == "final"))
+            if acceptance_id is not None and acceptance_id != final_id:
+                raise Invalid("invalid payment", {"acceptance_id": [
+                    "a final payment relies on its contract's final acceptance"
+                    + (f" ({final_id})" if final_id else "; there is none yet")]})
+            acceptance_id = final_id
         facts = _facts(tx.session, contract, project, kind=kind, amount=data["amount"],
                        acceptance_id=acceptance_id, actor=actor)
         unmet = workflow().gate_unmet(facts)

@@ -247,3 +247,10 @@ def test_a_failed_evaluation_recovers_what_was_paid_and_the_ledger_balances(desk
     assert closed["state"] == "closed" and closed["recovered"] == ADVANCE_CAP
     ledger = desk.get(f"/contracts/{contract['id']}")["ledger"]
     assert Decimal(ledger["disbursed"]) - Decimal(ledger["recovered"]) == 0
+
+
+def test_a_final_payment_relies_on_the_final_acceptance_only(desk: Desk) -> None:
+    project, contract = desk.project_with_contract()
+    stage = desk.approved_acceptance(project, contract, "stage")
+    resp = desk.request(contract, "final", "100.00", acceptance_id=stage["id"])
+    assert resp.status_code == 422 and "acceptance_id" in resp.get_json()["errors"]
