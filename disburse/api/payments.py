@@ -10,7 +10,16 @@ from flask import g, request
 from flask_smorest import Blueprint
 
 from disburse.api.common import db, localised
-from disburse.api.schemas import EventExplanation, PaymentEvent, PaymentIn, PaymentOut, PaymentPage, ProjectLedger
+from disburse.api.schemas import (
+    EventExplanation,
+    PageArgs,
+    PaymentEvent,
+    PaymentIn,
+    PaymentOut,
+    PaymentPage,
+    ProjectLedger,
+    QueuePage,
+)
 from disburse.api.security import current_actor
 from disburse.services import idempotency, payments
 
@@ -39,6 +48,14 @@ def request_payment(body: dict[str, Any], contract_id: int) -> tuple[dict[str, A
 @blp.response(200, PaymentPage)
 def list_for_contract(contract_id: int) -> dict[str, Any]:
     return payments.list_payments(db(), current_actor(), contract_id)
+
+
+@blp.get("/payments/queue")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, QueuePage)
+def queue(args: dict[str, Any]) -> dict[str, Any]:
+    """Payments waiting for my step (commerce: verify; finance: approve, disburse), oldest first."""
+    return payments.approval_queue(db(), current_actor(), **args)
 
 
 @blp.get("/payments/<int:payment_id>")

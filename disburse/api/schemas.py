@@ -428,3 +428,19 @@ class ProjectLedger(Schema):
     total = fields.String()
     contracts = fields.List(fields.Nested(LedgerRow))
     totals = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class QueueItem(Schema):
+    id = fields.Integer()
+    project_id = fields.Integer()
+    project_name = fields.String()
+    contract_id = fields.Integer()
+    lot = fields.String()
+    kind = fields.String()
+    amount = fields.String()
+    amount_wan = fields.String()
+    state = fields.String()
+    waiting_since = fields.String()
+
+
+QueuePage = page_of(QueueItem)

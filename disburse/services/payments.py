@@ -11,14 +11,14 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from disburse.adapters import audit_log, rulesets
 from disburse.adapters.db import Database
-from disburse.adapters.orm import Acceptance, Contract, Payment, Project, utcnow
+from disburse.adapters.orm import Acceptance, Contract, Payment, Project, Region, utcnow
 from disburse.domain.ledger import EMPTY
-from disburse.domain.money import format_yuan
+from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.payment_gates import PAYMENT_GUARDS, AcceptanceRef, OtherPayment, PaymentFacts
 from disburse.domain.roles import Role
 from disburse.domain.workflow import TransitionSpec, Workflow
@@ -231,6 +231,31 @@ def list_payments(db: Database, actor: Actor, contract_id: int) -> dict[str, Any
         contract, project = load_contract(tx.session, actor, contract_id)
         rows = tx.session.scalars(select(Payment).where(Payment.contract_id == contract.id).order_by(Payment.id))
         return pages.whole([payment_view(tx.session, p, actor, contract, project) for p in rows])
+
+
+#: What waits for each role: commerce verifies requests; finance approves and disburses.
+AWAITING = {Role.COMMERCE: ("requested",), Role.FINANCE: ("verified", "approved")}
+
+
+def approval_queue(db: Database, actor: Actor, *, page: int = 1, per_page: int = 20) -> dict[str, Any]:
+    """Payments waiting for the actor's role in its jurisdiction, the longest-waiting first (SPEC §1)."""
+    states = AWAITING.get(actor.role)  # type: ignore[call-overload]
+    if not states:
+        raise Forbidden(f"nothing waits for the role {actor.role}", audit=True)
+    with db.reading() as tx:
+        where = (Payment.state.in_(states), Region.path.startswith(actor.region_path))
+        base = (select(Payment, Project.name, Contract.lot).join(Project, Project.id == Payment.project_id)
+                .join(Region, Region.code == Project.region_code).join(Contract, Contract.id == Payment.contract_id)
+                .where(*where))
+        total = tx.session.scalar(select(func.count()).select_from(Payment)
+                                  .join(Project, Project.id == Payment.project_id)
+                                  .join(Region, Region.code == Project.region_code).where(*where)) or 0
+        rows = tx.session.execute(base.order_by(Payment.updated_at, Payment.id)
+                                  .offset((page - 1) * per_page).limit(per_page)).all()
+        items = [{"id": p.id, "project_id": p.project_id, "project_name": name, "contract_id": p.contract_id,
+                  "lot": lot, "kind": p.kind, "amount": format_yuan(p.amount), "amount_wan": format_wan(p.amount),
+                  "state": p.state, "waiting_since": p.updated_at.isoformat()} for p, name, lot in rows]
+        return pages.page(items, total, page, per_page)
 
 
 def project_ledger(db: Database, actor: Actor, project_id: int) -> dict[str, Any]:

@@ -254,3 +254,15 @@ def test_a_final_payment_relies_on_the_final_acceptance_only(desk: Desk) -> None
     stage = desk.approved_acceptance(project, contract, "stage")
     resp = desk.request(contract, "final", "100.00", acceptance_id=stage["id"])
     assert resp.status_code == 422 and "acceptance_id" in resp.get_json()["errors"]
+
+
+def test_the_finance_queue_lists_what_waits_oldest_first(desk: Desk) -> None:
+    _, contract = desk.project_with_contract()
+    first = desk.ok(desk.request(contract, "advance", "100000.00"), 201)
+    second = desk.ok(desk.request(contract, "advance", "200000.00"), 201)
+    assert desk.get("/payments/queue", "bej-finance")["total"] == 0
+    assert [p["id"] for p in desk.get("/payments/queue", "bej-commerce")["items"]] == [first["id"], second["id"]]
+    desk.ok(desk.step(first, "verify", "bej-commerce"))
+    queue = desk.get("/payments/queue", "bej-finance")
+    assert [(p["id"], p["amount_wan"]) for p in queue["items"]] == [(first["id"], "10万元")]
+    assert desk.client.get("/api/v1/payments/queue", headers=desk.headers["alt-inspector"]).status_code == 403
