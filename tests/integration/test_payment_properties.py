@@ -326,8 +326,8 @@ class PaymentMachine(RuleBasedStateMachine):
         with self.db.reading() as tx:
             return tx.session.scalar(select(func.count()).select_from(AuditEntry)) or 0
 
-    def attempt(self, what: str, problems: list[str] | None, call: Callable[[], Any], entries: int = 1) -> Any:
-        """Run a service call. ``problems`` is the model's prediction (None: no prediction).
+    def attempt(self, what: str, problems: list[str], call: Callable[[], Any], entries: int = 1) -> Any:
+        """Run a service call. ``problems`` is the model's prediction: empty when it must be allowed.
 
         A refusal must be a ServiceError that writes no audit entry; a success writes ``entries``.
         """
@@ -340,12 +340,12 @@ class PaymentMachine(RuleBasedStateMachine):
             self.refusals.append((what, type(exc).__name__, exc.detail))
             STATS[f"refused {' '.join(what.split()[:2])}: {why}"] += 1
             assert self.audit_count() == before, f"{what}: refused ({exc.detail}) but the audit log grew"
-            assert problems is None or problems, (
+            assert problems, (
                 f"{what}: the model expected this to be allowed, the service refused it: "
                 f"{type(exc).__name__} {exc.detail} {why}")
             return None
         STATS[f"done {' '.join(what.split()[:2])}"] += 1
-        assert problems is None or not problems, (
+        assert not problems, (
             f"{what}: the service allowed it, the model expected a refusal for {problems}")
         assert self.audit_count() == before + entries, f"{what}: expected {entries} new audit entries"
         return result
@@ -420,19 +420,18 @@ class PaymentMachine(RuleBasedStateMachine):
             problems.append("advance_names_acceptance")
         if kind == "stage" and acceptance_id is None:
             problems.append("stage_names_no_acceptance")
-        final = self.final_acceptance(c.id)
         stored_acceptance = acceptance_id
-        if kind == "final" and acceptance_id is None:
+        if kind == "final":
+            # A final payment relies on its contract's final acceptance (SPEC §4, §5.3): it is found for
+            # the payment, and naming another one — or one that does not exist — is refused.
+            final = self.final_acceptance(c.id)
             stored_acceptance = final.id if final else None
+            if acceptance_id not in (None, stored_acceptance):
+                problems.append("final_names_another_acceptance")
         problems += self.gate_problems(kind, amount, c.id, stored_acceptance)
-        prediction: list[str] | None = problems
-        if kind == "final" and not problems and acceptance_id not in (None, final.id if final else None):
-            # A final payment relies on its contract's final acceptance (SPEC §4, §5.3); naming another
-            # one may be refused or corrected — the invariants check what was stored.
-            prediction = None
         data = {"kind": kind, "amount": amount, "acceptance_id": acceptance_id, "note": None}
         result = self.attempt(f"request {kind} {amount} on contract {c.id} by {actor.username} "
-                              f"naming acceptance {acceptance_id}", prediction,
+                              f"naming acceptance {acceptance_id}", problems,
                               lambda: payments.request_payment(db, actor, self.origin, c.id, data))
         if result is None:
             return
@@ -440,8 +439,8 @@ class PaymentMachine(RuleBasedStateMachine):
         assert status == 201 and view["state"] == "requested"
         self.check_view_money(view)
         assert Decimal(view["amount"]) == amount and view["kind"] == kind
-        assert prediction is None or view["acceptance_id"] == stored_acceptance
-        self.payments[view["id"]] = MPayment(view["id"], c.id, kind, amount, view["acceptance_id"], actor.id,
+        assert view["acceptance_id"] == stored_acceptance
+        self.payments[view["id"]] = MPayment(view["id"], c.id, kind, amount, stored_acceptance, actor.id,
                                              steps={"request": actor.id},
                                              trail=[("payment.request", None, "requested")])
 
