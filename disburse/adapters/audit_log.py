@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from disburse.adapters.orm import AuditEntry, utcnow
-from disburse.domain.audit import GENESIS, canonical_json, entry_hash
+from disburse.domain.audit import CANONICAL_ORDER, GENESIS, canonical_json, entry_hash
 
 AUDIT_LOCK_KEY = 0x6469_7362  # "disb"
 
@@ -64,7 +64,7 @@ def append(
 
 
 def iter_entries(session: Session, batch: int = 5000) -> Iterator[dict[str, Any]]:
-    """Every entry in sequence order, as chain records, read in batches."""
+    """Every entry in sequence order, as chain records (ORM objects), read in batches."""
     after = 0
     while True:
         rows = session.execute(
@@ -76,3 +76,45 @@ def iter_entries(session: Session, batch: int = 5000) -> Iterator[dict[str, Any]
             yield row.as_chain_record()
         after = rows[-1].seq
         session.expunge_all()
+
+
+#: The canonical UTC text of ``at`` (``2026-11-22T08:00:00.000000Z``), computed by the database.
+#: SQLite keeps what SQLAlchemy wrote (``2026-11-22 08:00:00.000000``, always six fraction
+#: digits): only the blank between date and time is replaced, and it is checked, so the mapping
+#: is one-to-one; text of another shape (or a non-text value) yields NULL, which never matches.
+_AT_SQL = {
+    "sqlite": ("CASE WHEN typeof(at) = 'text' AND length(at) = 26 AND substr(at, 11, 1) = ' ' "
+               "THEN substr(at, 1, 10) || 'T' || substr(at, 12) || 'Z' END"),
+    "postgresql": """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
+}
+
+
+def chain_rows_sql(dialect: str) -> str:
+    """The query :func:`iter_chain_rows` runs: the hashed columns in canonical order, then ``hash``."""
+    columns = [_AT_SQL[dialect] if name == "at" else name for name in CANONICAL_ORDER]
+    return f"SELECT {', '.join(columns)}, hash FROM audit_entries ORDER BY seq"
+
+
+def iter_chain_rows(session: Session, batch: int = 10_000) -> Iterator[list[tuple[Any, ...]]]:
+    """Every entry in sequence order as plain tuples (``verify_rows``'s form), in batches.
+
+    It reads through the DB-API cursor of the session's connection, in the
+    session's transaction: a server-side cursor on PostgreSQL, a plain one on
+    SQLite. No ORM objects, no per-row dicts.
+    """
+    connection = session.connection()
+    dialect = connection.dialect.name
+    dbapi = connection.connection.driver_connection
+    assert dbapi is not None
+    sql = chain_rows_sql(dialect)
+    if dialect == "postgresql":
+        cursor = dbapi.cursor(name="disburse_audit_verify")
+        cursor.itersize = batch
+    else:
+        cursor = dbapi.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(batch):
+            yield rows
+    finally:
+        cursor.close()

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -389,6 +390,8 @@ class Payment(Base):
     """An advance, stage or final payment on a contract and its workflow state (SPEC §5.3)."""
 
     __tablename__ = "payments"
+    #: the approval queue looks up a jurisdiction's waiting payments project by project, oldest first
+    __table_args__ = (Index("ix_payments_project_id_state", "project_id", "state", "updated_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)

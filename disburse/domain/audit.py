@@ -1,17 +1,27 @@
-"""The audit log's hash chain (SPEC §8).
+"""The audit log's hash chain (SPEC §8; the bytes are specified in docs/audit-format.md).
 
 Each entry is hashed over its canonical bytes, which include the previous
 entry's hash: SHA-256 over UTF-8 JSON with sorted keys, no insignificant white
 space and times in UTC to the microsecond. Changing, deleting, inserting or
 reordering an entry breaks the chain at that entry, and :func:`verify_chain`
 names the first one.
+
+The one encoder is :func:`encode_row`: it takes the hashed fields as a tuple in
+:data:`CANONICAL_ORDER` (the sorted key order) with the time already in its
+canonical text, and writes the JSON object with one precomputed format and the
+``json`` module's C string escaper. Appending (through :func:`canonical_bytes`)
+and verifying (straight from database rows) both go through it. A value of an
+unexpected type (a ``NULL`` where a string belongs, text in an integer column)
+takes the generic ``json.dumps`` path, which gives identical bytes for
+well-typed values and different bytes for anything else.
 """
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 GENESIS = "0" * 64
@@ -22,6 +32,17 @@ HASHED_FIELDS = (
     "entity_id", "project_id", "from_state", "to_state", "data", "note", "request_id",
     "client_addr", "prev_hash",
 )
+
+#: The same fields in the order they appear in the canonical bytes (sorted keys).
+CANONICAL_ORDER = tuple(sorted(HASHED_FIELDS))
+SEQ_AT = CANONICAL_ORDER.index("seq")
+PREV_AT = CANONICAL_ORDER.index("prev_hash")
+INT_FIELDS = frozenset({"seq", "actor_id", "project_id"})
+
+_FORMAT = "{" + ",".join(f'"{name}":%s' for name in CANONICAL_ORDER) + "}"
+_NULL = "null"
+_enc = encode_basestring  # the C escaper json.dumps(ensure_ascii=False) uses for str
+_int = int.__repr__       # raises TypeError for anything that is not an int
 
 
 def format_time(at: datetime) -> str:
@@ -36,13 +57,55 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def encode_row(row: Sequence[Any]) -> bytes:
+    """The canonical bytes of the first 16 values of ``row``, in :data:`CANONICAL_ORDER`.
+
+    ``at`` must already be the canonical time text (:func:`format_time`); any
+    further items of ``row`` (the stored hash) are ignored.
+    """
+    (action, actor_id, actor_role, actor_username, at, client_addr, data, entity_id, entity_type,
+     from_state, note, prev_hash, project_id, request_id, seq, to_state) = row[:16]
+    try:
+        text = _FORMAT % (
+            _enc(action),
+            _NULL if actor_id is None else _int(actor_id),
+            _NULL if actor_role is None else _enc(actor_role),
+            _NULL if actor_username is None else _enc(actor_username),
+            _enc(at),
+            _NULL if client_addr is None else _enc(client_addr),
+            _enc(data),
+            _NULL if entity_id is None else _enc(entity_id),
+            _NULL if entity_type is None else _enc(entity_type),
+            _NULL if from_state is None else _enc(from_state),
+            _NULL if note is None else _enc(note),
+            _enc(prev_hash),
+            _NULL if project_id is None else _int(project_id),
+            _NULL if request_id is None else _enc(request_id),
+            _int(seq),
+            _NULL if to_state is None else _enc(to_state),
+        )
+    except TypeError:  # a value of an unexpected type: the generic (and slower) encoder
+        text = canonical_json(dict(zip(CANONICAL_ORDER, row[:16], strict=True)))
+    else:
+        if type(actor_id) is bool or type(project_id) is bool or type(seq) is bool:
+            # json writes true/false where int.__repr__ writes 1/0
+            text = canonical_json(dict(zip(CANONICAL_ORDER, row[:16], strict=True)))
+    return text.encode("utf-8")
+
+
+def row_of(entry: Mapping[str, Any]) -> tuple[Any, ...]:
+    """An entry mapping as the tuple :func:`encode_row` takes (a datetime ``at`` formatted)."""
+    row = tuple(entry.get(name) for name in CANONICAL_ORDER)
+    at = row[CANONICAL_ORDER.index("at")]
+    if isinstance(at, datetime):
+        row = tuple(format_time(at) if name == "at" else value for name, value in zip(CANONICAL_ORDER, row,
+                                                                                      strict=True))
+    return row
+
+
 def canonical_bytes(entry: Mapping[str, Any]) -> bytes:
     """The bytes an entry's hash covers: every hashed field, ``data`` as its stored text."""
-    record = {name: entry.get(name) for name in HASHED_FIELDS}
-    at = record["at"]
-    if isinstance(at, datetime):
-        record["at"] = format_time(at)
-    return canonical_json(record).encode("utf-8")
+    return encode_row(row_of(entry))
 
 
 def entry_hash(entry: Mapping[str, Any]) -> str:
@@ -58,25 +121,35 @@ class ChainReport:
     reason: str | None = None
 
 
-def verify_chain(entries: Iterable[Mapping[str, Any]]) -> ChainReport:
-    """Walk the entries in sequence order and name the first that breaks the chain.
+def verify_rows(batches: Iterable[Sequence[Sequence[Any]]]) -> ChainReport:
+    """Walk rows in sequence order and name the first that breaks the chain.
 
+    Each row is the 16 hashed values in :data:`CANONICAL_ORDER` (``at`` as its
+    canonical text) followed by the stored hash; rows come in batches (lists).
     An entry is broken when its sequence number is not the next one (a deletion
     or insertion), its ``prev_hash`` is not the previous entry's hash (reordering
     or deletion), or its own hash does not match its bytes (modification).
     """
+    sha256 = hashlib.sha256
+    encode = encode_row
+    seq_at, prev_at = SEQ_AT, PREV_AT
     prev = GENESIS
     count = 0
-    for entry in entries:
-        seq = entry["seq"]
-        expected_seq = count + 1
-        if seq != expected_seq:
-            return ChainReport(False, count, prev, expected_seq,
-                               f"sequence broken: expected {expected_seq}, found {seq}")
-        if entry["prev_hash"] != prev:
-            return ChainReport(False, count, prev, seq, "prev_hash does not match the previous entry")
-        if entry_hash(entry) != entry["hash"]:
-            return ChainReport(False, count, prev, seq, "hash does not match the entry's contents")
-        prev = entry["hash"]
-        count += 1
+    for rows in batches:
+        for row in rows:
+            seq = row[seq_at]
+            if seq != count + 1:
+                return ChainReport(False, count, prev, count + 1,
+                                   f"sequence broken: expected {count + 1}, found {seq}")
+            if row[prev_at] != prev:
+                return ChainReport(False, count, prev, seq, "prev_hash does not match the previous entry")
+            prev = row[16]
+            if sha256(encode(row)).hexdigest() != prev:
+                return ChainReport(False, count, row[prev_at], seq, "hash does not match the entry's contents")
+            count = seq
     return ChainReport(True, count, prev)
+
+
+def verify_chain(entries: Iterable[Mapping[str, Any]]) -> ChainReport:
+    """:func:`verify_rows` over entry mappings (each with its ``hash``)."""
+    return verify_rows([row_of(entry) + (entry["hash"],)] for entry in entries)

@@ -8,14 +8,14 @@ from sqlalchemy import select
 from disburse.adapters import audit_log
 from disburse.adapters.db import Database
 from disburse.adapters.orm import AuditEntry
-from disburse.domain.audit import ChainReport, verify_chain
+from disburse.domain.audit import ChainReport, verify_rows
 from disburse.services.context import Actor, Origin
 
 
 def verify(db: Database) -> ChainReport:
     """Walk the whole chain; the report names the first broken sequence number."""
     with db.reading() as tx:
-        return verify_chain(audit_log.iter_entries(tx.session))
+        return verify_rows(audit_log.iter_chain_rows(tx.session))
 
 
 def digest(db: Database) -> dict[str, Any]:

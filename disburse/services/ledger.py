@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from disburse.adapters.orm import Contract, Payment, Recovery
@@ -10,12 +10,13 @@ from disburse.domain.ledger import EMPTY, Ledger
 
 
 def contract_ledgers(session: Session, project_id: int) -> dict[int, Ledger]:
-    """Every contract of the project with its ledger, in one pass over its payments."""
+    """Every contract of the project with its ledger, from its payments summed per contract and state."""
     contracts = session.execute(select(Contract.id, Contract.amount).where(Contract.project_id == project_id)).all()
     payments: dict[int, list[tuple[str, Decimal]]] = {c.id: [] for c in contracts}
-    for row in session.execute(select(Payment.contract_id, Payment.state, Payment.amount)
-                               .where(Payment.project_id == project_id)):
-        payments[row.contract_id].append((row.state, row.amount))
+    for contract_id, state, amount in session.execute(
+            select(Payment.contract_id, Payment.state, func.sum(Payment.amount))
+            .where(Payment.project_id == project_id).group_by(Payment.contract_id, Payment.state)):
+        payments[contract_id].append((state, amount))
     recovered: dict[int, Decimal] = {c.id: Decimal(0) for c in contracts}
     for contract_id, amount in session.execute(
             select(Recovery.contract_id, Recovery.amount).where(Recovery.project_id == project_id)):

@@ -7,6 +7,7 @@ audit entry and its idempotency record in one transaction.
 """
 
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -122,7 +123,7 @@ def _request(db: Database, actor: Actor, origin: Origin, contract_id: int, data:
                          entity_id=payment.id, project_id=project.id, to_state=payment.state, note=data.get("note"),
                          data={"contract_id": contract.id, "kind": kind, "amount": format_yuan(payment.amount),
                                "acceptance_id": acceptance_id})
-        view = payment_view(tx.session, payment, actor, contract, project)
+        view = payment_view(tx.session, payment, actor, contract, project, _after(facts, payment))
         idempotency.remember(tx.session, actor, idem, 201, view)
         tx.commit()
         return 201, view
@@ -159,10 +160,18 @@ def _step(db: Database, actor: Actor, origin: Origin, payment_id: int, spec: Tra
         audit_log.append(tx.session, action=f"payment.{event}", actor=actor, origin=origin, entity_type="payment",
                          entity_id=payment.id, project_id=project.id, from_state=before, to_state=after,
                          data=record, note=data.get("note"))
-        view = payment_view(tx.session, payment, actor, contract, project)
+        view = payment_view(tx.session, payment, actor, contract, project, _after(facts, payment))
         idempotency.remember(tx.session, actor, idem, 200, view)
         tx.commit()
         return 200, view
+
+
+def _after(facts: PaymentFacts, payment: Payment) -> PaymentFacts:
+    """The facts after a step, for the response: read under the same locks, so only the payment itself
+    changed (the other payments, the acceptance and the contracts did not); saves reading them again."""
+    return replace(facts, payment_id=payment.id, data={},
+                   steps={"request": payment.requested_by, "verify": payment.verified_by,
+                          "approve": payment.approved_by, "disburse": payment.disbursed_by})
 
 
 def _apply(payment: Payment, actor: Actor, event: str, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -195,9 +204,11 @@ def _load(session: Session, actor: Actor, payment_id: int) -> tuple[Payment, Con
 
 
 def payment_view(session: Session, payment: Payment, actor: Actor, contract: Contract,
-                 project: Project) -> dict[str, Any]:
-    facts = _facts(session, contract, project, kind=payment.kind, amount=payment.amount,
-                   acceptance_id=payment.acceptance_id, actor=actor, payment=payment)
+                 project: Project, facts: PaymentFacts | None = None) -> dict[str, Any]:
+    """A payment as the API returns it; ``facts`` when the caller has just read them under its locks."""
+    if facts is None:
+        facts = _facts(session, contract, project, kind=payment.kind, amount=payment.amount,
+                       acceptance_id=payment.acceptance_id, actor=actor, payment=payment)
     return {
         "id": payment.id,
         "contract_id": payment.contract_id,
@@ -235,6 +246,16 @@ def list_payments(db: Database, actor: Actor, contract_id: int) -> dict[str, Any
 
 #: What waits for each role: commerce verifies requests; finance approves and disburses.
 AWAITING = {Role.COMMERCE: ("requested",), Role.FINANCE: ("verified", "approved")}
+#: Up to this many projects in a jurisdiction, the queue looks their payments up by project id (an
+#: index lookup per project) instead of scanning every waiting payment of the country.
+BY_PROJECT_LIMIT = 2000
+
+
+def _jurisdiction_projects(session: Session, actor: Actor) -> list[int] | None:
+    """The ids of the projects in the actor's jurisdiction, or None if there are very many."""
+    ids = session.scalars(select(Project.id).join(Region, Region.code == Project.region_code)
+                          .where(Region.path.startswith(actor.region_path)).limit(BY_PROJECT_LIMIT + 1)).all()
+    return None if len(ids) > BY_PROJECT_LIMIT else list(ids)
 
 
 def approval_queue(db: Database, actor: Actor, *, page: int = 1, per_page: int = 20) -> dict[str, Any]:
@@ -243,13 +264,18 @@ def approval_queue(db: Database, actor: Actor, *, page: int = 1, per_page: int =
     if not states:
         raise Forbidden(f"nothing waits for the role {actor.role}", audit=True)
     with db.reading() as tx:
-        where = (Payment.state.in_(states), Region.path.startswith(actor.region_path))
+        project_ids = _jurisdiction_projects(tx.session, actor)
+        if project_ids is not None:
+            where: tuple[Any, ...] = (Payment.state.in_(states), Payment.project_id.in_(project_ids))
+            joined = select(func.count()).select_from(Payment)
+        else:
+            where = (Payment.state.in_(states), Region.path.startswith(actor.region_path))
+            joined = (select(func.count()).select_from(Payment).join(Project, Project.id == Payment.project_id)
+                      .join(Region, Region.code == Project.region_code))
         base = (select(Payment, Project.name, Contract.lot).join(Project, Project.id == Payment.project_id)
                 .join(Region, Region.code == Project.region_code).join(Contract, Contract.id == Payment.contract_id)
                 .where(*where))
-        total = tx.session.scalar(select(func.count()).select_from(Payment)
-                                  .join(Project, Project.id == Payment.project_id)
-                                  .join(Region, Region.code == Project.region_code).where(*where)) or 0
+        total = tx.session.scalar(joined.where(*where)) or 0
         rows = tx.session.execute(base.order_by(Payment.updated_at, Payment.id)
                                   .offset((page - 1) * per_page).limit(per_page)).all()
         items = [{"id": p.id, "project_id": p.project_id, "project_name": name, "contract_id": p.contract_id,

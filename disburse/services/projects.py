@@ -5,13 +5,14 @@ event changes nothing and says why (code, zh/en message, clause).
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from disburse.adapters import audit_log, rulesets
 from disburse.adapters.db import Database
@@ -34,7 +35,7 @@ from disburse.adapters.orm import (
 )
 from disburse.domain import contracts as domain_contracts
 from disburse.domain import plan as domain_plan
-from disburse.domain.ledger import allocate
+from disburse.domain.ledger import Ledger, allocate
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.project_guards import PROJECT_GUARDS, ProjectFacts, SurplusClaim
 from disburse.domain.roles import PROJECT_READERS, Role, within
@@ -189,31 +190,46 @@ def _surplus_claims(session: Session, project: Project) -> tuple[SurplusClaim, .
     return tuple(claims)
 
 
-def _facts(session: Session, project: Project, data: Mapping[str, Any] | None = None) -> ProjectFacts:
+@dataclass(frozen=True)
+class _Held:
+    """What a project holds now, read once for its guards and its view."""
+
+    contracts: tuple[Contract, ...]
+    approved_finals: frozenset[int]
+    rounds: tuple[TenderRound, ...]
+    ledger: Ledger
+
+
+def _held(session: Session, project: Project) -> _Held:
     contracts = session.scalars(select(Contract).where(Contract.project_id == project.id)
-                                .order_by(Contract.id)).unique().all()
-    approved_finals = set(session.scalars(select(Acceptance.contract_id).where(
+                                .options(selectinload(Contract.lines)).order_by(Contract.id)).unique().all()
+    approved_finals = frozenset(session.scalars(select(Acceptance.contract_id).where(
         Acceptance.project_id == project.id, Acceptance.kind == "final", Acceptance.state == "approved")))
     rounds = session.scalars(select(TenderRound).where(TenderRound.project_id == project.id)
                              .order_by(TenderRound.round)).all()
+    return _Held(tuple(contracts), approved_finals, tuple(rounds), project_ledger(session, project.id))
+
+
+def _facts(session: Session, project: Project, data: Mapping[str, Any] | None = None,
+           held: _Held | None = None) -> ProjectFacts:
+    held = held or _held(session, project)
     facts_data = dict(data or {})
     if project.state == "clawback":
         due = session.scalar(select(Clawback.amount).where(Clawback.project_id == project.id))
         facts_data["clawback_due"] = due or Decimal(0)
-    ledger = project_ledger(session, project.id)
     return ProjectFacts(
         plan=to_plan(project), rules=rulesets.load(project.rule_set), state=project.state,
-        previous_state=project.previous_state, disbursed=ledger.disbursed, in_flight=ledger.in_flight,
-        contracts=tuple(contract_facts(c, c.id in approved_finals) for c in contracts),
-        tender_rounds=tuple(_round_view(r) for r in rounds),
+        previous_state=project.previous_state, disbursed=held.ledger.disbursed, in_flight=held.ledger.in_flight,
+        contracts=tuple(contract_facts(c, c.id in held.approved_finals) for c in held.contracts),
+        tender_rounds=tuple(_round_view(r) for r in held.rounds),
         surplus_claims=_surplus_claims(session, project) if project.state == "plan_drafted" else (),
         data=facts_data,
     )
 
 
-def allowed_events(session: Session, project: Project, actor: Actor) -> list[str]:
+def allowed_events(session: Session, project: Project, actor: Actor, held: _Held | None = None) -> list[str]:
     """The events this actor could fire now: its role, the state and every guard agree."""
-    return events.allowed(workflow(), actor, project.state, _facts(session, project))
+    return events.allowed(workflow(), actor, project.state, _facts(session, project, held=held))
 
 
 def _round_view(r: TenderRound) -> dict[str, Any]:
@@ -225,12 +241,10 @@ def _round_view(r: TenderRound) -> dict[str, Any]:
 def project_view(session: Session, project: Project, actor: Actor) -> dict[str, Any]:
     """A project as the API returns it (SPEC §11.1 ``GET /projects/{id}``)."""
     lines_sum = sum((line.amount for line in project.lines if line.amount is not None), Decimal(0))
-    contracts = session.scalars(select(Contract).where(Contract.project_id == project.id)
-                                .order_by(Contract.id)).unique().all()
+    held = _held(session, project)
+    contracts, ledger = held.contracts, held.ledger
     contracted = sum((c.amount for c in contracts), Decimal(0))
-    ledger = project_ledger(session, project.id)
-    rounds = [_round_view(r) for r in session.scalars(
-        select(TenderRound).where(TenderRound.project_id == project.id).order_by(TenderRound.round))]
+    rounds = [_round_view(r) for r in held.rounds]
     evaluation = session.scalar(select(Evaluation).where(Evaluation.project_id == project.id)
                                 .order_by(Evaluation.id.desc()).limit(1))
     clawback = session.scalar(select(Clawback).where(Clawback.project_id == project.id))
@@ -277,7 +291,7 @@ def project_view(session: Session, project: Project, actor: Actor) -> dict[str, 
             "amount": format_yuan(clawback.amount), "reason": clawback.reason,
             "recovered_amount": None if clawback.recovered_amount is None else format_yuan(clawback.recovered_amount),
             "recovered_on": _iso(clawback.recovered_on)},
-        "allowed_events": allowed_events(session, project, actor),
+        "allowed_events": allowed_events(session, project, actor, held),
         "created_at": project.created_at.isoformat(),
         "updated_at": project.updated_at.isoformat(),
     }

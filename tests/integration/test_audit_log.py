@@ -97,3 +97,121 @@ def test_a_refused_event_writes_no_entry(db: Database) -> None:
         projects.fire_event(db, actor, Origin(), pid, "file", {})
     assert audit.verify(db).entries == before
     assert projects.get_project(db, actor, pid)["state"] == "plan_drafted"
+
+
+# --- the fast verifier reads rows straight from the database: every column counts ------------
+
+TAMPERS = [
+    ("UPDATE audit_entries SET action = 'project.forged' WHERE seq = 2", 2),
+    ("UPDATE audit_entries SET actor_id = actor_id + 1 WHERE seq = 2", 2),
+    ("UPDATE audit_entries SET actor_username = 'someone' WHERE seq = 3", 3),
+    ("UPDATE audit_entries SET actor_role = 'admin' WHERE seq = 2", 2),
+    ("UPDATE audit_entries SET entity_type = 'payment' WHERE seq = 2", 2),
+    ("UPDATE audit_entries SET entity_id = '999' WHERE seq = 2", 2),
+    ("UPDATE audit_entries SET project_id = project_id + 1 WHERE seq = 2", 2),
+    ("UPDATE audit_entries SET from_state = 'filed' WHERE seq = 3", 3),
+    ("UPDATE audit_entries SET data = '{}' WHERE seq = 2", 2),
+    ("UPDATE audit_entries SET note = 'x' WHERE seq = 1", 1),
+    ("UPDATE audit_entries SET request_id = 'r2' WHERE seq = 2", 2),
+    ("UPDATE audit_entries SET client_addr = '10.0.0.1' WHERE seq = 2", 2),
+    ("UPDATE audit_entries SET prev_hash = hash WHERE seq = 3", 3),
+    ("UPDATE audit_entries SET hash = CASE WHEN hash LIKE 'f%' THEN 'e' ELSE 'f' END || substr(hash, 2) "
+     "WHERE seq = 3", 3),
+    ("UPDATE audit_entries SET seq = 7 WHERE seq = 3", 3),
+    ("UPDATE audit_entries SET seq = 0 WHERE seq = 1", 1),
+]
+
+
+@pytest.mark.parametrize(("tamper", "broken"), TAMPERS)
+def test_a_change_to_any_column_is_named(db: Database, tamper: str, broken: int) -> None:
+    walk_a_project(db)
+    _drop_triggers(db)
+    with db.writing() as tx:
+        tx.session.execute(text(tamper))
+        tx.commit()
+    report = audit.verify(db)
+    assert not report.ok and report.first_broken == broken
+
+
+def _tamper_at(db: Database, seq: int, how: str) -> None:
+    sqlite = {
+        "shifted": "UPDATE audit_entries SET at = datetime(at, '+1 second') || substr(at, 20) WHERE seq = :s",
+        "iso_form": "UPDATE audit_entries SET at = replace(at, ' ', 'T') WHERE seq = :s",
+        "no_fraction": "UPDATE audit_entries SET at = substr(at, 1, 19) WHERE seq = :s",
+        "blob": "UPDATE audit_entries SET at = CAST(at AS BLOB) WHERE seq = :s",
+    }
+    postgres = {
+        "shifted": "UPDATE audit_entries SET at = at + interval '1 microsecond' WHERE seq = :s",
+        "iso_form": "UPDATE audit_entries SET at = at + interval '1 hour' WHERE seq = :s",
+        "no_fraction": "UPDATE audit_entries SET at = date_trunc('second', at) WHERE seq = :s",
+        "blob": "UPDATE audit_entries SET at = at - interval '1 day' WHERE seq = :s",
+    }
+    with db.writing() as tx:
+        tx.session.execute(text((postgres if db.dialect == "postgresql" else sqlite)[how]), {"s": seq})
+        tx.commit()
+
+
+@pytest.mark.parametrize("how", ["shifted", "iso_form", "no_fraction", "blob"])
+def test_a_changed_time_is_named_whatever_its_stored_form(db: Database, how: str) -> None:
+    walk_a_project(db)
+    _drop_triggers(db)
+    _tamper_at(db, 2, how)
+    report = audit.verify(db)
+    assert not report.ok and report.first_broken == 2
+
+
+def test_a_text_value_in_an_integer_column_is_named(db: Database) -> None:
+    if db.dialect != "sqlite":
+        pytest.skip("only SQLite stores text in an INTEGER column")
+    walk_a_project(db)
+    _drop_triggers(db)
+    with db.writing() as tx:
+        tx.session.execute(text("UPDATE audit_entries SET actor_id = 'x' || actor_id WHERE seq = 2"))
+        tx.commit()
+    assert audit.verify(db).first_broken == 2
+
+
+def test_a_forged_entry_appended_at_the_end_is_named(db: Database) -> None:
+    walk_a_project(db)
+    with db.writing() as tx:
+        tx.session.execute(text(
+            "INSERT INTO audit_entries (seq, at, action, data, prev_hash, hash) "
+            "SELECT seq + 1, at, 'forged', '{}', hash, :h FROM audit_entries WHERE seq = 3"), {"h": "e" * 64})
+        tx.commit()
+    report = audit.verify(db)
+    assert not report.ok and report.first_broken == 4 and report.entries == 3
+
+
+def test_swapped_entries_are_named(db: Database) -> None:
+    walk_a_project(db)
+    _drop_triggers(db)
+    with db.writing() as tx:
+        for statement in ("UPDATE audit_entries SET seq = 100 WHERE seq = 2",
+                          "UPDATE audit_entries SET seq = 2 WHERE seq = 3",
+                          "UPDATE audit_entries SET seq = 3 WHERE seq = 100"):
+            tx.session.execute(text(statement))
+        tx.commit()
+    report = audit.verify(db)
+    assert not report.ok and report.first_broken == 2
+
+
+def test_the_fast_rows_hash_like_the_orm_entries(db: Database) -> None:
+    """The database's rendering of ``at`` is the appender's, to the microsecond."""
+    walk_a_project(db)
+    from disburse.adapters import audit_log
+    from disburse.domain.audit import encode_row, row_of
+
+    with db.reading() as tx:
+        fast = [encode_row(row) for rows in audit_log.iter_chain_rows(tx.session, batch=2) for row in rows]
+        slow = [encode_row(row_of(entry)) for entry in audit_log.iter_entries(tx.session)]
+    assert fast == slow and len(fast) == 3
+
+
+def test_the_benchmark_fill_appends_a_chain_that_verifies(db: Database, database_url: str) -> None:
+    from bench.audit_verify import fill, measure
+
+    walk_a_project(db)
+    fill(database_url, 250, chunk=100)
+    result = measure(database_url, repeats=1)
+    assert result["entries"] == 253 and result["ratio"] > 0
+    assert audit.digest(db)["head"] == audit.verify(db).head

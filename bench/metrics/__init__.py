@@ -1,0 +1,1 @@
+"""One module per metric family; each exposes functions returning :class:`bench.common.Metric`."""

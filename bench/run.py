@@ -1,0 +1,158 @@
+"""``python bench/run.py [--quick] [--json FILE]``: build the data, run every metric with its baseline.
+
+Every measurement and its baseline run in the same process and the same run, repeated, and the
+medians are compared. The full run generates 3 000 projects / 100 000 payments / 1 000 000 audit
+entries on SQLite (and a tenth of that for the growth baseline); ``--quick`` generates a tenth of
+each and says so. PostgreSQL gets the quick scale with ``--quick`` and a third of full otherwise (its
+metrics are the approve path, which reads one contract's rows; the scale only has to feed 8 clients).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import psycopg  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from bench import loadgen  # noqa: E402
+from bench.common import Metric, check  # noqa: E402
+from bench.datagen import Generated, Scale, generate  # noqa: E402
+from bench.metrics import approve, audit, dashboard, http  # noqa: E402
+
+PG_URL = os.environ.get("DISBURSE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def pg_database(admin_url: str) -> Iterator[str]:
+    """A scratch PostgreSQL database on the server, dropped afterwards."""
+    name = f"disburse_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def timed(env: dict[str, Any], key: str, fn: Callable[[], Generated]) -> Generated:
+    t0 = time.perf_counter()
+    gen = fn()
+    env.setdefault("datagen_seconds", {})[key] = round(time.perf_counter() - t0, 1)
+    log(f"generated {key}: {gen.projects} projects, {gen.payments} payments, {gen.audit_entries} audit entries")
+    return gen
+
+
+def dashboard_metrics(big: Generated, small: Generated, repeats: int) -> list[Metric]:
+    p_big = dashboard.p95(dashboard.latencies(big, repeats))
+    p_small = dashboard.p95(dashboard.latencies(small, repeats))
+    growth = p_big["worst"] / p_small["worst"]
+    detail = {"p95_ms_by_kind": {k: round(v, 2) for k, v in p_big.items()},
+              "p95_ms_by_kind_small": {k: round(v, 2) for k, v in p_small.items()},
+              "samples": len(dashboard.requests_of(big)) * repeats}
+    return [
+        Metric("dashboard_p95_ms", round(p_big["worst"], 2), "ms", None, None, "< 100", check("< 100", p_big["worst"]),
+               f"SQLite, {big.scale.label} scale, Flask test client; project list (province supervisor/inspector, "
+               "pages 1-5, 4 state filters) and approval queue (county and prefecture finance); the larger of "
+               "the two p95s", detail),
+        Metric("dashboard_growth", round(growth, 3), "×", round(p_small["worst"], 2), round(growth, 3), "<= 2",
+               check("<= 2", growth), f"p95 at {big.projects} projects over p95 at {small.projects} projects "
+               f"(10× data over 1×); baseline = the 1× p95 in ms", detail),
+    ]
+
+
+def run(quick: bool, workdir: Path) -> tuple[list[Metric], dict[str, Any]]:
+    scale = Scale.quick() if quick else Scale()
+    seconds = 5 if quick else 10
+    env: dict[str, Any] = {
+        "mode": "quick: a TENTH of the full scale" if quick else "full",
+        "scale": {"projects": scale.projects, "payments": scale.payments, "audit_entries": scale.audit_entries},
+        "python": sys.version.split()[0], "sqlite": sqlite3.sqlite_version, "platform": platform.platform(),
+        "cpus": os.cpu_count(), "load_generator": loadgen.tool(), "postgres_url": PG_URL,
+    }
+    metrics: list[Metric] = []
+    big = timed(env, "sqlite", lambda: generate(f"sqlite:///{workdir / 'big.db'}", scale))
+    small = timed(env, "sqlite_tenth", lambda: generate(f"sqlite:///{workdir / 'small.db'}", scale.tenth()))
+
+    log("dashboard")
+    metrics += dashboard_metrics(big, small, repeats=3 if quick else 5)
+    log("audit verify")
+    metrics.append(audit.audit_verify_ratio(big.url))
+    log("http")
+    metrics.append(http.http_project_ratio(big, seconds=3 if quick else 5, rounds=3))
+    log("approve sqlite")
+    metrics.append(approve.approve_ratio(big, "approve_ratio_sqlite", rounds=5, per_round=40 if quick else 100))
+
+    try:
+        with psycopg.connect(PG_URL, autocommit=True, connect_timeout=3) as conn:
+            row = conn.execute("SHOW server_version").fetchone()
+            env["postgres"] = row[0] if row else "?"
+    except psycopg.Error as exc:
+        env["postgres"] = f"unreachable: {exc.__class__.__name__}"
+        log("PostgreSQL unreachable: its metrics are skipped")
+        return metrics, env
+    with pg_database(PG_URL) as url:
+        pg_scale = Scale.quick() if quick else Scale(1000, 30_000, 300_000, "a third of full (PostgreSQL)")
+        env["postgres_scale"] = pg_scale.label
+        pg = timed(env, "postgres", lambda: generate(url, pg_scale))
+        log("approve postgres")
+        metrics.append(approve.approve_ratio(pg, "approve_ratio_postgres", rounds=5, per_round=40 if quick else 80))
+        log("approve postgres ×8 and pgbench")
+        metrics.append(approve.approve_tps_postgres_8(pg, PG_URL, seconds))
+    return metrics, env
+
+
+def table(metrics: list[Metric], env: dict[str, Any]) -> str:
+    rows = [("metric", "value", "unit", "baseline", "ratio", "target", "ok")]
+    for m in metrics:
+        rows.append((m.name, f"{m.value:g}", m.unit, "" if m.baseline is None else f"{m.baseline:g}",
+                     "" if m.ratio is None else f"{m.ratio:g}", m.target, "yes" if m.ok else "NO"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    notes = [f"- {m.name}: {m.note}" for m in metrics if m.note]
+    return "\n".join([f"mode: {env['mode']}", *lines, "", *notes])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the data, shorter runs (< 3 min)")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--workdir", type=Path, help="keep the generated SQLite files here")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="disburse-bench-") as tmp:
+        workdir = args.workdir or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        for stale in workdir.glob("*.db*"):
+            stale.unlink()
+        metrics, env = run(args.quick, workdir)
+    env["seconds"] = round(time.perf_counter() - started, 1)
+    print(table(metrics, env))
+    print(f"\n(run took {env['seconds']} s)")
+    if args.json:
+        args.json.write_text(json.dumps({"metrics": [m.as_json() for m in metrics], "env": env},
+                                        indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

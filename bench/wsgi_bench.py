@@ -1,0 +1,21 @@
+"""The bench's WSGI app: the product app plus one trivial JSON endpoint, for the bench only.
+
+``gunicorn bench.wsgi_bench:app`` with ``DISBURSE_DATABASE_URL`` and ``DISBURSE_SECRET_KEY`` set.
+``GET /bench/ping`` answers ``{"ok": true}`` through the same Flask app, middleware and server.
+"""
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+
+from disburse import create_app
+
+bench = Blueprint("bench", __name__)
+
+
+@bench.get("/bench/ping")
+def ping() -> ResponseReturnValue:
+    return jsonify(ok=True)
+
+
+app = create_app()
+app.register_blueprint(bench)
