@@ -11,7 +11,6 @@ import yaml
 from marshmallow import ValidationError
 
 from disburse.adapters.db import Database
-from disburse.domain.credit_code import check_char
 from disburse.paths import EXAMPLES_DIR
 from disburse.schemas import flatten_errors
 from disburse.schemas.plan import load_plan
@@ -206,19 +205,6 @@ def serve(host: str, port: int, workers: int) -> None:
     run(host, port, workers)
 
 
-DEMO_PASSWORD = "disburse-demo"
-DEMO_CONTRACTOR = "91652929MA77KPDM1" + check_char("91652929MA77KPDM1")
-DEMO_USERS = [
-    ("demo-commerce", "commerce", None),
-    ("demo-finance", "finance", None),
-    ("demo-leader", "leader", None),
-    ("demo-supervisor", "supervisor", None),
-    ("demo-inspector", "inspector", None),
-    ("demo-contractor", "contractor", DEMO_CONTRACTOR),
-    ("demo-admin", "admin", None),
-]
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -227,33 +213,20 @@ def demo(host: str, port: int, workers: int) -> None:
     """The embedded default: SQLite in the instance folder, the seed plans, demo users, the server."""
     from disburse.adapters.migrations import upgrade
     from disburse.server import run
+    from disburse.services import demo as demo_service
 
     os.environ["DISBURSE_DEMO"] = "1"
     settings = _settings()
     upgrade(settings.db_url)
     database = Database(settings.db_url)
-    regions.load_regions(database)
-    for name, role, contractor in DEMO_USERS:
-        if users.actor_by_username(database, name) is None:
-            users.create_user(database, name, role=role, region="000000", password=DEMO_PASSWORD,
-                              contractor=contractor, actor=SYSTEM, origin=ORIGIN)
-    if projects.list_projects(database, _demo_reader(database), per_page=1)["total"] == 0:
-        for path in sorted((EXAMPLES_DIR / "plans").glob("*.yaml")):
-            plan, source = _load_plan_file(path)
-            projects.create_project(database, SYSTEM, ORIGIN, plan, source)
+    demo_service.prepare(database, sorted((EXAMPLES_DIR / "plans").glob("*.yaml")), ORIGIN)
     database.dispose()
     click.echo(f"disburse demo — database {settings.db_url}")
-    click.echo(f"open http://{host}:{port}/ and log in as one of (password {DEMO_PASSWORD}):")
-    for name, role, _ in DEMO_USERS:
+    click.echo(f"open http://{host}:{port}/ and log in as one of (password {demo_service.PASSWORD}):")
+    for name, role, _ in demo_service.USERS:
         click.echo(f"  {name:18} {role}")
     sys.stdout.flush()
     run(host, port, workers)
-
-
-def _demo_reader(database: Database) -> Actor:
-    actor = users.actor_by_username(database, "demo-inspector")
-    assert actor is not None
-    return actor
 
 
 def _fail(exc: ServiceError) -> None:
