@@ -2,7 +2,7 @@
 
 from flask import Flask
 from flask_smorest import Api
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from disburse.api import (
@@ -31,6 +31,7 @@ class DisburseApi(Api):
         self._app.register_error_handler(HTTPException, problems.handle_http_exception)
         self._app.register_error_handler(ServiceError, problems.handle_service_error)
         self._app.register_error_handler(OperationalError, problems.handle_contention)
+        self._app.register_error_handler(IntegrityError, problems.handle_collision)
         self._app.register_error_handler(Exception, problems.handle_unexpected)
 
 

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from flask import Response, current_app, g, json, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from disburse.schemas import flatten_errors
@@ -110,6 +110,13 @@ def handle_contention(error: OperationalError) -> Any:
                    "Idempotency-Key)")
     resp.headers["Retry-After"] = "1"
     return resp
+
+
+def handle_collision(error: IntegrityError) -> Any:
+    """Two requests created the same unique thing at once (e.g. one contractor's credit code): the
+    loser's transaction was rolled back whole; it may retry and will then see the winner's row."""
+    log.warning("integrity collision on %s: %s", request.path, error.orig)
+    return problem(409, "Conflict", "a concurrent change collided with this one; nothing was written — retry")
 
 
 def handle_unexpected(error: Exception) -> Any:

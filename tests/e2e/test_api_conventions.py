@@ -104,3 +104,14 @@ def test_login_and_failed_login_are_audited(app: Any, client: Any, commerce: Any
     with app.extensions["disburse.db"].reading() as tx:
         actions = tx.session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)).all()
     assert actions[-2:] == ["auth.login", "auth.login_failed"]
+
+
+def test_a_collision_between_concurrent_writers_is_a_409_not_a_500(app: Any, client: Any, commerce: Any) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from disburse.api import problems
+
+    assert app.error_handler_spec[None][None][IntegrityError] is problems.handle_collision
+    with app.test_request_context("/api/v1/projects"):
+        resp = problems.handle_collision(IntegrityError("INSERT", {}, Exception("duplicate key")))
+    assert resp.status_code == 409 and resp.mimetype == "application/problem+json"
