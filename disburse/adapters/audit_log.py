@@ -63,21 +63,6 @@ def append(
     return entry
 
 
-def iter_entries(session: Session, batch: int = 5000) -> Iterator[dict[str, Any]]:
-    """Every entry in sequence order, as chain records (ORM objects), read in batches."""
-    after = 0
-    while True:
-        rows = session.execute(
-            select(AuditEntry).where(AuditEntry.seq > after).order_by(AuditEntry.seq).limit(batch)
-        ).scalars().all()
-        if not rows:
-            return
-        for row in rows:
-            yield row.as_chain_record()
-        after = rows[-1].seq
-        session.expunge_all()
-
-
 #: The canonical UTC text of ``at`` (``2026-11-22T08:00:00.000000Z``), computed by the database.
 #: SQLite keeps what SQLAlchemy wrote (``2026-11-22 08:00:00.000000``, always six fraction
 #: digits): only the blank between date and time is replaced, and it is checked, so the mapping

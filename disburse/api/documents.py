@@ -33,12 +33,10 @@ def upload(form: dict[str, Any]) -> dict[str, Any]:
     file = request.files.get("file")
     if file is None or not file.filename:
         raise Invalid("no file", {"file": ["attach the file as multipart field 'file'"]})
-    content = file.read()
-    if len(content) > current_app.extensions["disburse.settings"].max_document_bytes:
-        raise Invalid("file too large", {"file": ["the file is larger than the document limit"]})
     return documents.upload(db(), actor, g.origin, root=documents_root(), project_id=form["project_id"],
-                            filename=file.filename, content=content, kind=form["kind"],
-                            contract_id=form["contract_id"])
+                            filename=file.filename, content=file.read(), kind=form["kind"],
+                            contract_id=form["contract_id"],
+                            max_bytes=current_app.extensions["disburse.settings"].max_document_bytes)
 
 
 @blp.get("/<int:document_id>")

@@ -37,7 +37,6 @@ HASHED_FIELDS = (
 CANONICAL_ORDER = tuple(sorted(HASHED_FIELDS))
 SEQ_AT = CANONICAL_ORDER.index("seq")
 PREV_AT = CANONICAL_ORDER.index("prev_hash")
-INT_FIELDS = frozenset({"seq", "actor_id", "project_id"})
 
 _FORMAT = "{" + ",".join(f'"{name}":%s' for name in CANONICAL_ORDER) + "}"
 _NULL = "null"

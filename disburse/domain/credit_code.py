@@ -30,7 +30,3 @@ def problem(code: str) -> str | None:
         return (f"the check digit is wrong: the 18th character should be {expected}, not {code[17]} "
                 f"(校验码错误)")
     return None
-
-
-def is_valid(code: str) -> bool:
-    return problem(code) is None

@@ -52,8 +52,10 @@ def _storage(root: Path, sha256: str) -> Path:
 
 
 def upload(db: Database, actor: Actor, origin: Origin, *, root: Path, project_id: int, filename: str,
-           content: bytes, kind: str, contract_id: int | None = None) -> dict[str, Any]:
+           content: bytes, kind: str, max_bytes: int, contract_id: int | None = None) -> dict[str, Any]:
     """Store a file for a project (or one of its contracts) and record its hash."""
+    if len(content) > max_bytes:
+        raise Invalid("file too large", {"file": [f"the file is larger than {max_bytes} bytes (文件过大)"]})
     ext = Path(filename).suffix.lower()
     if ext not in ALLOWED_TYPES:
         raise Invalid("file type not allowed", {"file": [f"allowed types: {', '.join(sorted(ALLOWED_TYPES))}"]})
@@ -121,11 +123,3 @@ def open_document(db: Database, actor: Actor, root: Path, document_id: int) -> S
         else:
             load_project(tx.session, actor, document.project_id)
         return StoredFile(_storage(root, document.sha256), document.filename, document.content_type)
-
-
-def belongs_to(db: Database, document_id: int, project_id: int) -> bool:
-    with db.reading() as tx:
-        document = tx.session.get(Document, document_id)
-        return document is not None and document.project_id == project_id
-
-

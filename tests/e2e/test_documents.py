@@ -89,3 +89,11 @@ def test_a_declaration_may_carry_its_supporting_document(flow: Flow) -> None:
     resp = flow.add_contract(project, body)
     assert resp.status_code == 422
     assert "contractor.declaration_documents.sound_accounting" in resp.get_json()["errors"]
+
+
+def test_a_document_just_over_the_limit_is_a_field_error(flow: Flow) -> None:
+    flow.app.extensions["disburse.settings"].max_document_bytes = len(PDF) + 10
+    project = flow.tendered_project()
+    assert flow.ok(upload(flow, COMMERCE, project["id"]), 201)["size"] == len(PDF)
+    resp = upload(flow, COMMERCE, project["id"], content=PDF + b"0" * 20)
+    assert resp.status_code == 422 and "file" in resp.get_json()["errors"]
