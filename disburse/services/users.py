@@ -118,12 +118,19 @@ def issue_token(db: Database, actor: Actor, lifetime: timedelta) -> tuple[str, d
 
 
 def actor_for_token(db: Database, token: str) -> Actor | None:
-    """The actor a live token belongs to, or None."""
+    """The actor a live token belongs to, or None (one statement: token, user and region)."""
     with db.reading() as tx:
-        row = tx.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-        if row is None or row.expires_at <= utcnow() or not row.user.active:
-            return None
-        return actor_of(row.user)
+        row = tx.session.execute(
+            select(User.id, User.username, User.role, User.region_code, Region.path, User.contractor_code,
+                   ApiToken.expires_at)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .join(Region, Region.code == User.region_code)
+            .where(ApiToken.token_hash == _token_hash(token), User.active.is_(True))
+        ).first()
+    if row is None or row.expires_at <= utcnow():
+        return None
+    return Actor(id=row.id, username=row.username, role=row.role, region_code=row.region_code,
+                 region_path=row.path, contractor_code=row.contractor_code)
 
 
 def actor_for_session(db: Database, user_id: int, session_version: int) -> Actor | None:
