@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -466,3 +467,79 @@ class AuditEntry(Base):
             "seq", "at", "actor_id", "actor_username", "actor_role", "action", "entity_type",
             "entity_id", "project_id", "from_state", "to_state", "data", "note", "request_id",
             "client_addr", "prev_hash", "hash")}
+
+
+class ProgressReport(Base):
+    """A monthly progress report (进度月报, seed 004 §8(1)3: before the 30th of each month)."""
+
+    __tablename__ = "progress_reports"
+    __table_args__ = (UniqueConstraint("project_id", "month", name="uq_progress_reports_project_id_month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7))
+    text: Mapped[str] = mapped_column(Text)
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reminder(Base):
+    """A reminder that has fired, under its unique key ``kind:target:period`` (SPEC §10).
+
+    The key is unique, so a reminder is delivered at most once whatever restarts or
+    however many schedulers raced: the second insert of a key fails and its
+    transaction, with its notifications, rolls back.
+    """
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(80))
+    period: Mapped[str] = mapped_column(String(40))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Notification(Base):
+    """One message in one user's in-app inbox, in both languages."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_id_id", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reminder_id: Mapped[int | None] = mapped_column(ForeignKey("reminders.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(16))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
+    subject_zh: Mapped[str] = mapped_column(Text)
+    subject_en: Mapped[str] = mapped_column(Text)
+    body_zh: Mapped[str] = mapped_column(Text)
+    body_en: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboundMail(Base):
+    """An e-mail waiting for (or done with) SMTP delivery; rows are never deleted.
+
+    Written in the same transaction as its notification; a delivery job sends it,
+    retrying with back-off (``attempts``, ``next_attempt_at``, ``last_error``).
+    """
+
+    __tablename__ = "outbound_mail"
+    __table_args__ = (Index("ix_outbound_mail_sent_at_next_attempt_at", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
+    to_addr: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -16,6 +16,7 @@ from disburse.api import (
     problems,
     projects,
     public,
+    reports,
 )
 from disburse.api.schemas import Problem
 from disburse.api.security import begin_request
@@ -43,7 +44,7 @@ def init_app(app: Flask) -> None:
     })
     blueprints = [("/auth", auth.blp), ("/projects", projects.blp), ("/audit", audit.blp), ("/me", me.blp),
                   ("", contracts.blp), ("", acceptances.blp), ("", payments.blp), ("/documents", documents.blp),
-                  ("/public", public.blp)]
+                  ("/public", public.blp), ("/reports", reports.blp)]
     for prefix, blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{prefix}")
     app.extensions["disburse.api"] = api

@@ -6,7 +6,7 @@ from flask import g, request
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
-from disburse.api.common import db, localised
+from disburse.api.common import db, localised, now
 from disburse.api.schemas import (
     AuditPage,
     EventExplanation,
@@ -15,11 +15,14 @@ from disburse.api.schemas import (
     ProjectListArgs,
     ProjectOut,
     ProjectPage,
+    ReportIn,
+    ReportOut,
+    ReportPage,
 )
 from disburse.api.security import current_actor
 from disburse.schemas import flatten_errors
 from disburse.schemas.plan import load_plan
-from disburse.services import projects
+from disburse.services import projects, reports
 from disburse.services.errors import Invalid
 
 blp = Blueprint("api_projects", __name__, description="Projects and their workflow (SPEC §5.1)")
@@ -36,7 +39,7 @@ def create_project() -> dict[str, Any]:
         plan, source = load_plan(document)
     except ValidationError as exc:
         raise Invalid("the plan is invalid (方案有误)", flatten_errors(exc.messages)) from None
-    project_id = projects.create_project(db(), actor, g.origin, plan, source)
+    project_id = projects.create_project(db(), actor, g.origin, plan, source, now=now())
     return projects.get_project(db(), actor, project_id)
 
 
@@ -72,3 +75,18 @@ def fire_event(body: dict[str, Any], project_id: int) -> dict[str, Any]:
 @blp.response(200, AuditPage)
 def project_audit(args: dict[str, Any], project_id: int) -> dict[str, Any]:
     return projects.project_audit(db(), current_actor(), project_id, **args)
+
+
+@blp.post("/<int:project_id>/reports")
+@blp.arguments(ReportIn)
+@blp.response(201, ReportOut)
+def submit_report(body: dict[str, Any], project_id: int) -> dict[str, Any]:
+    """Submit the monthly progress report (进度月报, seed 004 §8(1)3); one per project and month."""
+    return reports.submit(db(), current_actor(), g.origin, project_id, body["month"], body["text"], now())
+
+
+@blp.get("/<int:project_id>/reports")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, ReportPage)
+def list_reports(args: dict[str, Any], project_id: int) -> dict[str, Any]:
+    return reports.list_reports(db(), current_actor(), project_id, **args)

@@ -444,3 +444,74 @@ class QueueItem(Schema):
 
 
 QueuePage = page_of(QueueItem)
+
+
+class ReportIn(Schema):
+    """``POST /projects/{id}/reports``: a monthly progress report (seed 004 §8(1)3)."""
+
+    month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
+                                                                  error="a month as YYYY-MM, e.g. 2024-10"))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
+
+
+class ReportOut(Schema):
+    id = fields.Integer()
+    project_id = fields.Integer()
+    month = fields.String()
+    text = fields.String()
+    submitted_by = fields.String(allow_none=True)
+    submitted_at = fields.String()
+    due = fields.String()
+    late = fields.Boolean()
+
+
+ReportPage = page_of(ReportOut)
+
+
+class LateArgs(Schema):
+    month = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
+                                                                      error="a month as YYYY-MM"))
+
+
+class ReportStatus(Schema):
+    project_id = fields.Integer()
+    name = fields.String()
+    state = fields.String()
+    region = fields.Nested(RegionRef)
+    month = fields.String()
+    due = fields.String()
+    status = fields.String(metadata={"description": "submitted, submitted_late, pending or late"})
+    report_id = fields.Integer(allow_none=True)
+    days_late = fields.Integer()
+
+
+class LateReports(page_of(ReportStatus)):  # type: ignore[misc]
+    month = fields.String()
+    late = fields.Integer()
+
+
+class NotificationArgs(PageArgs):
+    unread = fields.Boolean(load_default=False)
+
+
+class NotificationOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    level = fields.String(metadata={"description": "reminder, overdue or escalation"})
+    project_id = fields.Integer(allow_none=True)
+    subject = fields.String()
+    body = fields.String()
+    subject_zh = fields.String()
+    subject_en = fields.String()
+    link = fields.String(allow_none=True)
+    created_at = fields.String()
+    read = fields.Boolean()
+    read_at = fields.String(allow_none=True)
+
+
+class NotificationPage(page_of(NotificationOut)):  # type: ignore[misc]
+    unread = fields.Integer()
+
+
+class MarkedRead(Schema):
+    marked = fields.Integer()

@@ -6,7 +6,7 @@ event changes nothing and says why (code, zh/en message, clause).
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -63,11 +63,13 @@ def workflow() -> Workflow[ProjectFacts]:
 
 
 def create_project(db: Database, actor: Actor, origin: Origin, plan: domain_plan.Plan,
-                   source: Mapping[str, Any] | None = None) -> int:
+                   source: Mapping[str, Any] | None = None, now: datetime | None = None) -> int:
     """Create a project in ``plan_drafted`` from a validated plan (SPEC §11.1 ``POST /projects``).
 
-    The region must be a county inside the author's jurisdiction.
+    The region must be a county inside the author's jurisdiction. ``now`` is the
+    app's clock (the scheduler follows reports from the month the project exists).
     """
+    now = now or utcnow()
     if actor.role not in PLAN_AUTHORS:
         raise Forbidden(f"the role {actor.role} may not create projects", audit=True)
     with db.writing() as tx:
@@ -82,7 +84,7 @@ def create_project(db: Database, actor: Actor, origin: Origin, plan: domain_plan
             region_code=plan.region, name=plan.name, doc_no=plan.doc_no, rule_set=plan.rule_set,
             total=plan.total, state=workflow().initial, period_start=plan.period_start,
             period_end=plan.period_end, subtotals={k: format_yuan(v) for k, v in plan.subtotals.items()},
-            source=dict(source) if source else None, created_by=actor.id,
+            source=dict(source) if source else None, created_by=actor.id, created_at=now, updated_at=now,
         )
         for f in plan.funding:
             if f.predecessor is not None and tx.session.get(Project, f.predecessor) is None:

@@ -1,0 +1,500 @@
+"""What the scheduler does at a given moment (SPEC §10): each job one function ``(db, now, mail) -> int``.
+
+Every job is a *sweep* over what is due at ``now`` rather than one stored job per
+reminder: it may run late (catch-up after downtime), twice, or in two schedulers
+at once, and still sends each reminder once, because each reminder is stored
+under its unique key ``kind:target:period`` in the same transaction as its
+notifications (a second insert of the key fails and rolls the whole reminder
+back). :func:`tick` runs them all once: the scheduler's catch-up on election and
+``disburse scheduler tick --now``.
+
+Dates are local dates in Asia/Shanghai. What each job does, and where its rule
+comes from:
+
+* ``remind_reports`` — the monthly progress report (进度月报) is due on the rule
+  set's due day (seed 004 §8(1)3: before the 30th; the month's last day in
+  shorter months). From ``report_lead_days`` before it, the county's commerce
+  users are reminded once a month; after it, without a report for the month,
+  the county's commerce users and every supervisor over the county are alerted,
+  again each week it stays missing. A submitted report stops both.
+* ``remind_deadlines`` — phase ends and budget-line deadlines (seed 002: "须于
+  2020年12月底前建成"): one reminder at each of the rule set's lead times (30/7/1
+  days by default); after catching up late, only the nearest lead time fires. A
+  line past its deadline whose contracts have no approved final acceptance is
+  escalated to the supervisors, once a week.
+* ``close_notices`` — a public notice that has ended is closed by the system
+  actor (``close_notice``, seed 004 §5(5)3): the acceptance becomes
+  ``notice_clear`` and the county's leaders are told it awaits their approval;
+  a notice that ended with objections still open leaves the acceptance
+  ``objected`` and tells the county's commerce users to resolve them.
+* ``remind_payments`` — a payment waiting at ``requested`` (commerce verifies) or
+  ``verified`` (finance approves) longer than the rule set's approval SLA:
+  reminder to the county's users of that role; after twice the SLA, escalation
+  to that role above the county and to the supervisors.
+* ``remind_rectifications`` — a rectification (整改) deadline: reminders at the
+  lead times to the county's commerce users and the contractor's users; when it
+  has passed with the acceptance still ``rectifying``, escalation.
+
+Active projects are those between filing and the final audit (``filed`` …
+``final_audit``); drafts, suspended, closed and clawed-back projects get none.
+"""
+
+import calendar
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from disburse.adapters import rulesets
+from disburse.adapters.db import Database
+from disburse.adapters.orm import (
+    Acceptance,
+    BudgetLine,
+    Contract,
+    ContractLine,
+    Contractor,
+    Notice,
+    Payment,
+    Phase,
+    ProgressReport,
+    Project,
+    Region,
+    Reminder,
+    User,
+)
+from disburse.domain.notice import local_date
+from disburse.domain.rules import RuleSet
+from disburse.services import acceptances
+from disburse.services.context import SYSTEM, Origin
+from disburse.services.errors import ServiceError
+from disburse.services.notifications import Message, notify, recipients
+
+log = logging.getLogger(__name__)
+
+Job = Callable[..., int]
+
+ORIGIN = Origin(request_id=None, client_addr="scheduler")
+
+#: Project states in which deadlines and reports are followed.
+ACTIVE_STATES = ("filed", "tendered", "contractor_selected", "staged_acceptance", "final_audit")
+
+
+# --- the one way a reminder fires -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Due:
+    """A reminder that is due: its unique key's parts, who gets it and what it says."""
+
+    kind: str
+    target: str
+    period: str
+    project_id: int | None
+    message: Message
+    #: (roles, scope) pairs; scope is "county" (the project's county) or "above" (enclosing regions)
+    audience: tuple[tuple[tuple[str, ...], str], ...]
+    extra_users: tuple[int, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.target}:{self.period}"
+
+
+def _fired(session: Session, keys: Iterable[str]) -> set[str]:
+    keys = list(keys)
+    found: set[str] = set()
+    for i in range(0, len(keys), 500):
+        found.update(session.scalars(select(Reminder.key).where(Reminder.key.in_(keys[i:i + 500]))))
+    return found
+
+
+def _fire_all(db: Database, dues: Sequence[Due], paths: dict[int, str], now: datetime, mail: bool) -> int:
+    """Fire each due reminder not fired yet, each in its own transaction; the number fired."""
+    if not dues:
+        return 0
+    with db.reading() as tx:
+        already = _fired(tx.session, (d.key for d in dues))
+    fired = 0
+    for due in dues:
+        if due.key in already:
+            continue
+        try:
+            with db.writing() as tx:
+                s = tx.session
+                reminder = Reminder(key=due.key, kind=due.kind, target=due.target, period=due.period,
+                                    project_id=due.project_id, fired_at=now)
+                s.add(reminder)
+                s.flush()  # the unique key: a second scheduler's insert fails here
+                users = _audience(s, due, paths.get(due.project_id or 0, ""))
+                notify(s, users, due.message, now=now, reminder_id=reminder.id, mail=mail)
+                tx.commit()
+                fired += 1
+        except IntegrityError:
+            log.info("reminder %s was fired by another scheduler", due.key)
+    return fired
+
+
+def _audience(session: Session, due: Due, county_path: str) -> list[User]:
+    seen: dict[int, User] = {}
+    for roles, scope in due.audience:
+        for user in recipients(session, roles=roles, county_path=county_path, above=scope == "above"):
+            seen.setdefault(user.id, user)
+    if due.extra_users:
+        for user in session.scalars(select(User).where(User.id.in_(due.extra_users), User.active.is_(True))):
+            seen.setdefault(user.id, user)
+    return sorted(seen.values(), key=lambda u: u.id)
+
+
+COUNTY_COMMERCE = ((("commerce",), "county"),)
+SUPERVISORS = ((("supervisor",), "county"), (("supervisor",), "above"))
+
+
+def _projects(session: Session, states: Sequence[str] = ACTIVE_STATES) -> list[tuple[int, str, str, str, datetime]]:
+    """(id, name, rule set, region path, created_at) of the projects in ``states``."""
+    rows = session.execute(
+        select(Project.id, Project.name, Project.rule_set, Region.path, Project.created_at)
+        .join(Region, Region.code == Project.region_code).where(Project.state.in_(states)).order_by(Project.id)
+    )
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def _rules(rule_set: str, cache: dict[str, RuleSet]) -> RuleSet:
+    if rule_set not in cache:
+        cache[rule_set] = rulesets.load(rule_set)
+    return cache[rule_set]
+
+
+def _week(days_over: int) -> str:
+    return f"w{days_over // 7}"
+
+
+# --- monthly progress reports -----------------------------------------------------------------
+
+
+def report_due_date(year: int, month: int, due_day: int) -> date:
+    """The due day of a month's report: the rule set's day, or the month's last day if shorter."""
+    return date(year, month, min(due_day, calendar.monthrange(year, month)[1]))
+
+
+def _previous_month(day: date) -> tuple[int, int]:
+    return (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+
+
+def report_dues(session: Session, today: date) -> list[Due]:
+    """The report reminders and overdue alerts due on ``today`` (local date)."""
+    cache: dict[str, RuleSet] = {}
+    projects = _projects(session)
+    months = {f"{y:04d}-{m:02d}" for y, m in ((today.year, today.month), _previous_month(today))}
+    submitted = {(pid, month) for pid, month in session.execute(
+        select(ProgressReport.project_id, ProgressReport.month).where(ProgressReport.month.in_(months)))}
+    dues: list[Due] = []
+    for pid, name, rule_set, _path, created_at in projects:
+        rules = _rules(rule_set, cache)
+        created = local_date(created_at)
+        for year, month in (_previous_month(today), (today.year, today.month)):
+            label = f"{year:04d}-{month:02d}"
+            due = report_due_date(year, month, rules.report_due_day)
+            if (pid, label) in submitted or created > due:
+                continue
+            clause = rules.report_clause or "seed 004 §8(1)3"
+            if due - timedelta(days=rules.report_lead_days) <= today <= due:
+                dues.append(Due("report_due", f"project:{pid}", label, pid, Message(
+                    kind="report_due", level="reminder", project_id=pid, link=f"/projects/{pid}",
+                    subject_zh=f"请于{due.month}月{due.day}日前报送{label}进度月报：{name}",
+                    subject_en=f"Monthly progress report {label} due on {due.isoformat()}: {name}",
+                    body_zh=f"项目“{name}”{label}的进度月报应于{due.isoformat()}前报送（{clause}）。",
+                    body_en=f"The {label} progress report of “{name}” is due on {due.isoformat()} ({clause}).",
+                ), COUNTY_COMMERCE))
+            elif today > due:
+                over = (today - due).days
+                dues.append(Due("report_overdue", f"project:{pid}", f"{label}:{_week(over - 1)}", pid, Message(
+                    kind="report_overdue", level="overdue", project_id=pid, link=f"/projects/{pid}",
+                    subject_zh=f"{label}进度月报逾期未报：{name}",
+                    subject_en=f"Progress report {label} overdue: {name}",
+                    body_zh=f"项目“{name}”{label}的进度月报应于{due.isoformat()}前报送，已逾期{over}天（{clause}）。",
+                    body_en=f"The {label} progress report of “{name}” was due on {due.isoformat()}; "
+                            f"it is {over} day(s) late ({clause}).",
+                ), COUNTY_COMMERCE + SUPERVISORS))
+    return dues
+
+
+def remind_reports(db: Database, now: datetime, *, mail: bool = False) -> int:
+    with db.reading() as tx:
+        dues = report_dues(tx.session, local_date(now))
+        paths = _paths(tx.session, dues)
+    return _fire_all(db, dues, paths, now, mail)
+
+
+def _paths(session: Session, dues: Sequence[Due]) -> dict[int, str]:
+    ids = {d.project_id for d in dues if d.project_id is not None}
+    if not ids:
+        return {}
+    rows = session.execute(select(Project.id, Region.path).join(Region, Region.code == Project.region_code)
+                           .where(Project.id.in_(ids)))
+    return {pid: path for pid, path in rows}
+
+
+# --- phase and budget-line deadlines ---------------------------------------------------------
+
+
+def lead_due(today: date, deadline: date, leads: Sequence[int]) -> int | None:
+    """The lead time (days) whose reminder is due on ``today``: the nearest one already reached.
+
+    ``None`` before the first lead time and after the deadline. On the
+    deadline itself the smallest lead time applies.
+    """
+    left = (deadline - today).days
+    if left < 0:
+        return None
+    reached = [lead for lead in leads if left <= lead]
+    return min(reached) if reached else None
+
+
+def _lines_done(session: Session, project_ids: Sequence[int]) -> set[int]:
+    """Budget lines whose every contract has an approved final acceptance."""
+    rows = session.execute(
+        select(ContractLine.line_id, Contract.id, Acceptance.id)
+        .join(Contract, Contract.id == ContractLine.contract_id)
+        .outerjoin(Acceptance, (Acceptance.contract_id == Contract.id) & (Acceptance.kind == "final")
+                   & (Acceptance.state == "approved"))
+        .where(Contract.project_id.in_(project_ids))
+    )
+    state: dict[int, bool] = {}
+    for line_id, _contract_id, approved in rows:
+        state[line_id] = state.get(line_id, True) and approved is not None
+    return {line for line, done in state.items() if done}
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def deadline_dues(session: Session, today: date) -> list[Due]:
+    cache: dict[str, RuleSet] = {}
+    projects = {p[0]: p for p in _projects(session)}
+    if not projects:
+        return []
+    ids = list(projects)
+    dues: list[Due] = []
+    items: list[tuple[str, int, int, str, date]] = []
+    for ph in session.execute(select(Phase.id, Phase.project_id, Phase.name, Phase.end)
+                              .where(Phase.project_id.in_(ids), Phase.end.is_not(None))):
+        items.append(("phase", ph.id, ph.project_id, ph.name, ph.end))
+    for ln in session.execute(select(BudgetLine.id, BudgetLine.project_id, BudgetLine.item, BudgetLine.category,
+                                     BudgetLine.deadline)
+                              .where(BudgetLine.project_id.in_(ids), BudgetLine.deadline.is_not(None))):
+        items.append(("line", ln.id, ln.project_id, _short(f"{ln.category}：{ln.item}"), ln.deadline))
+    done = _lines_done(session, ids)
+    for kind, item_id, pid, label, deadline in items:
+        _, name, rule_set, _path, _created = projects[pid]
+        rules = _rules(rule_set, cache)
+        what_zh = "阶段" if kind == "phase" else "建设内容"
+        what_en = "Phase" if kind == "phase" else "Budget line"
+        lead = lead_due(today, deadline, rules.deadline_lead_days)
+        if lead is not None:
+            dues.append(Due("deadline", f"{kind}:{item_id}", f"{deadline.isoformat()}:{lead}d", pid, Message(
+                kind="deadline", level="reminder", project_id=pid, link=f"/projects/{pid}",
+                subject_zh=f"{what_zh}“{label}”将于{deadline.isoformat()}到期（项目：{name}）",
+                subject_en=f"{what_en} “{label}” is due on {deadline.isoformat()} (project: {name})",
+                body_zh=f"距到期还有{(deadline - today).days}天。",
+                body_en=f"{(deadline - today).days} day(s) left.",
+            ), COUNTY_COMMERCE))
+        elif today > deadline and kind == "line" and item_id not in done:
+            over = (today - deadline).days
+            dues.append(Due("deadline_overdue", f"{kind}:{item_id}", f"{deadline.isoformat()}:{_week(over - 1)}",
+                            pid, Message(
+                kind="deadline_overdue", level="escalation", project_id=pid, link=f"/projects/{pid}",
+                subject_zh=f"建设内容“{label}”已逾期{over}天未完成验收（项目：{name}）",
+                subject_en=f"Budget line “{label}” is {over} day(s) past its deadline without final acceptance "
+                           f"(project: {name})",
+                body_zh=f"该内容应于{deadline.isoformat()}前完成。",
+                body_en=f"It was due on {deadline.isoformat()}.",
+            ), COUNTY_COMMERCE + SUPERVISORS))
+    return dues
+
+
+def remind_deadlines(db: Database, now: datetime, *, mail: bool = False) -> int:
+    with db.reading() as tx:
+        dues = deadline_dues(tx.session, local_date(now))
+        paths = _paths(tx.session, dues)
+    return _fire_all(db, dues, paths, now, mail)
+
+
+# --- public notices ---------------------------------------------------------------------------
+
+
+def close_notices(db: Database, now: datetime, *, mail: bool = False) -> int:
+    """Close every ended notice of an acceptance still ``in_notice``; tell who acts next. Notices closed."""
+    with db.reading() as tx:
+        ended = [tuple(row) for row in tx.session.execute(
+            select(Acceptance.id, Acceptance.state, Notice.id)
+            .join(Notice, Notice.acceptance_id == Acceptance.id)
+            .where(Notice.closed_at.is_(None), Notice.ends_at <= now,
+                   Acceptance.state.in_(("in_notice", "objected")))
+            .order_by(Notice.ends_at, Notice.id)
+        )]
+    closed = 0
+    for acceptance_id, state, _notice_id in ended:
+        if state != "in_notice":
+            continue
+        try:
+            acceptances.fire_event(db, SYSTEM, ORIGIN, acceptance_id, "close_notice", {}, now)
+            closed += 1
+        except ServiceError as exc:  # another scheduler closed it first, or the project was suspended
+            log.info("close_notice on acceptance %s not done: %s", acceptance_id, exc)
+    with db.reading() as tx:
+        dues = _notice_followups(tx.session, now)
+        paths = _paths(tx.session, dues)
+    _fire_all(db, dues, paths, now, mail)
+    return closed
+
+
+def _notice_followups(session: Session, now: datetime) -> list[Due]:
+    """Leaders told of acceptances awaiting approval; commerce told of ended notices with objections."""
+    rows = session.execute(
+        select(Acceptance.id, Acceptance.state, Acceptance.project_id, Notice.id, Project.name)
+        .join(Notice, Notice.acceptance_id == Acceptance.id).join(Project, Project.id == Acceptance.project_id)
+        .where(Notice.ends_at <= now, Notice.ends_at > now - timedelta(days=60),
+               Acceptance.state.in_(("notice_clear", "objected")))
+    )
+    dues = []
+    for acceptance_id, state, pid, notice_id, name in rows:
+        if state == "notice_clear":
+            dues.append(Due("acceptance_awaits_approval", f"acceptance:{acceptance_id}", f"notice:{notice_id}", pid,
+                            Message(kind="acceptance_awaits_approval", level="reminder", project_id=pid,
+                                    link=f"/acceptances/{acceptance_id}",
+                                    subject_zh=f"验收结果公示期满无异议，请领导小组审定（项目：{name}）",
+                                    subject_en=f"Acceptance notice ended without objection; awaiting approval "
+                                               f"(project: {name})",
+                                    body_zh="公示期满无异议，请审定验收结果（seed 004 §5(5)3）。",
+                                    body_en="The notice ended without objection; please approve the result "
+                                            "(seed 004 §5(5)3)."),
+                            ((("leader",), "county"),)))
+        else:
+            dues.append(Due("notice_objections", f"acceptance:{acceptance_id}", f"notice:{notice_id}", pid,
+                            Message(kind="notice_objections", level="reminder", project_id=pid,
+                                    link=f"/acceptances/{acceptance_id}",
+                                    subject_zh=f"公示期已结束，尚有异议待处理（项目：{name}）",
+                                    subject_en=f"Notice ended with objections still open (project: {name})",
+                                    body_zh="请处理全部异议后再报领导小组审定（seed 004 §5(5)3）。",
+                                    body_en="Resolve every objection before the result goes to the leading group "
+                                            "(seed 004 §5(5)3)."),
+                            COUNTY_COMMERCE))
+    return dues
+
+
+# --- payments waiting -------------------------------------------------------------------------
+
+#: The state a payment waits in, and the role whose step it awaits.
+WAITING = {"requested": ("commerce", "核实", "verification"), "verified": ("finance", "审批", "approval")}
+
+
+def payment_dues(session: Session, now: datetime) -> list[Due]:
+    cache: dict[str, RuleSet] = {}
+    rows = session.execute(
+        select(Payment.id, Payment.state, Payment.amount, Payment.kind, Payment.updated_at, Project.id,
+               Project.name, Project.rule_set)
+        .join(Project, Project.id == Payment.project_id)
+        .where(Payment.state.in_(tuple(WAITING)), Project.state.in_(ACTIVE_STATES))
+    )
+    dues: list[Due] = []
+    for pay_id, state, amount, kind, since, pid, name, rule_set in rows:
+        sla = _rules(rule_set, cache).approval_sla_days
+        waited = (now - since).days
+        if waited < sla:
+            continue
+        role, step_zh, step_en = WAITING[state]
+        escalate = waited >= 2 * sla
+        stage = "escalate" if escalate else "remind"
+        audience = (((role,), "county"), ((role,), "above")) + SUPERVISORS if escalate else (((role,), "county"),)
+        dues.append(Due("payment_waiting", f"payment:{pay_id}", f"{state}:{stage}", pid, Message(
+            kind="payment_waiting", level="escalation" if escalate else "reminder", project_id=pid,
+            link=f"/payments/{pay_id}",
+            subject_zh=f"付款申请待{step_zh}已{waited}天（{amount}元，项目：{name}）",
+            subject_en=f"Payment of {amount} yuan has awaited {step_en} for {waited} day(s) (project: {name})",
+            body_zh=f"{kind}款申请#{pay_id}自{local_date(since).isoformat()}起待{step_zh}，超过{sla}天的办理时限。",
+            body_en=f"The {kind} payment #{pay_id} has awaited {step_en} since {local_date(since).isoformat()}, "
+                    f"beyond the {sla}-day limit.",
+        ), audience))
+    return dues
+
+
+def remind_payments(db: Database, now: datetime, *, mail: bool = False) -> int:
+    with db.reading() as tx:
+        dues = payment_dues(tx.session, now)
+        paths = _paths(tx.session, dues)
+    return _fire_all(db, dues, paths, now, mail)
+
+
+# --- rectification deadlines ------------------------------------------------------------------
+
+
+def rectification_dues(session: Session, today: date) -> list[Due]:
+    cache: dict[str, RuleSet] = {}
+    rows = list(session.execute(
+        select(Acceptance.id, Acceptance.rectify_deadline, Acceptance.attempt, Project.id, Project.name,
+               Project.rule_set, Contractor.credit_code)
+        .join(Project, Project.id == Acceptance.project_id)
+        .join(Contract, Contract.id == Acceptance.contract_id).join(Contractor, Contractor.id == Contract.contractor_id)
+        .where(Acceptance.state == "rectifying", Acceptance.rectify_deadline.is_not(None))
+    ))
+    codes = {r.credit_code for r in rows}
+    contractor_users: dict[str, tuple[int, ...]] = {}
+    if codes:
+        for uid, code in session.execute(select(User.id, User.contractor_code)
+                                         .where(User.contractor_code.in_(codes), User.role == "contractor")):
+            if code is not None:
+                contractor_users[code] = contractor_users.get(code, ()) + (uid,)
+    dues: list[Due] = []
+    for acc_id, deadline, attempt, pid, name, rule_set, code in rows:
+        if deadline is None or code is None:
+            continue
+        rules = _rules(rule_set, cache)
+        lead = lead_due(today, deadline, rules.deadline_lead_days)
+        target, extra = f"acceptance:{acc_id}", contractor_users.get(code, ())
+        if lead is not None:
+            dues.append(Due("rectification", target, f"{attempt}:{deadline.isoformat()}:{lead}d", pid, Message(
+                kind="rectification", level="reminder", project_id=pid, link=f"/acceptances/{acc_id}",
+                subject_zh=f"整改期限{deadline.isoformat()}，还有{(deadline - today).days}天（项目：{name}）",
+                subject_en=f"Rectification due on {deadline.isoformat()}, {(deadline - today).days} day(s) left "
+                           f"(project: {name})",
+                body_zh="请在整改期限内完成整改并重新申请验收。",
+                body_en="Complete the rectification and re-apply for acceptance before the deadline.",
+            ), COUNTY_COMMERCE, extra))
+        elif today > deadline:
+            over = (today - deadline).days
+            dues.append(Due("rectification_overdue", target, f"{attempt}:{deadline.isoformat()}:{_week(over - 1)}",
+                            pid, Message(
+                kind="rectification_overdue", level="escalation", project_id=pid, link=f"/acceptances/{acc_id}",
+                subject_zh=f"整改逾期{over}天（项目：{name}）",
+                subject_en=f"Rectification {over} day(s) overdue (project: {name})",
+                body_zh=f"整改期限为{deadline.isoformat()}，至今未重新申请验收。",
+                body_en=f"The deadline was {deadline.isoformat()}; no re-application yet.",
+            ), COUNTY_COMMERCE + ((("leader",), "county"),) + SUPERVISORS, extra))
+    return dues
+
+
+def remind_rectifications(db: Database, now: datetime, *, mail: bool = False) -> int:
+    with db.reading() as tx:
+        dues = rectification_dues(tx.session, local_date(now))
+        paths = _paths(tx.session, dues)
+    return _fire_all(db, dues, paths, now, mail)
+
+
+#: The jobs by their explicit ids, in the order ``tick`` runs them.
+JOBS: dict[str, Job] = {
+    "close_notices": close_notices,
+    "remind_reports": remind_reports,
+    "remind_deadlines": remind_deadlines,
+    "remind_payments": remind_payments,
+    "remind_rectifications": remind_rectifications,
+}
+
+
+def tick(db: Database, now: datetime, *, mail: bool = False) -> dict[str, int]:
+    """Run every job once at ``now``; what each did (reminders fired, notices closed)."""
+    return {name: job(db, now, mail=mail) for name, job in JOBS.items()}
