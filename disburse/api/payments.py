@@ -9,7 +9,7 @@ from typing import Any
 from flask import g, request
 from flask_smorest import Blueprint
 
-from disburse.api.common import db, localised
+from disburse.api.common import db, localised, now
 from disburse.api.schemas import (
     EventExplanation,
     PageArgs,
@@ -40,7 +40,7 @@ def _idem() -> idempotency.Idem | None:
 @blp.response(201, PaymentOut)
 @blp.doc(**IDEMPOTENCY_KEY)
 def request_payment(body: dict[str, Any], contract_id: int) -> tuple[dict[str, Any], int]:
-    status, view = payments.request_payment(db(), current_actor(), g.origin, contract_id, body, _idem())
+    status, view = payments.request_payment(db(), current_actor(), g.origin, contract_id, body, _idem(), now=now())
     return view, status
 
 
@@ -76,7 +76,7 @@ def explain(payment_id: int, event: str) -> dict[str, Any]:
 @blp.doc(**IDEMPOTENCY_KEY)
 def fire(body: dict[str, Any], payment_id: int) -> tuple[dict[str, Any], int]:
     event = body.pop("event")
-    status, view = payments.fire_event(db(), current_actor(), g.origin, payment_id, event, body, _idem())
+    status, view = payments.fire_event(db(), current_actor(), g.origin, payment_id, event, body, _idem(), now=now())
     return view, status
 
 

@@ -8,6 +8,7 @@ audit entry and its idempotency record in one transaction.
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -82,13 +83,17 @@ def _facts(session: Session, contract: Contract, project: Project, *, kind: str,
 
 
 def request_payment(db: Database, actor: Actor, origin: Origin, contract_id: int, data: Mapping[str, Any],
-                    idem: Idem | None = None) -> tuple[int, dict[str, Any]]:
-    """Request a payment on a contract; every gate must hold now. Returns (status, payment)."""
-    return idempotency.guarded(db, actor, idem, lambda: _request(db, actor, origin, contract_id, data, idem))
+                    idem: Idem | None = None, *, now: datetime | None = None) -> tuple[int, dict[str, Any]]:
+    """Request a payment on a contract; every gate must hold now. Returns (status, payment).
+
+    ``now`` is the app's clock; the scheduler measures how long a payment waits from it.
+    """
+    at = now or utcnow()
+    return idempotency.guarded(db, actor, idem, lambda: _request(db, actor, origin, contract_id, data, idem, at))
 
 
 def _request(db: Database, actor: Actor, origin: Origin, contract_id: int, data: Mapping[str, Any],
-             idem: Idem | None) -> tuple[int, dict[str, Any]]:
+             idem: Idem | None, now: datetime) -> tuple[int, dict[str, Any]]:
     with db.writing() as tx:
         contract, project = _lock(tx.session, actor, contract_id)
         stored = idempotency.replay(tx.session, actor, idem)
@@ -116,7 +121,7 @@ def _request(db: Database, actor: Actor, origin: Origin, contract_id: int, data:
             raise Conflict(f"the payment cannot be requested: {len(unmet)} condition(s) unmet", unmet)
         payment = Payment(contract_id=contract.id, project_id=project.id, kind=kind, amount=data["amount"],
                           acceptance_id=acceptance_id, state=workflow().initial, note=data.get("note"),
-                          requested_by=actor.id)
+                          requested_by=actor.id, created_at=now, updated_at=now)
         tx.session.add(payment)
         tx.session.flush()
         audit_log.append(tx.session, action="payment.request", actor=actor, origin=origin, entity_type="payment",
@@ -130,14 +135,15 @@ def _request(db: Database, actor: Actor, origin: Origin, contract_id: int, data:
 
 
 def fire_event(db: Database, actor: Actor, origin: Origin, payment_id: int, event: str, data: Mapping[str, Any],
-               idem: Idem | None = None) -> tuple[int, dict[str, Any]]:
+               idem: Idem | None = None, *, now: datetime | None = None) -> tuple[int, dict[str, Any]]:
     """A step of the payment: every gate is checked again under the lock. Returns (status, payment)."""
     spec = events.spec_of(workflow(), event)
-    return idempotency.guarded(db, actor, idem, lambda: _step(db, actor, origin, payment_id, spec, data, idem))
+    at = now or utcnow()
+    return idempotency.guarded(db, actor, idem, lambda: _step(db, actor, origin, payment_id, spec, data, idem, at))
 
 
 def _step(db: Database, actor: Actor, origin: Origin, payment_id: int, spec: TransitionSpec,
-          data: Mapping[str, Any], idem: Idem | None) -> tuple[int, dict[str, Any]]:
+          data: Mapping[str, Any], idem: Idem | None, now: datetime) -> tuple[int, dict[str, Any]]:
     event = spec.trigger
     with db.writing() as tx:
         contract_id = tx.session.scalar(select(Payment.contract_id).where(Payment.id == payment_id))
@@ -156,7 +162,7 @@ def _step(db: Database, actor: Actor, origin: Origin, payment_id: int, spec: Tra
         before = payment.state
         after = workflow().target(spec, payment.state, facts)
         record = _apply(payment, actor, spec.trigger, data)
-        payment.state, payment.updated_at = after, utcnow()
+        payment.state, payment.updated_at = after, now
         audit_log.append(tx.session, action=f"payment.{event}", actor=actor, origin=origin, entity_type="payment",
                          entity_id=payment.id, project_id=project.id, from_state=before, to_state=after,
                          data=record, note=data.get("note"))

@@ -225,3 +225,57 @@ def test_the_inbox_is_newest_first_marks_read_and_hides_other_users_notification
     assert english["items"][0]["subject"].startswith("Progress report")
     assert flow.ok(flow.post("/me/notifications/read", {}))["marked"] == 1
     assert inbox(flow, COMMERCE)["unread"] == 0
+
+
+# --- payments waiting and rectification -----------------------------------------------------
+
+
+def test_a_payment_waiting_past_the_sla_reminds_the_role_then_escalates_after_twice_the_sla(flow: Flow) -> None:
+    project, contract, _ = flow.selected_project()
+    requested_at = flow.clock.now()
+    amount = f"{int(float(contract['amount']) / 10)}.00"
+    payment = flow.ok(flow.post(f"/contracts/{contract['id']}/payments", {"kind": "advance", "amount": amount},
+                                CONTRACTOR_A), 201)
+    db = flow.db
+    sla = 5  # xx-2024: approval_sla_days (a disburse default, said so in the rule file)
+    assert scheduling.remind_payments(db, requested_at + timedelta(days=sla - 1)) == 0
+    assert scheduling.remind_payments(db, requested_at + timedelta(days=sla, hours=1)) == 1
+    assert kinds(flow, COMMERCE, "payment") == ["payment_waiting"]  # commerce verifies
+    assert kinds(flow, FINANCE, "payment") == []
+    assert scheduling.remind_payments(db, requested_at + timedelta(days=sla + 2)) == 0
+    # verified: now it waits for finance, a new wait with its own reminders
+    flow.set_clock(requested_at + timedelta(days=sla + 2))
+    flow.ok(flow.post(f"/payments/{payment['id']}/events", {"event": "verify"}, COMMERCE))
+    verified_at = flow.clock.now()
+    assert scheduling.remind_payments(db, verified_at + timedelta(days=sla, hours=1)) == 1
+    assert kinds(flow, FINANCE, "payment") == ["payment_waiting"]
+    assert kinds(flow, SUPERVISOR, "payment") == []
+    assert scheduling.remind_payments(db, verified_at + timedelta(days=2 * sla, hours=1)) == 1
+    escalation = inbox(flow, SUPERVISOR)["items"][0]
+    assert escalation["kind"] == "payment_waiting" and escalation["level"] == "escalation"
+    assert scheduling.remind_payments(db, verified_at + timedelta(days=3 * sla)) == 0
+    # once approved, nothing waits any more
+    flow.ok(flow.post(f"/payments/{payment['id']}/events", {"event": "approve"}, FINANCE))
+    assert scheduling.remind_payments(db, verified_at + timedelta(days=4 * sla)) == 0
+    assert project["id"] == payment["project_id"]
+
+
+def test_a_rectification_deadline_reminds_commerce_and_the_contractor_then_escalates(flow: Flow) -> None:
+    project, a, _ = flow.selected_project()
+    acceptance = flow.in_notice(project, a)
+    objection_id = flow.ok(flow.object_to(acceptance), 201)["id"]
+    flow.act_ok(acceptance, "resolve_objection", objection_id=objection_id, decision="uphold",
+                note="经核查，部分服务站点未建成")
+    flow.act_ok(acceptance, "rectify", deadline="2024-11-30", note="限期整改")
+    db = flow.db
+    assert scheduling.remind_rectifications(db, at(2024, 11, 22)) == 1   # 8 days left: the 30-day lead
+    assert scheduling.remind_rectifications(db, at(2024, 11, 23)) == 1   # 7 days left
+    assert scheduling.remind_rectifications(db, at(2024, 11, 24)) == 0
+    assert kinds(flow, CONTRACTOR_A, "rectification") == ["rectification", "rectification"]
+    assert kinds(flow, COMMERCE, "rectification") == ["rectification", "rectification"]
+    assert scheduling.remind_rectifications(db, at(2024, 12, 1)) == 1    # overdue
+    assert kinds(flow, LEADER, "rectification") == ["rectification_overdue"]
+    assert kinds(flow, SUPERVISOR, "rectification") == ["rectification_overdue"]
+    flow.set_clock(at(2024, 12, 2))
+    flow.act_ok(acceptance, "reapply", CONTRACTOR_A, note="已整改完毕")
+    assert scheduling.remind_rectifications(db, at(2024, 12, 9)) == 0
