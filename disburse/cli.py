@@ -1,8 +1,10 @@
 """The ``disburse`` command line (SPEC §11.2): click commands that call services."""
 
 import json
+import logging
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +190,72 @@ def audit_digest() -> None:
     click.echo(f"entries {head['entries']} head {head['head']} at {head['at']}")
 
 
+# --- scheduler ------------------------------------------------------------------------------
+
+
+@main.group("scheduler")
+def scheduler_group() -> None:
+    """The scheduler (SPEC §10): reminders, closing public notices, e-mail delivery."""
+
+
+def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    from disburse.scheduler.jobs import parse_moment
+
+    try:
+        return None if value is None else parse_moment(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO 8601 time: {exc}") from exc
+
+
+@scheduler_group.command("tick")
+@click.option("--now", "now", default=None, metavar="ISO-TIME", callback=_moment,
+              help="the moment to run at (ISO 8601; without an offset, Asia/Shanghai time); default: now")
+def scheduler_tick(now: datetime | None) -> None:
+    """Run, once, every job due at that moment; print what each did as JSON (-1: the job failed, exit 1)."""
+    from disburse.clock import Clock
+    from disburse.scheduler import jobs
+
+    _configure_jobs()
+    try:
+        done = jobs.tick(now or Clock().now())
+    finally:
+        jobs.shutdown()
+    click.echo(json.dumps(done, sort_keys=True))
+    if any(count < 0 for count in done.values()):
+        sys.exit(1)  # a job failed (its traceback is on stderr); the others ran
+
+
+@scheduler_group.command("run")
+@click.option("--exit-with-parent", is_flag=True, hidden=True,
+              help="also stop when the process that started this one exits (used by `disburse serve`)")
+def scheduler_run(exit_with_parent: bool) -> None:
+    """Stand by until elected among all scheduler processes, then run the jobs until SIGTERM/SIGINT."""
+    from disburse.scheduler import runner
+
+    try:
+        poll = runner.poll_seconds()
+    except ValueError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    settings = _configure_jobs()
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s")
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # errors only, not every run
+    runner.run(settings, poll=poll, parent_pid=os.getppid() if exit_with_parent else None)
+
+
+def _configure_jobs() -> Settings:
+    from disburse.scheduler import jobs
+
+    settings = _settings()
+    try:
+        jobs.configure(settings)
+    except ValueError as exc:
+        click.echo(f"DISBURSE_SMTP_URL: {exc}", err=True)
+        sys.exit(2)
+    return settings
+
+
 # --- serving --------------------------------------------------------------------------------
 
 
@@ -195,14 +263,15 @@ def audit_digest() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
-    """Run the production WSGI server (gunicorn, several workers)."""
+@click.option("--no-scheduler", is_flag=True, help="do not start `disburse scheduler run` beside the server")
+def serve(host: str, port: int, workers: int, no_scheduler: bool) -> None:
+    """Run the production WSGI server (gunicorn, several workers) and the scheduler."""
     from disburse.server import run
 
     if not (os.environ.get("DISBURSE_SECRET_KEY") or os.environ.get("DISBURSE_DEMO") == "1"):
         click.echo("DISBURSE_SECRET_KEY is required to serve (or run `disburse demo`)", err=True)
         sys.exit(2)
-    run(host, port, workers)
+    run(host, port, workers, scheduler=not no_scheduler)
 
 
 @main.command()
@@ -234,3 +303,7 @@ def _fail(exc: ServiceError) -> None:
     for field, messages in getattr(exc, "errors", {}).items():
         click.echo(f"  {field}: {'; '.join(messages)}", err=True)
     sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -8,6 +8,14 @@ from disburse.adapters.orm import Base
 config = context.config
 target_metadata = Base.metadata
 
+#: Tables the app owns but Alembic does not: APScheduler's job store creates its own (SPEC §10).
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Leave tables that other libraries manage out of autogenerate's comparison."""
+    return not (type_ == "table" and name in FOREIGN_TABLES)
+
 
 def run_migrations_online() -> None:
     url = str(config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url"))
@@ -17,6 +25,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -495,6 +495,21 @@ JOBS: dict[str, Job] = {
 }
 
 
+#: What :func:`tick` reports for a job that raised (the others still run).
+FAILED = -1
+
+
 def tick(db: Database, now: datetime, *, mail: bool = False) -> dict[str, int]:
-    """Run every job once at ``now``; what each did (reminders fired, notices closed)."""
-    return {name: job(db, now, mail=mail) for name, job in JOBS.items()}
+    """Run every job once at ``now``; what each did (reminders fired, notices closed).
+
+    A job that raises is logged with its traceback and reported as :data:`FAILED`;
+    the jobs after it still run, so one broken project cannot hold up every reminder.
+    """
+    done: dict[str, int] = {}
+    for name, job in JOBS.items():
+        try:
+            done[name] = job(db, now, mail=mail)
+        except Exception:
+            log.exception("scheduler job %s failed at %s", name, now.isoformat())
+            done[name] = FAILED
+    return done
