@@ -223,8 +223,13 @@ def report_dues(session: Session, today: date) -> list[Due]:
 
 
 def remind_reports(db: Database, now: datetime, *, mail: bool = False) -> int:
+    return _sweep(db, now, mail, lambda s, n: report_dues(s, local_date(n)))
+
+
+def _sweep(db: Database, now: datetime, mail: bool, find: Callable[[Session, datetime], list[Due]]) -> int:
+    """Find what is due at ``now`` in one read, then fire each reminder in its own transaction."""
     with db.reading() as tx:
-        dues = report_dues(tx.session, local_date(now))
+        dues = find(tx.session, now)
         paths = _paths(tx.session, dues)
     return _fire_all(db, dues, paths, now, mail)
 
@@ -318,10 +323,7 @@ def deadline_dues(session: Session, today: date) -> list[Due]:
 
 
 def remind_deadlines(db: Database, now: datetime, *, mail: bool = False) -> int:
-    with db.reading() as tx:
-        dues = deadline_dues(tx.session, local_date(now))
-        paths = _paths(tx.session, dues)
-    return _fire_all(db, dues, paths, now, mail)
+    return _sweep(db, now, mail, lambda s, n: deadline_dues(s, local_date(n)))
 
 
 # --- public notices ---------------------------------------------------------------------------
@@ -346,10 +348,7 @@ def close_notices(db: Database, now: datetime, *, mail: bool = False) -> int:
             closed += 1
         except ServiceError as exc:  # another scheduler closed it first, or the project was suspended
             log.info("close_notice on acceptance %s not done: %s", acceptance_id, exc)
-    with db.reading() as tx:
-        dues = _notice_followups(tx.session, now)
-        paths = _paths(tx.session, dues)
-    _fire_all(db, dues, paths, now, mail)
+    _sweep(db, now, mail, _notice_followups)
     return closed
 
 
@@ -424,10 +423,7 @@ def payment_dues(session: Session, now: datetime) -> list[Due]:
 
 
 def remind_payments(db: Database, now: datetime, *, mail: bool = False) -> int:
-    with db.reading() as tx:
-        dues = payment_dues(tx.session, now)
-        paths = _paths(tx.session, dues)
-    return _fire_all(db, dues, paths, now, mail)
+    return _sweep(db, now, mail, payment_dues)
 
 
 # --- rectification deadlines ------------------------------------------------------------------
@@ -479,10 +475,7 @@ def rectification_dues(session: Session, today: date) -> list[Due]:
 
 
 def remind_rectifications(db: Database, now: datetime, *, mail: bool = False) -> int:
-    with db.reading() as tx:
-        dues = rectification_dues(tx.session, local_date(now))
-        paths = _paths(tx.session, dues)
-    return _fire_all(db, dues, paths, now, mail)
+    return _sweep(db, now, mail, lambda s, n: rectification_dues(s, local_date(n)))
 
 
 #: The jobs by their explicit ids, in the order ``tick`` runs them.

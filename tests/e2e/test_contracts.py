@@ -24,13 +24,6 @@ from tests.flow import (
 
 
 @pytest.fixture
-def flow(app: Any, client: Any) -> Flow:
-    f = Flow(app, client)
-    f.county_users()
-    return f
-
-
-@pytest.fixture
 def tendered(flow: Flow) -> dict[str, Any]:
     return flow.tendered_project()
 

@@ -11,13 +11,6 @@ from tests.flow import COMMERCE, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, Flow
 PDF = "%PDF-1.7\n% 验收报告\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".encode()
 
 
-@pytest.fixture
-def flow(app: Any, client: Any) -> Flow:
-    f = Flow(app, client)
-    f.county_users()
-    return f
-
-
 def upload(flow: Flow, as_: str, project_id: int, content: bytes = PDF, filename: str = "验收申请.pdf",
            **fields: Any) -> Any:
     data = {"project_id": str(project_id), **{k: str(v) for k, v in fields.items()},

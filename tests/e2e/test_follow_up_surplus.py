@@ -2,17 +2,8 @@
 
 from typing import Any
 
-import pytest
-
 from tests.flow import COMMERCE, Flow, unmet_codes
 from tests.helpers import example
-
-
-@pytest.fixture
-def flow(app: Any, client: Any) -> Flow:
-    f = Flow(app, client)
-    f.county_users()
-    return f
 
 
 def follow_up(predecessor_id: int, surplus: str) -> dict[str, Any]:

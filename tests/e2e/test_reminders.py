@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import func, select
 
 from disburse.adapters.orm import Reminder
@@ -33,13 +32,6 @@ def inbox(flow: Flow, user: str, **query: Any) -> dict[str, Any]:
 def kinds(flow: Flow, user: str, prefix: str = "") -> list[str]:
     """The kinds of the user's notifications, newest first (those starting with ``prefix``)."""
     return [n["kind"] for n in inbox(flow, user, per_page=200)["items"] if n["kind"].startswith(prefix)]
-
-
-@pytest.fixture
-def flow(app: Any, client: Any) -> Flow:
-    f = Flow(app, client)
-    f.county_users()
-    return f
 
 
 def filed(flow: Flow, created: datetime | None = None) -> int:

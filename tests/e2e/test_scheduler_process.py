@@ -38,13 +38,6 @@ WAIT_SECONDS = 60.0
 
 
 @pytest.fixture
-def flow(app: Any, client: Any) -> Flow:
-    f = Flow(app, client)
-    f.county_users()
-    return f
-
-
-@pytest.fixture
 def env(database_url: str, tmp_path: Path) -> dict[str, str]:
     """The environment of every process of one test: its database, one instance folder, a fast poll."""
     return {**os.environ, "DISBURSE_DATABASE_URL": database_url, "DISBURSE_SECRET_KEY": "test-secret",

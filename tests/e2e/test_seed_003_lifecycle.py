@@ -7,8 +7,6 @@ contract passes a stage and a final acceptance with a public notice before the c
 
 from typing import Any
 
-import pytest
-
 from tests.flow import (
     CONTRACTOR_A,
     CONTRACTOR_B,
@@ -24,13 +22,6 @@ from tests.flow import (
 from tests.helpers import example
 
 EVALUATOR = "第三方评估机构"
-
-
-@pytest.fixture
-def flow(app: Any, client: Any) -> Flow:
-    f = Flow(app, client)
-    f.county_users()
-    return f
 
 
 def actuals() -> list[dict[str, str]]:
