@@ -25,7 +25,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if overrides.pop("TESTING", False):
         overrides["TESTING"] = True
     settings.instance_path = Path(settings.instance_path)
-    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=True)
+    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=True,
+                static_folder="web/static")
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     secret = settings.secret_key
     if not secret:

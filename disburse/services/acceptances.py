@@ -252,6 +252,14 @@ def explain_event(db: Database, actor: Actor, acceptance_id: int, event: str, no
         return events.explanation(workflow(), spec, actor, acceptance.state, facts)
 
 
+def actions(db: Database, actor: Actor, acceptance_id: int, now: datetime) -> list[dict[str, Any]]:
+    """The acceptance events of the actor's role from its state, each allowed or with why not (the UI)."""
+    with db.reading() as tx:
+        acceptance, contract, _ = load_acceptance(tx.session, actor, acceptance_id)
+        facts = _facts(tx.session, acceptance, contract, actor, now)
+        return events.actions(workflow(), actor, acceptance.state, facts)
+
+
 def notice_view(notice: Notice, *, public: bool = False) -> dict[str, Any]:
     return {
         "id": notice.id,

@@ -70,6 +70,13 @@ def explanation(workflow: Workflow[F], spec: TransitionSpec, actor: Actor, state
             "unmet": unmet, "requires": list(spec.requires), "roles": list(spec.roles), "clause": spec.clause}
 
 
+def actions(workflow: Workflow[F], actor: Actor, state: str, facts: F) -> list[dict[str, Any]]:
+    """The UI's buttons: every event from ``state`` the actor's role may perform, each with
+    ``allowed`` and, when not yet possible, its ``unmet`` reasons. Events of other roles are left out."""
+    return [explanation(workflow, spec, actor, state, facts) for spec in workflow.events_from(state)
+            if actor.role in spec.roles]
+
+
 def state_label(workflow: Workflow[Any], state: str | None) -> dict[str, str] | None:
     """The state's name in Chinese and English, as the workflow file gives it."""
     if state is None:

@@ -201,6 +201,15 @@ def explain_event(db: Database, actor: Actor, payment_id: int, event: str) -> di
         return events.explanation(workflow(), spec, actor, payment.state, facts)
 
 
+def actions(db: Database, actor: Actor, payment_id: int) -> list[dict[str, Any]]:
+    """The payment events of the actor's role from its state, each allowed or with why not (the UI)."""
+    with db.reading() as tx:
+        payment, contract, project = _load(tx.session, actor, payment_id)
+        facts = _facts(tx.session, contract, project, kind=payment.kind, amount=payment.amount,
+                       acceptance_id=payment.acceptance_id, actor=actor, payment=payment)
+        return events.actions(workflow(), actor, payment.state, facts)
+
+
 def _load(session: Session, actor: Actor, payment_id: int) -> tuple[Payment, Contract, Project]:
     payment = session.get(Payment, payment_id)
     if payment is None:

@@ -364,6 +364,13 @@ def explain_event(db: Database, actor: Actor, project_id: int, event: str) -> di
         return events.explanation(workflow(), spec, actor, project.state, _facts(tx.session, project))
 
 
+def actions(db: Database, actor: Actor, project_id: int) -> list[dict[str, Any]]:
+    """The project events of the actor's role from its state, each allowed or with why not (the UI)."""
+    with db.reading() as tx:
+        project = load_project(tx.session, actor, project_id)
+        return events.actions(workflow(), actor, project.state, _facts(tx.session, project))
+
+
 def fire_event(db: Database, actor: Actor, origin: Origin, project_id: int, event: str,
                data: Mapping[str, Any]) -> dict[str, Any]:
     """Fire a workflow event on a project: check, move, record — in one transaction."""

@@ -3,6 +3,7 @@
 from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from disburse.services import users
@@ -22,10 +23,10 @@ def login() -> Any:
         try:
             actor = users.authenticate(db, form.username.data or "", form.password.data or "", g.origin)
         except Unauthorized:
-            flash("用户名或密码错误 / Wrong username or password")
+            flash(_("用户名或密码错误"), "error")
             return render_template("login.html", form=form), 401
         login_user(SessionUser(actor, users.session_version(db, actor.id or 0)))
-        return redirect(url_for("auth.home"))
+        return redirect(url_for("core.home"))
     return render_template("login.html", form=form)
 
 
@@ -35,10 +36,3 @@ def logout() -> Any:
     users.end_sessions(current_app.extensions["disburse.db"], current_user.actor, g.origin)
     logout_user()
     return redirect(url_for("auth.login"))
-
-
-@bp.get("/")
-def home() -> Any:
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login"))
-    return render_template("home.html", actor=current_user.actor)

@@ -28,7 +28,7 @@ def test_login_session_reaches_the_api_and_logout_ends_it(browser_app: Any) -> N
                                        "csrf_token": csrf_token(page)})
     assert resp.status_code == 302
     assert client.get("/api/v1/me").get_json()["username"] == "fy-finance"
-    home = client.get("/").get_data(as_text=True)
+    home = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert client.post("/logout", data={"csrf_token": csrf_token(home)}).status_code == 302
     assert client.get("/api/v1/me").status_code == 401
 

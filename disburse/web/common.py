@@ -1,0 +1,89 @@
+"""What every page of the browser UI shares: who is acting, the services' errors as page messages.
+
+Views are thin: they read the form, call the same service the API calls, and
+render. A service's refusal is shown, not thrown: ``Invalid`` puts its field
+errors next to the fields (the form keeps what was typed), ``Conflict`` lists
+the unmet conditions with their clauses, ``Forbidden``/``NotFound`` answer as
+the API would (403/404 pages).
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from flask import abort, current_app, flash, g
+from flask_login import current_user
+
+from disburse.adapters.db import Database
+from disburse.services.context import Actor, Origin
+from disburse.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, Unauthorized
+from disburse.web.i18n import lang
+
+T = TypeVar("T")
+
+#: Each role's home page (SPEC §1): the work waiting for that user first.
+HOMES = {
+    "commerce": "projects_ui.home",
+    "supervisor": "projects_ui.home",
+    "finance": "money_ui.finance_home",
+    "leader": "money_ui.leader_home",
+    "contractor": "money_ui.contractor_home",
+    "inspector": "inspect_ui.home",
+    "admin": "core.inbox",
+}
+
+
+def db() -> Database:
+    database: Database = current_app.extensions["disburse.db"]
+    return database
+
+
+def now() -> datetime:
+    return current_app.extensions["disburse.clock"].now()  # type: ignore[no-any-return]
+
+
+def actor() -> Actor:
+    """The logged-in user (views are ``@login_required``)."""
+    who: Actor = current_user.actor
+    return who
+
+
+def origin() -> Origin:
+    base: Origin = g.origin
+    return Origin(request_id=base.request_id, client_addr=base.client_addr, lang=lang())
+
+
+def unmet_messages(exc: ServiceError) -> list[dict[str, str]]:
+    """The refusal's unmet conditions in the page's language, each with its clause."""
+    return [u.as_dict(lang()) for u in getattr(exc, "unmet", None) or []]
+
+
+def attempt(call: Callable[[], T], errors: dict[str, list[str]] | None = None) -> T | None:
+    """Run a service call for a page: the result, or ``None`` with the refusal flashed.
+
+    Field errors of an ``Invalid`` are copied into ``errors`` (when given) so the
+    form can show them in place; 403 and 404 abort as the API answers them.
+    """
+    try:
+        return call()
+    except Invalid as exc:
+        if errors is not None:
+            for field, messages in exc.errors.items():
+                errors.setdefault(field, []).extend(messages)
+        flash_refusal(exc)
+    except Conflict as exc:
+        flash_refusal(exc)
+    except (Forbidden, Unauthorized) as exc:
+        if getattr(exc, "unmet", None):
+            flash_refusal(exc)
+            return None
+        abort(403)
+    except NotFound:
+        abort(404)
+    return None
+
+
+def flash_refusal(exc: ServiceError) -> None:
+    unmet = unmet_messages(exc)
+    flash({"detail": exc.detail, "unmet": unmet,
+           "errors": getattr(exc, "errors", {})}, "refusal")  # type: ignore[arg-type]
