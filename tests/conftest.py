@@ -133,3 +133,13 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Any]:
 @pytest.fixture
 def client(app: Any) -> Any:
     return app.test_client()
+
+
+@pytest.fixture
+def flow(app: Any, client: Any) -> Any:
+    """Seed 003's county users (commerce, leader, finance, supervisor, inspector, contractors A and B)."""
+    from tests.flow import Flow
+
+    f = Flow(app, client)
+    f.county_users()
+    return f

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from tests.flow import Flow
 from tests.helpers import PASSWORD
 
 CHROMIUM = os.environ.get("DISBURSE_CHROMIUM", "/usr/bin/chromium")
@@ -100,12 +99,6 @@ def live(app: Any, browser: Any) -> Iterator[Live]:
     yield server
     server.close()
 
-
-@pytest.fixture
-def flow(app: Any, client: Any) -> Flow:
-    f = Flow(app, client)
-    f.county_users()
-    return f
 
 
 def chrome_text(page: Any) -> str:
