@@ -515,3 +515,125 @@ class NotificationPage(page_of(NotificationOut)):  # type: ignore[misc]
 
 class MarkedRead(Schema):
     marked = fields.Integer()
+
+
+# --- public disclosure (SPEC §9), no login -----------------------------------------------------
+
+
+class PublicProjectArgs(PageArgs):
+    region = fields.String(load_default=None, validate=validate.Regexp(r"^\d{6}$"),
+                           metadata={"description": "a region code: projects inside its subtree"})
+
+
+class PublicLabel(Schema):
+    zh = fields.String()
+    en = fields.String()
+
+
+class PublicPeriod(Schema):
+    start = fields.String(allow_none=True)
+    end = fields.String(allow_none=True)
+
+
+class PublicCounty(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class PublicRegion(PublicCounty):
+    level = fields.String(metadata={"description": "province, prefecture or county"})
+
+
+class PublicProjectSummary(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    doc_no = fields.String(allow_none=True)
+    county = fields.Nested(PublicCounty)
+    state = fields.String()
+    state_label = fields.Nested(PublicLabel, allow_none=True)
+    period = fields.Nested(PublicPeriod)
+    total = fields.String()
+    total_wan = fields.String()
+
+
+PublicProjectPage = page_of(PublicProjectSummary)
+
+
+class PublicFunding(Schema):
+    source = fields.String()
+    amount = fields.String()
+
+
+class PublicLine(Schema):
+    category = fields.String()
+    item = fields.String()
+    amount = fields.String(allow_none=True)
+    tags = fields.List(fields.String())
+
+
+class PublicRuleSet(Schema):
+    id = fields.String()
+    title = fields.Nested(PublicLabel)
+
+
+class PublicContract(Schema):
+    lot = fields.String()
+    contractor = fields.String(metadata={"description": "the contractor's name"})
+    amount = fields.String()
+    signed_on = fields.String()
+
+
+class PublicPayment(Schema):
+    lot = fields.String()
+    kind = fields.String(metadata={"description": "advance, stage or final"})
+    amount = fields.String()
+    disbursed_on = fields.String(allow_none=True)
+
+
+class PublicAcceptance(Schema):
+    lot = fields.String()
+    kind = fields.String()
+    stage = fields.Integer(allow_none=True)
+    state = fields.String()
+    state_label = fields.Nested(PublicLabel, allow_none=True)
+    approved_on = fields.String(allow_none=True)
+
+
+class PublicNotice(Schema):
+    id = fields.Integer()
+    published_at = fields.String()
+    ends_at = fields.String()
+    ends_on = fields.String(metadata={"description": "the last day of the notice (Asia/Shanghai)"})
+    lot = fields.String()
+    kind = fields.String()
+    stage = fields.Integer(allow_none=True)
+
+
+class PublicContact(Schema):
+    zh = fields.String()
+    en = fields.String()
+    phone = fields.String()
+
+
+class PublicAuditHead(Schema):
+    entries = fields.Integer()
+    head = fields.String(allow_none=True)
+    at = fields.String(allow_none=True)
+    checkpoint = fields.Dict(allow_none=True, metadata={"description": "signed checkpoints: a later issue"})
+
+
+class PublicProjectOut(PublicProjectSummary):
+    regions = fields.List(fields.Nested(PublicRegion))
+    funding = fields.List(fields.Nested(PublicFunding))
+    lines = fields.List(fields.Nested(PublicLine))
+    lines_total = fields.String()
+    tag_labels = fields.Dict(keys=fields.String(), values=fields.Nested(PublicLabel))
+    rule_set = fields.Nested(PublicRuleSet)
+    contracts = fields.List(fields.Nested(PublicContract))
+    contracted = fields.String()
+    payments = fields.List(fields.Nested(PublicPayment))
+    disbursed = fields.String()
+    acceptances = fields.List(fields.Nested(PublicAcceptance))
+    notices = fields.List(fields.Nested(PublicNotice), metadata={"description": "open for objections"})
+    supervision = fields.Nested(PublicContact)
+    audit = fields.Nested(PublicAuditHead)

@@ -17,7 +17,17 @@ from sqlalchemy.orm import Session
 
 from disburse.adapters import audit_log, rulesets
 from disburse.adapters.db import Database
-from disburse.adapters.orm import Acceptance, Contract, Document, Notice, Objection, Project, Verdict
+from disburse.adapters.orm import (
+    Acceptance,
+    Contract,
+    Contractor,
+    Document,
+    Notice,
+    Objection,
+    Project,
+    Region,
+    Verdict,
+)
 from disburse.domain.acceptance_guards import (
     ACCEPTANCE_CHOOSERS,
     ACCEPTANCE_GUARDS,
@@ -30,8 +40,8 @@ from disburse.domain.roles import Role
 from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import TransitionSpec, Workflow
 from disburse.paths import WORKFLOWS_DIR
-from disburse.services import events, pages, projects
-from disburse.services.access import load_acceptance, load_contract
+from disburse.services import audit, events, pages, projects
+from disburse.services.access import jurisdiction_clause, load_acceptance, load_contract
 from disburse.services.context import SYSTEM, Actor, Origin
 from disburse.services.contracts import line_amounts
 from disburse.services.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
@@ -320,3 +330,39 @@ def list_acceptances(db: Database, actor: Actor, contract_id: int, now: datetime
         rows = tx.session.scalars(select(Acceptance).where(Acceptance.contract_id == contract.id)
                                   .order_by(Acceptance.id)).all()
         return pages.whole([acceptance_view(tx.session, a, contract, actor, now) for a in rows])
+
+
+def list_in_jurisdiction(db: Database, actor: Actor, states: tuple[str, ...] | None = None, *, page: int = 1,
+                         per_page: int = 20) -> dict[str, Any]:
+    """Acceptances the actor may see, optionally in the given states, the longest-waiting first (e.g. the
+    leading group's ``notice_clear`` ones, seed 004 §5(5)3). A contractor sees those on its own contracts;
+    everyone else those in its region's subtree (SPEC §6)."""
+    with db.reading() as tx:
+        where: list[Any] = [jurisdiction_clause(actor)]
+        if states:
+            where.append(Acceptance.state.in_(states))
+        joined = (select(Acceptance, Project.name, Contract.lot, Contractor.name)
+                  .join(Project, Project.id == Acceptance.project_id).join(Region, Region.code == Project.region_code)
+                  .join(Contract, Contract.id == Acceptance.contract_id)
+                  .join(Contractor, Contractor.id == Contract.contractor_id).where(*where))
+        total = tx.session.scalar(select(func.count()).select_from(joined.subquery())) or 0
+        rows = tx.session.execute(joined.order_by(Acceptance.updated_at, Acceptance.id)
+                                  .offset((page - 1) * per_page).limit(per_page)).all()
+        items = []
+        for a, project_name, lot, contractor_name in rows:
+            notice = a.notices[-1] if a.notices else None
+            items.append({
+                "id": a.id, "project_id": a.project_id, "project_name": project_name, "contract_id": a.contract_id,
+                "lot": lot, "contractor_name": contractor_name, "kind": a.kind, "stage": a.stage, "state": a.state,
+                "state_label": events.state_label(workflow(), a.state),
+                "accepted_total": format_yuan(sum((v.accepted_amount for v in a.verdicts), _ZERO)),
+                "notice_ends_at": None if notice is None else notice.ends_at.isoformat(),
+                "updated_at": a.updated_at.isoformat()})
+        return pages.page(items, total, page, per_page)
+
+
+def history(db: Database, actor: Actor, acceptance_id: int) -> list[dict[str, Any]]:
+    """The acceptance's steps from the audit log, in order: who applied, reviewed, published, approved, and when."""
+    with db.reading() as tx:
+        acceptance, _, project = load_acceptance(tx.session, actor, acceptance_id)
+        return audit.entity_history(tx.session, project.id, "acceptance", acceptance.id)

@@ -4,10 +4,10 @@ Anything outside answers 404 exactly like an id that does not exist, and is
 logged as a denied access; a role that may never read projects gets 403.
 """
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, true
 from sqlalchemy.orm import Session
 
-from disburse.adapters.orm import Acceptance, Contract, Contractor, Project
+from disburse.adapters.orm import Acceptance, Contract, Contractor, Project, Region
 from disburse.domain.roles import PROJECT_READERS, Role, within
 from disburse.services.context import SYSTEM, Actor
 from disburse.services.errors import Forbidden, NotFound
@@ -22,6 +22,18 @@ def contractor_holds(actor: Actor, project_id: int):  # type: ignore[no-untyped-
     """SQL condition: the actor's company holds a contract on the project."""
     return exists().where(Contract.project_id == project_id, Contract.contractor_id == Contractor.id,
                           Contractor.credit_code == actor.contractor_code)
+
+
+def jurisdiction_clause(actor: Actor):  # type: ignore[no-untyped-def]
+    """SQL condition for lists of contract-level things (contracts, acceptances, payments, documents) on a
+    query joined to the project's :class:`Region` and the contract's :class:`Contractor`: inside the
+    actor's region subtree; a contractor sees its own contracts only (SPEC §6)."""
+    _require_reader(actor)
+    if actor == SYSTEM:
+        return true()
+    if actor.role == Role.CONTRACTOR:
+        return Contractor.credit_code == actor.contractor_code
+    return Region.path.startswith(actor.region_path)
 
 
 def can_see_project(session: Session, actor: Actor, project: Project) -> bool:

@@ -1,15 +1,29 @@
-"""Audit use cases: verify the chain, read the head, record denials (SPEC §8)."""
+"""Audit use cases: verify the chain, read the head, browse entries, record denials (SPEC §8)."""
 
 import json
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from disburse.adapters import audit_log
 from disburse.adapters.db import Database
-from disburse.adapters.orm import AuditEntry
+from disburse.adapters.orm import AuditEntry, Project, Region, User
 from disburse.domain.audit import ChainReport, verify_rows
+from disburse.domain.roles import Role
+from disburse.services import pages
 from disburse.services.context import Actor, Origin
+from disburse.services.errors import Forbidden, NotFound
+
+#: Who browses the log entry by entry, within their jurisdiction (SPEC §1, §6: inspectors read
+#: everything in it; supervisors oversee the counties below them).
+BROWSERS = frozenset({Role.INSPECTOR, Role.SUPERVISOR})
+#: Who may run the whole-chain check, as ``GET /api/v1/audit/verify`` allows.
+VERIFIERS = BROWSERS | {Role.ADMIN}
+_SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def verify(db: Database) -> ChainReport:
@@ -43,6 +57,18 @@ def record_denial(db: Database, actor: Actor | None, origin: Origin, *, status: 
         tx.commit()
 
 
+def entity_history(session: Session, project_id: int, entity_type: str, entity_id: int) -> list[dict[str, Any]]:
+    """The audit entries of one payment or acceptance, in log order: who did each step, and when.
+
+    The caller has checked that the actor may see the entity (SPEC §6); the project id narrows the
+    search to the project's entries (an indexed column).
+    """
+    rows = session.scalars(select(AuditEntry).where(
+        AuditEntry.project_id == project_id, AuditEntry.entity_type == entity_type,
+        AuditEntry.entity_id == str(entity_id)).order_by(AuditEntry.seq))
+    return [entry_view(entry) for entry in rows]
+
+
 def entry_view(entry: AuditEntry) -> dict[str, Any]:
     return {
         "seq": entry.seq,
@@ -61,3 +87,87 @@ def entry_view(entry: AuditEntry) -> dict[str, Any]:
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
     }
+
+
+def verify_as(db: Database, actor: Actor) -> ChainReport:
+    """:func:`verify` for a user: inspectors, supervisors and admins (SPEC §8: served to inspectors)."""
+    if actor.role not in VERIFIERS:
+        raise Forbidden(f"the role {actor.role} may not verify the audit log", audit=True)
+    return verify(db)
+
+
+def _visible(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition: the entry lies inside the actor's jurisdiction (see :func:`browse`)."""
+    inside = Region.path.startswith(actor.region_path)
+    projects_inside = select(Project.id).join(Region, Region.code == Project.region_code).where(inside)
+    users_inside = select(User.id).join(Region, Region.code == User.region_code).where(inside)
+    about_a_user_inside = and_(AuditEntry.entity_type == "user",
+                               AuditEntry.entity_id.in_(select(cast(User.id, String))
+                                                        .join(Region, Region.code == User.region_code)
+                                                        .where(inside)))
+    return or_(AuditEntry.project_id.in_(projects_inside),
+               and_(AuditEntry.project_id.is_(None),
+                    or_(AuditEntry.actor_id.in_(users_inside), about_a_user_inside)))
+
+
+def _require_browser(actor: Actor) -> None:
+    if actor.role not in BROWSERS:
+        raise Forbidden(f"the role {actor.role} may not browse the audit log", audit=True)
+
+
+def local_day_start(day: date) -> datetime:
+    """00:00 Asia/Shanghai of ``day``, in UTC (the log keeps UTC; people think in Beijing dates)."""
+    return datetime.combine(day, time(0, 0), tzinfo=_SHANGHAI).astimezone(UTC)
+
+
+def browse(db: Database, actor: Actor, *, project_id: int | None = None, username: str | None = None,
+           action: str | None = None, date_from: date | None = None, date_to: date | None = None,
+           page: int = 1, per_page: int = 50) -> dict[str, Any]:
+    """The audit entries an inspector or supervisor may read, newest first, one page of them.
+
+    Jurisdiction (SPEC §6, decided in docs/decisions.md "Issue 7"): an entry with a project is
+    visible when the project's region lies in the actor's region subtree. An entry without a
+    project (logins, logouts, failed logins, user administration, denied accesses) is visible
+    when its actor is a user whose region lies in that subtree, or when it is about such a user
+    (``entity_type == "user"``: a failed login on a county user's name, the creation of a county
+    user by a national admin). Entries with neither — a failed login on a name that does not
+    exist, anonymous denied accesses — belong to no jurisdiction: they stay in the chain that
+    :func:`verify` walks, not in anyone's browser.
+
+    Filters: ``project_id``; ``username`` (the actor's, exact); ``action`` as a prefix
+    (``"payment."`` is every payment step); ``date_from``/``date_to`` as dates in
+    Asia/Shanghai, both included. Other roles get 403.
+    """
+    _require_browser(actor)
+    conditions = [_visible(actor)]
+    if project_id is not None:
+        conditions.append(AuditEntry.project_id == project_id)
+    if username:
+        conditions.append(AuditEntry.actor_username == username)
+    if action:
+        conditions.append(AuditEntry.action.startswith(action, autoescape=True))
+    if date_from is not None:
+        conditions.append(AuditEntry.at >= local_day_start(date_from))
+    if date_to is not None:
+        conditions.append(AuditEntry.at < local_day_start(date_to + timedelta(days=1)))
+    with db.reading() as tx:
+        where = and_(*conditions)
+        total = tx.session.scalar(select(func.count()).select_from(AuditEntry).where(where)) or 0
+        rows = tx.session.scalars(select(AuditEntry).where(where).order_by(AuditEntry.seq.desc())
+                                  .offset((page - 1) * per_page).limit(per_page)).all()
+        return pages.page([entry_view(e) for e in rows], total, page, per_page)
+
+
+def entry(db: Database, actor: Actor, seq: int) -> dict[str, Any]:
+    """One entry with every field, if inside the actor's jurisdiction (as :func:`browse`); 404 otherwise.
+
+    ``previous`` is the sequence number of the entry before it in the chain when the actor may
+    read that one too, else ``None`` (its hash is still shown as this entry's ``prev_hash``).
+    """
+    _require_browser(actor)
+    with db.reading() as tx:
+        found = tx.session.scalar(select(AuditEntry).where(AuditEntry.seq == seq, _visible(actor)))
+        if found is None:
+            raise NotFound(f"no audit entry {seq}", audit=True)
+        previous = tx.session.scalar(select(AuditEntry.seq).where(AuditEntry.seq == seq - 1, _visible(actor)))
+        return {**entry_view(found), "previous": previous}

@@ -11,18 +11,18 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from disburse.adapters import audit_log, rulesets
 from disburse.adapters.db import Database
-from disburse.adapters.orm import BudgetLine, Contract, ContractLine, Contractor, Document, Project
+from disburse.adapters.orm import BudgetLine, Contract, ContractLine, Contractor, Document, Project, Region
 from disburse.domain import contracts as domain
-from disburse.domain.money import format_yuan
+from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.roles import Role
 from disburse.domain.unmet import Unmet
 from disburse.services import pages
-from disburse.services.access import load_contract, load_project
+from disburse.services.access import jurisdiction_clause, load_contract, load_project
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import Conflict, Forbidden, Invalid
 from disburse.services.ledger import contract_ledgers
@@ -163,3 +163,26 @@ def line_amounts(session: Session, contract: Contract) -> dict[int, Decimal]:
     ids = [cl.line_id for cl in contract.lines]
     rows = session.execute(select(BudgetLine.id, BudgetLine.amount).where(BudgetLine.id.in_(ids))).all()
     return {row.id: row.amount or Decimal(0) for row in rows}
+
+
+def list_in_jurisdiction(db: Database, actor: Actor, *, page: int = 1, per_page: int = 20) -> dict[str, Any]:
+    """Contracts the actor may see, newest first, each with its project's name and its ledger: a contractor
+    its own (its desk, SPEC §1), everyone else those in its region's subtree (SPEC §6)."""
+    with db.reading() as tx:
+        joined = (select(Contract, Project.name).join(Project, Project.id == Contract.project_id)
+                  .join(Region, Region.code == Project.region_code)
+                  .join(Contractor, Contractor.id == Contract.contractor_id).where(jurisdiction_clause(actor)))
+        total = tx.session.scalar(select(func.count()).select_from(joined.subquery())) or 0
+        rows = tx.session.execute(joined.order_by(Contract.id.desc()).offset((page - 1) * per_page)
+                                  .limit(per_page)).unique().all()
+        ledgers: dict[int, dict[int, Any]] = {}
+        items = []
+        for contract, project_name in rows:
+            if contract.project_id not in ledgers:
+                ledgers[contract.project_id] = contract_ledgers(tx.session, contract.project_id)
+            items.append({"id": contract.id, "project_id": contract.project_id, "project_name": project_name,
+                          "lot": contract.lot, "contractor_name": contract.contractor.name,
+                          "amount": format_yuan(contract.amount), "amount_wan": format_wan(contract.amount),
+                          "signed_on": contract.signed_on.isoformat(),
+                          "ledger": ledgers[contract.project_id][contract.id].view()})
+        return pages.page(items, total, page, per_page)

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
 from disburse.adapters import audit_log
 from disburse.adapters.db import Database
-from disburse.adapters.orm import Document
+from disburse.adapters.orm import Contract, Contractor, Document, Project, Region
 from disburse.domain.roles import Role
-from disburse.services.access import load_contract, load_project
+from disburse.services import pages
+from disburse.services.access import jurisdiction_clause, load_contract, load_project
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import Forbidden, Invalid, NotFound
 
@@ -123,3 +126,22 @@ def open_document(db: Database, actor: Actor, root: Path, document_id: int) -> S
         else:
             load_project(tx.session, actor, document.project_id)
         return StoredFile(_storage(root, document.sha256), document.filename, document.content_type)
+
+
+def list_documents(db: Database, actor: Actor, *, contract_id: int | None = None, page: int = 1,
+                   per_page: int = 20) -> dict[str, Any]:
+    """Uploaded documents the actor may see, newest first, optionally of one contract: a contractor those of
+    its own contracts (as :func:`open_document` lets it download), everyone else those of the projects in its
+    region's subtree (SPEC §6)."""
+    with db.reading() as tx:
+        if contract_id is not None:
+            load_contract(tx.session, actor, contract_id)
+        stmt = (select(Document).join(Project, Project.id == Document.project_id)
+                .join(Region, Region.code == Project.region_code)
+                .outerjoin(Contract, Contract.id == Document.contract_id)
+                .outerjoin(Contractor, Contractor.id == Contract.contractor_id).where(jurisdiction_clause(actor)))
+        if contract_id is not None:
+            stmt = stmt.where(Document.contract_id == contract_id)
+        total = tx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = tx.session.scalars(stmt.order_by(Document.id.desc()).offset((page - 1) * per_page).limit(per_page))
+        return pages.page([document_view(d) for d in rows], total, page, per_page)

@@ -18,15 +18,15 @@ from sqlalchemy.orm import Session
 
 from disburse.adapters import audit_log, rulesets
 from disburse.adapters.db import Database
-from disburse.adapters.orm import Acceptance, Contract, Payment, Project, Region, utcnow
+from disburse.adapters.orm import Acceptance, Contract, Contractor, Payment, Project, Region, utcnow
 from disburse.domain.ledger import EMPTY
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.payment_gates import PAYMENT_GUARDS, AcceptanceRef, OtherPayment, PaymentFacts
 from disburse.domain.roles import Role
 from disburse.domain.workflow import TransitionSpec, Workflow
 from disburse.paths import WORKFLOWS_DIR
-from disburse.services import events, idempotency, pages
-from disburse.services.access import load_contract, load_project
+from disburse.services import audit, events, idempotency, pages
+from disburse.services.access import jurisdiction_clause, load_contract, load_project
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import Conflict, Forbidden, Invalid, NotFound
 from disburse.services.idempotency import Idem
@@ -315,3 +315,32 @@ def project_ledger(db: Database, actor: Actor, project_id: int) -> dict[str, Any
                           for cid, ledger in sorted(visible.items())],
             "totals": total.view(),
         }
+
+
+def list_in_jurisdiction(db: Database, actor: Actor, states: tuple[str, ...] | None = None, *, page: int = 1,
+                         per_page: int = 20) -> dict[str, Any]:
+    """Payments the actor may see, newest first, optionally in the given states (a contractor: on its own
+    contracts; everyone else: in its region's subtree, SPEC §6)."""
+    with db.reading() as tx:
+        where: list[Any] = [jurisdiction_clause(actor)]
+        if states:
+            where.append(Payment.state.in_(states))
+        joined = (select(Payment, Project.name, Contract.lot).join(Project, Project.id == Payment.project_id)
+                  .join(Region, Region.code == Project.region_code).join(Contract, Contract.id == Payment.contract_id)
+                  .join(Contractor, Contractor.id == Contract.contractor_id).where(*where))
+        total = tx.session.scalar(select(func.count()).select_from(joined.subquery())) or 0
+        rows = tx.session.execute(joined.order_by(Payment.id.desc()).offset((page - 1) * per_page)
+                                  .limit(per_page)).all()
+        items = [{"id": p.id, "project_id": p.project_id, "project_name": name, "contract_id": p.contract_id,
+                  "lot": lot, "kind": p.kind, "amount": format_yuan(p.amount), "amount_wan": format_wan(p.amount),
+                  "acceptance_id": p.acceptance_id, "state": p.state,
+                  "state_label": events.state_label(workflow(), p.state), "created_at": p.created_at.isoformat(),
+                  "updated_at": p.updated_at.isoformat()} for p, name, lot in rows]
+        return pages.page(items, total, page, per_page)
+
+
+def history(db: Database, actor: Actor, payment_id: int) -> list[dict[str, Any]]:
+    """The payment's steps from the audit log, in order: who requested, verified, approved, disbursed, and when."""
+    with db.reading() as tx:
+        payment, _, project = _load(tx.session, actor, payment_id)
+        return audit.entity_history(tx.session, project.id, "payment", payment.id)

@@ -42,7 +42,7 @@ NAV = (
     ("money_ui.leader_home", _l("待审定验收"), {"leader"}),
     ("money_ui.contractor_home", _l("我的合同"), {"contractor"}),
     ("inspect_ui.home", _l("审计日志"), {"inspector"}),
-    ("projects_ui.index", _l("项目"), {"commerce", "finance", "leader", "supervisor", "inspector", "contractor"}),
+    ("projects_ui.index", _l("项目列表"), {"commerce", "finance", "leader", "supervisor", "inspector", "contractor"}),
     ("projects_ui.late_reports", _l("进度月报"), {"commerce", "supervisor", "inspector", "finance", "leader"}),
 )
 

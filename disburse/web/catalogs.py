@@ -2,7 +2,7 @@
 
     python -m disburse.web.catalogs update PART   # add PART's new Chinese texts to its .po, keep translations
     python -m disburse.web.catalogs fill PART < pairs.tsv   # lines "中文<TAB>English" into PART's .po
-    python -m disburse.web.catalogs check         # every text of every part translated? (exit 1 if not)
+    python -m disburse.web.catalogs check         # every text translated, and the same way everywhere? (exit 1)
 
 Message ids are the Chinese texts; each part of the UI owns the files named in
 :data:`PARTS` and one catalog ``translations/<part>/en/LC_MESSAGES/messages.po``.
@@ -76,7 +76,7 @@ def update(part: str) -> list[str]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fp:
         write_po(fp, new, width=120, sort_output=True)
-    return [m.id for m in new if m.id and not m.string]
+    return [str(m.id) for m in new if m.id and not m.string]
 
 
 def fill(part: str, pairs: dict[str, str]) -> list[str]:
@@ -92,6 +92,17 @@ def fill(part: str, pairs: dict[str, str]) -> list[str]:
     with po_path(part).open("wb") as fp:
         write_po(fp, catalog, width=120, sort_output=True)
     return unknown
+
+
+def conflicts() -> dict[str, dict[str, str]]:
+    """Chinese texts that two parts translate differently (Flask-Babel merges the catalogs, so one
+    English would silently win everywhere): text -> {part: English}."""
+    seen: dict[str, dict[str, str]] = {}
+    for part in PARTS:
+        for message in load(part):
+            if message.id and message.string:
+                seen.setdefault(str(message.id), {})[part] = str(message.string)
+    return {msgid: parts for msgid, parts in seen.items() if len(set(parts.values())) > 1}
 
 
 def untranslated() -> dict[str, list[str]]:
@@ -124,7 +135,10 @@ def main(argv: list[str]) -> int:
         missing = untranslated()
         for msgid, where in sorted(missing.items()):
             print(f"{', '.join(where)}: {msgid}")
-        return 1 if missing else 0
+        clashes = conflicts()
+        for msgid, parts in sorted(clashes.items()):
+            print(f"translated differently: {msgid}: {parts}")
+        return 1 if missing or clashes else 0
     print(__doc__, file=sys.stderr)
     return 2
 

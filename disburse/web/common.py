@@ -9,12 +9,13 @@ the API would (403/404 pages).
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from flask import abort, current_app, flash, g
+from flask import abort, current_app, flash, g, request
 from flask_login import current_user
 
 from disburse.adapters.db import Database
+from disburse.services import audit
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, Unauthorized
 from disburse.web.i18n import lang
@@ -55,7 +56,7 @@ def origin() -> Origin:
 
 def unmet_messages(exc: ServiceError) -> list[dict[str, str]]:
     """The refusal's unmet conditions in the page's language, each with its clause."""
-    return [u.as_dict(lang()) for u in getattr(exc, "unmet", None) or []]
+    return [u.as_dict(lang()) for u in getattr(exc, "unmet", None) or exc.extra.get("unmet") or []]
 
 
 def attempt(call: Callable[[], T], errors: dict[str, list[str]] | None = None) -> T | None:
@@ -74,13 +75,27 @@ def attempt(call: Callable[[], T], errors: dict[str, list[str]] | None = None) -
     except Conflict as exc:
         flash_refusal(exc)
     except (Forbidden, Unauthorized) as exc:
-        if getattr(exc, "unmet", None):
+        _record_denial(exc)
+        if getattr(exc, "unmet", None) or exc.extra.get("unmet"):
             flash_refusal(exc)
             return None
         abort(403)
-    except NotFound:
+    except NotFound as exc:
+        _record_denial(exc)
         abort(404)
     return None
+
+
+def _record_denial(exc: ServiceError) -> None:
+    """A denied access is logged (SPEC §6), from a page as from the API."""
+    if exc.extra.get("audit"):
+        audit.record_denial(db(), actor() if current_user.is_authenticated else None, g.origin,
+                            status=exc.status, method=request.method, path=request.path, reason=exc.detail)
+
+
+def panel(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Services' ``actions()`` with their unmet reasons in the page's language, as ``actions_panel`` shows them."""
+    return [{**a, "unmet": [u.as_dict(lang()) for u in a["unmet"]]} for a in actions]
 
 
 def flash_refusal(exc: ServiceError) -> None:

@@ -9,6 +9,12 @@ def test_every_text_of_every_part_of_the_ui_has_english() -> None:
         f"{', '.join(where)}: {msgid}" for msgid, where in sorted(missing.items()))
 
 
+def test_a_text_reads_the_same_in_english_in_every_part() -> None:
+    clashes = catalogs.conflicts()
+    assert not clashes, "one Chinese text, two translations (where the meanings differ, use a more precise text):\n" \
+        + "\n".join(f"{msgid}: {parts}" for msgid, parts in sorted(clashes.items()))
+
+
 def test_the_catalogs_compile_and_merge(tmp_path: object) -> None:
     from pathlib import Path
 

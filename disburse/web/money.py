@@ -1,0 +1,416 @@
+"""The money desks (issue 7): finance's approval queue, the leading group's acceptances, the contractor's
+contracts; and the contract, acceptance and payment pages with their workflow actions.
+
+Views are thin: they read the form into the values the API's schemas would give,
+call the same services as the API (``services.payments``, ``services.acceptances``,
+``services.contracts``, ``services.documents``) and render. Which button shows,
+and why one is not yet possible, is the services' ``actions()``.
+"""
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from werkzeug.datastructures import MultiDict
+
+from disburse.domain.money import MoneyError, parse_money, share_text
+from disburse.services import acceptances, contracts, documents, events, payments, projects
+from disburse.web.common import actor, attempt, db, now, origin, panel
+from disburse.web.i18n import SHANGHAI, local_time, pick
+
+bp = Blueprint("money_ui", __name__, template_folder="templates")
+
+PAYMENT_KINDS = {"advance": _l("预付款"), "stage": _l("阶段款"), "final": _l("尾款")}
+ACCEPTANCE_KINDS = {"stage": _l("阶段验收"), "final": _l("终验")}
+DOCUMENT_KINDS = {"application": _l("验收申请材料"), "report": _l("进度报告"), "evaluation": _l("评价报告"),
+                  "declaration": _l("资格声明材料"), "other": _l("其他材料")}
+RESULTS = {"pass": _l("合格"), "fail": _l("不合格")}
+DECISIONS = {"dismiss": _l("驳回异议"), "uphold": _l("异议成立")}
+#: Steps recorded in the audit log that are not workflow events (the creating step).
+CREATED = {"payment.request": _l("申请拨付"), "acceptance.apply": _l("申请验收")}
+NOTE_MAX = 4000
+VOUCHER_MAX = 64
+
+
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    return {"payment_kind": lambda k: str(PAYMENT_KINDS.get(k, k)),
+            "acceptance_kind": _acceptance_kind, "document_kinds": DOCUMENT_KINDS,
+            "document_kind": lambda k: str(DOCUMENT_KINDS.get(k, k)), "results": RESULTS, "decisions": DECISIONS,
+            "decision_label": lambda d: str(DECISIONS.get(d, d or "")),
+            "result_label": lambda r: str(RESULTS.get(r, r)), "percent": lambda share: share_text(Decimal(str(share))),
+            "notice_end": _notice_end}
+
+
+def _notice_end(value: str | None) -> str:
+    """The end of a notice as officials write it: ``2024-10-10 24:00`` rather than the next day's 00:00."""
+    if not value:
+        return "—"
+    moment = datetime.fromisoformat(value).astimezone(SHANGHAI)
+    if moment.time() == time(0, 0):
+        return f"{(moment.date() - timedelta(days=1)).isoformat()} 24:00"
+    return local_time(moment)
+
+
+def _acceptance_kind(kind: str, stage: int | None = None) -> str:
+    if kind == "stage" and stage:
+        return _("第%(n)s阶段验收", n=stage)
+    return str(ACCEPTANCE_KINDS.get(kind, kind))
+
+
+@bp.record_once
+def _upload_checks_its_own_token(state: Any) -> None:
+    """The upload takes bodies larger than the app's limit, so it checks its CSRF token itself after
+    raising the limit (CSRFProtect would read the form first, under the small limit)."""
+    state.app.extensions["csrf"].exempt(f"{__name__}.upload_document")
+
+
+# --- reading forms ---------------------------------------------------------------------------
+
+
+def _text(form: MultiDict[str, str], name: str, errors: dict[str, list[str]], max_len: int = NOTE_MAX,
+          key: str | None = None) -> str | None:
+    value = (form.get(name) or "").strip()
+    if len(value) > max_len:
+        errors.setdefault(key or name, []).append(_("不能超过 %(n)s 个字符", n=max_len))
+    return value or None
+
+
+def _date(form: MultiDict[str, str], name: str, errors: dict[str, list[str]]) -> date | None:
+    value = (form.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors.setdefault(name, []).append(_("日期格式应为 2024-10-08"))
+        return None
+
+
+def _int(form: MultiDict[str, str], name: str, errors: dict[str, list[str]]) -> int | None:
+    value = (form.get(name) or "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        errors.setdefault(name, []).append(_("应为整数"))
+        return None
+    return int(value)
+
+
+def _money(form: MultiDict[str, str], name: str, errors: dict[str, list[str]]) -> Decimal | None:
+    value = (form.get(name) or "").strip()
+    if not value:
+        errors.setdefault(name, []).append(_("请填写金额"))
+        return None
+    try:
+        return parse_money(value)
+    except MoneyError:
+        errors.setdefault(name, []).append(_("金额应为元，最多两位小数，如 1950000.00"))
+        return None
+
+
+def _choice(form: MultiDict[str, str], name: str, choices: Any, errors: dict[str, list[str]]) -> str | None:
+    value = (form.get(name) or "").strip()
+    if not value:
+        return None
+    if value not in choices:
+        errors.setdefault(name, []).append(_("请选择一项"))
+        return None
+    return value
+
+
+def _next(default: str) -> str:
+    """Where to go after a step: back to the desk it was taken from (a local path only)."""
+    target = request.form.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+def _status(errors: dict[str, list[str]]) -> int:
+    return 422 if errors else 409
+
+
+
+def _today() -> date:
+    return now().astimezone(SHANGHAI).date()
+
+
+def _steps(entries: list[dict[str, Any]], workflow: Any) -> list[dict[str, Any]]:
+    """Audit entries of one payment or acceptance as steps: what, who, when."""
+    steps = []
+    for entry in entries:
+        event = entry["action"].split(".", 1)[-1]
+        spec = workflow.event(event)
+        label = CREATED.get(entry["action"]) or (pick({"zh": spec.zh, "en": spec.en}) if spec else event)
+        states = [pick(events.state_label(workflow, s)) if s in workflow.states else s
+                  for s in (entry["from_state"], entry["to_state"])]
+        steps.append({**entry, "label": str(label), "from_label": states[0], "to_label": states[1]})
+    return steps
+
+
+# --- desks ----------------------------------------------------------------------------------
+
+
+@bp.get("/desk/finance")
+@login_required
+def finance_home() -> Any:
+    """The approval queue, oldest first, each payment's gates already evaluated; the ledger per project."""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    queue = attempt(lambda: payments.approval_queue(db(), actor(), page=page, per_page=20))
+    assert queue is not None
+    for item in queue["items"]:
+        item["state_label"] = events.state_label(payments.workflow(), item["state"])
+        item["actions"] = panel(payments.actions(db(), actor(), item["id"]))
+    ledgers = []
+    for project_id in dict.fromkeys(item["project_id"] for item in queue["items"]):
+        ledger = payments.project_ledger(db(), actor(), project_id)
+        ledger["project_name"] = next(i["project_name"] for i in queue["items"] if i["project_id"] == project_id)
+        ledgers.append(ledger)
+    return render_template("money/finance_home.html", queue=queue, ledgers=ledgers, today=_today())
+
+
+@bp.get("/desk/leader")
+@login_required
+def leader_home() -> Any:
+    """Acceptances whose notice ended without objection, waiting for the leading group; those still in notice."""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    waiting = acceptances.list_in_jurisdiction(db(), actor(), ("notice_clear",), page=page, per_page=20)
+    for item in waiting["items"]:
+        item["actions"] = panel(acceptances.actions(db(), actor(), item["id"], now()))
+    in_notice = acceptances.list_in_jurisdiction(db(), actor(), ("in_notice", "objected"), per_page=50)
+    return render_template("money/leader_home.html", waiting=waiting, in_notice=in_notice)
+
+
+@bp.get("/desk/contractor")
+@login_required
+def contractor_home() -> Any:
+    return _contractor_desk({}, {})
+
+
+def _contractor_desk(values: dict[str, Any], errors: dict[str, list[str]], status: int = 200) -> Any:
+    mine = contracts.list_in_jurisdiction(db(), actor(), per_page=100)
+    applied = acceptances.list_in_jurisdiction(db(), actor(), per_page=100)
+    requested = payments.list_in_jurisdiction(db(), actor(), per_page=100)
+    uploaded = documents.list_documents(db(), actor(), per_page=50)
+    return render_template("money/contractor_home.html", contracts=mine, acceptances=applied,
+                           payments=requested, documents=uploaded, values=values, errors=errors,
+                           uploaders=documents.UPLOADERS), status
+
+
+@bp.post("/desk/contractor/documents")
+@login_required
+def upload_document() -> Any:
+    """Upload materials for one of the actor's contracts (as ``POST /api/v1/documents``)."""
+    max_bytes = current_app.extensions["disburse.settings"].max_document_bytes
+    request.max_content_length = max_bytes + 64 * 1024
+    current_app.extensions["csrf"].protect()
+    form = request.form
+    errors: dict[str, list[str]] = {}
+    contract_id = _int(form, "contract_id", errors)
+    kind = _choice(form, "kind", DOCUMENT_KINDS, errors) or "other"
+    file = request.files.get("file")
+    if contract_id is None:
+        errors.setdefault("contract_id", []).append(_("请选择合同"))
+    if file is None or not file.filename:
+        errors.setdefault("file", []).append(_("请选择文件"))
+    document = None
+    if not errors:
+        assert contract_id is not None and file is not None
+        contract = attempt(lambda: contracts.get_contract(db(), actor(), contract_id), errors)
+        if contract is not None:
+            content, filename = file.read(), file.filename or ""
+            document = attempt(lambda: documents.upload(
+                db(), actor(), origin(), root=current_app.extensions["disburse.documents"],
+                project_id=contract["project_id"], filename=filename, content=content, kind=kind,
+                contract_id=contract_id, max_bytes=max_bytes), errors)
+    else:
+        flash(_("请更正标出的字段"), "error")
+    if document is None:
+        if form.get("next") and contract_id is not None:
+            return _contract_page(contract_id, {"upload": form.to_dict()}, errors, _status(errors))
+        return _contractor_desk(form.to_dict(), errors, _status(errors))
+    flash(_("已上传：%(name)s", name=document["filename"]), "ok")
+    return redirect(_next(url_for(".contractor_home")))
+
+
+# --- contract -------------------------------------------------------------------------------
+
+
+@bp.get("/contracts/<int:contract_id>")
+@login_required
+def contract(contract_id: int) -> Any:
+    return _contract_page(contract_id, {}, {})
+
+
+def _contract_page(contract_id: int, values: dict[str, Any], errors: dict[str, list[str]],
+                   status: int = 200) -> Any:
+    shown = attempt(lambda: contracts.get_contract(db(), actor(), contract_id))
+    assert shown is not None
+    project = projects.get_project(db(), actor(), shown["project_id"])
+    lines = [line for line in project["lines"] if line["id"] in shown["line_ids"]]
+    return render_template(
+        "money/contract.html", contract=shown, project=project, lines=lines,
+        payments=payments.list_payments(db(), actor(), contract_id),
+        acceptances=acceptances.list_acceptances(db(), actor(), contract_id, now()),
+        documents=documents.list_documents(db(), actor(), contract_id=contract_id, per_page=50),
+        may_request=actor().role in payments.REQUESTERS, may_apply=actor().role in acceptances.APPLICANTS,
+        may_upload=actor().role in documents.UPLOADERS, values=values, errors=errors), status
+
+
+@bp.post("/contracts/<int:contract_id>/payments")
+@login_required
+def request_payment(contract_id: int) -> Any:
+    """Request a payment on the contract; every gate is checked by the service (SPEC §5.3)."""
+    form = request.form
+    errors: dict[str, list[str]] = {}
+    kind = _choice(form, "kind", PAYMENT_KINDS, errors)
+    if kind is None and "kind" not in errors:
+        errors["kind"] = [_("请选择款项类型")]
+    amount = _money(form, "amount", errors)
+    data: dict[str, Any] = {"kind": kind, "amount": amount, "acceptance_id": _int(form, "acceptance_id", errors),
+                            "note": _text(form, "note", errors)}
+    result = None
+    if errors:
+        flash(_("请更正标出的字段"), "error")
+    else:
+        result = attempt(lambda: payments.request_payment(db(), actor(), origin(), contract_id, data, None,
+                                                          now=now()), errors)
+    if result is None:
+        return _contract_page(contract_id, {"pay": form.to_dict()}, errors, _status(errors))
+    flash(_("已提交拨付申请"), "ok")
+    return redirect(url_for(".payment", payment_id=result[1]["id"]))
+
+
+@bp.post("/contracts/<int:contract_id>/acceptances")
+@login_required
+def apply_acceptance(contract_id: int) -> Any:
+    """Apply for a stage or final acceptance of the contract (SPEC §5.2)."""
+    form = request.form
+    errors: dict[str, list[str]] = {}
+    kind = _choice(form, "kind", ACCEPTANCE_KINDS, errors)
+    if kind is None and "kind" not in errors:
+        errors["kind"] = [_("请选择验收类型")]
+    data: dict[str, Any] = {"kind": kind, "stage": _int(form, "stage", errors), "note": _text(form, "note", errors)}
+    acceptance_id = None
+    if errors:
+        flash(_("请更正标出的字段"), "error")
+    else:
+        acceptance_id = attempt(lambda: acceptances.apply(db(), actor(), origin(), contract_id, data, now()), errors)
+    if acceptance_id is None:
+        return _contract_page(contract_id, {"apply": form.to_dict()}, errors, _status(errors))
+    flash(_("已提交验收申请"), "ok")
+    return redirect(url_for(".acceptance", acceptance_id=acceptance_id))
+
+
+# --- acceptance -----------------------------------------------------------------------------
+
+
+@bp.get("/acceptances/<int:acceptance_id>")
+@login_required
+def acceptance(acceptance_id: int) -> Any:
+    return _acceptance_page(acceptance_id, {}, {})
+
+
+def _acceptance_page(acceptance_id: int, values: dict[str, Any], errors: dict[str, list[str]],
+                     status: int = 200) -> Any:
+    shown = attempt(lambda: acceptances.get_acceptance(db(), actor(), acceptance_id, now()))
+    assert shown is not None
+    shown_contract = contracts.get_contract(db(), actor(), shown["contract_id"])
+    project = projects.get_project(db(), actor(), shown["project_id"])
+    lines = [line for line in project["lines"] if line["id"] in shown_contract["line_ids"]]
+    actions = panel(acceptances.actions(db(), actor(), acceptance_id, now()))
+    return render_template(
+        "money/acceptance.html", acceptance=shown, contract=shown_contract, project=project, lines=lines,
+        line_of={line["id"]: line for line in project["lines"]}, actions=actions,
+        actions_by_event={a["event"]: a for a in actions},
+        steps=_steps(acceptances.history(db(), actor(), acceptance_id), acceptances.workflow()),
+        values=values, errors=errors, today=_today()), status
+
+
+@bp.post("/acceptances/<int:acceptance_id>/events")
+@login_required
+def acceptance_event(acceptance_id: int) -> Any:
+    """Fire an acceptance event with the data the form gives (verdicts per line for pass/fail)."""
+    form = request.form
+    errors: dict[str, list[str]] = {}
+    event = (form.get("event") or "").strip()
+    data: dict[str, Any] = {"note": _text(form, "note", errors), "deadline": _date(form, "deadline", errors),
+                            "objection_id": _int(form, "objection_id", errors),
+                            "decision": _choice(form, "decision", DECISIONS, errors)}
+    if event in ("pass", "fail"):
+        data["verdicts"] = _verdicts(form, errors)
+    data = {k: v for k, v in data.items() if v is not None}
+    result = None
+    if errors:
+        flash(_("请更正标出的字段"), "error")
+    else:
+        result = attempt(lambda: acceptances.fire_event(db(), actor(), origin(), acceptance_id, event, data, now()),
+                         errors)
+    if result is None:
+        return _acceptance_page(acceptance_id, form.to_dict(), errors, _status(errors))
+    flash(_("当前状态：%(state)s", state=pick(result["state_label"])), "ok")
+    return redirect(_next(url_for(".acceptance", acceptance_id=acceptance_id)))
+
+
+def _verdicts(form: MultiDict[str, str], errors: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """One verdict per line of the form (``line_id``, ``result-<id>``, ``accepted-<id>``, ``vnote-<id>``)."""
+    verdicts = []
+    for raw in form.getlist("line_id"):
+        if not raw.isdigit():
+            continue
+        line_id = int(raw)
+        result = _choice(form, f"result-{line_id}", RESULTS, errors)
+        if result is None and f"result-{line_id}" not in errors:
+            errors[f"result-{line_id}"] = [_("请选择结论")]
+        amount = _money(form, f"accepted-{line_id}", errors)
+        verdicts.append({"line_id": line_id, "result": result, "accepted_amount": amount,
+                         "note": _text(form, f"vnote-{line_id}", errors)})
+    return verdicts
+
+
+# --- payment --------------------------------------------------------------------------------
+
+
+@bp.get("/payments/<int:payment_id>")
+@login_required
+def payment(payment_id: int) -> Any:
+    return _payment_page(payment_id, {}, {})
+
+
+def _payment_page(payment_id: int, values: dict[str, Any], errors: dict[str, list[str]],
+                  status: int = 200) -> Any:
+    shown = attempt(lambda: payments.get_payment(db(), actor(), payment_id))
+    assert shown is not None
+    shown_contract = contracts.get_contract(db(), actor(), shown["contract_id"])
+    project = projects.get_project(db(), actor(), shown["project_id"])
+    return render_template(
+        "money/payment.html", payment=shown, contract=shown_contract, project=project,
+        actions=panel(payments.actions(db(), actor(), payment_id)),
+        steps=_steps(payments.history(db(), actor(), payment_id), payments.workflow()),
+        values=values, errors=errors, today=_today()), status
+
+
+@bp.post("/payments/<int:payment_id>/events")
+@login_required
+def payment_event(payment_id: int) -> Any:
+    """A step of the payment (verify, approve, reject, cancel, disburse); the gates are checked again."""
+    form = request.form
+    errors: dict[str, list[str]] = {}
+    event = (form.get("event") or "").strip()
+    data: dict[str, Any] = {"note": _text(form, "note", errors),
+                            "voucher_no": _text(form, "voucher_no", errors, VOUCHER_MAX),
+                            "disbursed_on": _date(form, "disbursed_on", errors)}
+    data = {k: v for k, v in data.items() if v is not None}
+    result = None
+    if errors:
+        flash(_("请更正标出的字段"), "error")
+    else:
+        result = attempt(lambda: payments.fire_event(db(), actor(), origin(), payment_id, event, data, None,
+                                                     now=now()), errors)
+    if result is None:
+        return _payment_page(payment_id, form.to_dict(), errors, _status(errors))
+    flash(_("当前状态：%(state)s", state=pick(result[1]["state_label"])), "ok")
+    return redirect(_next(url_for(".payment", payment_id=payment_id)))

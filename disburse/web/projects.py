@@ -1,0 +1,343 @@
+"""The commerce and supervisor desks and the project pages (issue 7; SPEC §1, §5.1).
+
+Thin views: each reads its form, validates it with the schema the API uses,
+calls the service the API calls, and renders. Whether a button appears and why
+an action is not yet possible comes from ``projects.actions``; a refusal is shown
+on the page it came from, with what was typed kept (422 invalid, 409 refused).
+"""
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from marshmallow import ValidationError
+
+from disburse.api.schemas import PACKAGING, TENDER_METHODS, ContractIn, ProjectEvent
+from disburse.domain.notice import local_date
+from disburse.domain.roles import Role
+from disburse.schemas import flatten_errors
+from disburse.schemas.plan import load_plan
+from disburse.services import contracts, desk, notifications, projects, reports
+from disburse.services.scheduling import ACTIVE_STATES
+from disburse.web import diagram
+from disburse.web.common import actor, attempt, db, now, origin, panel
+from disburse.web.i18n import lang
+
+bp = Blueprint("projects_ui", __name__, template_folder="templates")
+
+PER_PAGE = 20
+#: Labels of the tender's data (seed 004 §5(2)).
+METHOD_LABELS = {
+    "open": _l("公开招标"), "invited": _l("邀请招标"), "competitive_negotiation": _l("竞争性谈判"),
+    "competitive_consultation": _l("竞争性磋商"), "single_source": _l("单一来源采购"), "inquiry": _l("询价"),
+}
+PACKAGING_LABELS = {"whole": _l("整体打包"), "by_region": _l("按区域分包"), "by_item": _l("按项目分包")}
+DECLARATIONS = {
+    "independent_legal_person": _l("具有独立法人资格"), "sound_accounting": _l("财务会计制度健全"),
+    "no_violation_3y": _l("近三年无违法违规记录"),
+}
+REPORT_STATUS = {"submitted": _l("已报送"), "submitted_late": _l("逾期报送"), "pending": _l("待报送"),
+                 "late": _l("逾期未报")}
+KIND_LABELS = {"stage": _l("阶段验收"), "final": _l("终验")}
+#: Schedule rows the contract form offers (empty rows are left out).
+STAGE_ROWS = 3
+
+
+
+def _month(today: date) -> str:
+    return f"{today.year:04d}-{today.month:02d}"
+
+
+def _echarts() -> bool:
+    """Whether the ECharts file was installed (the build fetches it; without it, tables only)."""
+    return (Path(current_app.static_folder or "") / "vendor" / "echarts" / "echarts.min.js").exists()
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {"method_labels": METHOD_LABELS, "packaging_labels": PACKAGING_LABELS,
+            "declaration_labels": DECLARATIONS, "report_status_labels": REPORT_STATUS,
+            "acceptance_kind_labels": KIND_LABELS, "has_echarts": _echarts, "chart_json": chart_json,
+            "project_states": {name: {"zh": s.zh, "en": s.en} for name, s in projects.workflow().states.items()}}
+
+
+# --- desk, list, late reports -------------------------------------------------------------------
+
+
+@bp.get("/desk")
+@login_required
+def home() -> Any:
+    today = local_date(now())
+    who = actor()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    listed = attempt(lambda: desk.desk_projects(db(), who, today=today, page=page, per_page=PER_PAGE))
+    month = _month(today)
+    late = attempt(lambda: reports.late(db(), who, month, now()))
+    statuses = {item["project_id"]: item for item in (late or {}).get("items", [])}
+    inbox = notifications.inbox(db(), who, unread_only=True, per_page=5, lang=lang())
+    counties = attempt(lambda: desk.county_totals(db(), who))
+    return render_template("projects/home.html", listed=listed, statuses=statuses, month=month, late=late,
+                           inbox=inbox, counties=counties)
+
+
+@bp.get("/projects")
+@login_required
+def index() -> Any:
+    state = request.args.get("state") or None
+    if state not in projects.workflow().states:
+        state = None
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    listed = attempt(lambda: projects.list_projects(db(), actor(), state=state, page=page, per_page=PER_PAGE))
+    states = [(name, {"zh": s.zh, "en": s.en}) for name, s in projects.workflow().states.items()]
+    return render_template("projects/index.html", listed=listed, state=state, states=states)
+
+
+@bp.get("/reports/late")
+@login_required
+def late_reports() -> Any:
+    month = request.args.get("month") or _month(local_date(now()))
+    errors: dict[str, list[str]] = {}
+    late = attempt(lambda: reports.late(db(), actor(), month, now()), errors)
+    return render_template("projects/late.html", late=late, month=month, errors=errors), (422 if errors else 200)
+
+
+# --- a new project from a plan document ---------------------------------------------------------
+
+
+@bp.route("/projects/new", methods=["GET", "POST"])
+@login_required
+def new() -> Any:
+    if actor().role not in projects.PLAN_AUTHORS:
+        abort(403)
+    text = ""
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        upload = request.files.get("file")
+        text = request.form.get("document", "")
+        if upload is not None and upload.filename:
+            text = upload.read().decode("utf-8", errors="replace")
+        project_id = _create(text, errors)
+        if project_id is not None:
+            flash(_("项目已创建"), "success")
+            return redirect(url_for("projects_ui.detail", project_id=project_id))
+        return render_template("projects/new.html", text=text, errors=errors), (422 if errors else 409)
+    return render_template("projects/new.html", text=text, errors=errors)
+
+
+def _create(text: str, errors: dict[str, list[str]]) -> int | None:
+    """Parse and validate the plan document as the API does, then create the project."""
+    if not text.strip():
+        errors["document"] = [_("请上传或粘贴实施方案（YAML 或 JSON）")]
+        return None
+    try:
+        document = yaml.safe_load(text)  # YAML is a superset of JSON
+    except yaml.YAMLError as exc:
+        errors["document"] = [_("无法解析：%(error)s", error=str(exc).splitlines()[0])]
+        return None
+    try:
+        plan, source = load_plan(document)
+    except ValidationError as exc:
+        errors.update(flatten_errors(exc.messages))
+        return None
+    return attempt(lambda: projects.create_project(db(), actor(), origin(), plan, source, now=now()), errors)
+
+
+# --- the project page ---------------------------------------------------------------------------
+
+
+@bp.get("/projects/<int:project_id>")
+@login_required
+def detail(project_id: int) -> Any:
+    return _detail(project_id)
+
+
+def _detail(project_id: int, *, status: int = 200, posted: str | None = None, values: dict[str, Any] | None = None,
+            errors: dict[str, list[str]] | None = None) -> Any:
+    """The project page; after a refused form, the same page with the form as it was typed."""
+    who = actor()
+    project = attempt(lambda: projects.get_project(db(), who, project_id))  # 404/403 abort
+    if project is None:
+        return redirect(url_for("projects_ui.index"))
+    today = local_date(now())
+    context = {
+        "project": project,
+        "groups": desk.plan_groups(project["lines"], project["subtotals"]),
+        "actions": panel(projects.actions(db(), who, project_id)),
+        "contracts": contracts.list_contracts(db(), who, project_id)["items"],
+        "acceptances": desk.project_acceptances(db(), who, project_id)["items"],
+        "reports": reports.list_reports(db(), who, project_id, per_page=24),
+        "month": _month(today),
+        "today": today.isoformat(),
+        "diagram": diagram.svg("project", project["state"]),
+        "timeline": _timeline(project, today),
+        "can_sign": who.role in contracts.SIGNERS and project["state"] == "tendered",
+        "can_report": who.role == Role.COMMERCE and project["state"] in ACTIVE_STATES,
+        "posted": posted,
+        "values": values or {},
+        "errors": errors or {},
+        "stage_rows": STAGE_ROWS,
+        "methods": TENDER_METHODS,
+        "packaging": PACKAGING,
+    }
+    return render_template("projects/detail.html", **context), status
+
+
+def _timeline(project: dict[str, Any], today: date) -> dict[str, Any] | None:
+    """Phases as bars and budget-line deadlines as marks on one time axis (positions in %)."""
+    def day(value: str | None) -> date | None:
+        return date.fromisoformat(value) if value else None
+
+    phases = [(p["name"], day(p["start"]), day(p["end"])) for p in project["phases"]]
+    deadlines = sorted({d for line in project["lines"] if (d := day(line["deadline"])) is not None})
+    dates = [d for d in (day(project["period"]["start"]), day(project["period"]["end"])) if d]
+    dates += [d for _, start, end in phases for d in (start, end) if d] + deadlines
+    if not dates:
+        return None
+    first, last = min(dates), max(dates)
+    span = max((last - first).days, 1)
+
+    def at(d: date) -> float:
+        return round(100 * (d - first).days / span, 2)
+
+    months = []
+    month = date(first.year, first.month, 1)
+    step = 1 if span <= 400 else 3 if span <= 1200 else 12
+    while month <= last:
+        if month >= first:
+            months.append({"label": f"{month.year}-{month.month:02d}", "left": at(month)})
+        total = month.month - 1 + step
+        month = date(month.year + total // 12, total % 12 + 1, 1)
+    return {
+        "first": first.isoformat(), "last": last.isoformat(), "months": months,
+        "phases": [{"name": name, "start": start.isoformat() if start else None,
+                    "end": end.isoformat() if end else None,
+                    "left": at(start or first), "width": max(at(end or last) - at(start or first), 0.8),
+                    "past": bool(end and end < today), "now": bool(start and end and start <= today <= end)}
+                   for name, start, end in phases],
+        "deadlines": [{"on": d.isoformat(), "left": at(d), "past": d < today} for d in deadlines],
+        "today": at(today) if first <= today <= last else None,
+    }
+
+
+def _status(errors: dict[str, list[str]]) -> int:
+    return 422 if errors else 409
+
+
+@bp.post("/projects/<int:project_id>/events")
+@login_required
+def fire(project_id: int) -> Any:
+    form = request.form
+    event = form.get("event", "")
+    fields = ("note", "method", "packaging", "announced_on", "reference", "evaluator", "amount", "recovered_on",
+              "document_id")
+    body: dict[str, Any] = {"event": event, **{k: form[k] for k in fields if form.get(k, "").strip()}}
+    targets = []
+    i = 0
+    while f"targets.{i}.name" in form:
+        name, actual = form[f"targets.{i}.name"], form.get(f"targets.{i}.actual", "").strip()
+        if actual:
+            targets.append({"name": name, "actual": actual})
+        i += 1
+    if targets:
+        body["targets"] = targets
+    values = {k: v for k, v in form.items() if k != "csrf_token"}
+    errors: dict[str, list[str]] = {}
+    try:
+        data = ProjectEvent().load(body)
+    except ValidationError as exc:
+        errors.update(flatten_errors(exc.messages))
+        return _detail(project_id, status=422, posted=event, values=values, errors=errors)
+    data.pop("event")
+    data = {k: v for k, v in data.items() if v is not None}
+    fired = attempt(lambda: projects.fire_event(db(), actor(), origin(), project_id, event, data), errors)
+    if fired is None:
+        return _detail(project_id, status=_status(errors), posted=event, values=values, errors=errors)
+    spec = projects.workflow().transitions[event]
+    flash(_("已执行“%(event)s”，当前状态：%(state)s", event=spec.en if lang() == "en" else spec.zh,
+            state=_state_name(fired["state"])), "success")
+    return redirect(url_for("projects_ui.detail", project_id=project_id))
+
+
+def _state_name(state: str) -> str:
+    spec = projects.workflow().states[state]
+    return spec.en if lang() == "en" else spec.zh
+
+
+@bp.post("/projects/<int:project_id>/reports")
+@login_required
+def submit_report(project_id: int) -> Any:
+    month, text = request.form.get("month", "").strip(), request.form.get("text", "")
+    errors: dict[str, list[str]] = {}
+    done = attempt(lambda: reports.submit(db(), actor(), origin(), project_id, month, text, now()), errors)
+    if done is None:
+        return _detail(project_id, status=_status(errors), posted="report", values={"month": month, "text": text},
+                       errors=errors)
+    flash(_("%(month)s 进度月报已报送", month=month), "success")
+    return redirect(url_for("projects_ui.detail", project_id=project_id, _anchor="reports"))
+
+
+@bp.post("/projects/<int:project_id>/contracts")
+@login_required
+def add_contract(project_id: int) -> Any:
+    form = request.form
+    stages = [{"name": form.get(f"schedule.stages.{i}.name", "").strip(),
+               "share": form.get(f"schedule.stages.{i}.share", "").strip()} for i in range(STAGE_ROWS)]
+    body: dict[str, Any] = {
+        "lot": form.get("lot", "").strip(),
+        "contractor": {
+            "name": form.get("contractor.name", "").strip(),
+            "credit_code": form.get("contractor.credit_code", "").strip(),
+            "region": form.get("contractor.region", "").strip() or None,
+            "declarations": {k: form.get(f"contractor.declarations.{k}") == "on" for k in DECLARATIONS},
+        },
+        "amount": form.get("amount", "").strip(),
+        "signed_on": form.get("signed_on", "").strip(),
+        "line_ids": [int(x) for x in form.getlist("line_ids") if x.isdigit()],
+        "schedule": {"advance": form.get("schedule.advance", "").strip(),
+                     "stages": [s for s in stages if s["name"] or s["share"]],
+                     "final": form.get("schedule.final", "").strip()},
+    }
+    values: dict[str, Any] = {k: v for k, v in form.items() if k != "csrf_token"}
+    values["line_ids"] = body["line_ids"]
+    errors: dict[str, list[str]] = {}
+    try:
+        data = ContractIn().load(body)
+    except ValidationError as exc:
+        errors.update(flatten_errors(exc.messages))
+        return _detail(project_id, status=422, posted="contract", values=values, errors=errors)
+    contract_id = attempt(lambda: contracts.sign_contract(db(), actor(), origin(), project_id, data), errors)
+    if contract_id is None:
+        return _detail(project_id, status=_status(errors), posted="contract", values=values, errors=errors)
+    flash(_("合同已登记：%(lot)s", lot=data["lot"]), "success")
+    return redirect(url_for("projects_ui.detail", project_id=project_id, _anchor="contracts"))
+
+
+# --- workflow diagrams --------------------------------------------------------------------------
+
+
+@bp.get("/workflows/<name>.svg")
+def workflow_svg(name: str) -> Any:
+    """A workflow as SVG (no data in it, so no login): ``?state=`` highlights a state."""
+    if name not in diagram.WORKFLOWS:
+        return Response(status=404)
+    state = request.args.get("state") or None
+    if state is not None and state not in diagram.WORKFLOWS[name]().states:
+        state = None
+    response = Response(diagram.svg(name, state), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Vary"] = "Cookie"
+    return response
+
+
+def chart_json(categories: list[str], series: list[tuple[str, list[str]]]) -> str:
+    """Chart data for the page's script: amounts in 万元 (the table beside it has them exactly)."""
+    return json.dumps({"categories": categories, "unit": _("万元"),
+                       "series": [{"name": name, "data": [round(float(v) / 10000, 2) for v in values]}
+                                  for name, values in series]}, ensure_ascii=False).replace("<", "\\u003c")
+

@@ -1,0 +1,138 @@
+"""The public disclosure pages (SPEC §9), no login: the projects, one project, one notice with its objection form.
+
+What is disclosed is decided by :mod:`disburse.services.disclosure`; objections go to
+:func:`disburse.services.acceptances.file_objection` (rate-limited per address there, size-limited
+by the API's ``ObjectionIn`` schema, which this form shares). On top of that the form carries a
+simple anti-abuse measure of the web layer:
+
+* a honeypot field (``website``) that people never see: a form that fills it is refused;
+* a signed timestamp (``form_token``, itsdangerous with the app's secret key) issued when the form is
+  rendered: a form sent back sooner than ``OBJECTION_MIN_SECONDS`` (app config, 3 by default) after
+  it was rendered, later than a day after, or with a missing, forged or foreign token, is refused.
+
+A refused form is shown again with everything typed kept (the honeypot emptied, a fresh token) and a
+message saying why. The wall clock times the form (how long a person took), not the app's business
+clock. CSRF protection stays on for the form.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from marshmallow import ValidationError
+
+from disburse.api.schemas import ObjectionIn
+from disburse.services import acceptances, disclosure
+from disburse.services.errors import RateLimited
+from disburse.web.common import attempt, db, now, origin
+
+bp = Blueprint("public_ui", __name__, template_folder="templates")
+
+PER_PAGE = 20
+HONEYPOT = "website"
+MIN_SECONDS = 3
+MAX_AGE_SECONDS = 24 * 3600
+FIELDS = ("name", "contact", "content")
+PAYMENT_KINDS = {"advance": _l("预拨资金"), "stage": _l("阶段拨付"), "final": _l("尾款")}
+
+
+@bp.context_processor
+def helpers() -> dict[str, Any]:
+    def acceptance_name(kind: str, stage: int | None) -> str:
+        return _("终验") if kind == "final" else _("第 %(n)s 阶段验收", n=stage)
+
+    def payment_kind(kind: str) -> str:
+        return str(PAYMENT_KINDS.get(kind, kind))
+
+    return {"acceptance_name": acceptance_name, "payment_kind": payment_kind}
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt="disburse.public.objection-form")
+
+
+def form_token(notice_id: int) -> str:
+    """A signed, timestamped token for the objection form of one notice."""
+    return _serializer().dumps(notice_id)
+
+
+def form_refusal(notice_id: int, form: Any) -> str | None:
+    """Why the anti-abuse measure refuses this form, or ``None`` when it passes."""
+    if (form.get(HONEYPOT) or "").strip():
+        return _("提交未被受理：表单中一个应当留空的隐藏栏目被填写了（常见于自动填表工具）。"
+                 "您填写的内容已保留，请直接重新提交。")
+    try:
+        issued_for, issued_at = _serializer().loads(form.get("form_token") or "", max_age=MAX_AGE_SECONDS,
+                                                    return_timestamp=True)
+    except SignatureExpired:
+        return _("表单打开已超过一天，请重新提交；您填写的内容已保留。")
+    except BadSignature:
+        return _("表单已失效，请重新提交；您填写的内容已保留。")
+    if issued_for != notice_id:
+        return _("表单已失效，请重新提交；您填写的内容已保留。")
+    wait = float(current_app.config.get("OBJECTION_MIN_SECONDS", MIN_SECONDS))
+    if (datetime.now(UTC) - issued_at).total_seconds() < wait:
+        return _("提交过快：请在打开表单 %(n)s 秒后再提交；您填写的内容已保留。", n=f"{wait:g}")
+    return None
+
+
+def _field_errors(exc: ValidationError) -> dict[str, list[str]]:
+    """The schema's complaints as messages in the page's language, next to their fields."""
+    schema = ObjectionIn()
+    messages = exc.messages if isinstance(exc.messages, dict) else {}
+    limits = {name: getattr(schema.fields[name].validators[0], "max", None) for name in FIELDS}
+    texts = {"name": _("姓名不超过 %(n)s 字", n=limits["name"]),
+             "contact": _("请填写联系方式（不超过 %(n)s 字）", n=limits["contact"]),
+             "content": _("请填写异议内容（不超过 %(n)s 字）", n=limits["content"])}
+    return {name: [texts[name]] for name in FIELDS if name in messages}
+
+
+@bp.get("/public")
+def index() -> Any:
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    region = request.args.get("region") or None
+    if region is not None and not (region.isdigit() and len(region) == 6):
+        region = None
+    listed = disclosure.public_projects(db(), page, PER_PAGE, region=region)
+    return render_template("public/index.html", listed=listed, region=region)
+
+
+@bp.get("/public/projects/<int:project_id>")
+def project(project_id: int) -> Any:
+    shown = attempt(lambda: disclosure.public_project(db(), project_id, now()))
+    return render_template("public/project.html", p=shown)
+
+
+@bp.route("/public/notices/<int:notice_id>", methods=["GET", "POST"])
+def notice(notice_id: int) -> Any:
+    shown = attempt(lambda: disclosure.public_notice(db(), notice_id, now()))
+    values = {name: (request.form.get(name) or "").strip() for name in FIELDS}
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        refusal = form_refusal(notice_id, request.form)
+        if refusal:
+            flash(refusal, "error")
+            status = 422
+        else:
+            try:
+                body = ObjectionIn().load({**values, "name": values["name"] or None})
+            except ValidationError as exc:
+                errors = _field_errors(exc)
+                flash(_("请检查标出的栏目"), "error")
+                status = 422
+            else:
+                try:
+                    filed = attempt(lambda: acceptances.file_objection(db(), origin(), notice_id, body, now()))
+                except RateLimited:
+                    flash(_("提交过于频繁，请稍后再试；您填写的内容已保留。"), "error")
+                    filed, status = None, 429
+                if filed is not None:
+                    flash(_("您的异议已提交（编号 %(id)s），将依规核查处理。", id=filed), "success")
+                    return redirect(url_for("public_ui.notice", notice_id=notice_id))
+                status = status if status != 200 else 409
+    return render_template("public/notice.html", n=shown, values=values, errors=errors,
+                           token=form_token(notice_id), honeypot=HONEYPOT), status
