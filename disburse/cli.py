@@ -190,6 +190,40 @@ def audit_digest() -> None:
     click.echo(f"entries {head['entries']} head {head['head']} at {head['at']}")
 
 
+@audit_group.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign a checkpoint of the log now (RFC 9162 tree head, C2SP note); print the note."""
+    from disburse.clock import Clock
+    from disburse.services import checkpoints
+
+    settings = _settings()
+    try:
+        cp = checkpoints.checkpoint(Database(settings.db_url), checkpoints.signer(settings), Clock().now())
+    except checkpoints.BrokenLog as exc:
+        click.echo(f"NOT SIGNED: {exc}", err=True)
+        sys.exit(1)
+    click.echo(cp["note"], nl=False)
+
+
+@audit_group.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def audit_export(directory: Path) -> None:
+    """Write the log, its checkpoints and the public key for inspectors (docs/audit-proofs.md §5)."""
+    from disburse.services import checkpoints
+
+    settings = _settings()
+    done = checkpoints.export(Database(settings.db_url), SYSTEM, directory, checkpoints.public_keys(settings))
+    click.echo(f"{done['entries']} entries, {done['checkpoints']} checkpoints written to {directory}")
+
+
+@audit_group.command("public-key")
+def audit_public_key() -> None:
+    """Print the verifier key lines inspectors use with tools/verify_audit.py."""
+    from disburse.services import checkpoints
+
+    click.echo("\n".join(checkpoints.public_keys(_settings())))
+
+
 # --- scheduler ------------------------------------------------------------------------------
 
 

@@ -7,6 +7,9 @@
 ``DISBURSE_TOKEN_HOURS``    bearer token lifetime, default 8
 ``DISBURSE_MAX_BODY_BYTES`` request body limit, default 2 MiB
 ``DISBURSE_MAX_DOCUMENT_BYTES`` uploaded document limit, default 20 MiB
+``DISBURSE_AUDIT_ORIGIN``   the audit log's name in its checkpoints, default ``disburse/local``
+``DISBURSE_AUDIT_KEY_FILE`` the checkpoint signing key, default ``audit-signing.key`` in the instance folder
+``DISBURSE_AUDIT_PUBLIC_KEYS`` a file of earlier verifier keys still to publish (key rotation), optional
 """
 
 import os
@@ -24,6 +27,14 @@ class Settings:
     max_body_bytes: int = 2 * 1024 * 1024
     max_document_bytes: int = 20 * 1024 * 1024
     demo: bool = False
+    audit_origin: str = "disburse/local"
+    audit_key_file: Path | None = None
+    audit_public_keys: Path | None = None
+
+    @property
+    def signing_key_path(self) -> Path:
+        """Where the checkpoint signing key lives: outside the database, readable by the server only."""
+        return self.audit_key_file or self.instance_path / "audit-signing.key"
 
     @property
     def db_url(self) -> str:
@@ -43,6 +54,10 @@ class Settings:
             max_body_bytes=int(env.get("DISBURSE_MAX_BODY_BYTES", str(2 * 1024 * 1024))),
             max_document_bytes=int(env.get("DISBURSE_MAX_DOCUMENT_BYTES", str(20 * 1024 * 1024))),
             demo=env.get("DISBURSE_DEMO") == "1",
+            audit_origin=env.get("DISBURSE_AUDIT_ORIGIN") or "disburse/local",
+            audit_key_file=Path(env["DISBURSE_AUDIT_KEY_FILE"]) if env.get("DISBURSE_AUDIT_KEY_FILE") else None,
+            audit_public_keys=(Path(env["DISBURSE_AUDIT_PUBLIC_KEYS"]) if env.get("DISBURSE_AUDIT_PUBLIC_KEYS")
+                               else None),
         )
 
 

@@ -74,14 +74,22 @@ _AT_SQL = {
 }
 
 
-def chain_rows_sql(dialect: str) -> str:
-    """The query :func:`iter_chain_rows` runs: the hashed columns in canonical order, then ``hash``."""
+def chain_rows_sql(dialect: str, after: int = 0, upto: int | None = None) -> str:
+    """The query :func:`iter_chain_rows` runs: the hashed columns in canonical order, then ``hash``.
+
+    ``after`` and ``upto`` bound the sequence numbers (``after < seq <= upto``); both are integers,
+    written into the text.
+    """
     columns = [_AT_SQL[dialect] if name == "at" else name for name in CANONICAL_ORDER]
-    return f"SELECT {', '.join(columns)}, hash FROM audit_entries ORDER BY seq"
+    where = ""
+    if after or upto is not None:
+        where = f" WHERE seq > {int(after)}" + ("" if upto is None else f" AND seq <= {int(upto)}")
+    return f"SELECT {', '.join(columns)}, hash FROM audit_entries{where} ORDER BY seq"
 
 
-def iter_chain_rows(session: Session, batch: int = 10_000) -> Iterator[list[tuple[Any, ...]]]:
-    """Every entry in sequence order as plain tuples (``verify_rows``'s form), in batches.
+def iter_chain_rows(session: Session, batch: int = 10_000, *, after: int = 0,
+                    upto: int | None = None) -> Iterator[list[tuple[Any, ...]]]:
+    """Every entry (``after < seq <= upto``) in sequence order as plain tuples (``verify_rows``'s form), in batches.
 
     It reads through the DB-API cursor of the session's connection, in the
     session's transaction: a server-side cursor on PostgreSQL, a plain one on
@@ -91,7 +99,7 @@ def iter_chain_rows(session: Session, batch: int = 10_000) -> Iterator[list[tupl
     dialect = connection.dialect.name
     dbapi = connection.connection.driver_connection
     assert dbapi is not None
-    sql = chain_rows_sql(dialect)
+    sql = chain_rows_sql(dialect, after, upto)
     if dialect == "postgresql":
         cursor = dbapi.cursor(name="disburse_audit_verify")
         cursor.itersize = batch

@@ -543,3 +543,33 @@ class OutboundMail(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditCheckpoint(Base):
+    """A signed checkpoint of the audit log: its Merkle tree head at ``size`` (SPEC §8; docs/audit-proofs.md).
+
+    ``state`` is the compact range at ``size`` (:meth:`disburse.domain.merkle.CompactRange.dump`), from
+    which the next checkpoint extends the tree, so no checkpoint is ever computed afresh over whatever
+    the table holds. The table is append-only, like the log.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), unique=True)
+    root: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(128))
+    key_id: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditLeaf(Base):
+    """The Merkle leaf hash of one audit entry (SHA-256(0x00 ‖ canonical bytes)), kept for proofs."""
+
+    __tablename__ = "audit_leaves"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))

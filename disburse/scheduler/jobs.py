@@ -35,7 +35,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 RUN_JOB = "disburse.scheduler.jobs:run_job"
 
 #: How often each job runs; a job not named here is a reminder sweep and runs every ``SWEEP_EVERY``.
-EVERY: dict[str, timedelta] = {"close_notices": timedelta(minutes=1), "deliver_mail": timedelta(seconds=30)}
+EVERY: dict[str, timedelta] = {"close_notices": timedelta(minutes=1), "deliver_mail": timedelta(seconds=30),
+                               "checkpoint_audit": timedelta(minutes=5)}
 SWEEP_EVERY = timedelta(minutes=30)
 
 _settings: Settings | None = None
@@ -88,7 +89,7 @@ def shutdown() -> None:
 
 def schedule() -> dict[str, timedelta]:
     """Every job id the scheduler keeps, with its interval: the service's jobs, and mail delivery if on."""
-    ids = list(scheduling.JOBS) + (["deliver_mail"] if mailing() else [])
+    ids = list(scheduling.JOBS) + ["checkpoint_audit"] + (["deliver_mail"] if mailing() else [])
     return {job_id: EVERY.get(job_id, SWEEP_EVERY) for job_id in ids}
 
 
@@ -102,11 +103,26 @@ def deliver_mail(db: Database, now: datetime) -> int:
     return int(deliver_due(db, now, SmtpTransport.from_url(url)))
 
 
+def checkpoint_audit(db: Database, now: datetime) -> int:
+    """Sign a checkpoint when one is due (daily while the log grows, after every disbursement): 1 or 0."""
+    from disburse.services import checkpoints
+
+    if not checkpoints.checkpoint_due(db, now):
+        return 0
+    checkpoints.checkpoint(db, checkpoints.signer(settings()), now)
+    return 1
+
+
+#: Jobs of this module rather than of the services' sweeps (they need the process's settings).
+LOCAL_JOBS = {"deliver_mail": deliver_mail, "checkpoint_audit": checkpoint_audit}
+
+
 def run_job(job_id: str) -> int:
     """Run one job at the current time (what APScheduler calls); an exception is logged by the scheduler."""
     now = Clock().now()
     db = database()
-    count = deliver_mail(db, now) if job_id == "deliver_mail" else scheduling.JOBS[job_id](db, now, mail=mailing())
+    local = LOCAL_JOBS.get(job_id)
+    count = local(db, now) if local else scheduling.JOBS[job_id](db, now, mail=mailing())
     log.log(logging.INFO if count else logging.DEBUG, "job %s: %d", job_id, count)
     return count
 
@@ -115,6 +131,11 @@ def tick(now: datetime) -> dict[str, int]:
     """Everything due at ``now``, once: every sweep, then mail delivery if on (``scheduler tick``, catch-up)."""
     db = database()
     done = scheduling.tick(db, now, mail=mailing())
+    try:
+        done["checkpoint_audit"] = checkpoint_audit(db, now)
+    except Exception:
+        log.exception("the audit checkpoint failed at %s", now.isoformat())
+        done["checkpoint_audit"] = scheduling.FAILED
     if mailing():
         done["deliver_mail"] = deliver_mail(db, now)
     return done

@@ -33,6 +33,9 @@ from tests.e2e.test_server import free_port, start, stop
 from tests.flow import COMMERCE, SUPERVISOR, Flow
 from tests.smtp_server import Mailbox, smtp_server
 
+#: The services' sweeps and the scheduler's own jobs (mail delivery only when SMTP is set).
+ALL_JOBS = set(JOBS) | {"checkpoint_audit"}
+
 #: Longest wait for a process to reach a state; failover itself takes about one poll (1 s here).
 WAIT_SECONDS = 60.0
 
@@ -68,7 +71,7 @@ def test_tick_runs_every_job_once_and_prints_what_each_did(database_url: str, tm
     result = run_cli(["scheduler", "tick", "--now", "2024-10-25T09:00:00"], database_url, cwd=tmp_path,
                      env={"DISBURSE_INSTANCE_PATH": str(tmp_path / "instance")})
     done = summary(result)
-    assert set(done) == set(JOBS)
+    assert set(done) == ALL_JOBS
     assert all(count == 0 for count in done.values()), done
 
 
@@ -115,7 +118,7 @@ def test_tick_with_smtp_configured_mails_what_it_fires(flow: Flow, db: Database,
         done = summary(run_cli(["scheduler", "tick", "--now", "2024-12-30T10:00"], database_url, cwd=tmp_path,
                                env=env))
     fired = sum(count for job, count in done.items() if job != "deliver_mail")
-    assert set(done) == set(JOBS) | {"deliver_mail"}
+    assert set(done) == ALL_JOBS | {"deliver_mail"}
     assert fired > 0 and done["deliver_mail"] == fired == len(mailbox.messages)
     assert set(mailbox.to()) == {"commerce@xiapu.example.cn"}
 
@@ -211,9 +214,9 @@ def test_one_of_two_schedulers_leads_and_the_other_takes_over_when_it_is_killed(
     assert "leader" not in standby.states()
     wait_until(lambda: bool(leader.catch_ups()), "the leader's catch-up tick", leader)
     first = leader.catch_ups()[0]
-    assert set(first) == set(JOBS)
+    assert set(first) == ALL_JOBS
     assert first["remind_deadlines"] > 0, first  # seed 003's lines were due by the end of 2024
-    wait_until(lambda: stored_job_ids(db) == set(JOBS), "the jobs stored under their ids", leader)
+    wait_until(lambda: stored_job_ids(db) == ALL_JOBS, "the jobs stored under their ids", leader)
     keys = reminder_keys(db)
     overdue = [k for k in keys if k.startswith(f"deadline_overdue:line:{project['lines'][0]['id']}:")]
     assert len(overdue) == 1, keys
@@ -232,7 +235,7 @@ def test_one_of_two_schedulers_leads_and_the_other_takes_over_when_it_is_killed(
     if local_date(datetime.now(UTC)) == day:  # a new local day may make new reminders due; nothing else may
         assert reminder_keys(db) == keys
         assert all(count == 0 for count in standby.catch_ups()[0].values()), standby.catch_ups()
-    assert stored_job_ids(db) == set(JOBS)
+    assert stored_job_ids(db) == ALL_JOBS
 
 
 def test_a_scheduler_stops_on_sigterm_and_lets_the_lock_go(env: dict[str, str], database_url: str, backend: str,
@@ -278,7 +281,7 @@ def test_a_failing_job_is_logged_and_the_scheduler_goes_on_leading(
         tx.commit()
     scheduler = schedulers("failing")
     wait_until(lambda: "scheduler: caught up" in scheduler.output(), "the catch-up tick done", scheduler)
-    wait_until(lambda: stored_job_ids(db) == set(JOBS), "the jobs scheduled all the same", scheduler)
+    wait_until(lambda: stored_job_ids(db) == ALL_JOBS, "the jobs scheduled all the same", scheduler)
     output = scheduler.output()
     assert "Traceback (most recent call last)" in output and "withdrawn-2019" in output
     assert "scheduler job remind_reports failed" in output
@@ -301,7 +304,7 @@ def test_with_smtp_configured_the_leader_also_delivers_mail(
         try:
             wait_until(lambda: bool(scheduler.catch_ups()), "the catch-up tick", scheduler)
             done = scheduler.catch_ups()[0]
-            wait_until(lambda: stored_job_ids(db) == set(JOBS) | {"deliver_mail"}, "mail delivery scheduled",
+            wait_until(lambda: stored_job_ids(db) == ALL_JOBS | {"deliver_mail"}, "mail delivery scheduled",
                        scheduler)
         finally:
             kill(scheduler)
