@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from disburse import security
 from disburse.adapters.db import Database
+from disburse.adapters.limits import throttle_for
 from disburse.clock import Clock
 from disburse.settings import Settings
 
@@ -19,7 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app from ``DISBURSE_*`` settings, overridden by ``test_config``."""
     settings = Settings.from_env()
     overrides = dict(test_config or {})
-    for key in ("database_url", "secret_key", "instance_path", "demo"):
+    for key in ("database_url", "secret_key", "instance_path", "demo", "redis_url"):
         if key in overrides:
             setattr(settings, key, overrides.pop(key))
     if overrides.pop("TESTING", False):
@@ -54,6 +57,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["disburse.db"] = Database(settings.db_url)
     app.extensions["disburse.clock"] = overrides.pop("clock", None) or Clock()
     app.extensions["disburse.documents"] = settings.instance_path / "documents"
+    app.extensions["disburse.login_throttle"] = throttle_for(settings.redis_url)
+    security.init_app(app, hsts=not (settings.demo or app.testing))
+    if settings.proxy_hops:
+        # Behind N trusted proxies (docs/deployment.md): the client address, scheme and host are the ones
+        # the outermost proxy saw, so audit entries, throttles and rate limits see the real client.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
+                                x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
 
     from disburse import api, web
 

@@ -4,15 +4,17 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 import yaml
 from marshmallow import ValidationError
 
 from disburse.adapters.db import Database
+from disburse.excel.plan import load_plan_workbook
 from disburse.paths import EXAMPLES_DIR
 from disburse.schemas import flatten_errors
 from disburse.schemas.plan import load_plan
@@ -104,20 +106,39 @@ def _read_document(path: Path) -> Any:
     return json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
 
 
-def _load_plan_file(path: Path) -> tuple[Any, dict[str, Any]]:
+def _load_plan_file(path: Path, overrides: dict[str, str | None] | None = None) -> tuple[Any, dict[str, Any]]:
+    """A plan file: YAML or JSON, or an .xlsx workbook (docs/excel.md) that ``--name``, ``--region`` and
+    ``--rule-set`` complete."""
     try:
+        if path.suffix.lower() == ".xlsx":
+            return load_plan_workbook(path.read_bytes(), **(overrides or {}))
         document = _read_document(path)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         click.echo(f"{path}: not a readable YAML/JSON document: {exc}", err=True)
         sys.exit(1)
+    except ValidationError as exc:
+        _invalid(path, exc)
     try:
         return load_plan(document)
     except ValidationError as exc:
-        click.echo(f"{path}: the plan is invalid:", err=True)
-        for field, messages in flatten_errors(exc.messages).items():
-            for message in messages:
-                click.echo(f"  {field}: {message}", err=True)
-        sys.exit(1)
+        _invalid(path, exc)
+
+
+def _invalid(path: Path, exc: ValidationError) -> NoReturn:
+    click.echo(f"{path}: the plan is invalid:", err=True)
+    for field, messages in flatten_errors(exc.messages).items():
+        for message in messages:
+            click.echo(f"  {field}: {message}", err=True)
+    sys.exit(1)
+
+
+def _workbook_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--name``, ``--region``, ``--rule-set``: what a workbook with only the budget table lacks."""
+    for flag, help_text in (("--rule-set", "the rule set, for an .xlsx without 项目信息"),
+                            ("--region", "the county's 6-digit code, for an .xlsx without 项目信息"),
+                            ("--name", "the project name, for an .xlsx without 项目信息")):
+        command = click.option(flag, default=None, help=help_text)(command)
+    return command
 
 
 @main.group("plans")
@@ -127,9 +148,10 @@ def plans_group() -> None:
 
 @plans_group.command("check")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def plans_check(file: Path) -> None:
-    """Validate a plan file against its rule set; print the unmet rules; exit 1 if any."""
-    plan, _ = _load_plan_file(file)
+@_workbook_options
+def plans_check(file: Path, name: str | None, region: str | None, rule_set: str | None) -> None:
+    """Validate a plan file (.yaml, .json or .xlsx) against its rule set; print the unmet rules; exit 1 if any."""
+    plan, _ = _load_plan_file(file, {"name": name, "region": region, "rule_set": rule_set})
     unmet = projects.check_plan_document(plan)
     for u in unmet:
         click.echo(f"UNMET {u.code}: {u.zh} / {u.en} [{u.clause}]")
@@ -142,9 +164,11 @@ def plans_check(file: Path) -> None:
 @plans_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--as", "as_user", default=None, help="the commerce user who creates the project")
-def plans_import(file: Path, as_user: str | None) -> None:
-    """Create a project in plan_drafted from a plan file; the last line printed is its id."""
-    plan, source = _load_plan_file(file)
+@_workbook_options
+def plans_import(file: Path, as_user: str | None, name: str | None, region: str | None,
+                 rule_set: str | None) -> None:
+    """Create a project in plan_drafted from a plan file (.yaml, .json or .xlsx); the last line printed is its id."""
+    plan, source = _load_plan_file(file, {"name": name, "region": region, "rule_set": rule_set})
     database = _db()
     actor = _actor(database, as_user) if as_user else SYSTEM
     try:
@@ -222,6 +246,30 @@ def audit_public_key() -> None:
     from disburse.services import checkpoints
 
     click.echo("\n".join(checkpoints.public_keys(_settings())))
+
+
+# --- public disclosure ----------------------------------------------------------------------
+
+
+@main.group("public")
+def public_group() -> None:
+    """What the public sees (SPEC §9), as files."""
+
+
+@public_group.command("ocds")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--uri", default="http://localhost/api/v1/public/ocds", show_default=True,
+              help="Where the file will be published (the package's uri).")
+def public_ocds(file: Path, uri: str) -> None:
+    """Write every disclosed project's releases as one OCDS 1.1 release package (docs/ocds.md)."""
+    from disburse.clock import Clock
+    from disburse.services import ocds
+
+    settings = _settings()
+    package = ocds.bulk_package(Database(settings.db_url), ocid_prefix=settings.ocid_prefix,
+                                publisher=settings.ocds_publisher, uri=uri, now=Clock().now())
+    file.write_text(ocds.package_text(package), encoding="utf-8")
+    click.echo(f"{len(package['releases'])} releases written to {file}")
 
 
 # --- scheduler ------------------------------------------------------------------------------

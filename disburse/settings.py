@@ -10,6 +10,11 @@
 ``DISBURSE_AUDIT_ORIGIN``   the audit log's name in its checkpoints, default ``disburse/local``
 ``DISBURSE_AUDIT_KEY_FILE`` the checkpoint signing key, default ``audit-signing.key`` in the instance folder
 ``DISBURSE_AUDIT_PUBLIC_KEYS`` a file of earlier verifier keys still to publish (key rotation), optional
+``DISBURSE_OCID_PREFIX``    the OCDS ocid prefix, default ``ocds-disburse`` (a real publisher registers its own with the
+                            Open Contracting Partnership: ``ocds-`` and six characters; docs/ocds.md)
+``DISBURSE_OCDS_PUBLISHER`` the OCDS packages' publisher name, default ``disburse``
+``DISBURSE_REDIS_URL``      login throttling shared through Redis (``redis://host:6379/0``); default: the database
+``DISBURSE_PROXY_HOPS``     trusted reverse proxies in front of the server (``X-Forwarded-*``), default 0
 """
 
 import os
@@ -30,6 +35,10 @@ class Settings:
     audit_origin: str = "disburse/local"
     audit_key_file: Path | None = None
     audit_public_keys: Path | None = None
+    ocid_prefix: str = "ocds-disburse"
+    ocds_publisher: str = "disburse"
+    redis_url: str | None = None
+    proxy_hops: int = 0
 
     @property
     def signing_key_path(self) -> Path:
@@ -58,6 +67,10 @@ class Settings:
             audit_key_file=Path(env["DISBURSE_AUDIT_KEY_FILE"]) if env.get("DISBURSE_AUDIT_KEY_FILE") else None,
             audit_public_keys=(Path(env["DISBURSE_AUDIT_PUBLIC_KEYS"]) if env.get("DISBURSE_AUDIT_PUBLIC_KEYS")
                                else None),
+            ocid_prefix=env.get("DISBURSE_OCID_PREFIX") or "ocds-disburse",
+            ocds_publisher=env.get("DISBURSE_OCDS_PUBLISHER") or "disburse",
+            redis_url=env.get("DISBURSE_REDIS_URL") or None,
+            proxy_hops=int(env.get("DISBURSE_PROXY_HOPS") or "0"),
         )
 
 

@@ -143,3 +143,21 @@ def flow(app: Any, client: Any) -> Any:
     f = Flow(app, client)
     f.county_users()
     return f
+
+
+@pytest.fixture
+def paying_flow(app: Any, client: Any) -> Any:
+    """Seed 003's county users plus a second finance user, for tests that walk payments to the end."""
+    from tests.flow import Flow
+    from tests.server_process import FINANCE_2
+
+    f = Flow(app, client)
+    f.county_users()
+    f.user(FINANCE_2, "finance")
+    return f
+
+
+@pytest.fixture(params=[pytest.param("postgres", marks=pytest.mark.postgres)])
+def postgres_only(request: pytest.FixtureRequest) -> str:
+    """For ``backend``: several server processes share one database server, never one SQLite file."""
+    return str(request.param)

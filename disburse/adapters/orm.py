@@ -573,3 +573,26 @@ class AuditLeaf(Base):
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                      autoincrement=False)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class LoginFailure(Base):
+    """One failed login, counted against the account (``scope="account"``, the username typed) and
+    against the client address (``scope="address"``) for login throttling (SPEC §12; docs/security.md)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_scope_key_at", "scope", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class LoginLock(Base):
+    """An account or a client address locked out of logging in until ``until``."""
+
+    __tablename__ = "login_locks"
+
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)

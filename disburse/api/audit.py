@@ -2,13 +2,22 @@
 
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 from flask_smorest import Blueprint
 
-from disburse.api.schemas import AuditVerifyOut
+from disburse.api.schemas import (
+    AuditDigestOut,
+    AuditVerifyOut,
+    CheckpointArgs,
+    CheckpointPage,
+    ConsistencyArgs,
+    ConsistencyProofOut,
+    InclusionArgs,
+    InclusionProofOut,
+)
 from disburse.api.security import current_actor
 from disburse.services import audit, checkpoints
-from disburse.services.errors import Forbidden, Invalid
+from disburse.services.errors import Forbidden
 
 blp = Blueprint("api_audit", __name__, description="The tamper-evident audit log (SPEC §8)")
 
@@ -31,42 +40,38 @@ def verify() -> dict[str, Any]:
 
 
 @blp.get("/digest")
+@blp.response(200, AuditDigestOut)
 def digest() -> dict[str, Any]:
     _require_reader()
     return audit.digest(current_app.extensions["disburse.db"])
 
 
-def _int_arg(name: str, default: int | None = None) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit():
-        raise Invalid("invalid query", {name: ["a whole number"]})
-    return int(raw)
-
-
 @blp.get("/checkpoints")
+@blp.arguments(CheckpointArgs, location="query")
+@blp.response(200, CheckpointPage)
 @blp.doc(security=[])
-def list_checkpoints() -> dict[str, Any]:
+def list_checkpoints(args: dict[str, Any]) -> dict[str, Any]:
     """Every signed checkpoint, newest first, with the verifier keys (public: tree heads only)."""
     settings = current_app.extensions["disburse.settings"]
-    page = _int_arg("page", 1) or 1
-    result = checkpoints.list_checkpoints(current_app.extensions["disburse.db"], page=page)
+    result = checkpoints.list_checkpoints(current_app.extensions["disburse.db"], page=args.get("page", 1))
     result["public_key"] = checkpoints.public_keys(settings)
     return result
 
 
 @blp.get("/entries/<int:seq>/proof")
-def inclusion_proof(seq: int) -> dict[str, Any]:
+@blp.arguments(InclusionArgs, location="query")
+@blp.response(200, InclusionProofOut)
+@blp.alt_response(409, response="CONFLICT")
+def inclusion_proof(args: dict[str, Any], seq: int) -> dict[str, Any]:
     """The inclusion proof of one entry in the tree of ``size`` entries (default: the latest checkpoint)."""
-    return checkpoints.inclusion(current_app.extensions["disburse.db"], current_actor(), seq, _int_arg("size"))
+    return checkpoints.inclusion(current_app.extensions["disburse.db"], current_actor(), seq, args.get("size"))
 
 
 @blp.get("/consistency")
+@blp.arguments(ConsistencyArgs, location="query")
+@blp.response(200, ConsistencyProofOut)
+@blp.alt_response(409, response="CONFLICT")
 @blp.doc(security=[])
-def consistency_proof() -> dict[str, Any]:
+def consistency_proof(args: dict[str, Any]) -> dict[str, Any]:
     """The consistency proof between two tree sizes (public: hashes only)."""
-    first, second = _int_arg("from"), _int_arg("to")
-    if first is None or second is None:
-        raise Invalid("invalid query", {"from": ["required"], "to": ["required"]})
-    return checkpoints.consistency(current_app.extensions["disburse.db"], first, second)
+    return checkpoints.consistency(current_app.extensions["disburse.db"], args["from"], args["to"])

@@ -91,7 +91,10 @@ def handle_service_error(error: ServiceError) -> Any:
         extra["unmet"] = [u.as_dict(lang) for u in error.extra["unmet"]]
     if not _is_api() and error.status in (401, 403, 404):
         return error.detail, error.status
-    return problem(error.status, error.title, error.detail, **extra)
+    resp = problem(error.status, error.title, error.detail, **extra)
+    if error.extra.get("retry_after"):
+        resp.headers["Retry-After"] = str(error.extra["retry_after"])
+    return resp
 
 
 #: SQLSTATEs of a transaction that lost a race (serialization failure, deadlock) or waited too long
@@ -117,6 +120,18 @@ def handle_collision(error: IntegrityError) -> Any:
     loser's transaction was rolled back whole; it may retry and will then see the winner's row."""
     log.warning("integrity collision on %s: %s", request.path, error.orig)
     return problem(409, "Conflict", "a concurrent change collided with this one; nothing was written — retry")
+
+
+def handle_out_of_range(error: Exception) -> Any:
+    """A number in the request too large for the database (SQLite's driver raises OverflowError,
+    PostgreSQL SQLSTATE 22003): nothing was written; the client is told the value is out of range."""
+    code = getattr(getattr(error, "orig", None), "sqlstate", None)
+    if not isinstance(error, OverflowError) and code != "22003":
+        return handle_unexpected(error)
+    log.warning("number out of range on %s: %s", request.path, error)
+    if not _is_api():
+        return "Unprocessable Entity", 422
+    return problem(422, "Unprocessable Entity", "a number in the request is out of range (数值超出范围)")
 
 
 def handle_unexpected(error: Exception) -> Any:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from flask import g
+from flask import current_app, g, request
 from flask_smorest import Blueprint
 
 from disburse.api.common import db, now
@@ -13,7 +13,7 @@ from disburse.api.schemas import (
     PublicProjectOut,
     PublicProjectPage,
 )
-from disburse.services import acceptances, disclosure
+from disburse.services import acceptances, disclosure, ocds
 
 blp = Blueprint("api_public", __name__, description="Public disclosure and objections, no login (SPEC §9)")
 
@@ -43,3 +43,25 @@ def public_projects(args: dict[str, Any]) -> dict[str, Any]:
 def public_project(project_id: int) -> dict[str, Any]:
     """What SPEC §9 discloses about one project; 404 for a draft."""
     return disclosure.public_project(db(), project_id, now())
+
+
+def _ocds_options() -> dict[str, Any]:
+    settings = current_app.extensions["disburse.settings"]
+    return {"ocid_prefix": settings.ocid_prefix, "publisher": settings.ocds_publisher, "uri": request.url,
+            "now": now()}
+
+
+@blp.get("/projects/<int:project_id>/ocds")
+@blp.response(200, description="An OCDS 1.1 release package: one release per disclosed change (docs/ocds.md)")
+@blp.doc(security=[])
+def public_project_ocds(project_id: int) -> dict[str, Any]:
+    """The project's disclosure as an OCDS 1.1 release package (SPEC §9); 404 for a draft."""
+    return ocds.project_package(db(), project_id, **_ocds_options())
+
+
+@blp.get("/ocds")
+@blp.response(200, description="One OCDS 1.1 release package with the releases of every disclosed project")
+@blp.doc(security=[])
+def public_ocds() -> dict[str, Any]:
+    """Every disclosed project's releases in one OCDS 1.1 release package (the bulk file, docs/ocds.md)."""
+    return ocds.bulk_package(db(), **_ocds_options())

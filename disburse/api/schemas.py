@@ -19,8 +19,12 @@ class TokenResponse(Schema):
     expires_at = fields.String(required=True)
 
 
+#: the highest page number asked for (a larger one would overflow the database's OFFSET)
+MAX_PAGE = 1_000_000
+
+
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 
 
@@ -165,6 +169,60 @@ class AuditVerifyOut(Schema):
     head = fields.String(allow_none=True)
     first_broken = fields.Integer(allow_none=True)
     reason = fields.String(allow_none=True)
+
+
+class AuditDigestOut(Schema):
+    entries = fields.Integer()
+    head = fields.String(allow_none=True)
+    at = fields.String(allow_none=True)
+
+
+class CheckpointOut(Schema):
+    """A signed tree head of the audit log (issue 8; docs/audit-proofs.md)."""
+
+    size = fields.Integer()
+    root = fields.String()
+    root_b64 = fields.String()
+    origin = fields.String()
+    key_id = fields.String()
+    signed_at = fields.String()
+    note = fields.String()
+
+
+class CheckpointPage(page_of(CheckpointOut)):  # type: ignore[misc]
+    public_key = fields.List(fields.String(), metadata={"description": "the verifier keys, earlier ones first"})
+
+
+class CheckpointArgs(Schema):
+    page = fields.Integer(validate=validate.Range(min=1, max=MAX_PAGE))
+
+
+class InclusionArgs(Schema):
+    size = fields.Integer(validate=validate.Range(min=1),
+                          metadata={"description": "the tree size (default: the latest checkpoint's)"})
+
+
+class InclusionProofOut(Schema):
+    seq = fields.Integer()
+    leaf_index = fields.Integer()
+    size = fields.Integer()
+    leaf_hash = fields.String()
+    proof = fields.List(fields.String())
+    root = fields.String()
+    checkpoint = fields.String(allow_none=True)
+
+
+class ConsistencyArgs(Schema):
+    from_ = fields.Integer(data_key="from", attribute="from", required=True, validate=validate.Range(min=1))
+    to = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class ConsistencyProofOut(Schema):
+    from_ = fields.Integer(data_key="from", attribute="from")
+    to = fields.Integer()
+    proof = fields.List(fields.String())
+    root_from = fields.String()
+    root_to = fields.String()
 
 
 class MeOut(Schema):
@@ -449,7 +507,7 @@ QueuePage = page_of(QueueItem)
 class ReportIn(Schema):
     """``POST /projects/{id}/reports``: a monthly progress report (seed 004 §8(1)3)."""
 
-    month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
+    month = fields.String(required=True, validate=validate.Regexp(r"^[12][0-9]{3}-(0[1-9]|1[0-2])$",
                                                                   error="a month as YYYY-MM, e.g. 2024-10"))
     text = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
 
@@ -469,7 +527,7 @@ ReportPage = page_of(ReportOut)
 
 
 class LateArgs(Schema):
-    month = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
+    month = fields.String(load_default=None, validate=validate.Regexp(r"^[12][0-9]{3}-(0[1-9]|1[0-2])$",
                                                                       error="a month as YYYY-MM"))
 
 
@@ -615,11 +673,20 @@ class PublicContact(Schema):
     phone = fields.String()
 
 
+class PublicCheckpoint(Schema):
+    size = fields.Integer(metadata={"description": "entries covered: the tree size"})
+    root = fields.String(metadata={"description": "the Merkle tree hash at that size, hex (RFC 9162 §2.1)"})
+    root_b64 = fields.String(metadata={"description": "the same root, standard base64 as in the note"})
+    signed_at = fields.String()
+    note = fields.String(metadata={"description": "the C2SP signed note (tlog-checkpoint), as published"})
+
+
 class PublicAuditHead(Schema):
     entries = fields.Integer()
     head = fields.String(allow_none=True)
     at = fields.String(allow_none=True)
-    checkpoint = fields.Dict(allow_none=True, metadata={"description": "signed checkpoints: a later issue"})
+    checkpoint = fields.Nested(PublicCheckpoint, allow_none=True,
+                               metadata={"description": "the latest signed checkpoint; null before the first"})
 
 
 class PublicProjectOut(PublicProjectSummary):

@@ -39,9 +39,13 @@ def parse_money(value: object, unit: str = "元") -> Decimal:
     except KeyError:
         raise MoneyError(f"unknown unit {unit!r}; use 元 or 万元") from None
     yuan = amount * factor
-    if yuan != yuan.quantize(FEN):
+    try:
+        in_fen = yuan.quantize(FEN)
+    except InvalidOperation:  # more digits than the decimal context holds (found by the API fuzzing)
+        raise MoneyError(f"not an amount: {value!r} is too large") from None
+    if yuan != in_fen:
         raise MoneyError(f"{value} {unit} is more precise than one fen")
-    return yuan.quantize(FEN)
+    return in_fen
 
 
 def to_fen(yuan: Decimal) -> int:
@@ -72,3 +76,67 @@ def share_text(share: Decimal) -> str:
     """A share of the total as a percentage (``0.15`` → ``15%``)."""
     pct = (share * 100).normalize()
     return f"{pct:f}%"
+
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_PLACES = ("仟", "佰", "拾", "")
+_SECTIONS = ("", "万", "亿", "万亿")
+
+
+def _four_digits(group: int) -> str:
+    """One group of up to four digits in capitals; a zero before a digit is read as one 零."""
+    words, zero = "", False
+    for digit, place in zip(f"{group:04d}", _PLACES, strict=True):
+        if digit == "0":
+            zero = zero or bool(words)
+            continue
+        words += ("零" if zero else "") + _DIGITS[int(digit)] + place
+        zero = False
+    return words
+
+
+def _whole_yuan(yuan: int) -> str:
+    """The whole yuan of an amount in capitals, grouped by 万 and 亿 (``100005000`` → ``壹亿零伍仟``)."""
+    groups = []
+    while yuan:
+        yuan, group = divmod(yuan, 10000)
+        groups.append(group)
+    words, zero = "", False
+    for section in reversed(range(len(groups))):
+        group = groups[section]
+        if group == 0:
+            zero = bool(words)
+            continue
+        if words and (zero or group < 1000):
+            words += "零"
+        words += _four_digits(group) + _SECTIONS[section]
+        zero = False
+    return words
+
+
+def format_daxie(yuan: Decimal) -> str:
+    """An amount in Chinese capitals (大写金额) as written on vouchers: ``1950000`` → ``壹佰玖拾伍万元整``.
+
+    The People's Bank of China's rules for filling in bills and settlement vouchers (《支付结算办法》
+    附一《正确填写票据和结算凭证的基本规定》): capitals 零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分; 整 after
+    an amount that ends at the 元; one 零 for a run of zeros inside the figure; 零 between 元 and
+    分 when the 角 is zero (``325.04`` → ``叁佰贰拾伍元零肆分``); 壹拾 for a leading ten (``16`` →
+    ``壹拾陆元整``). An amount below one yuan starts at its first non-zero unit (``0.05`` → ``伍分``).
+    Amounts are exact to the fen (:func:`parse_money`); up to, not including, 10¹⁶ yuan.
+    """
+    if yuan != yuan.quantize(FEN):
+        raise MoneyError(f"{yuan} is more precise than one fen")
+    if yuan < 0 or yuan >= Decimal(10) ** 16:
+        raise MoneyError(f"no capitals for {yuan}: the amount must be between 0 and 10¹⁶ yuan")
+    whole, fen = divmod(to_fen(yuan), 100)
+    jiao, fen = divmod(fen, 10)
+    if whole == 0 and jiao == 0 and fen == 0:
+        return "零元整"
+    words = f"{_whole_yuan(whole)}元" if whole else ""
+    if jiao == 0 and fen == 0:
+        return words + "整"
+    if jiao:
+        words += _DIGITS[jiao] + "角"
+    elif whole:
+        words += "零"
+    return words + (_DIGITS[fen] + "分" if fen else "")

@@ -110,6 +110,31 @@ def _visible(actor: Actor) -> ColumnElement[bool]:
                     or_(AuditEntry.actor_id.in_(users_inside), about_a_user_inside)))
 
 
+def _outside(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition: the entry is about a project or user outside the actor's jurisdiction (SPEC §6)."""
+    outside = ~Region.path.startswith(actor.region_path)
+    projects = select(Project.id).join(Region, Region.code == Project.region_code).where(outside)
+    users = select(User.id).join(Region, Region.code == User.region_code).where(outside)
+    about_a_user = and_(AuditEntry.entity_type == "user",
+                        AuditEntry.entity_id.in_(select(cast(User.id, String))
+                                                 .join(Region, Region.code == User.region_code).where(outside)))
+    return or_(AuditEntry.project_id.in_(projects),
+               and_(AuditEntry.project_id.is_(None), or_(AuditEntry.actor_id.in_(users), about_a_user)))
+
+
+def entries_outside(session: Session, actor: Actor, seq: int | None = None) -> bool:
+    """Whether the log (or its entry ``seq``) holds an entry about something outside the jurisdiction.
+
+    The export (docs/audit-proofs.md §5) carries every entry, so only someone whose jurisdiction
+    covers the whole log may take it away; a proof of an entry outside answers 404 like the entry
+    itself (issue 10's authorization sweep found both open to any inspector).
+    """
+    query = select(AuditEntry.seq).where(_outside(actor))
+    if seq is not None:
+        query = query.where(AuditEntry.seq == seq)
+    return session.scalar(query.limit(1)) is not None
+
+
 def _require_browser(actor: Actor) -> None:
     if actor.role not in BROWSERS:
         raise Forbidden(f"the role {actor.role} may not browse the audit log", audit=True)

@@ -33,6 +33,7 @@ from disburse.domain import merkle
 from disburse.domain.audit import CANONICAL_ORDER, GENESIS, PREV_AT, SEQ_AT, encode_row
 from disburse.domain.checkpoint import Checkpoint, Signer, generate_key, parse_signer_key, sign_checkpoint
 from disburse.domain.unmet import Unmet
+from disburse.services import audit as audit_service
 from disburse.services.context import Actor
 from disburse.services.errors import Conflict, Forbidden, Invalid, NotFound
 from disburse.settings import Settings
@@ -52,9 +53,20 @@ class BrokenLog(RuntimeError):
 # --- keys -------------------------------------------------------------------------------------
 
 
-def signer(settings: Settings) -> Signer:
-    """The signing key from its file, made (mode 0600) on first use under the log's origin."""
+class NoSigningKey(RuntimeError):
+    """No signing key where the settings say, and this caller may not make one."""
+
+
+def signer(settings: Settings, *, create: bool = True) -> Signer:
+    """The signing key from its file; made (mode 0600) under the log's origin when ``create``.
+
+    ``disburse audit checkpoint`` (an operator's explicit request) makes it on first use; the
+    scheduler does not outside the demo (a scheduler moved to a machine without the key file must
+    not start signing with a key no inspector has); reading pages never make one.
+    """
     path = settings.signing_key_path
+    if not path.exists() and not create:
+        raise NoSigningKey(f"no audit signing key at {path}; run `disburse audit checkpoint` once to make it")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         secret, _public = generate_key(settings.audit_origin)
@@ -73,6 +85,8 @@ def public_keys(settings: Settings) -> list[str]:
     if settings.audit_public_keys and settings.audit_public_keys.exists():
         lines += [ln.strip() for ln in settings.audit_public_keys.read_text(encoding="utf-8").splitlines()
                   if ln.strip() and not ln.lstrip().startswith("#")]
+    if not settings.signing_key_path.exists():  # no checkpoint was ever signed here
+        return lines
     current = str(signer(settings).verifier)
     return lines + ([current] if current not in lines else [])
 
@@ -183,8 +197,12 @@ def inclusion(db: Database, actor: Actor, seq: int, size: int | None = None) -> 
         size = covered if size is None else size
         if size < 1 or size > covered:
             raise _not_covered("no proof", size, covered)
+        if seq > size and s.get(AuditEntry, seq) is not None:
+            raise _not_covered(f"entry {seq} is not in the tree", seq, size)
         if not 1 <= seq <= size:
             raise NotFound(f"no entry {seq} in the tree of size {size}")
+        if actor.role != "system" and audit_service.entries_outside(s, actor, seq):
+            raise NotFound(f"no audit entry {seq}", audit=True)  # outside the jurisdiction (SPEC §6)
         hashes = _leaf_hashes(s, size)
         proof = merkle.inclusion_proof(seq - 1, size, merkle.range_hasher(hashes))
         note = s.scalar(select(AuditCheckpoint.note).where(AuditCheckpoint.size == size))
@@ -194,8 +212,8 @@ def inclusion(db: Database, actor: Actor, seq: int, size: int | None = None) -> 
 
 def consistency(db: Database, first: int, second: int) -> dict[str, Any]:
     """The consistency proof between the trees of ``first`` and ``second`` entries (RFC 9162 §2.1.4)."""
-    if not 0 <= first <= second:
-        raise Invalid("invalid sizes", {"from": ["0 ≤ from ≤ to"]})
+    if not 0 < first <= second:  # RFC 9162 §2.1.4.1 defines the proof for 0 < from ≤ to only
+        raise Invalid("invalid sizes", {"from": ["0 < from ≤ to"]})
     with db.reading() as tx:
         s = tx.session
         covered = _covered(s)
@@ -215,6 +233,11 @@ def export(db: Database, actor: Actor, directory: Path, public_key_lines: list[s
     """Write what an inspector takes away (docs/audit-proofs.md §5); counts of entries and checkpoints."""
     if actor.role not in PROVERS and actor.role != "system":
         raise Forbidden(f"the role {actor.role} may not export the audit log", audit=True)
+    if actor.role != "system":
+        with db.reading() as tx:
+            if audit_service.entries_outside(tx.session, actor):
+                raise Forbidden("the export holds the whole log, with entries outside your jurisdiction "
+                                "(导出包含辖区以外的记录)", audit=True)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "checkpoints").mkdir(exist_ok=True)
     entries = 0

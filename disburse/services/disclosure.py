@@ -4,9 +4,9 @@ Only what the rules say must be disclosed, and nothing else: the plan (name, doc
 number, county, period, total, funding), its budget lines, the rule set, the contracts
 (lot, contractor, amount, signing date), the payments disbursed (amount, date, kind),
 the acceptance results, the open public notices (with the objection form on the page),
-the supervision contact and the head of the audit log (its size and last hash; the signed
-checkpoints of SPEC §8 come in a later issue and will be shown here, ``checkpoint`` is ``None``
-until then). No voucher number, no user, no
+the supervision contact and the head of the audit log (its size and last hash, and the latest
+signed checkpoint of SPEC §8 — ``checkpoint`` is ``None`` before the first is signed; the
+checkpoints themselves are public, see :mod:`disburse.services.checkpoints`). No voucher number, no user, no
 objector's name or contact, no internal note leaves this module.
 
 Which projects are public: every project whose plan is no longer a draft — any state but
@@ -26,12 +26,12 @@ from sqlalchemy.orm import Session
 
 from disburse.adapters import rulesets
 from disburse.adapters.db import Database
-from disburse.adapters.orm import Acceptance, Contract, Notice, Payment, Project, Region
+from disburse.adapters.orm import Acceptance, AuditCheckpoint, Contract, Notice, Payment, Project, Region
 from disburse.adapters.regions import ROOT_CODE
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.notice import local_date
 from disburse.paths import CONFIG_DIR
-from disburse.services import acceptances, audit, events, pages, projects
+from disburse.services import acceptances, audit, checkpoints, events, pages, projects
 from disburse.services.errors import NotFound
 
 #: The one state whose projects are not disclosed: the plan is still a draft.
@@ -126,12 +126,31 @@ def _notice(notice: Notice) -> dict[str, Any]:
             "ends_on": local_date(notice.ends_at - _SECOND).isoformat()}
 
 
+#: What the public pages show of a signed checkpoint.
+CHECKPOINT_FIELDS = ("size", "root", "root_b64", "signed_at", "note")
+
+
+def latest_checkpoint(db: Database) -> dict[str, Any] | None:
+    """The newest signed checkpoint of the audit log (size, root, signed at, the signed note), or ``None``."""
+    items = checkpoints.list_checkpoints(db, page=1, per_page=1)["items"]
+    return {k: items[0][k] for k in CHECKPOINT_FIELDS} if items else None
+
+
+def checkpoint_note(db: Database, size: int) -> str:
+    """The signed note of the checkpoint of ``size`` entries, as published (404 when there is none)."""
+    with db.reading() as tx:
+        note = tx.session.scalar(select(AuditCheckpoint.note).where(AuditCheckpoint.size == size))
+    if note is None:
+        raise NotFound(f"no checkpoint of size {size}")
+    return str(note)
+
+
 def public_project(db: Database, project_id: int, now: datetime) -> dict[str, Any]:
     """Everything SPEC §9 discloses about one project (404 for a draft or a missing id).
 
     ``now`` decides which public notices are still open for objections.
     """
-    head = audit.digest(db)
+    head = {**audit.digest(db), "checkpoint": latest_checkpoint(db)}
     with db.reading() as tx:
         session = tx.session
         project = _disclosed(session, project_id)
@@ -168,7 +187,7 @@ def public_project(db: Database, project_id: int, now: datetime) -> dict[str, An
             "notices": [{**_notice(a.notices[-1]), "lot": lots[a.contract_id], **_acceptance_label(a)}
                         for a in checks if _notice_is_open(a, now)],
             "supervision": supervision_contact(project.region.path),
-            "audit": {**head, "checkpoint": None},
+            "audit": head,
         }
 
 

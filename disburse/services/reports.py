@@ -27,13 +27,13 @@ from disburse.services.context import Actor, Origin
 from disburse.services.errors import Conflict, Forbidden, Invalid
 from disburse.services.scheduling import ACTIVE_STATES, report_due_date
 
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"([12][0-9]{3})-(0[1-9]|1[0-2])")  # ASCII digits, years 1000–2999 (a real date)
 MAX_TEXT = 20_000
 CLAUSE = "seed 004 §8(1)3"
 
 
 def _month(value: str) -> tuple[int, int]:
-    m = MONTH.match(value or "")
+    m = MONTH.fullmatch(value or "")
     if not m:
         raise Invalid("invalid month", {"month": ["a month as YYYY-MM, e.g. 2024-10"]})
     return int(m.group(1)), int(m.group(2))

@@ -6,6 +6,8 @@ usable token.
 """
 
 import hashlib
+import logging
+import math
 import secrets
 from datetime import datetime, timedelta
 
@@ -15,12 +17,18 @@ from sqlalchemy import select
 
 from disburse.adapters import audit_log
 from disburse.adapters.db import Database
+from disburse.adapters.limits import LoginThrottle
 from disburse.adapters.orm import ApiToken, Region, User, utcnow
 from disburse.domain.roles import Role
 from disburse.services.context import Actor, Origin
-from disburse.services.errors import Invalid, Unauthorized
+from disburse.services.errors import Invalid, RateLimited, Unauthorized
+
+log = logging.getLogger(__name__)
 
 _hasher = PasswordHasher()
+
+#: Used when the caller names no throttle (the command line, tests): the database store.
+_default_throttle = LoginThrottle()
 
 #: Compared against when the user does not exist, so timing says nothing about it.
 _DUMMY_HASH = _hasher.hash("disburse-no-such-user")
@@ -76,12 +84,25 @@ def create_user(db: Database, username: str, *, role: str, region: str, password
         return user.id
 
 
-def authenticate(db: Database, username: str, password: str, origin: Origin) -> Actor:
+def authenticate(db: Database, username: str, password: str, origin: Origin, *, now: datetime | None = None,
+                 throttle: LoginThrottle | None = None) -> Actor:
     """Check a password; log the login or the failed login (SPEC §8) either way.
 
-    The failure message is the same whether or not the user exists.
+    The failure message is the same whether or not the user exists. Logins are throttled (SPEC §12;
+    :mod:`disburse.adapters.limits`, default: in the database): while the account or the client
+    address is locked out, every attempt is refused with :class:`RateLimited` before the password is
+    looked at, so the answer says nothing about it; such refusals go to the server log, not the audit
+    log, which a locked-out guesser could otherwise flood. The failed login that sets a lock is
+    logged with an ``auth.locked`` entry after its ``auth.login_failed`` one, and refused the same way.
     """
+    throttle = throttle or _default_throttle
+    now = now or utcnow()
     with db.writing() as tx:
+        until = throttle.locked_until(tx.session, username, origin.client_addr, now)
+        if until is not None:
+            log.warning("login refused: %r or %s is locked out until %s (request %s)", username,
+                        origin.client_addr, until.isoformat(), origin.request_id)
+            raise _locked_out(until, now)
         user = tx.session.scalar(select(User).where(User.username == username))
         ok = False
         try:
@@ -92,15 +113,31 @@ def authenticate(db: Database, username: str, password: str, origin: Origin) -> 
             audit_log.append(tx.session, action="auth.login_failed", origin=origin,
                              entity_type="user", entity_id=user.id if user else None,
                              data={"username": username})
+            locks = throttle.failed(tx.session, username, origin.client_addr, now)
+            for lock in locks:
+                audit_log.append(tx.session, action="auth.locked", origin=origin, entity_type="user",
+                                 entity_id=user.id if user and lock.scope == "account" else None,
+                                 data={"scope": lock.scope, "key": lock.key, "failures": lock.failures,
+                                       "until": lock.until.isoformat()})
             tx.commit()
+            if locks:
+                raise _locked_out(max(lock.until for lock in locks), now)
             raise Unauthorized("wrong username or password (用户名或密码错误)")
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
+        throttle.succeeded(tx.session, username)
         actor = actor_of(user)
         audit_log.append(tx.session, action="auth.login", actor=actor, origin=origin,
                          entity_type="user", entity_id=user.id)
         tx.commit()
         return actor
+
+
+def _locked_out(until: datetime, now: datetime) -> RateLimited:
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    return RateLimited(f"too many failed logins; try again in {math.ceil(seconds / 60)} minutes "
+                       f"(登录失败次数过多，请 {math.ceil(seconds / 60)} 分钟后再试)",
+                       retry_after=seconds, until=until)
 
 
 def _token_hash(token: str) -> str:

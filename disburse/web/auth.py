@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from disburse.services import users
-from disburse.services.errors import Unauthorized
+from disburse.services.errors import RateLimited, Unauthorized
 from disburse.web.forms import LoginForm
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -21,10 +21,16 @@ def login() -> Any:
     if form.validate_on_submit():
         db = current_app.extensions["disburse.db"]
         try:
-            actor = users.authenticate(db, form.username.data or "", form.password.data or "", g.origin)
+            actor = users.authenticate(db, form.username.data or "", form.password.data or "", g.origin,
+                                       now=current_app.extensions["disburse.clock"].now(),
+                                       throttle=current_app.extensions["disburse.login_throttle"])
         except Unauthorized:
             flash(_("用户名或密码错误"), "error")
             return render_template("login.html", form=form), 401
+        except RateLimited as exc:
+            minutes = -(-int(exc.extra["retry_after"]) // 60)
+            flash(_("登录失败次数过多，请 %(minutes)s 分钟后再试", minutes=minutes), "error")
+            return render_template("login.html", form=form), 429, {"Retry-After": str(exc.extra["retry_after"])}
         login_user(SessionUser(actor, users.session_version(db, actor.id or 0)))
         return redirect(url_for("core.home"))
     return render_template("login.html", form=form)

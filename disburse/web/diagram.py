@@ -197,6 +197,23 @@ def _broad_arrows(t: TransitionSpec, label: str, boxes: dict[str, Box], side: li
     return parts
 
 
+#: The diagram's own stylesheet, a constant: the Content-Security-Policy allows exactly this inline
+#: ``<style>`` by its hash (:mod:`disburse.security`).
+SVG_STYLE = (
+    "text{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',system-ui,sans-serif}"
+    ".state rect{fill:#fff;stroke:#5b6770;stroke-width:1.5}"
+    ".state.current rect{fill:#b3261e;stroke:#7d1a15;stroke-width:3}"
+    ".state-label{font-size:15px;text-anchor:middle;fill:#1d2733}"
+    ".state.current .state-label{fill:#fff;font-weight:700}"
+    ".edge{fill:none;stroke:#7a8691;stroke-width:1.4}.edge.broad{stroke-dasharray:5 4}"
+    ".edge-label{font-size:12.5px;text-anchor:middle;fill:#36414b;paint-order:stroke;stroke:#fff;"
+    "stroke-width:4px;stroke-linejoin:round}"
+    ".edge-label.end{text-anchor:end}.edge-label.start{text-anchor:start}"
+    ".band{stroke:#c4ccd4;stroke-dasharray:2 4}"
+    ".title{font-size:13px;fill:#66707a}"
+)
+
+
 def svg(name: str, current: str | None = None) -> str:
     """The workflow ``name`` as an SVG document, ``current`` highlighted."""
     workflow = WORKFLOWS[name]()
@@ -234,23 +251,10 @@ def svg(name: str, current: str | None = None) -> str:
             f'<rect x="{box.x:.0f}" y="{box.y:.0f}" width="{BOX_W}" height="{BOX_H}" rx="8"/>'
             + _text(box.cx, box.cy + 5, _label(spec.zh, spec.en), "state-label", 16) + "</g>")
     title = TITLES[workflow.name]() if workflow.name in TITLES else workflow.name
-    style = (
-        "text{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',system-ui,sans-serif}"
-        ".state rect{fill:#fff;stroke:#5b6770;stroke-width:1.5}"
-        ".state.current rect{fill:#b3261e;stroke:#7d1a15;stroke-width:3}"
-        ".state-label{font-size:15px;text-anchor:middle;fill:#1d2733}"
-        ".state.current .state-label{fill:#fff;font-weight:700}"
-        ".edge{fill:none;stroke:#7a8691;stroke-width:1.4}.edge.broad{stroke-dasharray:5 4}"
-        ".edge-label{font-size:12.5px;text-anchor:middle;fill:#36414b;paint-order:stroke;stroke:#fff;"
-        "stroke-width:4px;stroke-linejoin:round}"
-        ".edge-label.end{text-anchor:end}.edge-label.start{text-anchor:start}"
-        ".band{stroke:#c4ccd4;stroke-dasharray:2 4}"
-        ".title{font-size:13px;fill:#66707a}"
-    )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="workflow" role="img" viewBox="0 0 {width:.0f} {height:.0f}" '
         f'width="{width:.0f}" height="{height:.0f}" data-workflow="{name}" data-current="{escape(current or "")}">'
-        f"<title>{escape(title)}</title><style>{style}</style>"
+        f"<title>{escape(title)}</title><style>{SVG_STYLE}</style>"
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#7a8691"/></marker></defs>'
         f'<text x="{PAD - 10}" y="{PAD - 8}" class="title">{escape(title)}</text>'

@@ -3,19 +3,32 @@
 The entries are listed newest first (highest sequence number first), filtered by project,
 actor, action prefix and a range of Beijing dates; which entries an inspector may read is
 decided by :func:`disburse.services.audit.browse`.
+
+Issue 8 adds the inspectors' proofs (docs/audit-proofs.md): the signed checkpoints with the
+verifier keys, "prove this entry" (its inclusion proof in the latest checkpoint, checked here
+against the root the checkpoint's signed note holds) and the export as a zip for
+``tools/verify_audit.py``. Who may ask for proofs and exports is decided by
+:mod:`disburse.services.checkpoints`.
 """
 
 import json
+import tempfile
+import zipfile
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from disburse.services import audit, projects
-from disburse.web.common import actor, attempt, db
+from disburse.domain import merkle
+from disburse.domain.checkpoint import NoteError, open_checkpoint, parse_verifier_key
+from disburse.services import audit, checkpoints, projects
+from disburse.services.errors import Conflict, NotFound
+from disburse.web.common import actor, attempt, db, now, unmet_messages
+from disburse.web.i18n import SHANGHAI
 
 bp = Blueprint("inspect_ui", __name__, template_folder="templates")
 
@@ -78,8 +91,75 @@ def entry(seq: int) -> Any:
     if found is None:
         return redirect(url_for("inspect_ui.home"))
     pretty = json.dumps(found["data"], ensure_ascii=False, indent=2, sort_keys=True)
+    proof, refusal = None, None
+    if request.args.get("prove"):
+        proof, refusal = attempt(lambda: _prove(seq)) or (None, None)
     return render_template("inspect/entry.html", e=found, pretty=pretty, entity_paths=ENTITY_PATHS,
-                           entity_labels=ENTITY_LABELS)
+                           entity_labels=ENTITY_LABELS, proof=proof, refusal=refusal,
+                           may_prove=actor().role in checkpoints.PROVERS)
+
+
+def _prove(seq: int) -> tuple[dict[str, Any] | None, list[dict[str, str]] | None]:
+    """The entry's inclusion proof in the latest checkpoint, checked; or why there is none yet."""
+    try:
+        proof = checkpoints.inclusion(db(), actor(), seq)
+    except Conflict as exc:  # no checkpoint yet
+        return None, unmet_messages(exc)
+    except NotFound:  # the entry exists (the page shows it): it came after the latest checkpoint
+        return None, []
+    return {**proof, "checks": check_inclusion(proof, _settings())}, None
+
+
+def _settings() -> Any:
+    return current_app.extensions["disburse.settings"]
+
+
+def check_inclusion(proof: dict[str, Any], settings: Any) -> dict[str, bool]:
+    """Check a proof as an inspector would, against the signed note rather than the server's word.
+
+    ``signed``: the checkpoint's note carries a valid signature by a published key of the log;
+    ``root``: the note's root is the proof's root; ``included``: the audit path leads from the
+    leaf hash to that root (RFC 9162 §2.1.3.2, :func:`disburse.domain.merkle.verify_inclusion`).
+    """
+    signed_root: bytes | None = None
+    try:
+        keys = [parse_verifier_key(line) for line in checkpoints.public_keys(settings)]
+        cp = open_checkpoint(proof["checkpoint"] or "", keys, origin=settings.audit_origin)
+        signed_root = cp.root if cp.size == proof["size"] else None
+    except NoteError:
+        signed_root = None
+    root = bytes.fromhex(proof["root"])
+    included = merkle.verify_inclusion(bytes.fromhex(proof["leaf_hash"]), proof["leaf_index"], proof["size"],
+                                       [bytes.fromhex(h) for h in proof["proof"]], signed_root or root)
+    return {"signed": signed_root is not None, "root": signed_root == root, "included": included,
+            "ok": signed_root == root and included}
+
+
+@bp.get("/audit/checkpoints", endpoint="checkpoints")
+@login_required
+def checkpoints_page() -> Any:
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    listed = checkpoints.list_checkpoints(db(), page=page, per_page=PER_PAGE)
+    return render_template("inspect/checkpoints.html", listed=listed, keys=checkpoints.public_keys(_settings()))
+
+
+@bp.get("/audit/export.zip")
+@login_required
+def export() -> Any:
+    """The inspectors' export (entries.jsonl, checkpoints/, public_key) as one zip, dated in Beijing time."""
+    keys = checkpoints.public_keys(_settings())
+    with tempfile.TemporaryDirectory(prefix="disburse-export-") as tmp:
+        if attempt(lambda: checkpoints.export(db(), actor(), Path(tmp), keys)) is None:
+            return redirect(url_for("inspect_ui.home"))
+        archive = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115 - the response closes it
+        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(Path(tmp).rglob("*")):
+                if path.is_file():
+                    zf.write(path, path.relative_to(tmp).as_posix())
+    archive.seek(0)
+    stamp = now().astimezone(SHANGHAI).strftime("%Y%m%d-%H%M")
+    return send_file(archive, mimetype="application/zip", as_attachment=True,
+                     download_name=f"disburse-audit-{stamp}.zip", max_age=0)
 
 
 @bp.post("/audit/verify")

@@ -18,14 +18,14 @@ clock. CSRF protection stays on for the form.
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from marshmallow import ValidationError
 
 from disburse.api.schemas import ObjectionIn
-from disburse.services import acceptances, disclosure
+from disburse.services import acceptances, checkpoints, disclosure
 from disburse.services.errors import RateLimited
 from disburse.web.common import attempt, db, now, origin
 
@@ -97,7 +97,33 @@ def index() -> Any:
     if region is not None and not (region.isdigit() and len(region) == 6):
         region = None
     listed = disclosure.public_projects(db(), page, PER_PAGE, region=region)
-    return render_template("public/index.html", listed=listed, region=region)
+    return render_template("public/index.html", listed=listed, region=region,
+                           checkpoint=disclosure.latest_checkpoint(db()))
+
+
+@bp.get("/public/checkpoints", endpoint="checkpoints")
+def checkpoints_page() -> Any:
+    """Every signed checkpoint of the audit log with the keys to verify them: what inspectors keep (SPEC §8)."""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    listed = checkpoints.list_checkpoints(db(), page=page, per_page=PER_PAGE)
+    return render_template("public/checkpoints.html", listed=listed,
+                           keys=checkpoints.public_keys(current_app.extensions["disburse.settings"]))
+
+
+@bp.get("/public/checkpoints/<int:size>.txt")
+def checkpoint_note(size: int) -> Any:
+    """One checkpoint's signed note as a file to keep (C2SP tlog-checkpoint)."""
+    note = attempt(lambda: disclosure.checkpoint_note(db(), size))
+    return Response(note, mimetype="text/plain",
+                    headers={"Content-Disposition": f"attachment; filename={size:012d}.txt"})
+
+
+@bp.get("/public/checkpoints/public_key.txt")
+def public_key() -> Any:
+    """The log's public key file (docs/audit-proofs.md §4): the verifier key lines, oldest first."""
+    keys = checkpoints.public_keys(current_app.extensions["disburse.settings"])
+    return Response("\n".join(keys) + "\n", mimetype="text/plain",
+                    headers={"Content-Disposition": "attachment; filename=public_key"})
 
 
 @bp.get("/public/projects/<int:project_id>")

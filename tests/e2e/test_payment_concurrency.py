@@ -8,152 +8,38 @@ the gates must hold whatever the interleaving: at most the advance cap in flight
 per payment, one payment per idempotency key.
 """
 
-import json
-import threading
-import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.test_server import free_port, request, start, stop
-from tests.flow import COMMERCE, CONTRACTOR_A, FINANCE, INSPECTOR, Flow
-from tests.helpers import PASSWORD
+from tests.flow import COMMERCE, CONTRACTOR_A, FINANCE, Flow
+from tests.payment_invariants import assert_audit_chain_is_whole, audit_entries
+from tests.server_process import (
+    FINANCE_2,
+    Response,
+    Server,
+    assert_no_server_error,
+    burst,
+    free_port,
+    send,
+    start,
+    stop,
+)
 
-FINANCE_2 = "xp-finance-2"
 WORKERS = 3
-HTTP_TIMEOUT = 20.0
-#: How often a request answered 429 is sent again (a 429 wrote nothing, so resending is safe).
-RETRIES = 3
-#: How long a thread of the burst waits for the starting signal before giving up.
-GO_TIMEOUT = 30.0
-
-Response = tuple[int, Any]
-
-
-@dataclass
-class Server:
-    """A running ``disburse serve`` and the bearer tokens it issued."""
-
-    base: str
-    log: Path
-    tokens: dict[str, str] = field(default_factory=dict)
-
-    def token(self, username: str) -> str:
-        if username not in self.tokens:
-            status, body = request(f"{self.base}/auth/tokens", {"username": username, "password": PASSWORD})
-            assert status == 201, (status, body)
-            self.tokens[username] = body["token"]
-        return self.tokens[username]
-
-    def get(self, path: str, as_: str) -> dict[str, Any]:
-        status, body = send(f"{self.base}{path}", token=self.token(as_))
-        assert status == 200, (status, body)
-        assert isinstance(body, dict)
-        return body
-
-    def log_tail(self, lines: int = 60) -> str:
-        return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-
-
-@dataclass
-class Outcome:
-    """The last answer to one request of a burst, and every status it was answered on the way."""
-
-    status: int
-    body: Any
-    statuses: list[int]
-
-
-def send(url: str, body: Any = None, token: str | None = None, headers: dict[str, str] | None = None) -> Response:
-    """One HTTP call with a timeout; the body as JSON when it is JSON, else as text (a 500 page may not be)."""
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method="POST" if body is not None else "GET")
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    for name, value in (headers or {}).items():
-        req.add_header(name, value)
-    try:
-        with urllib.request.urlopen(req, timeout=HTTP_TIMEOUT) as resp:
-            return resp.status, _decode(resp.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, _decode(exc.read())
-
-
-def _decode(raw: bytes) -> Any:
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw.decode("utf-8", errors="replace")
-
-
-def retrying(call: Callable[[], Response]) -> Outcome:
-    """Send again after a 429, at most ``RETRIES`` times."""
-    statuses: list[int] = []
-    for attempt in range(RETRIES + 1):
-        status, body = call()
-        statuses.append(status)
-        if status != 429 or attempt == RETRIES:
-            break
-        time.sleep(0.2 * (attempt + 1))
-    return Outcome(status, body, statuses)
-
-
-def burst(calls: list[Callable[[], Response]], threads: int) -> list[Outcome]:
-    """Run every call on a pool of ``threads``; the first wave is held back and released at once."""
-    go = threading.Event()
-
-    def run(call: Callable[[], Response]) -> Outcome:
-        assert go.wait(GO_TIMEOUT), "the burst never started"
-        return retrying(call)
-
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        futures = [pool.submit(run, call) for call in calls]
-        go.set()
-        return [f.result(timeout=120) for f in futures]
 
 
 def unmet_codes(body: Any) -> set[str]:
     return {u["code"] for u in body.get("unmet", [])} if isinstance(body, dict) else set()
 
 
-def audit_entries(server: Server, project_id: int) -> list[dict[str, Any]]:
-    """Every audit entry of the project, as an inspector, through all pages."""
-    entries: list[dict[str, Any]] = []
-    page = 1
-    while True:
-        body = server.get(f"/projects/{project_id}/audit?per_page=200&page={page}", INSPECTOR)
-        entries.extend(body["items"])
-        if not body["items"] or len(entries) >= body["total"]:
-            return entries
-        page += 1
-
-
-def assert_no_server_error(outcomes: list[Outcome], server: Server) -> None:
-    errors = [(o.statuses, o.body) for o in outcomes if any(s >= 500 for s in o.statuses)]
-    assert not errors, f"{len(errors)} request(s) answered 5xx: {errors[:3]}\n--- server log ---\n{server.log_tail()}"
-
-
-def assert_audit_chain_is_whole(server: Server) -> None:
-    report = server.get("/audit/verify", INSPECTOR)
-    assert report["ok"] is True, report
-
-
 @pytest.fixture
-def flow(app: Any, client: Any) -> Flow:
-    """Seed 003's county users plus a second finance user (no one may do two steps of one payment)."""
-    f = Flow(app, client)
-    f.county_users()
-    f.user(FINANCE_2, "finance")
-    return f
+def flow(paying_flow: Flow) -> Flow:
+    return paying_flow
 
 
 @pytest.fixture

@@ -1,0 +1,263 @@
+"""Printable documents as PDF (issue 9): the public notice of an acceptance result (公示), the acceptance
+certificate (验收证书) and the payment voucher summary (拨付凭证摘要).
+
+Each use case gathers the document's facts in one read transaction, authorised like the object the
+document shows, then renders outside the transaction (:mod:`disburse.adapters.pdf`):
+
+* the public notice is public (SPEC §9) for any notice of a disclosed project, as its page is, and
+  shows only what is disclosed: the project, county, lot and contractor, the per-line result with the
+  accepted amounts as published (seed 004 §5(5)2: 对验收合格项目和拟补助资金在政府网站上进行公示), the
+  notice period (seed 004 §5(5)2, seed 003 §5(2)3②; it ends at 24:00 Asia/Shanghai of its last
+  day, :mod:`disburse.domain.notice`), how to object and the supervision contact; no user, no note;
+* the certificate and the voucher are read like the acceptance and the payment (SPEC §6, via
+  :mod:`disburse.services.access`): another county's answers 404, a role that reads no projects 403.
+
+The documents are Chinese only: they are official papers of a county office (``docs/pdf.md``).
+"""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from disburse.adapters import pdf
+from disburse.adapters.db import Database
+from disburse.adapters.orm import Acceptance, BudgetLine, Contract, Notice, Payment, Project, User
+from disburse.domain.money import format_daxie, format_wan
+from disburse.domain.notice import SHANGHAI, local_date
+from disburse.domain.unmet import Unmet
+from disburse.services import acceptances, audit, disclosure, events, payments
+from disburse.services.access import load_acceptance, load_contract
+from disburse.services.context import Actor
+from disburse.services.errors import Conflict, NotFound
+
+#: The roles as the documents name them (the Chinese of ``disburse.web.ROLE_LABELS``).
+ROLE_ZH = {"commerce": "商务部门", "finance": "财政部门", "leader": "领导小组", "supervisor": "上级监管",
+           "inspector": "纪检监察", "contractor": "承办企业", "admin": "系统管理员", "public": "社会公众",
+           "system": "系统"}
+RESULT_ZH = {"pass": "合格", "fail": "不合格"}
+PAYMENT_KIND_ZH = {"advance": "预拨资金", "stage": "阶段拨付", "final": "尾款"}
+#: The first step of each object, which no workflow event names.
+CREATED_ZH = {"acceptance.apply": "申请验收", "payment.request": "申请拨付"}
+_SECOND = timedelta(seconds=1)
+_ZERO = Decimal(0)
+
+
+def day_zh(day: date) -> str:
+    """A date as Chinese documents write it: ``2024年10月10日``."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def moment_zh(at: datetime) -> str:
+    """An instant in Beijing time: ``2024年9月27日 10:00``."""
+    local = at.astimezone(SHANGHAI)
+    return f"{day_zh(local.date())} {local:%H:%M}"
+
+
+def yuan_zh(amount: Decimal) -> str:
+    """An amount in 元 with thousands separators: ``1,950,000.00``."""
+    return f"{amount:,.2f}"
+
+
+def acceptance_name(kind: str, stage: int | None) -> str:
+    return "终验" if kind == "final" else f"第{stage}阶段验收"
+
+
+def _lines(session: Session, verdicts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Verdicts (``line_id``, ``result``, ``accepted_amount`` and maybe ``note``) with their budget lines."""
+    found = {line.id: line for line in session.scalars(
+        select(BudgetLine).where(BudgetLine.id.in_([v["line_id"] for v in verdicts])))}
+    rows = []
+    for n, verdict in enumerate(verdicts, 1):
+        line = found[verdict["line_id"]]
+        accepted = Decimal(verdict["accepted_amount"])
+        rows.append({"n": n, "category": line.category, "item": line.item,
+                     "budget": "—" if line.amount is None else yuan_zh(line.amount),
+                     "result": RESULT_ZH.get(verdict["result"], verdict["result"]),
+                     "passed": verdict["result"] == "pass",
+                     "accepted": yuan_zh(accepted), "accepted_wan": format_wan(accepted),
+                     "note": verdict.get("note") or ""})
+    return rows
+
+
+def _total(verdicts: list[dict[str, Any]]) -> dict[str, str]:
+    total = sum((Decimal(v["accepted_amount"]) for v in verdicts), _ZERO)
+    return {"yuan": yuan_zh(total), "wan": format_wan(total), "daxie": format_daxie(total)}
+
+
+def _steps(entries: list[dict[str, Any]], workflow: Any) -> list[dict[str, str]]:
+    """Audit entries of one acceptance or payment as steps: what, who, when."""
+    steps = []
+    for entry in entries:
+        spec = workflow.event(entry["action"].split(".", 1)[-1])
+        label = CREATED_ZH.get(entry["action"]) or (spec.zh if spec else entry["action"])
+        actor = entry["actor"]
+        role = ROLE_ZH.get(actor["role"], actor["role"])
+        who = role if actor["role"] == "public" else f"{actor['username']}（{role}）"
+        to_state = workflow.states.get(entry["to_state"] or "")
+        steps.append({"label": label, "who": who, "at": moment_zh(datetime.fromisoformat(entry["at"])),
+                      "to": to_state.zh if to_state else ""})
+    return steps
+
+
+def _published_verdicts(entries: list[dict[str, Any]], notice_id: int) -> list[dict[str, Any]]:
+    """The verdicts a notice published: those of the last ``pass`` before the notice's ``publish`` entry.
+
+    A re-application clears an acceptance's verdicts (SPEC §5.2), so an earlier notice reads the
+    verdicts it showed from the audit log, where each ``pass`` records them.
+    """
+    verdicts: list[dict[str, Any]] = []
+    for entry in entries:
+        if entry["action"] in ("acceptance.pass", "acceptance.fail"):
+            verdicts = entry["data"]["verdicts"]
+        elif entry["action"] == "acceptance.publish" and entry["data"].get("notice_id") == notice_id:
+            return verdicts
+    raise NotFound(f"no published result for notice {notice_id}")
+
+
+def notice_facts(db: Database, notice_id: int, page_url: str) -> dict[str, Any]:
+    """What the public notice of an acceptance result says; ``page_url`` is the notice's public page, where
+    objections are filed (SPEC §9). 404 when there is no such notice or its project is not disclosed."""
+    with db.reading() as tx:
+        session = tx.session
+        notice = session.get(Notice, notice_id)
+        acceptance = None if notice is None else session.get(Acceptance, notice.acceptance_id)
+        project = None if acceptance is None else session.get(Project, acceptance.project_id)
+        if notice is None or acceptance is None or project is None or project.state == disclosure.UNDISCLOSED:
+            raise NotFound(f"no notice {notice_id}")
+        contract = session.get(Contract, acceptance.contract_id)
+        assert contract is not None
+        verdicts = _published_verdicts(audit.entity_history(session, project.id, "acceptance", acceptance.id),
+                                       notice.id)
+        county = project.region.name
+        return {
+            "notice_id": notice.id,
+            "project": project.name,
+            "doc_no": project.doc_no or "",
+            "county": county,
+            "lot": contract.lot,
+            "contractor": contract.contractor.name,
+            "contract_amount": yuan_zh(contract.amount),
+            "contract_wan": format_wan(contract.amount),
+            "acceptance": acceptance_name(acceptance.kind, acceptance.stage),
+            "lines": _lines(session, verdicts),
+            "all_passed": all(v["result"] == "pass" for v in verdicts),
+            "total": _total(verdicts),
+            "published_on": day_zh(local_date(notice.published_at)),
+            "ends_on": day_zh(local_date(notice.ends_at - _SECOND)),
+            "days": notice.days,
+            "day_kind": "工作日" if notice.working_days else "日",
+            "page_url": page_url,
+            "supervision": disclosure.supervision_contact(project.region.path).get("zh", ""),
+            "issuer": f"{county}商务局",
+        }
+
+
+def notice_pdf(db: Database, notice_id: int, page_url: str, now: datetime) -> bytes:
+    """The public notice (公示) of an acceptance result as PDF; public like the notice's page."""
+    return pdf.render_pdf("notice.html", {**notice_facts(db, notice_id, page_url), "printed_at": moment_zh(now)})
+
+
+def _contract_facts(contract: Contract, project: Project) -> dict[str, Any]:
+    return {"project": project.name, "doc_no": project.doc_no or "", "county": project.region.name,
+            "lot": contract.lot, "contractor": contract.contractor.name,
+            "credit_code": contract.contractor.credit_code, "contract_amount": yuan_zh(contract.amount),
+            "contract_wan": format_wan(contract.amount)}
+
+
+def certificate_facts(db: Database, actor: Actor, acceptance_id: int) -> dict[str, Any]:
+    """What the acceptance certificate says: the conclusion per line, who decided and when (seed 004 §5(5)2).
+
+    Read like the acceptance (SPEC §6). 409 before a verdict is recorded: there is no conclusion yet.
+    """
+    with db.reading() as tx:
+        session = tx.session
+        acceptance, contract, project = load_acceptance(session, actor, acceptance_id)
+        if not acceptance.verdicts:
+            unmet = Unmet("no_verdict", "尚未作出验收结论，暂无验收证书",
+                          "No verdict has been recorded yet, so there is no certificate", "seed 004 §5(5)2")
+            raise Conflict(unmet.en, [unmet])
+        verdicts = [{"line_id": v.line_id, "result": v.result, "accepted_amount": v.accepted_amount, "note": v.note}
+                    for v in acceptance.verdicts]
+        history = audit.entity_history(session, project.id, "acceptance", acceptance.id)
+        notice = acceptance.notices[-1] if acceptance.notices else None
+        workflow = acceptances.workflow()
+        return {
+            **_contract_facts(contract, project),
+            "acceptance_id": acceptance.id,
+            "acceptance": acceptance_name(acceptance.kind, acceptance.stage),
+            "attempt": acceptance.attempt,
+            "state": (events.state_label(workflow, acceptance.state) or {}).get("zh", acceptance.state),
+            "conclusion": "合格" if all(v["result"] == "pass" for v in verdicts) else "不合格",
+            "lines": _lines(session, verdicts),
+            "total": _total(verdicts),
+            "decided": {"who": _who(session, acceptance.verdict_by),
+                        "at": moment_zh(acceptance.verdict_at) if acceptance.verdict_at else "—"},
+            "approved": _approval(session, history) if acceptance.approved_by else None,
+            "notice": None if notice is None else {
+                "published_on": day_zh(local_date(notice.published_at)),
+                "ends_on": day_zh(local_date(notice.ends_at - _SECOND)),
+                "objections": len(notice.objections)},
+            "steps": _steps(history, workflow),
+        }
+
+
+def _who(session: Session, user_id: int | None) -> str:
+    user = None if user_id is None else session.get(User, user_id)
+    return "—" if user is None else f"{user.username}（{ROLE_ZH.get(user.role, user.role)}）"
+
+
+def _approval(session: Session, history: list[dict[str, Any]]) -> dict[str, str] | None:
+    """Who approved the result and when: the acceptance keeps the leader, the audit log the time."""
+    entry = next((e for e in reversed(history) if e["action"] == "acceptance.approve"), None)
+    if entry is None:
+        return None
+    return {"who": _who(session, entry["actor"]["id"]), "at": moment_zh(datetime.fromisoformat(entry["at"]))}
+
+
+def certificate_pdf(db: Database, actor: Actor, acceptance_id: int, now: datetime) -> bytes:
+    """The acceptance certificate (验收证书) as PDF."""
+    return pdf.render_pdf("certificate.html", {**certificate_facts(db, actor, acceptance_id),
+                                               "printed_at": moment_zh(now)})
+
+
+def voucher_facts(db: Database, actor: Actor, payment_id: int) -> dict[str, Any]:
+    """What the payment voucher summary says: kind, amount in figures and capitals, contract, the steps with
+    who and when, voucher number and date (SPEC §5.3; seed 003 §5(2)3③, seed 001 §6(2)2).
+
+    Read like the payment (SPEC §6). 409 until the payment is disbursed: there is no voucher before.
+    """
+    with db.reading() as tx:
+        session = tx.session
+        payment = session.get(Payment, payment_id)
+        if payment is None:
+            raise NotFound(f"no payment {payment_id}")
+        contract, project = load_contract(session, actor, payment.contract_id)
+        if payment.state != "disbursed":
+            unmet = Unmet("not_disbursed", "资金尚未拨付，暂无拨付凭证", "The payment has not been disbursed yet, "
+                          "so there is no voucher", "SPEC §5.3")
+            raise Conflict(unmet.en, [unmet])
+        assert payment.disbursed_on is not None
+        basis = session.get(Acceptance, payment.acceptance_id) if payment.acceptance_id else None
+        stage = None
+        if payment.kind == "stage" and basis is not None and basis.stage:
+            stage = contract.stages[basis.stage - 1].get("name") if basis.stage <= len(contract.stages) else None
+        return {
+            **_contract_facts(contract, project),
+            "payment_id": payment.id,
+            "kind": PAYMENT_KIND_ZH.get(payment.kind, payment.kind) + (f"（{stage}）" if stage else ""),
+            "amount": yuan_zh(payment.amount),
+            "amount_wan": format_wan(payment.amount),
+            "amount_daxie": format_daxie(payment.amount),
+            "basis": None if basis is None else f"{acceptance_name(basis.kind, basis.stage)}（验收编号 {basis.id}）",
+            "voucher_no": payment.voucher_no or "",
+            "disbursed_on": day_zh(payment.disbursed_on),
+            "steps": _steps(audit.entity_history(session, project.id, "payment", payment.id), payments.workflow()),
+        }
+
+
+def voucher_pdf(db: Database, actor: Actor, payment_id: int, now: datetime) -> bytes:
+    """The payment voucher summary (拨付凭证摘要) as PDF."""
+    return pdf.render_pdf("voucher.html", {**voucher_facts(db, actor, payment_id), "printed_at": moment_zh(now)})

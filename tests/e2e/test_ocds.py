@@ -1,0 +1,210 @@
+"""Disclosure as OCDS 1.1 release packages (SPEC §9; docs/ocds.md), validated with libcoveocds."""
+
+import functools
+import io
+import json
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from disburse.services import ocds
+from tests.cli import run_cli
+from tests.flow import COMMERCE, CONTRACTOR_A, FINANCE, INSPECTOR, LEADER, NAME_A, Flow
+
+SCHEMA = Path(__file__).parents[1] / "data" / "ocds-1__1__5"
+CASHIER = "xp-finance-2"
+VOUCHER = "PZ-2024-0917"
+
+
+def closed_codelists(schema: Any, found: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+    """``{"releaseTag.csv": [codes]}`` for every closed codelist, from the enums the 1.1 schema carries."""
+    found = {} if found is None else found
+    if isinstance(schema, dict):
+        enum = schema.get("enum") or (schema.get("items") or {}).get("enum")
+        if "codelist" in schema and not schema.get("openCodelist") and enum:
+            found[schema["codelist"]] = [code for code in enum if code is not None]
+        for value in schema.values():
+            closed_codelists(value, found)
+    elif isinstance(schema, list):
+        for value in schema:
+            closed_codelists(value, found)
+    return found
+
+
+@functools.cache
+def standard_zip() -> bytes:
+    """The schema files laid out as a ZIP of the standard's repository, which libcoveocds reads offline.
+
+    The closed codelists' CSVs are written from the schema's enums (tests/data/ocds-1__1__5/README.md).
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("standard-1__1__5/", "")
+        for path in sorted(SCHEMA.glob("*.json")):
+            archive.writestr(f"standard-1__1__5/schema/{path.name}", path.read_bytes())
+        codelists = closed_codelists(json.loads((SCHEMA / "release-schema.json").read_text(encoding="utf-8")))
+        for name, codes in sorted(codelists.items()):
+            archive.writestr(f"standard-1__1__5/schema/codelists/{name}", "Code\n" + "".join(f"{c}\n" for c in codes))
+    return buffer.getvalue()
+
+
+def cove(package: dict[str, Any]) -> dict[str, Any]:
+    """The Open Contracting Partnership's validator's report on a release package."""
+    from libcoveocds.api import ocds_json_output
+    from libcoveocds.config import LibCoveOCDSConfig
+
+    config = LibCoveOCDSConfig({"context": "api", "standard_zip": standard_zip()})
+    report: dict[str, Any] = ocds_json_output("", json_data=package, lib_cove_ocds_config=config)
+    return report
+
+
+def disbursed_advance(flow: Flow, contract: dict[str, Any], amount: str = "900000.00") -> dict[str, Any]:
+    """Requested by contractor A, verified by commerce, approved by finance, disbursed by a second finance user."""
+    if CASHIER not in flow.user_ids:
+        flow.user(CASHIER, "finance")
+    payment = flow.ok(flow.post(f"/contracts/{contract['id']}/payments", {"kind": "advance", "amount": amount},
+                                CONTRACTOR_A), 201)
+    for event, who, extra in (("verify", COMMERCE, {}), ("approve", FINANCE, {}),
+                              ("disburse", CASHIER, {"voucher_no": VOUCHER, "disbursed_on": "2024-09-27"})):
+        payment = flow.ok(flow.post(f"/payments/{payment['id']}/events", {"event": event, **extra}, who))
+    return payment
+
+
+def approved_stage(flow: Flow, project: dict[str, Any], contract: dict[str, Any]) -> dict[str, Any]:
+    """Stage 1 of the contract passed, on notice, notice closed, approved by the leader."""
+    acceptance = flow.in_notice(project, contract)
+    flow.after_notice(acceptance)
+    flow.act_ok(acceptance, "close_notice")
+    approved = flow.act_ok(acceptance, "approve", LEADER)
+    assert approved["state"] == "approved"
+    return approved
+
+
+def ocds_of(flow: Flow, pid: int) -> dict[str, Any]:
+    resp = flow.client.get(f"/api/v1/public/projects/{pid}/ocds")
+    assert resp.status_code == 200, resp.get_json()
+    body: dict[str, Any] = resp.get_json()
+    return body
+
+
+def test_a_project_through_tender_contracts_acceptance_and_payment_validates_without_errors(flow: Flow) -> None:
+    project, a, b = flow.selected_project()
+    disbursed_advance(flow, a)
+    approved_stage(flow, project, a)
+    package = ocds_of(flow, project["id"])
+
+    report = cove(package)
+    assert report["validation_errors"] == [], report["validation_errors"]
+    assert report["additional_closed_codelist_values"] == {} and report["all_additional_fields"] == []
+    assert "conformance_errors" not in report and report.get("json_deref_error") is None
+    broken = json.loads(json.dumps(package))
+    broken["releases"][2]["awards"][0]["value"]["amount"] = "6500000.00"
+    assert [e["path"] for e in cove(broken)["validation_errors"]] == ["releases/2/awards/0/value/amount"]
+
+    ocid = f"ocds-disburse-{project['id']}"
+    releases = package["releases"]
+    assert package["version"] == "1.1" and {r["ocid"] for r in releases} == {ocid}
+    assert [r["tag"] for r in releases] == [["planning"], ["tender"], ["award", "contract"], ["award", "contract"],
+                                            ["tenderUpdate"], ["implementation"], ["implementation"]]
+    planning, tender = releases[0], releases[1]
+    assert planning["planning"]["budget"]["amount"] == {"amount": 10000000, "currency": "CNY"}
+    assert len(planning["tender"]["items"]) == len(project["lines"])
+    assert (tender["tender"]["procurementMethod"], tender["tender"]["procurementMethodDetails"]) == ("open", "公开招标")
+    assert tender["tender"]["title"] == tender["tender"]["title_zh"] == project["name"]
+    award_a = releases[2]["awards"][0]
+    assert award_a["value"] == {"amount": 6500000, "currency": "CNY"} and award_a["title_zh"] == "标段一"
+    assert award_a["suppliers"][0]["name"] == NAME_A
+    supplier = next(p for p in releases[2]["parties"] if p["name"] == NAME_A)
+    assert supplier["identifier"] == {"scheme": "CN-USCC", "id": a["contractor"]["credit_code"], "legalName": NAME_A}
+    assert releases[2]["contracts"][0]["dateSigned"] == "2024-09-20T00:00:00+08:00"
+    paid = releases[5]["contracts"][0]["implementation"]["transactions"]
+    assert [(t["value"], t["date"], t["payee"]["name"]) for t in paid] == [
+        ({"amount": 900000, "currency": "CNY"}, "2024-09-27T00:00:00+08:00", NAME_A)]
+    milestone = releases[6]["contracts"][0]["implementation"]["milestones"][0]
+    assert (milestone["title_zh"], milestone["status"]) == ("第1阶段验收", "met")
+    assert all(r["language"] == "zh" and r["buyer"]["name"] == "霞浦县商务局" for r in releases)
+
+
+def test_the_public_ocds_needs_no_login_and_a_draft_project_is_404(flow: Flow) -> None:
+    draft = flow.create_project()
+    assert flow.client.get(f"/api/v1/public/projects/{draft['id']}/ocds").status_code == 404
+    assert flow.client.get("/api/v1/public/projects/999999/ocds").status_code == 404
+    assert flow.client.get("/api/v1/public/ocds").get_json()["releases"] == []
+    flow.fire_ok(draft["id"], "file")
+    filed = ocds_of(flow, draft["id"])
+    assert [r["tag"] for r in filed["releases"]] == [["planning"]]
+    bulk = flow.client.get("/api/v1/public/ocds").get_json()
+    assert bulk["releases"] == filed["releases"]
+    assert cove(bulk)["validation_errors"] == []
+
+
+def test_no_voucher_numbers_user_names_or_objectors_are_published(flow: Flow) -> None:
+    project, a, _b = flow.selected_project()
+    disbursed_advance(flow, a)
+    acceptance = flow.in_notice(project, a)
+    objector = {"name": "王某某", "contact": "13912345678", "content": "验收材料与实际建设情况不符，请核查。"}
+    assert flow.object_to(acceptance, **objector).status_code == 201
+    text = json.dumps([ocds_of(flow, project["id"]), flow.client.get("/api/v1/public/ocds").get_json()],
+                      ensure_ascii=False)
+    for secret in (VOUCHER, "voucher", COMMERCE, FINANCE, CASHIER, LEADER, CONTRACTOR_A, INSPECTOR,
+                   *objector.values()):
+        assert secret not in text, secret
+
+
+def test_each_disclosed_change_adds_a_release_and_published_ones_never_change(flow: Flow) -> None:
+    project, a, _b = flow.selected_project()
+    before = ocds_of(flow, project["id"])["releases"]
+    disbursed_advance(flow, a, "300000.00")
+    after = ocds_of(flow, project["id"])["releases"]
+    assert after[:len(before)] == before and len(after) == len(before) + 1
+    assert after[-1]["id"].startswith(f"ocds-disburse-{project['id']}-") and after[-1]["tag"] == ["implementation"]
+    assert ocds_of(flow, project["id"])["releases"] == after
+
+
+def test_the_ocid_prefix_comes_from_the_settings(flow: Flow) -> None:
+    pid = flow.create_project()["id"]
+    flow.fire_ok(pid, "file")
+    flow.app.extensions["disburse.settings"].ocid_prefix = "ocds-a1b2c3"
+    release = ocds_of(flow, pid)["releases"][0]
+    assert release["ocid"] == f"ocds-a1b2c3-{pid}" and release["id"].startswith(f"ocds-a1b2c3-{pid}-")
+
+
+def test_the_cli_writes_the_bulk_package(flow: Flow, database_url: str, tmp_path: Path) -> None:
+    pid = flow.create_project()["id"]
+    flow.fire_ok(pid, "file")
+    out = tmp_path / "ocds.json"
+    result = run_cli(["public", "ocds", str(out), "--uri", "https://example.org/ocds.json"], database_url,
+                     cwd=tmp_path, env={"DISBURSE_OCID_PREFIX": "ocds-x9y8z7"})
+    assert result.returncode == 0, result.stderr
+    package = json.loads(out.read_text(encoding="utf-8"))
+    assert package["uri"] == "https://example.org/ocds.json"
+    assert [r["ocid"] for r in package["releases"]] == [f"ocds-x9y8z7-{pid}"]
+
+
+@pytest.mark.parametrize(("amount", "number"), [("6500000.00", 6500000), ("1234567.89", 1234567.89),
+                                                 ("0.10", 0.1), ("9999999999999.99", 9999999999999.99)])
+def test_amounts_are_exact_json_numbers(amount: str, number: float) -> None:
+    value = ocds.amount_number(Decimal(amount))
+    assert value == number and Decimal(json.dumps(value)) == Decimal(amount)
+
+
+def test_a_failed_tender_its_new_round_and_a_withdrawn_contract_are_releases_too(flow: Flow) -> None:
+    project = flow.tendered_project()
+    flow.fire_ok(project["id"], "tender_failed", note="投标人不足三家")
+    flow.fire_ok(project["id"], "reannounce_tender", method="competitive_negotiation", packaging="whole",
+                 announced_on="2024-09-10")
+    withdrawn = flow.contract_a(project)
+    assert flow.delete(f"/contracts/{withdrawn['id']}").status_code == 204
+    package = ocds_of(flow, project["id"])
+    assert cove(package)["validation_errors"] == []
+    releases = package["releases"]
+    assert [r["tag"] for r in releases] == [["planning"], ["tender"], ["tenderUpdate"], ["tender"],
+                                            ["award", "contract"], ["awardCancellation", "contractTermination"]]
+    assert releases[2]["tender"]["status"] == "unsuccessful"
+    assert (releases[3]["tender"]["procurementMethod"], releases[3]["tender"]["status"]) == ("selective", "active")
+    assert releases[4]["awards"][0]["suppliers"][0]["name"] == NAME_A
+    assert "dateSigned" not in releases[4]["contracts"][0]
+    assert releases[5]["awards"] == [{"id": releases[4]["awards"][0]["id"], "status": "cancelled"}]

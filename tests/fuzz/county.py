@@ -1,0 +1,78 @@
+"""One county with an object of every kind, and users of every role here and in another province.
+
+Used by the API fuzzing (``tests/fuzz/test_schemathesis.py``) and the authorization sweep
+(``tests/integration/test_authorization_sweep.py``), issue 10. County A is seed 003's county
+(``tests.flow.COUNTY``, 霞浦县 in 宁德市, Fujian); the other county is 富源县 (530325, 曲靖市, Yunnan),
+the county of ``tests.helpers.small_plan`` — in another province, so no user of it sees county A.
+"""
+
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from disburse.services import checkpoints, scheduling
+from tests.flow import COMMERCE, CONTRACTOR_A, FINANCE, INSPECTOR, LEADER, SUPERVISOR, Flow, credit_code
+
+PROVINCE = "350000"  # 福建省, county A's province (the admin's region)
+OTHER_COUNTY = "530325"  # 富源县
+OTHER_CITY = "530300"  # 曲靖市
+OTHER_PROVINCE = "530000"  # 云南省
+OTHER_CODE = "91530325MA6K0X0X1"  # the other county's contractor (first 17 characters)
+
+#: The users of county A by role (its supervisor and inspector sit in the city, the admin in the province).
+HOME = {"commerce": COMMERCE, "finance": FINANCE, "leader": LEADER, "supervisor": SUPERVISOR,
+        "inspector": INSPECTOR, "contractor": CONTRACTOR_A, "admin": "fj-admin"}
+#: The users of the other county, one per role, at the same levels.
+OTHER = {"commerce": "fy-commerce", "finance": "fy-finance", "leader": "fy-leader", "supervisor": "qj-supervisor",
+         "inspector": "qj-inspector", "contractor": "fy-contractor", "admin": "yn-admin"}
+ROLES = tuple(HOME)
+
+PDF = "%PDF-1.7\n% 验收报告\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".encode()
+
+
+@dataclass
+class County:
+    """The ids of county A's objects, one (at least) of each kind."""
+
+    flow: Flow
+    project: dict[str, Any]
+    contract: dict[str, Any]
+    acceptance: dict[str, Any]
+    payment: dict[str, Any]
+    document: dict[str, Any]
+    notification_id: int
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+def build(flow: Flow) -> County:
+    """County A's users and objects, and the other county's users (``flow.county_users()`` done already)."""
+    flow.user(HOME["admin"], "admin", PROVINCE)
+    levels = {"supervisor": OTHER_CITY, "inspector": OTHER_CITY, "admin": OTHER_PROVINCE}
+    for role, name in OTHER.items():
+        flow.user(name, role, levels.get(role, OTHER_COUNTY),
+                  contractor=credit_code(OTHER_CODE[:17]) if role == "contractor" else None)
+    project, a, _b = flow.selected_project()
+    acceptance = flow.in_notice(project, a)
+    flow.ok(flow.object_to(acceptance), 201)
+    payment = flow.ok(flow.post(f"/contracts/{a['id']}/payments", {"kind": "advance", "amount": "1950000.00"},
+                                CONTRACTOR_A), 201)
+    report = {"month": "2024-09", "text": "九月进度：服务中心已开工。"}
+    flow.ok(flow.post(f"/projects/{project['id']}/reports", report), 201)
+    document = flow.ok(flow.client.post(
+        "/api/v1/documents", headers=flow.h(CONTRACTOR_A), content_type="multipart/form-data",
+        data={"project_id": str(project["id"]), "contract_id": str(a["id"]), "kind": "application",
+              "file": (io.BytesIO(PDF), "验收申请.pdf")}), 201)
+    scheduling.remind_reports(flow.db, datetime(2024, 11, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai")))
+    mine = flow.ok(flow.get("/me/notifications"))["items"]
+    assert mine, "the report reminder gave county A's commerce user a notification"
+    acceptance = flow.ok(flow.get(f"/acceptances/{acceptance['id']}"))
+    entry = flow.audit_actions(project["id"])[0]
+    signed = checkpoints.checkpoint(flow.db, checkpoints.signer(flow.app.extensions["disburse.settings"]),
+                                    flow.clock.now())
+    county = County(flow, project, a, acceptance, payment, document, notification_id=mine[0]["id"])
+    county.ids = {"project_id": project["id"], "contract_id": a["id"], "acceptance_id": acceptance["id"],
+                  "payment_id": payment["id"], "document_id": document["id"], "notice_id": acceptance["notice"]["id"],
+                  "notification_id": mine[0]["id"], "seq": entry["seq"], "size": signed["size"]}
+    return county
