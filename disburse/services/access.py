@@ -71,6 +71,12 @@ def load_contract(session: Session, actor: Actor, contract_id: int, *,
     return contract, project
 
 
+def visible_contracts(session: Session, actor: Actor, project_id: int) -> list[Contract]:
+    """A project's contracts the actor may see, by id: all of them, or a contractor's own only (SPEC §6)."""
+    contracts = session.scalars(select(Contract).where(Contract.project_id == project_id).order_by(Contract.id))
+    return [c for c in contracts if actor.role != Role.CONTRACTOR or c.contractor.credit_code == actor.contractor_code]
+
+
 def load_acceptance(session: Session, actor: Actor, acceptance_id: int, *,
                     lock: bool = False) -> tuple[Acceptance, Contract, Project]:
     _require_reader(actor)

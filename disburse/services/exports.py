@@ -11,16 +11,16 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from disburse.adapters.db import Database
-from disburse.adapters.orm import Contract, Payment, ProgressReport, Region
+from disburse.adapters.orm import Payment, ProgressReport, Region
 from disburse.domain.ledger import EMPTY
 from disburse.domain.money import WAN
 from disburse.domain.notice import SHANGHAI
 from disburse.domain.plan import Plan
-from disburse.domain.roles import Role, within
+from disburse.domain.roles import within
 from disburse.excel.exports import ContractRow, PaymentRow, ReportRow, ledger_workbook, monthly_workbook
 from disburse.excel.plan import plan_workbook
 from disburse.services import events, payments, projects, reports
-from disburse.services.access import load_project
+from disburse.services.access import load_project, visible_contracts
 from disburse.services.context import Actor
 from disburse.services.errors import NotFound
 from disburse.services.ledger import contract_ledgers
@@ -53,9 +53,7 @@ def ledger_xlsx(db: Database, actor: Actor, project_id: int) -> bytes:
     with db.reading() as tx:
         project = load_project(tx.session, actor, project_id)
         ledgers = contract_ledgers(tx.session, project.id)
-        contracts = [c for c in tx.session.scalars(select(Contract).where(Contract.project_id == project.id)
-                                                   .order_by(Contract.id))
-                     if actor.role != Role.CONTRACTOR or c.contractor.credit_code == actor.contractor_code]
+        contracts = visible_contracts(tx.session, actor, project.id)
         rows = [ContractRow(c.id, c.lot, c.contractor.name, c.contractor.credit_code, c.signed_on, ledgers[c.id])
                 for c in contracts]
         lots = {c.id: c.lot for c in contracts}

@@ -26,7 +26,7 @@ from disburse.domain.roles import Role
 from disburse.domain.workflow import TransitionSpec, Workflow
 from disburse.paths import WORKFLOWS_DIR
 from disburse.services import audit, events, idempotency, pages
-from disburse.services.access import jurisdiction_clause, load_contract, load_project
+from disburse.services.access import jurisdiction_clause, load_contract, load_project, visible_contracts
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import Conflict, Forbidden, Invalid, NotFound
 from disburse.services.idempotency import Idem
@@ -304,15 +304,12 @@ def project_ledger(db: Database, actor: Actor, project_id: int) -> dict[str, Any
     with db.reading() as tx:
         project = load_project(tx.session, actor, project_id)
         ledgers = contract_ledgers(tx.session, project.id)
-        contracts = {c.id: c for c in tx.session.scalars(select(Contract).where(Contract.project_id == project.id))}
-        visible = {cid: ledger for cid, ledger in ledgers.items()
-                   if actor.role != Role.CONTRACTOR or contracts[cid].contractor.credit_code == actor.contractor_code}
-        total = sum(visible.values(), EMPTY)
+        contracts = visible_contracts(tx.session, actor, project.id)
+        total = sum((ledgers[c.id] for c in contracts), EMPTY)
         return {
             "project_id": project.id,
             "total": format_yuan(project.total),
-            "contracts": [{"contract_id": cid, "lot": contracts[cid].lot, **ledger.view()}
-                          for cid, ledger in sorted(visible.items())],
+            "contracts": [{"contract_id": c.id, "lot": c.lot, **ledgers[c.id].view()} for c in contracts],
             "totals": total.view(),
         }
 

@@ -6,6 +6,7 @@ changes the log after a checkpoint the inspector kept. The inspector exports the
 runs ``tools/verify_audit.py`` against the kept checkpoint.
 """
 
+import base64
 import hashlib
 import subprocess
 import sys
@@ -18,8 +19,9 @@ from sqlalchemy import text
 
 from disburse.adapters import audit_log
 from disburse.adapters.db import Database
+from disburse.adapters.orm import AuditEntry
 from disburse.domain import merkle
-from disburse.domain.audit import canonical_bytes
+from disburse.domain.audit import canonical_bytes, encode_row
 from disburse.domain.checkpoint import Checkpoint, sign_checkpoint
 from disburse.services import checkpoints
 from disburse.services.context import SYSTEM, Actor
@@ -82,8 +84,6 @@ def rehash_from(db: Database, seq: int) -> None:
         s = tx.session
         rows = s.execute(text("SELECT seq FROM audit_entries WHERE seq >= :s ORDER BY seq"), {"s": seq}).all()
         prev = s.execute(text("SELECT hash FROM audit_entries WHERE seq = :s"), {"s": seq - 1}).scalar_one()
-        from disburse.adapters.orm import AuditEntry
-
         for (n,) in rows:
             entry = s.get(AuditEntry, n)
             assert entry is not None
@@ -202,7 +202,7 @@ def test_a_log_changed_after_a_kept_checkpoint_is_caught_offline_naming_the_entr
         later = checkpoints.checkpoint(db, key, NOW + timedelta(hours=1))
         proof = checkpoints.consistency(db, 30, later["size"])
         first = kept.read_text(encoding="utf-8").splitlines()[2]
-        assert proof["root_from"] == __import__("base64").b64decode(first).hex()
+        assert proof["root_from"] == base64.b64decode(first).hex()
 
 
 def test_a_re_signed_forged_checkpoint_inconsistent_with_a_kept_one_is_caught(
@@ -216,7 +216,7 @@ def test_a_re_signed_forged_checkpoint_inconsistent_with_a_kept_one_is_caught(
     directory, keys = export(db, settings, tmp_path / "export")
     # the attacker also holds the signing key and re-signs a checkpoint over the rewritten log
     with db.reading() as tx:
-        leaves = [merkle.leaf_hash(canonical_bytes_of(row)) for rows in audit_log.iter_chain_rows(tx.session)
+        leaves = [merkle.leaf_hash(encode_row(row)) for rows in audit_log.iter_chain_rows(tx.session)
                   for row in rows]
     forged = sign_checkpoint(Checkpoint("disburse/test", 40, merkle.root_of_hashes(leaves)), key)
     for old in (directory / "checkpoints").glob("*.txt"):
@@ -226,8 +226,3 @@ def test_a_re_signed_forged_checkpoint_inconsistent_with_a_kept_one_is_caught(
     result = verify(directory, keys, kept)  # … but not with what the inspector kept
     assert result.returncode == 1, result.stdout + result.stderr
 
-
-def canonical_bytes_of(row: Any) -> bytes:
-    from disburse.domain.audit import encode_row
-
-    return encode_row(row)
