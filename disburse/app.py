@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from disburse import security
 from disburse.adapters.db import Database
-from disburse.adapters.limits import throttle_for
+from disburse.adapters.limits import LoginThrottle, store_for
 from disburse.clock import Clock
 from disburse.settings import Settings
 
@@ -57,7 +57,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["disburse.db"] = Database(settings.db_url)
     app.extensions["disburse.clock"] = overrides.pop("clock", None) or Clock()
     app.extensions["disburse.documents"] = settings.instance_path / "documents"
-    app.extensions["disburse.login_throttle"] = throttle_for(settings.redis_url)
+    app.extensions["disburse.limits"] = limits = store_for(settings.redis_url)
+    app.extensions["disburse.login_throttle"] = LoginThrottle(limits)
     security.init_app(app, hsts=not (settings.demo or app.testing))
     if settings.proxy_hops:
         # Behind N trusted proxies (docs/deployment.md): the client address, scheme and host are the ones
@@ -65,10 +66,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
                                 x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
 
-    from disburse import api, web
+    from disburse import api, inputs, web
 
     api.init_app(app)
     web.init_app(app)
+    inputs.init_app(app)  # after the caller is known: an anonymous caller gets 401, not field errors
     return app
 
 

@@ -575,24 +575,15 @@ class AuditLeaf(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class LoginFailure(Base):
-    """One failed login, counted against the account (``scope="account"``, the username typed) and
-    against the client address (``scope="address"``) for login throttling (SPEC §12; docs/security.md)."""
+class RateLimit(Base):
+    """One limited key (a username, a client address) in a scope (``account``, ``address``,
+    ``objection``): the attempts in its current window and the lock it may carry (issue 14; decided
+    by one atomic upsert in :mod:`disburse.adapters.limits`)."""
 
-    __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_scope_key_at", "scope", "key", "at"),)
+    __tablename__ = "rate_limits"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    scope: Mapped[str] = mapped_column(String(8))
-    key: Mapped[str] = mapped_column(String(128))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-
-
-class LoginLock(Base):
-    """An account or a client address locked out of logging in until ``until``."""
-
-    __tablename__ = "login_locks"
-
-    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -28,7 +28,7 @@ from disburse.api import (
     reports,
 )
 from disburse.api.schemas import Problem
-from disburse.api.security import begin_request
+from disburse.api.security import authenticate_first, begin_request
 from disburse.services.errors import ServiceError
 
 PROBLEM_JSON = "application/problem+json"
@@ -113,6 +113,7 @@ class DisburseApi(Api):
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter  # before any route, the pages' included
     app.before_request(begin_request)
+    app.before_request(authenticate_first)
     api = DisburseApi(app, spec_kwargs={
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],

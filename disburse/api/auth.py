@@ -6,6 +6,7 @@ from flask import current_app, g
 from flask_smorest import Blueprint
 
 from disburse.api.schemas import TokenRequest, TokenResponse
+from disburse.inputs import checks_own_text
 from disburse.services import users
 
 blp = Blueprint("api_auth", __name__, description="Authentication")
@@ -18,6 +19,7 @@ blp = Blueprint("api_auth", __name__, description="Authentication")
 @blp.alt_response(429, description="too many failed logins for this account or from this address: locked out for a "
                   "while, the right password included (Retry-After says how long; docs/security.md)")
 @blp.doc(security=[])
+@checks_own_text
 def create_token(body: dict[str, Any]) -> dict[str, str]:
     db = current_app.extensions["disburse.db"]
     actor = users.authenticate(db, body["username"], body["password"], g.origin,

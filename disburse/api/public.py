@@ -8,23 +8,31 @@ from flask_smorest import Blueprint
 from disburse.api.common import db, now
 from disburse.api.schemas import (
     ObjectionCreated,
-    ObjectionIn,
     PublicProjectArgs,
     PublicProjectOut,
     PublicProjectPage,
 )
+from disburse.inputs import checks_own_text
+from disburse.schemas.objection import ObjectionIn
 from disburse.services import acceptances, disclosure, ocds
+from disburse.services.errors import Invalid
 
 blp = Blueprint("api_public", __name__, description="Public disclosure and objections, no login (SPEC §9)")
 
 
 @blp.post("/notices/<int:notice_id>/objections")
-@blp.arguments(ObjectionIn)
 @blp.response(201, ObjectionCreated)
-@blp.doc(security=[])
-def object_to_notice(body: dict[str, Any], notice_id: int) -> dict[str, Any]:
+@blp.doc(security=[], requestBody={"required": True, "content": {"application/json": {"schema": ObjectionIn}}})
+@checks_own_text
+def object_to_notice(notice_id: int) -> dict[str, Any]:
+    """File an objection; at most five per client address in ten minutes, refused ones included (429)."""
     received = now()
-    objection_id = acceptances.file_objection(db(), g.origin, notice_id, body, received)
+    sent = request.get_json()
+    if not isinstance(sent, dict):
+        raise Invalid("the objection is invalid (异议内容有误)",
+                      {"_body": ["a JSON object is expected (应为 JSON 对象)"]})
+    objection_id = acceptances.file_objection(db(), g.origin, notice_id, sent, received,
+                                              current_app.extensions["disburse.limits"])
     return {"id": objection_id, "notice_id": notice_id, "received_at": received.isoformat()}
 
 

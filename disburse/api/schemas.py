@@ -421,14 +421,6 @@ class DocumentOut(Schema):
     created_at = fields.String()
 
 
-class ObjectionIn(Schema):
-    """SPEC §11.1: ``{"name"?, "contact", "content"}``, size-limited."""
-
-    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
-    contact = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    content = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-
-
 class ObjectionCreated(Schema):
     id = fields.Integer()
     notice_id = fields.Integer()

@@ -12,11 +12,13 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from disburse.adapters import audit_log, rulesets
 from disburse.adapters.db import Database
+from disburse.adapters.limits import KEY_LENGTH, OBJECTION, CounterStore, SqlCounterStore
 from disburse.adapters.orm import (
     Acceptance,
     Contract,
@@ -37,9 +39,12 @@ from disburse.domain.acceptance_guards import (
 from disburse.domain.money import format_yuan
 from disburse.domain.notice import local_date, notice_end
 from disburse.domain.roles import Role
+from disburse.domain.text import TooDeep, text_errors
 from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import TransitionSpec, Workflow
 from disburse.paths import WORKFLOWS_DIR
+from disburse.schemas import flatten_errors
+from disburse.schemas.objection import ObjectionIn
 from disburse.services import audit, events, pages, projects
 from disburse.services.access import jurisdiction_clause, load_acceptance, load_contract
 from disburse.services.context import SYSTEM, Actor, Origin
@@ -49,8 +54,6 @@ from disburse.services.errors import Conflict, Forbidden, Invalid, NotFound, Rat
 APPLICANTS = frozenset({Role.CONTRACTOR, Role.COMMERCE})
 #: The public files objections without a login (SPEC §9).
 PUBLIC = Actor(id=None, username="public", role="public", region_code="000000", region_path="/000000/")
-OBJECTIONS_PER_ADDRESS = 5
-OBJECTION_WINDOW_SECONDS = 600
 _SECOND = timedelta(seconds=1)
 _ZERO = Decimal(0)
 
@@ -216,21 +219,29 @@ def _apply(session: Session, actor: Actor, acceptance: Acceptance, project: Proj
     return {}
 
 
-def file_objection(db: Database, origin: Origin, notice_id: int, data: Mapping[str, Any], now: datetime) -> int:
+def file_objection(db: Database, origin: Origin, notice_id: int, sent: Mapping[str, Any], now: datetime,
+                   limits: CounterStore | None = None) -> int:
     """Anyone may object while a notice runs (SPEC §9); every objection is audited.
 
-    At most five objections per client address in ten minutes, counted in the database so the
-    limit holds across server processes.
+    ``sent`` is what the client sent, not yet validated. At most five objections per client address
+    in ten minutes (:data:`disburse.adapters.limits.OBJECTION`): the attempt is counted first, in a
+    transaction of its own, so a refused objection (invalid fields, a closed notice) counts like a
+    filed one and concurrent requests cannot pass the limit together (issue 14). Then the fields are
+    checked (:class:`~disburse.schemas.objection.ObjectionIn`, and no text that cannot be stored).
     """
+    store = limits or SqlCounterStore()
+    with db.writing() as tx:
+        hit = store.hit(tx.session, OBJECTION, (origin.client_addr or "")[:KEY_LENGTH], now)
+        tx.commit()
+    until = hit.refused_until(now)
+    if until is not None:
+        raise RateLimited("too many objections from this address; try again later (提交过于频繁，请稍后再试)",
+                          retry_after=max(1, int((until - now).total_seconds())))
+    data = _objection_fields(sent)
     with db.writing() as tx:
         notice = tx.session.get(Notice, notice_id)
         if notice is None:
             raise NotFound(f"no notice {notice_id}")
-        recent = tx.session.scalar(select(func.count()).select_from(Objection).where(
-            Objection.client_addr == origin.client_addr,
-            Objection.created_at > now - timedelta(seconds=OBJECTION_WINDOW_SECONDS)))
-        if recent is not None and recent >= OBJECTIONS_PER_ADDRESS:
-            raise RateLimited("too many objections from this address; try again later (提交过于频繁，请稍后再试)")
         acceptance = tx.session.get(Acceptance, notice.acceptance_id)
         assert acceptance is not None
         project = tx.session.scalar(select(Project).where(Project.id == acceptance.project_id)
@@ -252,6 +263,21 @@ def file_objection(db: Database, origin: Origin, notice_id: int, data: Mapping[s
                                "contact": data["contact"], "content": data["content"]})
         tx.commit()
         return objection.id
+
+
+def _objection_fields(sent: Mapping[str, Any]) -> dict[str, Any]:
+    """The objection's fields, or :class:`Invalid` naming each one that is wrong."""
+    try:
+        errors = text_errors(dict(sent))
+    except TooDeep as exc:
+        raise Invalid("the objection is invalid (异议内容有误)", {"_body": [str(exc)]}) from None
+    if errors:
+        raise Invalid("the objection is invalid (异议内容有误)", errors)
+    try:
+        loaded: dict[str, Any] = ObjectionIn().load(sent)
+    except ValidationError as exc:
+        raise Invalid("the objection is invalid (异议内容有误)", flatten_errors(exc.messages)) from None
+    return loaded
 
 
 def explain_event(db: Database, actor: Actor, acceptance_id: int, event: str, now: datetime) -> dict[str, Any]:

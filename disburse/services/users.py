@@ -20,6 +20,7 @@ from disburse.adapters.db import Database
 from disburse.adapters.limits import LoginThrottle
 from disburse.adapters.orm import ApiToken, Region, User, utcnow
 from disburse.domain.roles import Role
+from disburse.domain.text import printable, text_errors
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import Invalid, RateLimited, Unauthorized
 
@@ -89,31 +90,40 @@ def authenticate(db: Database, username: str, password: str, origin: Origin, *, 
     """Check a password; log the login or the failed login (SPEC §8) either way.
 
     The failure message is the same whether or not the user exists. Logins are throttled (SPEC §12;
-    :mod:`disburse.adapters.limits`, default: in the database): while the account or the client
-    address is locked out, every attempt is refused with :class:`RateLimited` before the password is
-    looked at, so the answer says nothing about it; such refusals go to the server log, not the audit
-    log, which a locked-out guesser could otherwise flood. The failed login that sets a lock is
-    logged with an ``auth.locked`` entry after its ``auth.login_failed`` one, and refused the same way.
+    :mod:`disburse.adapters.limits`, default: in the database): every attempt is first counted
+    against its account and its client address, in a transaction of its own, and an attempt beyond
+    the limit — or while the account or address is locked out — is refused with
+    :class:`RateLimited` before the password is looked at, so the answer says nothing about it; such
+    refusals go to the server log, not the audit log, which a locked-out guesser could otherwise
+    flood. A username or password that cannot be stored (a NUL, a lone surrogate) is a failed login
+    like any other, answered with the field named (:class:`Invalid`). The failed login that is the
+    last its window admits locks the account or address, logged with an ``auth.locked`` entry after
+    its ``auth.login_failed`` one, and is refused the same way.
     """
     throttle = throttle or _default_throttle
     now = now or utcnow()
+    name = printable(username)
+    with db.writing() as tx:  # counted and committed before anything is checked (issue 14)
+        admission = throttle.admit(tx.session, name, origin.client_addr, now)
+        tx.commit()
+    until = admission.refused_until
+    if until is not None:
+        log.warning("login refused: %r or %s is locked out until %s (request %s)", name,
+                    origin.client_addr, until.isoformat(), origin.request_id)
+        raise _locked_out(until, now)
+    unstorable = text_errors({"username": username, "password": password})
     with db.writing() as tx:
-        until = throttle.locked_until(tx.session, username, origin.client_addr, now)
-        if until is not None:
-            log.warning("login refused: %r or %s is locked out until %s (request %s)", username,
-                        origin.client_addr, until.isoformat(), origin.request_id)
-            raise _locked_out(until, now)
-        user = tx.session.scalar(select(User).where(User.username == username))
+        user = None if unstorable else tx.session.scalar(select(User).where(User.username == username))
         ok = False
         try:
-            ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            ok = not unstorable and _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             ok = False
         if user is None or not user.active or not ok:
             audit_log.append(tx.session, action="auth.login_failed", origin=origin,
                              entity_type="user", entity_id=user.id if user else None,
-                             data={"username": username})
-            locks = throttle.failed(tx.session, username, origin.client_addr, now)
+                             data={"username": name, **({"unstorable": sorted(unstorable)} if unstorable else {})})
+            locks = throttle.failed(tx.session, admission)
             for lock in locks:
                 audit_log.append(tx.session, action="auth.locked", origin=origin, entity_type="user",
                                  entity_id=user.id if user and lock.scope == "account" else None,
@@ -122,10 +132,12 @@ def authenticate(db: Database, username: str, password: str, origin: Origin, *, 
             tx.commit()
             if locks:
                 raise _locked_out(max(lock.until for lock in locks), now)
+            if unstorable:
+                raise Invalid("the login is invalid (登录信息有误)", unstorable)
             raise Unauthorized("wrong username or password (用户名或密码错误)")
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
-        throttle.succeeded(tx.session, username)
+        throttle.succeeded(tx.session, admission)
         actor = actor_of(user)
         audit_log.append(tx.session, action="auth.login", actor=actor, origin=origin,
                          entity_type="user", entity_id=user.id)

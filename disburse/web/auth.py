@@ -6,14 +6,16 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from disburse.inputs import checks_own_text
 from disburse.services import users
-from disburse.services.errors import RateLimited, Unauthorized
+from disburse.services.errors import Invalid, RateLimited, Unauthorized
 from disburse.web.forms import LoginForm
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@checks_own_text
 def login() -> Any:
     from disburse.web import SessionUser
 
@@ -27,6 +29,11 @@ def login() -> Any:
         except Unauthorized:
             flash(_("用户名或密码错误"), "error")
             return render_template("login.html", form=form), 401
+        except Invalid as exc:  # a character that cannot be stored: a failed login, the field named
+            for name in exc.errors:
+                getattr(form, name).errors = [_("含有无法保存的字符")]
+            flash(_("用户名或密码错误"), "error")
+            return render_template("login.html", form=form), 422
         except RateLimited as exc:
             minutes = -(-int(exc.extra["retry_after"]) // 60)
             flash(_("登录失败次数过多，请 %(minutes)s 分钟后再试", minutes=minutes), "error")

@@ -1,9 +1,9 @@
 """The public disclosure pages (SPEC §9), no login: the projects, one project, one notice with its objection form.
 
 What is disclosed is decided by :mod:`disburse.services.disclosure`; objections go to
-:func:`disburse.services.acceptances.file_objection` (rate-limited per address there, size-limited
-by the API's ``ObjectionIn`` schema, which this form shares). On top of that the form carries a
-simple anti-abuse measure of the web layer:
+:func:`disburse.services.acceptances.file_objection`, which counts every attempt against the client's
+address and then checks the fields with :class:`~disburse.schemas.objection.ObjectionIn`, as for the
+API. On top of that the form carries a simple anti-abuse measure of the web layer:
 
 * a honeypot field (``website``) that people never see: a form that fills it is refused;
 * a signed timestamp (``form_token``, itsdangerous with the app's secret key) issued when the form is
@@ -18,16 +18,17 @@ clock. CSRF protection stays on for the form.
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from marshmallow import ValidationError
 
-from disburse.api.schemas import ObjectionIn
+from disburse.domain.text import UNSTORABLE_MESSAGE
+from disburse.inputs import checks_own_text
+from disburse.schemas.objection import ObjectionIn
 from disburse.services import acceptances, checkpoints, disclosure
-from disburse.services.errors import RateLimited
-from disburse.web.common import attempt, db, now, origin
+from disburse.services.errors import Conflict, Invalid, NotFound, RateLimited
+from disburse.web.common import attempt, db, flash_refusal, now, origin
 
 bp = Blueprint("public_ui", __name__, template_folder="templates")
 
@@ -79,15 +80,15 @@ def form_refusal(notice_id: int, form: Any) -> str | None:
     return None
 
 
-def _field_errors(exc: ValidationError) -> dict[str, list[str]]:
-    """The schema's complaints as messages in the page's language, next to their fields."""
+def _field_errors(refused: Invalid) -> dict[str, list[str]]:
+    """The service's complaints as messages in the page's language, next to their fields."""
     schema = ObjectionIn()
-    messages = exc.messages if isinstance(exc.messages, dict) else {}
     limits = {name: getattr(schema.fields[name].validators[0], "max", None) for name in FIELDS}
     texts = {"name": _("姓名不超过 %(n)s 字", n=limits["name"]),
              "contact": _("请填写联系方式（不超过 %(n)s 字）", n=limits["contact"]),
              "content": _("请填写异议内容（不超过 %(n)s 字）", n=limits["content"])}
-    return {name: [texts[name]] for name in FIELDS if name in messages}
+    return {name: [_("含有无法保存的字符") if UNSTORABLE_MESSAGE in refused.errors[name] else texts[name]]
+            for name in FIELDS if name in refused.errors}
 
 
 @bp.get("/public")
@@ -133,6 +134,7 @@ def project(project_id: int) -> Any:
 
 
 @bp.route("/public/notices/<int:notice_id>", methods=["GET", "POST"])
+@checks_own_text
 def notice(notice_id: int) -> Any:
     shown = attempt(lambda: disclosure.public_notice(db(), notice_id, now()))
     values = {name: (request.form.get(name) or "").strip() for name in FIELDS}
@@ -144,21 +146,24 @@ def notice(notice_id: int) -> Any:
             flash(refusal, "error")
             status = 422
         else:
+            sent = {**values, "name": values["name"] or None}
             try:
-                body = ObjectionIn().load({**values, "name": values["name"] or None})
-            except ValidationError as exc:
+                filed = acceptances.file_objection(db(), origin(), notice_id, sent, now(),
+                                                   current_app.extensions["disburse.limits"])
+            except Invalid as exc:
                 errors = _field_errors(exc)
                 flash(_("请检查标出的栏目"), "error")
                 status = 422
+            except RateLimited:
+                flash(_("提交过于频繁，请稍后再试；您填写的内容已保留。"), "error")
+                status = 429
+            except Conflict as exc:
+                flash_refusal(exc)
+                status = 409
+            except NotFound:
+                abort(404)
             else:
-                try:
-                    filed = attempt(lambda: acceptances.file_objection(db(), origin(), notice_id, body, now()))
-                except RateLimited:
-                    flash(_("提交过于频繁，请稍后再试；您填写的内容已保留。"), "error")
-                    filed, status = None, 429
-                if filed is not None:
-                    flash(_("您的异议已提交（编号 %(id)s），将依规核查处理。", id=filed), "success")
-                    return redirect(url_for("public_ui.notice", notice_id=notice_id))
-                status = status if status != 200 else 409
+                flash(_("您的异议已提交（编号 %(id)s），将依规核查处理。", id=filed), "success")
+                return redirect(url_for("public_ui.notice", notice_id=notice_id))
     return render_template("public/notice.html", n=shown, values=values, errors=errors,
                            token=form_token(notice_id), honeypot=HONEYPOT), status

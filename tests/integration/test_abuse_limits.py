@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from disburse.adapters.db import Database
-from disburse.adapters.limits import ACCOUNT, ADDRESS, LoginThrottle, RedisThrottleStore
-from disburse.adapters.orm import AuditEntry, LoginFailure
+from disburse.adapters.limits import ACCOUNT, ADDRESS, LoginThrottle, RedisCounterStore
+from disburse.adapters.orm import AuditEntry, RateLimit
 from disburse.clock import ManualClock
 from disburse.services import audit, users
 from disburse.services.context import Origin
@@ -57,7 +57,7 @@ def redis_throttle() -> Iterator[LoginThrottle]:
     except redis.RedisError as exc:
         pytest.skip(f"no Redis at {REDIS_URL} ({exc.__class__.__name__}); set DISBURSE_TEST_REDIS_URL")
     prefix = f"disburse-test:{uuid.uuid4().hex}"
-    yield LoginThrottle(RedisThrottleStore(client, prefix))
+    yield LoginThrottle(RedisCounterStore(client, prefix))
     for key in client.scan_iter(f"{prefix}:*"):
         client.delete(key)
     client.close()
@@ -77,7 +77,7 @@ def test_twenty_wrong_passwords_in_a_minute_lock_the_account_and_the_audit_log_s
         db: Database, throttle: LoginThrottle) -> None:
     uid = make_user(db, "finance-xp", "finance", COUNTY)
     outcomes = [login(db, "finance-xp", f"guess {i}", NOW + timedelta(seconds=2 * i), throttle=throttle)
-                for i in range(ACCOUNT.failures)]
+                for i in range(ACCOUNT.attempts)]
     assert all(isinstance(o, Unauthorized) for o in outcomes[:-1])
     assert isinstance(outcomes[-1], RateLimited)  # the twentieth sets the lock and says so
 
@@ -89,12 +89,12 @@ def test_twenty_wrong_passwords_in_a_minute_lock_the_account_and_the_audit_log_s
     assert 0 < right.extra["retry_after"] <= ACCOUNT.lockout.total_seconds()
 
     logged = actions(db)
-    assert logged.count("auth.login_failed") == ACCOUNT.failures  # refusals while locked are not logged
+    assert logged.count("auth.login_failed") == ACCOUNT.attempts  # refusals while locked are not logged
     assert logged[-1] == "auth.locked" and "auth.login" not in logged
     (entry,) = locked_entries(db)
     assert entry["entity_id"] == str(uid)
     assert entry["data"]["scope"] == "account" and entry["data"]["key"] == "finance-xp"
-    assert entry["data"]["failures"] == ACCOUNT.failures
+    assert entry["data"]["failures"] == ACCOUNT.attempts
     assert datetime.fromisoformat(entry["data"]["until"]) == NOW + timedelta(seconds=38) + ACCOUNT.lockout
     assert audit.verify(db).ok
 
@@ -105,7 +105,7 @@ def test_twenty_wrong_passwords_in_a_minute_lock_the_account_and_the_audit_log_s
 
 def test_wrong_passwords_spread_over_more_than_a_minute_do_not_lock(db: Database, throttle: LoginThrottle) -> None:
     make_user(db, "leader-xp", "leader", COUNTY)
-    for i in range(2 * ACCOUNT.failures):
+    for i in range(2 * ACCOUNT.attempts):
         outcome = login(db, "leader-xp", "guess", NOW + timedelta(seconds=4 * i), throttle=throttle)
         assert isinstance(outcome, Unauthorized), i  # never more than 15 in any minute
     assert not isinstance(login(db, "leader-xp", PASSWORD, NOW + timedelta(minutes=3), throttle=throttle), Exception)
@@ -114,7 +114,7 @@ def test_wrong_passwords_spread_over_more_than_a_minute_do_not_lock(db: Database
 
 def test_a_right_password_clears_the_accounts_count(db: Database, throttle: LoginThrottle) -> None:
     make_user(db, "commerce-xp", "commerce", COUNTY)
-    for i in range(ACCOUNT.failures - 1):
+    for i in range(ACCOUNT.attempts - 1):
         assert isinstance(login(db, "commerce-xp", "typo", NOW + timedelta(seconds=i), throttle=throttle),
                           Unauthorized)
     assert not isinstance(login(db, "commerce-xp", PASSWORD, NOW + timedelta(seconds=20), throttle=throttle),
@@ -123,7 +123,7 @@ def test_a_right_password_clears_the_accounts_count(db: Database, throttle: Logi
 
 
 def test_an_unknown_username_is_locked_like_a_known_one(db: Database) -> None:
-    outcomes = [login(db, "nobody-here", "guess", NOW) for _ in range(ACCOUNT.failures)]
+    outcomes = [login(db, "nobody-here", "guess", NOW) for _ in range(ACCOUNT.attempts)]
     assert isinstance(outcomes[-1], RateLimited)
     (entry,) = locked_entries(db)
     assert entry["entity_id"] is None and entry["data"]["key"] == "nobody-here"
@@ -134,10 +134,10 @@ def test_an_unknown_username_is_locked_like_a_known_one(db: Database) -> None:
 
 def test_a_hundred_failures_from_one_address_lock_that_address_only(db: Database, throttle: LoginThrottle) -> None:
     make_user(db, "inspector-xp", "inspector", COUNTY)
-    for i in range(ADDRESS.failures):  # a different name each time: no account reaches its own limit
+    for i in range(ADDRESS.attempts):  # a different name each time: no account reaches its own limit
         outcome = login(db, f"guess-{i}", "pw", NOW + timedelta(milliseconds=100 * i), addr="203.0.113.9",
                         throttle=throttle)
-        assert isinstance(outcome, RateLimited if i == ADDRESS.failures - 1 else Unauthorized), i
+        assert isinstance(outcome, RateLimited if i == ADDRESS.attempts - 1 else Unauthorized), i
     later = NOW + timedelta(minutes=5)
     assert isinstance(login(db, "inspector-xp", PASSWORD, later, addr="203.0.113.9", throttle=throttle), RateLimited)
     assert not isinstance(login(db, "inspector-xp", PASSWORD, later, addr="198.51.100.7", throttle=throttle),
@@ -152,7 +152,7 @@ def test_a_hundred_failures_from_one_address_lock_that_address_only(db: Database
 
 def test_the_database_lock_holds_for_another_server_process(db: Database, database_url: str) -> None:
     make_user(db, "contractor-xp", "commerce", COUNTY)
-    for i in range(ACCOUNT.failures):
+    for i in range(ACCOUNT.attempts):
         login(db, "contractor-xp", "guess", NOW + timedelta(seconds=i))
     other_worker = Database(database_url)  # its own engine and connection pool, as another worker has
     try:
@@ -164,20 +164,23 @@ def test_the_database_lock_holds_for_another_server_process(db: Database, databa
 def test_the_redis_lock_holds_for_another_server_process(db: Database, redis_throttle: LoginThrottle) -> None:
     make_user(db, "supervisor-xp", "supervisor", COUNTY)
     store = redis_throttle.store
-    assert isinstance(store, RedisThrottleStore)
-    for i in range(ACCOUNT.failures):
+    assert isinstance(store, RedisCounterStore)
+    for i in range(ACCOUNT.attempts):
         login(db, "supervisor-xp", "guess", NOW + timedelta(seconds=i), throttle=redis_throttle)
-    other_worker = LoginThrottle(RedisThrottleStore.from_url(REDIS_URL, store.prefix))
+    other_worker = LoginThrottle(RedisCounterStore.from_url(REDIS_URL, store.prefix))
     assert isinstance(login(db, "supervisor-xp", PASSWORD, NOW + timedelta(minutes=1), throttle=other_worker),
                       RateLimited)
 
 
-def test_old_failures_are_pruned_from_the_database(db: Database) -> None:
+def test_the_database_keeps_one_row_per_key_and_forgets_keys_untried_for_a_day(db: Database) -> None:
     for i in range(5):
-        login(db, f"someone-{i}", "guess", NOW)
-    login(db, "someone-else", "guess", NOW + timedelta(hours=1))
+        for _ in range(3):
+            login(db, f"someone-{i}", "guess", NOW)
     with db.reading() as tx:
-        assert tx.session.scalar(select(func.count()).select_from(LoginFailure)) == 2  # account + address
+        assert tx.session.scalar(select(func.count()).select_from(RateLimit)) == 6  # 5 accounts + 1 address
+    login(db, "someone-else", "guess", NOW + timedelta(days=1, seconds=1), addr="10.0.0.2")
+    with db.reading() as tx:
+        assert tx.session.scalar(select(func.count()).select_from(RateLimit)) == 2  # account + address
 
 
 # --- over HTTP -----------------------------------------------------------------------------------
@@ -187,8 +190,8 @@ def test_the_api_answers_a_locked_account_with_a_429_problem_and_retry_after(app
     app.extensions["disburse.clock"] = ManualClock(NOW)
     make_user(app.extensions["disburse.db"], "finance-api", "finance", COUNTY)
     statuses = [client.post("/api/v1/auth/tokens", json={"username": "finance-api", "password": "guess"}).status_code
-                for _ in range(ACCOUNT.failures)]
-    assert statuses == [401] * (ACCOUNT.failures - 1) + [429]
+                for _ in range(ACCOUNT.attempts)]
+    assert statuses == [401] * (ACCOUNT.attempts - 1) + [429]
     resp = client.post("/api/v1/auth/tokens", json={"username": "finance-api", "password": PASSWORD})
     assert resp.status_code == 429 and resp.mimetype == "application/problem+json"
     problem = resp.get_json()
@@ -202,7 +205,7 @@ def test_the_login_page_tells_a_locked_out_user_how_long_to_wait(app: Any, clien
     app.config["WTF_CSRF_ENABLED"] = False
     app.extensions["disburse.clock"] = ManualClock(NOW)
     make_user(app.extensions["disburse.db"], "leader-web", "leader", COUNTY)
-    for _ in range(ACCOUNT.failures):
+    for _ in range(ACCOUNT.attempts):
         client.post("/login", data={"username": "leader-web", "password": "guess"})
     resp = client.post("/login", data={"username": "leader-web", "password": PASSWORD})
     assert resp.status_code == 429 and "Retry-After" in resp.headers
