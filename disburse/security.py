@@ -6,12 +6,14 @@ diagram's (allowed by its hash), no ``eval``, no framing, no forms posting
 elsewhere, no ``<base>``. Pages load their code from ``static/js/`` and read their data from
 ``data-*`` attributes or ``<script type="application/json">`` blocks (data, never executed).
 ``Strict-Transport-Security`` is sent outside the local demo and the tests, which run on plain HTTP.
+``Cache-Control: no-store`` is on every response but the static files and the public disclosure, so
+no browser or proxy keeps a page or an answer that belongs to a logged-in user (issue 14).
 """
 
 import base64
 import hashlib
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 from disburse.web.diagram import SVG_STYLE
 
@@ -43,6 +45,14 @@ HEADERS = {
 
 #: One year, subdomains included: a county's site is served over HTTPS only once deployed.
 HSTS = "max-age=31536000; includeSubDomains"
+#: What no browser or proxy may keep: every response but the static files and the public pages, which
+#: hold nothing about a user (issue 14: a shared computer's cache must not hold a finance desk).
+NO_STORE = "no-store"
+
+
+def _may_be_kept() -> bool:
+    return request.endpoint == "static" or request.path.startswith(("/public", "/api/v1/public",
+                                                                    "/workflows/"))
 
 
 def init_app(app: Flask, *, hsts: bool) -> None:
@@ -53,6 +63,8 @@ def init_app(app: Flask, *, hsts: bool) -> None:
             response.headers.setdefault(name, value)
         if hsts:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if not _may_be_kept():
+            response.headers["Cache-Control"] = NO_STORE
         return response
 
     app.after_request(add_headers)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from disburse.adapters import audit_log
 from disburse.adapters.db import Database
@@ -198,13 +198,15 @@ def session_version(db: Database, user_id: int) -> int:
 
 
 def end_sessions(db: Database, actor: Actor, origin: Origin) -> None:
-    """Logout: every browser session of the user stops being valid."""
+    """Logout: every browser session of the user stops being valid, and every bearer token it holds is
+    revoked (issue 14: one logout ends everything the user was signed in with)."""
     with db.writing() as tx:
         user = tx.session.get(User, actor.id)
         if user is not None:
             user.session_version += 1
+            revoked = tx.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id)).rowcount
             audit_log.append(tx.session, action="auth.logout", actor=actor, origin=origin,
-                             entity_type="user", entity_id=user.id)
+                             entity_type="user", entity_id=user.id, data={"tokens_revoked": revoked})
         tx.commit()
 
 
