@@ -50,6 +50,7 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine
 
 from disburse.adapters.db import make_engine
 from disburse.clock import Clock
@@ -82,9 +83,23 @@ def poll_seconds(env: Mapping[str, str] | None = None) -> float:
     return value
 
 
+def job_store_engine(settings: Settings) -> Engine:
+    """The job store's engine: the application's (on SQLite WAL, ``timeout`` 30, ``busy_timeout`` 30 s),
+    every transaction begun ``IMMEDIATE`` on SQLite.
+
+    The busy timeout alone does not make the job store wait. Its transactions read before they write
+    (creating its table on the first start: "does it exist?", then ``CREATE TABLE``), and SQLite
+    does not call the busy handler for a read transaction that must become a write transaction
+    while another connection writes: it answers ``database is locked`` at once. Taking the write
+    lock when the transaction begins lets the busy timeout apply; the job store's transactions are
+    a few short statements, a few times a minute. Ignored on PostgreSQL.
+    """
+    return make_engine(settings.db_url, execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
 def build_scheduler(settings: Settings) -> BackgroundScheduler:
-    """An APScheduler 3 scheduler on the application's database, not started."""
-    store = SQLAlchemyJobStore(engine=make_engine(settings.db_url), tablename=JOB_TABLE)
+    """An APScheduler 3 scheduler on the application's database (:func:`job_store_engine`), not started."""
+    store = SQLAlchemyJobStore(engine=job_store_engine(settings), tablename=JOB_TABLE)
     return BackgroundScheduler(jobstores={"default": store}, executors={"default": ThreadPoolExecutor(THREADS)},
                                job_defaults=JOB_DEFAULTS, timezone=TIMEZONE)
 
