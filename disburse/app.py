@@ -1,7 +1,6 @@
 """The application factory (flask tutorial shape: ``create_app(test_config=None)``)."""
 
 import logging
-import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from disburse import security
 from disburse.adapters.db import Database
+from disburse.adapters.instance_secret import instance_secret
 from disburse.adapters.limits import LoginThrottle, store_for
 from disburse.clock import Clock
 from disburse.settings import Settings
@@ -32,10 +32,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 static_folder="web/static")
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     secret = settings.secret_key
-    if not secret:
+    if not (secret and secret.strip()):  # empty or white space: no secret at all
         if not (settings.demo or overrides.get("TESTING")):
             raise RuntimeError("DISBURSE_SECRET_KEY is required outside the demo and the tests")
-        secret = _instance_secret(settings)
+        secret = instance_secret(settings.instance_path / "secret_key")
     app.config.update(
         SECRET_KEY=secret,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
@@ -72,12 +72,3 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     inputs.init_app(app)  # after the caller is known: an anonymous caller gets 401, not field errors
     return app
-
-
-def _instance_secret(settings: Settings) -> str:
-    """The demo keeps a random secret in its instance folder, so sessions survive a restart."""
-    path = settings.instance_path / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()

@@ -350,7 +350,7 @@ def serve(host: str, port: int, workers: int, no_scheduler: bool) -> None:
     """Run the production WSGI server (gunicorn, several workers) and the scheduler."""
     from disburse.server import run
 
-    if not (os.environ.get("DISBURSE_SECRET_KEY") or os.environ.get("DISBURSE_DEMO") == "1"):
+    if not (os.environ.get("DISBURSE_SECRET_KEY", "").strip() or os.environ.get("DISBURSE_DEMO") == "1"):
         click.echo("DISBURSE_SECRET_KEY is required to serve (or run `disburse demo`)", err=True)
         sys.exit(2)
     run(host, port, workers, scheduler=not no_scheduler)

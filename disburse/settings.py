@@ -2,7 +2,7 @@
 
 ``DISBURSE_DATABASE_URL``   default: SQLite ``disburse.db`` in the instance folder
 ``DISBURSE_INSTANCE_PATH``  the instance folder (default: Flask's, ``<prefix>/var/disburse-instance``)
-``DISBURSE_SECRET_KEY``     required outside the demo and the tests
+``DISBURSE_SECRET_KEY``     required outside the demo and the tests (empty or white space: not set)
 ``DISBURSE_SMTP_URL``       e-mail delivery (scheduler issue)
 ``DISBURSE_TOKEN_HOURS``    bearer token lifetime, default 8
 ``DISBURSE_MAX_BODY_BYTES`` request body limit, default 2 MiB
@@ -57,7 +57,7 @@ class Settings:
         return cls(
             instance_path=path,
             database_url=env.get("DISBURSE_DATABASE_URL") or None,
-            secret_key=env.get("DISBURSE_SECRET_KEY") or None,
+            secret_key=_present(env.get("DISBURSE_SECRET_KEY")),
             smtp_url=env.get("DISBURSE_SMTP_URL") or None,
             token_hours=int(env.get("DISBURSE_TOKEN_HOURS", "8")),
             max_body_bytes=int(env.get("DISBURSE_MAX_BODY_BYTES", str(2 * 1024 * 1024))),
@@ -72,6 +72,11 @@ class Settings:
             redis_url=env.get("DISBURSE_REDIS_URL") or None,
             proxy_hops=int(env.get("DISBURSE_PROXY_HOPS") or "0"),
         )
+
+
+def _present(value: str | None) -> str | None:
+    """A setting's value; ``None`` when it is unset, empty or only white space (a blank secret is no secret)."""
+    return value if value and value.strip() else None
 
 
 def default_instance_path() -> Path:
