@@ -46,7 +46,7 @@ from disburse.paths import WORKFLOWS_DIR
 from disburse.schemas import flatten_errors
 from disburse.schemas.objection import ObjectionIn
 from disburse.services import audit, events, pages, projects
-from disburse.services.access import jurisdiction_clause, load_acceptance, load_contract
+from disburse.services.access import is_contractor, jurisdiction_clause, load_acceptance, load_contract
 from disburse.services.context import SYSTEM, Actor, Origin
 from disburse.services.contracts import line_amounts
 from disburse.services.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
@@ -317,7 +317,7 @@ def acceptance_view(session: Session, acceptance: Acceptance, contract: Contract
                     now: datetime) -> dict[str, Any]:
     notice = acceptance.notices[-1] if acceptance.notices else None
     facts = _facts(session, acceptance, contract, actor, now)
-    shown = notice_view(notice) if notice else None
+    shown = notice_view(notice, public=is_contractor(actor)) if notice else None  # objectors stay unnamed
     return {
         "id": acceptance.id,
         "contract_id": acceptance.contract_id,

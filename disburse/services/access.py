@@ -1,13 +1,39 @@
-"""Who may see what (SPEC §6): jurisdiction by region subtree; a contractor sees its own.
+"""Who may see what (SPEC §6) — the one rule every read applies (issue 14).
 
-Anything outside answers 404 exactly like an id that does not exist, and is
-logged as a denied access; a role that may never read projects gets 403.
+* A bureau user (commerce, finance, leader, supervisor, inspector) sees the projects inside its
+  region's subtree and everything on them.
+* A contractor sees the projects it holds a contract on, and of each only the plan, the project's
+  own state changes and **its own work**: its contracts and what hangs from them (acceptances,
+  payments, documents, recoveries, their audit entries) — never a rival's; the project's figures
+  (contracted, disbursed, in flight…) are summed over its own contracts (:func:`figures_scope`).
+* Anything outside answers 404 exactly like an id that does not exist, naming only the object that was
+  asked for — never the project or contract above it (:func:`hidden`) — and is logged as a denied
+  access; a role that may never read projects (the admin) gets 403, whether the object exists or not.
+
+The loaders (:func:`load_project`, :func:`load_contract`, :func:`load_acceptance`,
+:func:`load_payment`, :func:`load_document`) are how a service reaches one object; the clauses
+(:func:`contract_clause`, :func:`audit_clause`) are how a list, a ledger or a search narrows many.
 """
 
-from sqlalchemy import exists, select, true
-from sqlalchemy.orm import Session
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
-from disburse.adapters.orm import Acceptance, Contract, Contractor, Project, Region
+from sqlalchemy import String, and_, cast, exists, or_, select, true
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from disburse.adapters.orm import (
+    Acceptance,
+    AuditEntry,
+    Contract,
+    Contractor,
+    Document,
+    Payment,
+    Project,
+    Recovery,
+    Region,
+)
 from disburse.domain.roles import PROJECT_READERS, Role, within
 from disburse.services.context import SYSTEM, Actor
 from disburse.services.errors import Forbidden, NotFound
@@ -18,10 +44,40 @@ def _require_reader(actor: Actor) -> None:
         raise Forbidden(f"the role {actor.role} has no access to projects", audit=True)
 
 
-def contractor_holds(actor: Actor, project_id: int):  # type: ignore[no-untyped-def]
+def is_contractor(actor: Actor) -> bool:
+    return actor.role == Role.CONTRACTOR
+
+
+def sees_contract(actor: Actor, contract: Contract) -> bool:
+    """Whether the actor may see this contract of a project it may see (a contractor: its own only)."""
+    return not is_contractor(actor) or contract.contractor.credit_code == actor.contractor_code
+
+
+def hidden(kind: str, ident: object, *, audit: bool = False) -> NotFound:
+    """The one answer for an object that does not exist or lies outside what the actor may see."""
+    return NotFound(f"no {kind} {ident}", audit=audit)
+
+
+@contextmanager
+def answering_as(kind: str, ident: object) -> Iterator[None]:
+    """Whatever is not found on the way to an object answers as that object: a 404 never names the
+    project or contract above what was asked for (issue 14: "no project 12" for someone else's payment)."""
+    try:
+        yield
+    except NotFound as exc:
+        raise hidden(kind, ident, audit=bool(exc.extra.get("audit"))) from None
+
+
+def contractor_holds(actor: Actor, project_id: Any):  # type: ignore[no-untyped-def]
     """SQL condition: the actor's company holds a contract on the project."""
     return exists().where(Contract.project_id == project_id, Contract.contractor_id == Contractor.id,
                           Contractor.credit_code == actor.contractor_code)
+
+
+def own_contracts(actor: Actor) -> Any:
+    """SELECT of the ids of the contractor's own contracts."""
+    return select(Contract.id).join(Contractor, Contractor.id == Contract.contractor_id).where(
+        Contractor.credit_code == actor.contractor_code)
 
 
 def jurisdiction_clause(actor: Actor):  # type: ignore[no-untyped-def]
@@ -31,15 +87,49 @@ def jurisdiction_clause(actor: Actor):  # type: ignore[no-untyped-def]
     _require_reader(actor)
     if actor == SYSTEM:
         return true()
-    if actor.role == Role.CONTRACTOR:
+    if is_contractor(actor):
         return Contractor.credit_code == actor.contractor_code
     return Region.path.startswith(actor.region_path)
+
+
+def contract_clause(actor: Actor, contract_id: Any) -> ColumnElement[bool]:
+    """SQL condition on a contract id column: the actor may see that contract's work (of a project it sees)."""
+    if not is_contractor(actor):
+        return true()
+    return contract_id.in_(own_contracts(actor))  # type: ignore[no-any-return]
+
+
+#: Audit entries about contract-level objects, with how to find each one's contract.
+_CONTRACT_OF = {
+    "contract": (Contract.id, Contract.id),
+    "acceptance": (Acceptance.id, Acceptance.contract_id),
+    "payment": (Payment.id, Payment.contract_id),
+    "document": (Document.id, Document.contract_id),
+    "recovery": (Recovery.id, Recovery.contract_id),
+}
+
+
+def audit_clause(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition on a project's audit entries: all of them for a bureau user; for a contractor the
+    project's own state changes and the entries about its own contracts and what hangs from them — not
+    a rival's, not an objector's identity (objections), not the bureau's monthly reports."""
+    if not is_contractor(actor):
+        return true()
+    mine = own_contracts(actor)
+    about_mine = [and_(AuditEntry.entity_type == kind, AuditEntry.entity_id.in_(
+        select(cast(ident, String)).where(contract.in_(mine)))) for kind, (ident, contract) in _CONTRACT_OF.items()]
+    return or_(AuditEntry.entity_type == "project", *about_mine)
+
+
+def figures_scope(actor: Actor, contracts: list[Contract]) -> list[Contract]:
+    """The contracts a project's figures are summed over for the actor: all, or a contractor's own."""
+    return [c for c in contracts if sees_contract(actor, c)]
 
 
 def can_see_project(session: Session, actor: Actor, project: Project) -> bool:
     if actor == SYSTEM:  # the command line and the scheduler, never a request
         return True
-    if actor.role == Role.CONTRACTOR:
+    if is_contractor(actor):
         return bool(session.scalar(select(contractor_holds(actor, project.id))))
     return within(project.region.path, actor.region_path)
 
@@ -52,9 +142,9 @@ def load_project(session: Session, actor: Actor, project_id: int, *, lock: bool 
         stmt = stmt.with_for_update(of=Project)
     project = session.scalar(stmt)
     if project is None:
-        raise NotFound(f"no project {project_id}")
+        raise hidden("project", project_id)
     if not can_see_project(session, actor, project):
-        raise NotFound(f"no project {project_id}", audit=True)
+        raise hidden("project", project_id, audit=True)
     return project
 
 
@@ -62,26 +152,58 @@ def load_contract(session: Session, actor: Actor, contract_id: int, *,
                   lock: bool = False) -> tuple[Contract, Project]:
     """The contract and its project; a contractor sees only its own contracts."""
     _require_reader(actor)
-    contract = session.get(Contract, contract_id)
-    if contract is None:
-        raise NotFound(f"no contract {contract_id}")
-    project = load_project(session, actor, contract.project_id, lock=lock)
-    if actor.role == Role.CONTRACTOR and contract.contractor.credit_code != actor.contractor_code:
-        raise NotFound(f"no contract {contract_id}", audit=True)
+    with answering_as("contract", contract_id):
+        contract = session.get(Contract, contract_id)
+        if contract is None:
+            raise hidden("contract", contract_id)
+        project = load_project(session, actor, contract.project_id, lock=lock)
+        if not sees_contract(actor, contract):
+            raise hidden("contract", contract_id, audit=True)
     return contract, project
 
 
 def visible_contracts(session: Session, actor: Actor, project_id: int) -> list[Contract]:
     """A project's contracts the actor may see, by id: all of them, or a contractor's own only (SPEC §6)."""
     contracts = session.scalars(select(Contract).where(Contract.project_id == project_id).order_by(Contract.id))
-    return [c for c in contracts if actor.role != Role.CONTRACTOR or c.contractor.credit_code == actor.contractor_code]
+    return figures_scope(actor, list(contracts))
 
 
 def load_acceptance(session: Session, actor: Actor, acceptance_id: int, *,
                     lock: bool = False) -> tuple[Acceptance, Contract, Project]:
     _require_reader(actor)
-    acceptance = session.get(Acceptance, acceptance_id)
-    if acceptance is None:
-        raise NotFound(f"no acceptance {acceptance_id}")
-    contract, project = load_contract(session, actor, acceptance.contract_id, lock=lock)
+    with answering_as("acceptance", acceptance_id):
+        acceptance = session.get(Acceptance, acceptance_id)
+        if acceptance is None:
+            raise hidden("acceptance", acceptance_id)
+        contract, project = load_contract(session, actor, acceptance.contract_id, lock=lock)
     return acceptance, contract, project
+
+
+def load_payment(session: Session, actor: Actor, payment_id: int, *,
+                 lock: bool = False) -> tuple[Payment, Contract, Project]:
+    """The payment with its contract and project (the project locked first when ``lock``)."""
+    _require_reader(actor)
+    with answering_as("payment", payment_id):
+        contract_id = session.scalar(select(Payment.contract_id).where(Payment.id == payment_id))
+        if contract_id is None:
+            raise hidden("payment", payment_id)
+        contract, project = load_contract(session, actor, contract_id, lock=lock)
+    payment = session.get(Payment, payment_id)
+    assert payment is not None
+    return payment, contract, project
+
+
+def load_document(session: Session, actor: Actor, document_id: int) -> Document:
+    """A document, for whoever may see what it belongs to (a contractor: its own contract's only)."""
+    _require_reader(actor)
+    with answering_as("document", document_id):
+        document = session.get(Document, document_id)
+        if document is None:
+            raise hidden("document", document_id)
+        if document.contract_id is not None:
+            load_contract(session, actor, document.contract_id)
+        elif is_contractor(actor):
+            raise hidden("document", document_id, audit=True)
+        else:
+            load_project(session, actor, document.project_id)
+    return document

@@ -197,12 +197,11 @@ def inclusion(db: Database, actor: Actor, seq: int, size: int | None = None) -> 
         size = covered if size is None else size
         if size < 1 or size > covered:
             raise _not_covered("no proof", size, covered)
-        if seq > size and s.get(AuditEntry, seq) is not None:
+        outside = actor.role != "system" and audit_service.entries_outside(s, actor, seq)
+        if outside or s.get(AuditEntry, seq) is None:  # one answer for both (SPEC §6; issue 14)
+            raise NotFound(f"no audit entry {seq}", audit=outside)
+        if seq > size:
             raise _not_covered(f"entry {seq} is not in the tree", seq, size)
-        if not 1 <= seq <= size:
-            raise NotFound(f"no entry {seq} in the tree of size {size}")
-        if actor.role != "system" and audit_service.entries_outside(s, actor, seq):
-            raise NotFound(f"no audit entry {seq}", audit=True)  # outside the jurisdiction (SPEC §6)
         hashes = _leaf_hashes(s, size)
         proof = merkle.inclusion_proof(seq - 1, size, merkle.range_hasher(hashes))
         note = s.scalar(select(AuditCheckpoint.note).where(AuditCheckpoint.size == size))

@@ -20,9 +20,9 @@ from disburse.adapters.db import Database
 from disburse.adapters.orm import Contract, Contractor, Document, Project, Region
 from disburse.domain.roles import Role
 from disburse.services import pages
-from disburse.services.access import jurisdiction_clause, load_contract, load_project
+from disburse.services.access import jurisdiction_clause, load_contract, load_document, load_project
 from disburse.services.context import Actor, Origin
-from disburse.services.errors import Forbidden, Invalid, NotFound
+from disburse.services.errors import Forbidden, Invalid
 
 _ZIP = (b"PK\x03\x04",)
 _OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
@@ -116,15 +116,7 @@ def document_view(document: Document) -> dict[str, Any]:
 def open_document(db: Database, actor: Actor, root: Path, document_id: int) -> StoredFile:
     """The stored file, for whoever may see what it belongs to (a contractor: its own contract's)."""
     with db.reading() as tx:
-        document = tx.session.get(Document, document_id)
-        if document is None:
-            raise NotFound(f"no document {document_id}")
-        if actor.role == Role.CONTRACTOR:
-            if document.contract_id is None:
-                raise NotFound(f"no document {document_id}", audit=True)
-            load_contract(tx.session, actor, document.contract_id)
-        else:
-            load_project(tx.session, actor, document.project_id)
+        document = load_document(tx.session, actor, document_id)
         return StoredFile(_storage(root, document.sha256), document.filename, document.content_type)
 
 

@@ -24,12 +24,12 @@ from sqlalchemy.orm import Session
 
 from disburse.adapters import pdf
 from disburse.adapters.db import Database
-from disburse.adapters.orm import Acceptance, BudgetLine, Contract, Notice, Payment, Project, User
+from disburse.adapters.orm import Acceptance, BudgetLine, Contract, Notice, Project, User
 from disburse.domain.money import format_daxie, format_wan
 from disburse.domain.notice import SHANGHAI, local_date
 from disburse.domain.unmet import Unmet
 from disburse.services import acceptances, audit, disclosure, events, payments
-from disburse.services.access import load_acceptance, load_contract
+from disburse.services.access import load_acceptance, load_payment
 from disburse.services.context import Actor
 from disburse.services.errors import Conflict, NotFound
 
@@ -231,10 +231,7 @@ def voucher_facts(db: Database, actor: Actor, payment_id: int) -> dict[str, Any]
     """
     with db.reading() as tx:
         session = tx.session
-        payment = session.get(Payment, payment_id)
-        if payment is None:
-            raise NotFound(f"no payment {payment_id}")
-        contract, project = load_contract(session, actor, payment.contract_id)
+        payment, contract, project = load_payment(session, actor, payment_id)
         if payment.state != "disbursed":
             unmet = Unmet("not_disbursed", "资金尚未拨付，暂无拨付凭证", "The payment has not been disbursed yet, "
                           "so there is no voucher", "SPEC §5.3")

@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from disburse.adapters import audit_log, rulesets
@@ -35,7 +35,7 @@ from disburse.adapters.orm import (
 )
 from disburse.domain import contracts as domain_contracts
 from disburse.domain import plan as domain_plan
-from disburse.domain.ledger import Ledger, allocate
+from disburse.domain.ledger import EMPTY, Ledger, allocate
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.project_guards import PROJECT_GUARDS, ProjectFacts, SurplusClaim
 from disburse.domain.roles import PROJECT_READERS, Role, within
@@ -43,7 +43,7 @@ from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import TransitionSpec, Workflow
 from disburse.paths import WORKFLOWS_DIR
 from disburse.services import events, pages
-from disburse.services.access import contractor_holds, load_project
+from disburse.services.access import audit_clause, contractor_holds, figures_scope, is_contractor, load_project
 from disburse.services.audit import entry_view
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import Forbidden, Invalid
@@ -244,7 +244,10 @@ def project_view(session: Session, project: Project, actor: Actor) -> dict[str, 
     """A project as the API returns it (SPEC §11.1 ``GET /projects/{id}``)."""
     lines_sum = sum((line.amount for line in project.lines if line.amount is not None), Decimal(0))
     held = _held(session, project)
-    contracts, ledger = held.contracts, held.ledger
+    contracts, ledger = figures_scope(actor, list(held.contracts)), held.ledger
+    if len(contracts) < len(held.contracts):  # a contractor's figures are its own contracts' (SPEC §6)
+        ledgers = contract_ledgers(session, project.id)
+        ledger = sum((ledgers[c.id] for c in contracts), EMPTY)
     contracted = sum((c.amount for c in contracts), Decimal(0))
     rounds = [_round_view(r) for r in held.rounds]
     evaluation = session.scalar(select(Evaluation).where(Evaluation.project_id == project.id)
@@ -266,7 +269,7 @@ def project_view(session: Session, project: Project, actor: Actor) -> dict[str, 
         "disbursed": format_yuan(ledger.disbursed),
         "in_flight": format_yuan(ledger.in_flight),
         "recovered": format_yuan(ledger.recovered),
-        "surplus": format_yuan(project.total - contracted),
+        "surplus": None if is_contractor(actor) else format_yuan(project.total - contracted),
         "period": {"start": _iso(project.period_start), "end": _iso(project.period_end)},
         "funding": [{"source": f.source, "amount": format_yuan(f.amount), "note": f.note,
                      "predecessor": f.predecessor_id} for f in project.funding],
@@ -284,8 +287,7 @@ def project_view(session: Session, project: Project, actor: Actor) -> dict[str, 
                     for t in project.targets],
         "tender": {"rounds": rounds, "current": rounds[-1] if rounds else None},
         "contracts": [{"id": c.id, "lot": c.lot, "contractor_name": c.contractor.name,
-                       "amount": format_yuan(c.amount)} for c in contracts
-                      if actor.role != Role.CONTRACTOR or c.contractor.credit_code == actor.contractor_code],
+                       "amount": format_yuan(c.amount)} for c in contracts],
         "evaluation": None if evaluation is None else {
             "result": evaluation.result, "evaluator": evaluation.evaluator,
             "document_id": evaluation.document_id, "recorded_at": evaluation.recorded_at.isoformat()},
@@ -344,7 +346,7 @@ def project_audit(db: Database, actor: Actor, project_id: int, *, page: int = 1,
     """The project's audit entries in log order (SPEC §11.1 ``GET /projects/{id}/audit``)."""
     with db.reading() as tx:
         load_project(tx.session, actor, project_id)
-        where = AuditEntry.project_id == project_id
+        where = and_(AuditEntry.project_id == project_id, audit_clause(actor))
         total = tx.session.scalar(select(func.count()).select_from(AuditEntry).where(where)) or 0
         rows = tx.session.scalars(
             select(AuditEntry).where(where).order_by(AuditEntry.seq)
