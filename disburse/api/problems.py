@@ -13,6 +13,7 @@ from flask import Response, current_app, g, json, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from disburse.domain.text import printable
 from disburse.schemas import flatten_errors
 from disburse.services import audit as audit_service
 from disburse.services.errors import Conflict, Forbidden, Invalid, ServiceError
@@ -45,8 +46,10 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
     rid = getattr(g, "request_id", None)
     if rid:
         body["request_id"] = rid
+    # a refused request may echo what it was refused for (a field name with a lone surrogate): written as an
+    # escape, the answer stays valid UTF-8 and valid JSON
     resp = current_app.response_class(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json"
+        printable(json.dumps(body, ensure_ascii=False)), status=status, mimetype="application/problem+json"
     )
     if status == 401:
         resp.headers["WWW-Authenticate"] = 'Bearer realm="disburse"'
