@@ -35,8 +35,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: Request headers whose values are stored (the idempotency key is a primary key column).
 STORED_HEADERS = ("Idempotency-Key",)
+#: Room for a document upload's other form fields and multipart framing, beyond the document itself.
+FORM_ROOM = 64 * 1024
 #: The blueprints of pages anyone may open; every other page sends an anonymous caller to the login.
 ANONYMOUS_PAGES = frozenset({"auth", "public_ui", "static"})
+
+
+def takes_documents(view: F) -> F:
+    """Mark a view that receives an uploaded document: its body may be as large as a document
+    (``DISBURSE_MAX_DOCUMENT_BYTES`` and room for the form), not only ``DISBURSE_MAX_BODY_BYTES``."""
+    view.takes_documents = True  # type: ignore[attr-defined]
+    return view
 
 
 def checks_own_text(view: F) -> F:
@@ -97,6 +106,8 @@ def check_request() -> None:
     if not (request.path.startswith("/api/") or current_user.is_authenticated
             or request.blueprint in ANONYMOUS_PAGES or request.endpoint == "static"):
         return  # the page's login_required sends the caller to the login first
+    if getattr(view, "takes_documents", False):  # before anything reads the body
+        request.max_content_length = current_app.extensions["disburse.settings"].max_document_bytes + FORM_ROOM
     errors = request_errors(check_text=not getattr(view, "checks_own_text", False))
     if errors:
         raise Invalid("some fields hold characters that cannot be stored (字段含有无法保存的字符)", errors)

@@ -8,17 +8,11 @@ from flask_smorest import Blueprint
 from disburse.api.common import db, documents_root
 from disburse.api.schemas import DocumentForm, DocumentOut
 from disburse.api.security import current_actor
+from disburse.inputs import takes_documents
 from disburse.services import documents
 from disburse.services.errors import Invalid
 
 blp = Blueprint("api_documents", __name__, description="Uploaded documents, stored with SHA-256")
-
-
-@blp.before_request
-def _allow_document_sized_bodies() -> None:
-    if request.method == "POST":
-        settings = current_app.extensions["disburse.settings"]
-        request.max_content_length = settings.max_document_bytes + 64 * 1024
 
 
 @blp.post("")
@@ -28,6 +22,7 @@ def _allow_document_sized_bodies() -> None:
     "type": "object", "required": ["file", "project_id"],
     "properties": {"file": {"type": "string", "format": "binary"}, "project_id": {"type": "integer"},
                    "contract_id": {"type": "integer"}, "kind": {"type": "string"}}}}}})
+@takes_documents
 def upload(form: dict[str, Any]) -> dict[str, Any]:
     actor = current_actor()
     file = request.files.get("file")

@@ -27,7 +27,7 @@ blp = Blueprint("api_public", __name__, description="Public disclosure and objec
 def object_to_notice(notice_id: int) -> dict[str, Any]:
     """File an objection; at most five per client address in ten minutes, refused ones included (429)."""
     received = now()
-    sent = request.get_json()
+    sent = request.get_json(force=True)  # the body is JSON whatever its declared type; malformed → 400
     if not isinstance(sent, dict):
         raise Invalid("the objection is invalid (异议内容有误)",
                       {"_body": ["a JSON object is expected (应为 JSON 对象)"]})

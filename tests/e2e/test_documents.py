@@ -5,6 +5,8 @@ import io
 from typing import Any
 
 import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from tests.flow import COMMERCE, CONTRACTOR_A, CONTRACTOR_B, INSPECTOR, Flow
 
@@ -90,3 +92,17 @@ def test_a_document_just_over_the_limit_is_a_field_error(flow: Flow) -> None:
     assert flow.ok(upload(flow, COMMERCE, project["id"]), 201)["size"] == len(PDF)
     resp = upload(flow, COMMERCE, project["id"], content=PDF + b"0" * 20)
     assert resp.status_code == 422 and "file" in resp.get_json()["errors"]
+
+
+def test_a_document_larger_than_an_ordinary_body_but_within_its_own_limit_is_taken(flow: Flow) -> None:
+    """Document uploads may be as large as a document (20 MiB), not only an ordinary body (2 MiB): the input
+    check that reads every form (issue 14) applies the upload's limit before it reads one."""
+    project = flow.tendered_project()
+    big = PDF + b"0" * (3 * 1024 * 1024)
+    assert len(big) > flow.app.config["MAX_CONTENT_LENGTH"]
+    # encoded in memory: the test client would spool a large form to a temporary file it never closes
+    boundary, body = encode_multipart({"project_id": str(project["id"]), "file": FileStorage(io.BytesIO(big), "验收报告.pdf")})
+    resp = flow.client.post("/api/v1/documents", data=body, headers=flow.h(COMMERCE),
+                            content_type=f"multipart/form-data; boundary={boundary}")
+    document = flow.ok(resp, 201)
+    assert document["size"] == len(big)
