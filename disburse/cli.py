@@ -54,8 +54,32 @@ def db_upgrade() -> None:
     """Create or migrate the schema (Alembic)."""
     from disburse.adapters.migrations import upgrade
 
-    upgrade(_settings().db_url)
+    settings = _settings()
+    upgrade(settings.db_url)
     click.echo("schema is up to date")
+    _sign_first_checkpoint(settings)
+
+
+def _sign_first_checkpoint(settings: Settings) -> None:
+    """A new installation does not run unsigned: the signing key and the first checkpoint (docs/audit-proofs.md §8)."""
+    from disburse.clock import Clock
+    from disburse.services import checkpoints
+
+    had_key = settings.signing_key_path.exists()
+    database = Database(settings.db_url)
+    try:
+        first = checkpoints.sign_first(database, settings, Clock().now())
+    except (RuntimeError, ValueError) as exc:  # a key of another log, a broken log (BrokenLog), an invalid origin
+        click.echo(f"the first audit checkpoint was not signed: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        database.dispose()
+    if first is None:
+        return
+    if not had_key:
+        click.echo(f"audit signing key made at {settings.signing_key_path} (keep it secret; docs/audit-proofs.md §3)")
+    click.echo(f"first audit checkpoint signed: {first['size']} entries; give inspectors the verifier key of "
+               "`disburse audit public-key`")
 
 
 @main.group("regions")
@@ -197,13 +221,26 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 def audit_verify() -> None:
-    """Walk the hash chain; exit 1 naming the first broken sequence number."""
-    report = audit.verify(_db())
+    """Check the hash chain and every signed checkpoint; exit 1 naming the first entry that breaks either.
+
+    A checkpoint's signature is checked with the verifier keys `disburse audit public-key` prints;
+    a checkpoint that does not verify is a failure too (exit 1, naming the checkpoint).
+    """
+    from disburse.services import checkpoints
+
+    settings = _settings()
+    report = audit.verify(Database(settings.db_url), checkpoints.public_keys(settings))
     if report.ok:
-        click.echo(f"ok: {report.entries} entries, head {report.head}")
+        signed = (f"{report.checkpoints} signed checkpoint(s) hold, the last of {report.covered} entries"
+                  if report.checkpoints else "no signed checkpoint to check against: the hash chain alone")
+        click.echo(f"ok: {report.entries} entries, head {report.head}; {signed}")
         return
-    click.echo(f"BROKEN at seq {report.first_broken}: {report.reason} "
-               f"({report.entries} entries verified before it)")
+    if report.first_broken is None:
+        click.echo(f"BROKEN: {report.reason}")
+    else:
+        where = report.first_broken if report.first_broken_upto is None else \
+            f"{report.first_broken}–{report.first_broken_upto}"
+        click.echo(f"BROKEN at seq {where}: {report.reason} ({report.entries} entries verified before it)")
     sys.exit(1)
 
 
@@ -242,10 +279,22 @@ def audit_export(directory: Path) -> None:
 
 @audit_group.command("public-key")
 def audit_public_key() -> None:
-    """Print the verifier key lines inspectors use with tools/verify_audit.py."""
+    """Print the verifier key lines inspectors use with tools/verify_audit.py; exit 1 if there is none.
+
+    It makes no key: a key made here, on a machine without the signing key file, would be one no
+    checkpoint was signed with (`disburse db upgrade` makes the first one, docs/audit-proofs.md §8).
+    """
     from disburse.services import checkpoints
 
-    click.echo("\n".join(checkpoints.public_keys(_settings())))
+    settings = _settings()
+    keys = checkpoints.public_keys(settings)
+    if not keys:
+        click.echo(f"no audit verifier key: no signing key at {settings.signing_key_path} and no "
+                   "DISBURSE_AUDIT_PUBLIC_KEYS file listing one; run `disburse db upgrade` on a new "
+                   "installation (it makes the key and signs the first checkpoint), or copy the key file here",
+                   err=True)
+        sys.exit(1)
+    click.echo("\n".join(keys))
 
 
 # --- public disclosure ----------------------------------------------------------------------
@@ -369,6 +418,7 @@ def demo(host: str, port: int, workers: int) -> None:
     os.environ["DISBURSE_DEMO"] = "1"
     settings = _settings()
     upgrade(settings.db_url)
+    _sign_first_checkpoint(settings)
     database = Database(settings.db_url)
     demo_service.prepare(database, sorted((EXAMPLES_DIR / "plans").glob("*.yaml")), ORIGIN)
     database.dispose()

@@ -6,7 +6,7 @@ forks: ``BEGIN IMMEDIATE`` already does it on SQLite; on PostgreSQL a
 transaction-scoped advisory lock does.
 """
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from sqlalchemy import select, text
@@ -88,7 +88,7 @@ def chain_rows_sql(dialect: str, after: int = 0, upto: int | None = None) -> str
 
 
 def iter_chain_rows(session: Session, batch: int = 10_000, *, after: int = 0,
-                    upto: int | None = None) -> Iterator[list[tuple[Any, ...]]]:
+                    upto: int | None = None) -> Generator[list[tuple[Any, ...]], None, None]:
     """Every entry (``after < seq <= upto``) in sequence order as plain tuples (``verify_rows``'s form), in batches.
 
     It reads through the DB-API cursor of the session's connection, in the

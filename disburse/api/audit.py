@@ -33,10 +33,14 @@ def _require_reader() -> None:
 @blp.get("/verify")
 @blp.response(200, AuditVerifyOut)
 def verify() -> dict[str, Any]:
+    """The hash chain and every signed checkpoint checked; the first entry that breaks either, if any."""
     _require_reader()
-    report = audit.verify(current_app.extensions["disburse.db"])
+    keys = checkpoints.public_keys(current_app.extensions["disburse.settings"])
+    report = audit.verify(current_app.extensions["disburse.db"], keys)
     return {"ok": report.ok, "entries": report.entries, "head": report.head,
-            "first_broken": report.first_broken, "reason": report.reason}
+            "first_broken": report.first_broken, "first_broken_upto": report.first_broken_upto,
+            "reason": report.reason, "checkpoints_checked": report.checkpoints, "covered": report.covered,
+            "checkpoint": report.checkpoint}
 
 
 @blp.get("/digest")

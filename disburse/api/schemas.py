@@ -164,11 +164,21 @@ AuditPage = page_of(AuditEntryOut)
 
 
 class AuditVerifyOut(Schema):
+    """The whole check of the log (SPEC §8): its hash chain and its signed checkpoints (docs/audit-proofs.md §8)."""
+
     ok = fields.Boolean()
-    entries = fields.Integer()
+    entries = fields.Integer(metadata={"description": "entries verified (before the first broken one)"})
     head = fields.String(allow_none=True)
-    first_broken = fields.Integer(allow_none=True)
+    first_broken = fields.Integer(allow_none=True, metadata={
+        "description": "the first entry that breaks the chain or differs from a checkpoint; null when ok, or "
+                       "when a checkpoint itself is not valid"})
+    first_broken_upto = fields.Integer(allow_none=True, metadata={
+        "description": "when the evidence bounds the first differing entry only to a range: its last entry"})
     reason = fields.String(allow_none=True)
+    checkpoints_checked = fields.Integer(metadata={"description": "signed checkpoints whose signature was verified"})
+    covered = fields.Integer(metadata={"description": "entries proven by the largest checkpoint that holds"})
+    checkpoint = fields.Integer(allow_none=True, metadata={
+        "description": "the size of the checkpoint the failure is against (its signature, or its root)"})
 
 
 class AuditDigestOut(Schema):

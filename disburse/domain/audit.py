@@ -19,10 +19,12 @@ well-typed values and different bytes for anything else.
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
+
+from disburse.domain import merkle
 
 GENESIS = "0" * 64
 
@@ -113,40 +115,109 @@ def entry_hash(entry: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class ChainReport:
+    """What a check of the log found: ``ok``, or the first entry that breaks and why.
+
+    ``entries`` and ``head`` are the entries verified before the break (all of them when ``ok``)
+    and the last one's hash. Checked against signed checkpoints (:mod:`disburse.domain.audit_signed`)
+    the report also says how many checkpoints were checked and how many entries they prove
+    (``checkpoints``, ``covered``); a failure against a checkpoint names it (``checkpoint``, its
+    size); when the evidence bounds the first differing entry only to a range, the range is
+    ``first_broken``–``first_broken_upto``; a checkpoint that is itself not valid (its signature)
+    has no entry to name: ``first_broken`` is ``None``.
+    """
+
     ok: bool
     entries: int
     head: str
     first_broken: int | None = None
     reason: str | None = None
+    checkpoints: int = 0
+    covered: int = 0
+    checkpoint: int | None = None
+    first_broken_upto: int | None = None
 
 
-def verify_rows(batches: Iterable[Sequence[Sequence[Any]]]) -> ChainReport:
-    """Walk rows in sequence order and name the first that breaks the chain.
+@dataclass(frozen=True)
+class Walk:
+    """One pass over the log: its hash chain up to the first break, and the signed roots compared.
 
-    Each row is the 16 hashed values in :data:`CANONICAL_ORDER` (``at`` as its
-    canonical text) followed by the stored hash; rows come in batches (lists).
-    An entry is broken when its sequence number is not the next one (a deletion
-    or insertion), its ``prev_hash`` is not the previous entry's hash (reordering
-    or deletion), or its own hash does not match its bytes (modification).
+    ``count`` rows were read. ``proven`` is the largest signed size whose root the first ``proven``
+    rows give — those entries are exactly the signed ones — with the tree (``proven_tree``) and the
+    hash of the entry (``proven_head``) at that size. ``differs`` is the smallest signed size whose
+    root they do not give, or that is beyond the rows read (entries cut off the end); ``None`` when
+    every signed root holds.
+    """
+
+    chain: ChainReport
+    count: int
+    proven: int = 0
+    proven_tree: merkle.CompactRange = field(default_factory=merkle.CompactRange)
+    proven_head: str = GENESIS
+    differs: int | None = None
+
+
+def walk_rows(batches: Iterable[Sequence[Sequence[Any]]], signed: Mapping[int, bytes] | None = None) -> Walk:
+    """Walk rows in sequence order: the first that breaks the chain, and the signed roots checked.
+
+    Each row is the 16 hashed values in :data:`CANONICAL_ORDER` (``at`` as its canonical text)
+    followed by the stored hash; rows come in batches (lists). An entry is broken when its sequence
+    number is not the next one (a deletion or insertion), its ``prev_hash`` is not the previous
+    entry's hash (reordering or deletion), or its own hash does not match its bytes (modification).
+
+    ``signed`` maps tree sizes to the Merkle roots checkpoints signed for them. While there is a
+    signed size ahead, each row's bytes are also a Merkle leaf (docs/audit-proofs.md §1: leaf
+    ``seq − 1``, the rows in their order) and the tree's root is compared at each signed size. A log
+    rewritten with fresh hashes keeps its chain but not the signed roots; a log cut short never
+    reaches the largest signed size. The walk stops at the first root that differs, or at a break in
+    the chain once no signed size is ahead; otherwise it reads every row.
     """
     sha256 = hashlib.sha256
     encode = encode_row
+    leaf_of = merkle.leaf_hash
     seq_at, prev_at = SEQ_AT, PREV_AT
+    roots = dict(signed or {})
+    sizes = iter(sorted(roots))
+    ahead = next(sizes, None)
+    tree = merkle.CompactRange()
+    proven, proven_tree, proven_head = 0, merkle.CompactRange(), GENESIS
+    if ahead == 0:  # a checkpoint of the empty log: its root is the empty tree's
+        if roots[0] != merkle.EMPTY_ROOT:
+            return Walk(ChainReport(True, 0, GENESIS), 0, differs=0)
+        ahead = next(sizes, None)
+    chain: ChainReport | None = None
     prev = GENESIS
     count = 0
     for rows in batches:
         for row in rows:
-            seq = row[seq_at]
-            if seq != count + 1:
-                return ChainReport(False, count, prev, count + 1,
-                                   f"sequence broken: expected {count + 1}, found {seq}")
-            if row[prev_at] != prev:
-                return ChainReport(False, count, prev, seq, "prev_hash does not match the previous entry")
-            prev = row[16]
-            if sha256(encode(row)).hexdigest() != prev:
-                return ChainReport(False, count, row[prev_at], seq, "hash does not match the entry's contents")
-            count = seq
-    return ChainReport(True, count, prev)
+            if chain is not None and ahead is None:
+                return Walk(chain, count, proven, proven_tree, proven_head)
+            count += 1
+            data = encode(row)
+            if chain is None:
+                seq = row[seq_at]
+                if seq != count:
+                    chain = ChainReport(False, count - 1, prev, count,
+                                        f"sequence broken: expected {count}, found {seq}")
+                elif row[prev_at] != prev:
+                    chain = ChainReport(False, count - 1, prev, seq, "prev_hash does not match the previous entry")
+                elif sha256(data).hexdigest() != row[16]:
+                    chain = ChainReport(False, count - 1, prev, seq, "hash does not match the entry's contents")
+                else:
+                    prev = row[16]
+            if ahead is not None:
+                tree.append(leaf_of(data))
+                if count == ahead:
+                    if tree.root() != roots[ahead]:
+                        return Walk(chain or ChainReport(True, count, prev), count, proven, proven_tree,
+                                    proven_head, differs=ahead)
+                    proven, proven_tree, proven_head = count, merkle.CompactRange(count, tree.hashes), row[16]
+                    ahead = next(sizes, None)
+    return Walk(chain or ChainReport(True, count, prev), count, proven, proven_tree, proven_head, differs=ahead)
+
+
+def verify_rows(batches: Iterable[Sequence[Sequence[Any]]]) -> ChainReport:
+    """The hash chain of rows in sequence order (:func:`walk_rows` without checkpoints): the first break."""
+    return walk_rows(batches).chain
 
 
 def verify_chain(entries: Iterable[Mapping[str, Any]]) -> ChainReport:

@@ -1,6 +1,8 @@
 """Audit use cases: verify the chain, read the head, browse entries, record denials (SPEC §8)."""
 
 import json
+from collections.abc import Sequence
+from contextlib import closing
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,8 +13,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from disburse.adapters import audit_log
 from disburse.adapters.db import Database
-from disburse.adapters.orm import AuditEntry, Project, Region, User
-from disburse.domain.audit import ChainReport, verify_rows
+from disburse.adapters.orm import AuditCheckpoint, AuditEntry, AuditLeaf, Project, Region, User
+from disburse.domain import audit_signed
+from disburse.domain.audit import ChainReport, walk_rows
 from disburse.domain.roles import Role
 from disburse.services import pages
 from disburse.services.context import Actor, Origin
@@ -26,10 +29,35 @@ VERIFIERS = BROWSERS | {Role.ADMIN}
 _SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def verify(db: Database) -> ChainReport:
-    """Walk the whole chain; the report names the first broken sequence number."""
+def verify(db: Database, public_keys: Sequence[str] = ()) -> ChainReport:
+    """Check the whole log: its hash chain link by link, and every signed checkpoint (SPEC §8).
+
+    ``public_keys`` are the instance's verifier key lines (:func:`disburse.services.checkpoints.public_keys`);
+    a stored checkpoint none of them signed is a failure. The entries are read once, in order, hashing
+    each as a Merkle leaf up to the largest checkpoint; only when a signed root does not hold are the
+    entries after the last checkpoint that does, and their recorded leaf hashes, read again to name the
+    first entry that differs (:mod:`disburse.domain.audit_signed`). The report names the first broken
+    entry, or the range it lies in, or the checkpoint that cannot be trusted.
+    """
     with db.reading() as tx:
-        return verify_rows(audit_log.iter_chain_rows(tx.session))
+        s = tx.session
+        stored = s.execute(select(AuditCheckpoint.size, AuditCheckpoint.root, AuditCheckpoint.note)
+                           .order_by(AuditCheckpoint.size)).all()
+        try:
+            roots = audit_signed.signed_roots(stored, public_keys)
+        except audit_signed.CheckpointRefused as exc:
+            return audit_signed.refused(exc)
+        with closing(audit_log.iter_chain_rows(s)) as rows:
+            walk = walk_rows(rows, roots)
+        span = audit_signed.reread(walk)
+        if span is None:
+            return audit_signed.verdict(walk, roots)
+        after, leaves_upto, entries_upto = span
+        leaves = s.execute(select(AuditLeaf.seq, AuditLeaf.hash)
+                           .where(AuditLeaf.seq > after, AuditLeaf.seq <= leaves_upto).order_by(AuditLeaf.seq)
+                           .execution_options(yield_per=10_000))
+        with closing(audit_log.iter_chain_rows(s, after=after, upto=entries_upto)) as rows:
+            return audit_signed.verdict(walk, roots, leaves, rows)
 
 
 def digest(db: Database) -> dict[str, Any]:
@@ -89,11 +117,11 @@ def entry_view(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-def verify_as(db: Database, actor: Actor) -> ChainReport:
+def verify_as(db: Database, actor: Actor, public_keys: Sequence[str] = ()) -> ChainReport:
     """:func:`verify` for a user: inspectors, supervisors and admins (SPEC §8: served to inspectors)."""
     if actor.role not in VERIFIERS:
         raise Forbidden(f"the role {actor.role} may not verify the audit log", audit=True)
-    return verify(db)
+    return verify(db, public_keys)
 
 
 def _visible(actor: Actor) -> ColumnElement[bool]:

@@ -60,13 +60,16 @@ class NoSigningKey(RuntimeError):
 def signer(settings: Settings, *, create: bool = True) -> Signer:
     """The signing key from its file; made (mode 0600) under the log's origin when ``create``.
 
-    ``disburse audit checkpoint`` (an operator's explicit request) makes it on first use; the
-    scheduler does not outside the demo (a scheduler moved to a machine without the key file must
-    not start signing with a key no inspector has); reading pages never make one.
+    ``disburse db upgrade`` on a new installation (:func:`sign_first`) and ``disburse audit
+    checkpoint`` (an operator's explicit requests) make it on first use; the scheduler does not
+    outside the demo (a scheduler moved to a machine without the key file must not start signing
+    with a key no inspector has); reading pages, verifying the log and ``disburse audit public-key``
+    never make one.
     """
     path = settings.signing_key_path
     if not path.exists() and not create:
-        raise NoSigningKey(f"no audit signing key at {path}; run `disburse audit checkpoint` once to make it")
+        raise NoSigningKey(f"no audit signing key at {path}; `disburse db upgrade` makes it on a new installation "
+                           "(or `disburse audit checkpoint`); or copy the key file here")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         secret, _public = generate_key(settings.audit_origin)
@@ -141,6 +144,23 @@ def checkpoint(db: Database, key: Signer, now: datetime) -> dict[str, Any]:
         result = view(cp)
         tx.commit()
         return result
+
+
+def sign_first(db: Database, settings: Settings, now: datetime) -> dict[str, Any] | None:
+    """A new installation's first checkpoint, signed with a signing key made now if there is none.
+
+    ``disburse db upgrade`` (and ``disburse demo``) call it: the operator's explicit act of setting
+    the installation up, so a log never runs unsigned from its first day — the first checkpoint
+    fixes the log as it stands (usually empty, size 0), and the key's verifier line can be handed
+    to inspectors at once. Nothing is made once the log has a checkpoint: its key is the one those
+    were signed with, which lives on the scheduler machines and perhaps not on this one, and a key
+    made here would sign checkpoints no inspector can verify — the reason :func:`signer` makes none
+    for the scheduler. Returns the checkpoint signed, or ``None`` when the log already had one.
+    """
+    with db.reading() as tx:
+        if _latest(tx.session) is not None:
+            return None
+    return checkpoint(db, signer(settings, create=True), now)
 
 
 def checkpoint_due(db: Database, now: datetime) -> bool:

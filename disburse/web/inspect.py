@@ -165,10 +165,19 @@ def export() -> Any:
 @bp.post("/audit/verify")
 @login_required
 def verify() -> Any:
-    report = attempt(lambda: audit.verify_as(db(), actor()))
-    if report is not None and report.ok:
-        flash(_("审计日志校验通过：共 %(n)s 条记录，链头哈希 %(head)s", n=report.entries, head=report.head), "verified")
-    elif report is not None:
+    keys = checkpoints.public_keys(_settings())
+    report = attempt(lambda: audit.verify_as(db(), actor(), keys))
+    if report is None:
+        pass
+    elif report.ok:
+        flash(_("审计日志校验通过：共 %(n)s 条记录，链头哈希 %(head)s；%(c)s 个签名检查点相符（覆盖前 %(covered)s 条）",
+                n=report.entries, head=report.head, c=report.checkpoints, covered=report.covered), "verified")
+    elif report.first_broken is None:
+        flash(_("审计日志的检查点不可信：%(reason)s", reason=report.reason), "error")
+    elif report.first_broken_upto is not None:
+        flash(_("审计日志与签名检查点不符，第一处不同在第 %(first)s 至 %(last)s 条记录之间：%(reason)s",
+                first=report.first_broken, last=report.first_broken_upto, reason=report.reason), "error")
+    else:
         flash(_("审计日志在第 %(seq)s 条记录处断开：%(reason)s（此前 %(n)s 条完好）",
                 seq=report.first_broken, reason=report.reason, n=report.entries), "error")
     return redirect(url_for("inspect_ui.home"))
