@@ -1,5 +1,5 @@
 """WSGI entry point: ``gunicorn wsgi:app`` (SPEC §3)."""
 
-from disburse import create_app
+from disburse.app import create_app
 
 app = create_app()

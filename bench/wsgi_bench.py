@@ -7,7 +7,7 @@
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from disburse import create_app
+from disburse.app import create_app
 
 bench = Blueprint("bench", __name__)
 

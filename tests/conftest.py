@@ -122,7 +122,7 @@ def db(database_url: str) -> Iterator[Database]:
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Any]:
-    from disburse import create_app
+    from disburse.app import create_app
 
     application = create_app({"TESTING": True, "database_url": database_url,
                               "instance_path": tmp_path / "instance"})

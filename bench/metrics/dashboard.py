@@ -12,7 +12,7 @@ from typing import Any
 
 from bench.common import bearer, percentile
 from bench.datagen import Generated
-from disburse import create_app
+from disburse.app import create_app
 from disburse.adapters.db import Database
 
 STATES = (None, "contractor_selected", "staged_acceptance", "filed")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from disburse import create_app
+from disburse.app import create_app
 from disburse.security import CONTENT_SECURITY_POLICY, HSTS
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "disburse" / "web" / "templates"

@@ -168,7 +168,7 @@ def test_the_client_address_is_the_forwarded_one_only_behind_a_trusted_proxy(
     the ones the proxy saw; without it, a forged ``X-Forwarded-For`` changes nothing."""
     from flask import request
 
-    from disburse import create_app
+    from disburse.app import create_app
 
     monkeypatch.setenv("DISBURSE_PROXY_HOPS", str(hops))
     app = create_app({"TESTING": True, "database_url": f"sqlite:///{tmp_path / 'unused.db'}",

@@ -58,7 +58,7 @@ class ClosingResponses:
 @pytest.fixture(scope="module")
 def county(backends: Backends, tmp_path_factory: pytest.TempPathFactory) -> Iterator[County]:
     """One app on a fresh SQLite database with county A built in it (fuzzing changes it as it goes)."""
-    from disburse import create_app
+    from disburse.app import create_app
 
     app = create_app({"TESTING": True, "database_url": backends.fresh("sqlite"),
                       "instance_path": tmp_path_factory.mktemp("fuzz") / "instance"})
@@ -84,7 +84,7 @@ def credentials(county: County, role: str) -> dict[str, str]:
 
 def _openapi_document() -> dict[str, Any]:
     """The OpenAPI document as the app serves it (the document needs no database to be built)."""
-    from disburse import create_app
+    from disburse.app import create_app
 
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"TESTING": True, "database_url": f"sqlite:///{tmp}/unused.db",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from disburse import create_app
+from disburse.app import create_app
 from disburse.adapters.instance_secret import instance_secret
 from disburse.settings import Settings
 
