@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from disburse.schemas.fields import CreditCodeField, QuantityField, ShareField, YuanField
+from disburse.schemas.fields import CreditCodeField, DateField, MonthField, QuantityField, ShareField, YuanField
 
 TENDER_METHODS = ["open", "invited", "competitive_negotiation", "competitive_consultation",
                   "single_source", "inquiry"]
@@ -45,12 +45,12 @@ class ProjectEvent(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
     method = fields.String(load_default=None, validate=validate.OneOf(TENDER_METHODS))
     packaging = fields.String(load_default=None, validate=validate.OneOf(PACKAGING))
-    announced_on = fields.Date(load_default=None)
+    announced_on = DateField(load_default=None)
     reference = fields.String(load_default=None, validate=validate.Length(max=128))
     evaluator = fields.String(load_default=None, validate=validate.Length(max=255))
     targets = fields.List(fields.Nested(TargetActual), load_default=None)
     amount = YuanField(load_default=None)
-    recovered_on = fields.Date(load_default=None)
+    recovered_on = DateField(load_default=None)
     document_id = fields.Integer(load_default=None)
 
 
@@ -295,7 +295,7 @@ class ContractIn(Schema):
     lot = fields.String(required=True, validate=validate.Length(min=1, max=255))
     contractor = fields.Nested(ContractorIn, required=True)
     amount = YuanField(required=True)
-    signed_on = fields.Date(required=True)
+    signed_on = DateField(required=True)
     line_ids = fields.List(fields.Integer(strict=True), required=True, validate=validate.Length(min=1))
     schedule = fields.Nested(ScheduleIn, required=True)
 
@@ -360,7 +360,7 @@ class AcceptanceEvent(Schema):
     verdicts = fields.List(fields.Nested(VerdictIn), load_default=None)
     objection_id = fields.Integer(load_default=None, strict=True)
     decision = fields.String(load_default=None, validate=validate.OneOf(["dismiss", "uphold"]))
-    deadline = fields.Date(load_default=None)
+    deadline = DateField(load_default=None)
 
 
 class NoticeOut(Schema):
@@ -451,7 +451,7 @@ class PaymentEvent(Schema):
     event = fields.String(required=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
     voucher_no = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
-    disbursed_on = fields.Date(load_default=None)
+    disbursed_on = DateField(load_default=None)
 
 
 class PaymentOut(Schema):
@@ -509,8 +509,7 @@ QueuePage = page_of(QueueItem)
 class ReportIn(Schema):
     """``POST /projects/{id}/reports``: a monthly progress report (seed 004 §8(1)3)."""
 
-    month = fields.String(required=True, validate=validate.Regexp(r"^[12][0-9]{3}-(0[1-9]|1[0-2])$",
-                                                                  error="a month as YYYY-MM, e.g. 2024-10"))
+    month = MonthField(required=True)
     text = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
 
 
@@ -529,8 +528,7 @@ ReportPage = page_of(ReportOut)
 
 
 class LateArgs(Schema):
-    month = fields.String(load_default=None, validate=validate.Regexp(r"^[12][0-9]{3}-(0[1-9]|1[0-2])$",
-                                                                      error="a month as YYYY-MM"))
+    month = MonthField(load_default=None)
 
 
 class ReportStatus(Schema):

@@ -4,48 +4,94 @@ Amounts are :class:`decimal.Decimal` yuan quantised to the fen (two places). The
 are never floats: they are parsed from strings, carried in JSON as strings
 (``"6500000.00"``) and stored as integer fen. Plans written in 万元 (the seeds'
 tables, e.g. seed 000 §7) are multiplied by 10 000 on the way in.
+
+Money text is written one way (issue 14): ASCII digits, no leading zero, and an
+optional decimal point followed by at most two digits (six in 万元, which is still
+exact to the fen) — nothing else. ``Decimal()`` would also take ``1e5``, ``１２３``,
+``1_000``, `` 100``, ``+5``, ``NaN``, ``Infinity``, ``.5`` and ``5.``; :func:`parse_money`
+takes none of them. What people type into the web forms (full-width digits from a
+Chinese input method, thousands separators) is brought to that form once, by
+:func:`normalise_typed`, before the same parser (docs/decisions.md, "Issue 14: money text").
 """
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 FEN = Decimal("0.01")
 WAN = Decimal("10000")
 UNITS = {"元": Decimal(1), "万元": WAN}
+#: How many decimals an amount may be written with in each unit: to the fen, exactly.
+DECIMALS = {"元": 2, "万元": 6}
+#: The most decimals any unit allows (a field that does not know the unit yet checks this).
+MAX_DECIMALS = max(DECIMALS.values())
+#: Up to, not including, 10¹⁶ yuan: what the database's integer fen and the capitals can hold.
+LIMIT = Decimal(10) ** 16
+
+_MONEY_TEXT = re.compile(r"(0|[1-9][0-9]*)(?:\.([0-9]+))?")
+_TYPED_GROUPS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+#: Full-width digits ０–９, point ． and comma ， (what a Chinese input method types) to ASCII.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
 
 
 class MoneyError(ValueError):
-    """An amount that is not exact money: a float, text, or more precise than a fen."""
+    """An amount that is not exact money: a float, text written otherwise, or more precise than a fen."""
+
+
+def _shown(text: str) -> str:
+    return repr(text[:32])
+
+
+def read_amount(text: str, decimals: int = DECIMALS["元"]) -> Decimal:
+    """Money text as written, unscaled: ASCII digits, no leading zero, at most ``decimals`` decimals.
+
+    The one reading of money text (issue 14); everything else is refused with the reason.
+    """
+    m = _MONEY_TEXT.fullmatch(text)
+    if m is None:
+        raise MoneyError(f"not an amount: {_shown(text)}; write ASCII digits with an optional decimal point, "
+                         f"no sign, spaces or separators, e.g. \"6500000.00\" (金额格式有误)")
+    if m.group(2) is not None and len(m.group(2)) > decimals:
+        raise MoneyError(f"{_shown(text)} has more than {decimals} decimals (金额最多{decimals}位小数)")
+    return Decimal(text)
 
 
 def parse_money(value: object, unit: str = "元") -> Decimal:
-    """Parse a money amount given as a string (or int) in ``unit`` into yuan.
+    """Parse a money amount given as a string in ``unit`` into yuan, exactly (:func:`read_amount`).
 
     Floats are refused because they cannot carry exact money (SPEC §4: a JSON
-    number for money is an error). More than two decimals after conversion to
-    yuan is refused rather than rounded: nobody's money is rounded silently.
+    number for money is an error). More decimals than the unit holds to the fen is
+    refused rather than rounded: nobody's money is rounded silently. An ``int`` or
+    ``Decimal`` from our own code is read as its plain digits, under the same rules.
     """
     if isinstance(value, bool) or isinstance(value, float):
-        raise MoneyError("money must be a string such as \"6500000.00\", not a number")
-    if not isinstance(value, (str, int, Decimal)):
-        raise MoneyError("money must be a string such as \"6500000.00\"")
+        raise MoneyError("money must be a string such as \"6500000.00\", not a number (金额须以字符串表示)")
+    if isinstance(value, (int, Decimal)):
+        value = f"{value:f}" if isinstance(value, Decimal) else str(value)
+    if not isinstance(value, str):
+        raise MoneyError("money must be a string such as \"6500000.00\" (金额须以字符串表示)")
     try:
-        amount = Decimal(str(value).strip().replace(",", ""))
-    except InvalidOperation:
-        raise MoneyError(f"not an amount: {value!r}") from None
-    if not amount.is_finite():
-        raise MoneyError(f"not an amount: {value!r}")
-    try:
-        factor = UNITS[unit]
+        factor, decimals = UNITS[unit], DECIMALS[unit]
     except KeyError:
-        raise MoneyError(f"unknown unit {unit!r}; use 元 or 万元") from None
-    yuan = amount * factor
-    try:
-        in_fen = yuan.quantize(FEN)
-    except InvalidOperation:  # more digits than the decimal context holds (found by the API fuzzing)
-        raise MoneyError(f"not an amount: {value!r} is too large") from None
-    if yuan != in_fen:
-        raise MoneyError(f"{value} {unit} is more precise than one fen")
-    return in_fen
+        raise MoneyError(f"unknown unit {unit!r}; use 元 or 万元 (金额单位应为元或万元)") from None
+    yuan = read_amount(value, decimals) * factor
+    if yuan >= LIMIT:
+        raise MoneyError(f"{_shown(value)} {unit} is too large (金额过大)")
+    return yuan.quantize(FEN)
+
+
+def normalise_typed(text: str) -> str:
+    """What a person typed into a web form's amount, in the one form :func:`parse_money` reads.
+
+    A Chinese input method may type full-width digits and point (``１９５００００．００``), and
+    people group thousands (``1,950,000.00``, also ``１，９５０，０００``): full-width digits, point
+    and comma become ASCII, the separators are dropped when they stand every three digits, and the
+    spaces around (an ideographic space too) are trimmed. Anything else is left as typed, for the
+    parser to refuse. The API does not call this: JSON clients send the plain form (docs/decisions.md).
+    """
+    plain = text.translate(_FULL_WIDTH).strip()
+    if _TYPED_GROUPS.fullmatch(plain):
+        plain = plain.replace(",", "")
+    return plain
 
 
 def to_fen(yuan: Decimal) -> int:

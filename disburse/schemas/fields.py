@@ -1,12 +1,14 @@
 """Fields that carry this domain's values exactly."""
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from marshmallow import ValidationError, fields
 
 from disburse.domain import credit_code
-from disburse.domain.money import MoneyError, format_yuan, parse_money
+from disburse.domain.dates import EARLIEST, LATEST, DateError, parse_date, parse_month
+from disburse.domain.money import MAX_DECIMALS, MoneyError, format_yuan, parse_money, read_amount
 
 
 def decimal_text(value: Any, what: str, example: str, what_zh: str) -> Decimal:
@@ -25,12 +27,16 @@ def decimal_text(value: Any, what: str, example: str, what_zh: str) -> Decimal:
 class MoneyField(fields.Field):
     """Money as a JSON string (``"6500000.00"``); a JSON number is refused (SPEC §4).
 
-    Loads into an unscaled :class:`Decimal`; documents written in 万元 are scaled by
-    the plan schema, which knows the unit.
+    Loads into an unscaled :class:`Decimal`, read by :func:`~disburse.domain.money.read_amount`
+    (ASCII digits, at most as many decimals as any unit allows; issue 14); documents written in
+    万元 are scaled and checked to the fen by the plan schema, which knows the unit.
     """
 
+    #: the text accepted, for the OpenAPI document
+    PATTERN = rf"^(0|[1-9][0-9]*)(\.[0-9]{{1,{MAX_DECIMALS}}})?$"
+
     def __init__(self, **kwargs: Any) -> None:
-        metadata = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "example": "6500000.00"}
+        metadata = {"type": "string", "pattern": self.PATTERN, "example": "6500000.00"}
         metadata.update(kwargs.pop("metadata", {}))
         super().__init__(metadata=metadata, **kwargs)
 
@@ -39,7 +45,12 @@ class MoneyField(fields.Field):
             raise ValidationError(
                 f"money must be a JSON string such as \"{value}\" (金额须以字符串表示), not a number"
             )
-        return decimal_text(value, "money", "6500000.00", "金额")
+        if not isinstance(value, str):
+            raise ValidationError("money must be a string such as \"6500000.00\" (金额须以字符串表示)")
+        try:
+            return read_amount(value, MAX_DECIMALS)
+        except MoneyError as exc:
+            raise ValidationError(str(exc)) from None
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         if value is None:
@@ -50,13 +61,50 @@ class MoneyField(fields.Field):
 
 
 class YuanField(MoneyField):
-    """Money in yuan, checked to the fen and positive or zero."""
+    """Money in yuan: ASCII digits with at most two decimals, positive or zero (issue 14)."""
+
+    PATTERN = r"^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$"
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
-        amount = super()._deserialize(value, attr, data, **kwargs)
+        super()._deserialize(value, attr, data, **kwargs)
         try:
-            return parse_money(str(amount))
+            return parse_money(value)
         except MoneyError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class DateField(fields.Date):
+    """A local date from a client: ``YYYY-MM-DD`` in ASCII digits, from 1949-10-01 to 2100-12-31.
+
+    Every date the API and the plan documents accept is this field (issue 14), so none takes a
+    week date, ``20241008``, full-width digits or the year 1000 (:func:`~disburse.domain.dates.parse_date`).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"example": "2024-10-08", "description": f"a date between {EARLIEST} and {LATEST}"}
+        metadata.update(kwargs.pop("metadata", {}))
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        try:
+            return parse_date(value)
+        except DateError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class MonthField(fields.String):
+    """A month from a client: ``YYYY-MM`` in ASCII digits, from 1949-10 to 2100-12 (issue 14)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$", "example": "2024-10",
+                    "description": f"a month between {EARLIEST:%Y-%m} and {LATEST:%Y-%m}"}
+        metadata.update(kwargs.pop("metadata", {}))
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        try:
+            return parse_month(value)
+        except DateError as exc:
             raise ValidationError(str(exc)) from None
 
 

@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from disburse.adapters import rulesets
 from disburse.domain.money import UNITS, MoneyError, parse_money
 from disburse.domain.plan import BudgetLine, FundingSource, Phase, Plan, Target
-from disburse.schemas.fields import MoneyField, QuantityField
+from disburse.schemas.fields import DateField, MoneyField, QuantityField
 
 REGION_CODE = re.compile(r"^\d{6}$")
 
@@ -24,8 +24,8 @@ class FundingSchema(Schema):
 
 
 class PeriodSchema(Schema):
-    start = fields.Date(required=True)
-    end = fields.Date(required=True)
+    start = DateField(required=True)
+    end = DateField(required=True)
 
     @validates_schema
     def _ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -35,8 +35,8 @@ class PeriodSchema(Schema):
 
 class PhaseSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    start = fields.Date(load_default=None, allow_none=True)
-    end = fields.Date(load_default=None, allow_none=True)
+    start = DateField(load_default=None, allow_none=True)
+    end = DateField(load_default=None, allow_none=True)
     note = fields.String(load_default=None, allow_none=True)
 
     @validates_schema
@@ -53,7 +53,7 @@ class LineSchema(Schema):
     tags = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     responsible = fields.List(fields.String(), load_default=list)
     cooperating = fields.List(fields.String(), load_default=list)
-    deadline = fields.Date(load_default=None, allow_none=True)
+    deadline = DateField(load_default=None, allow_none=True)
     note = fields.String(load_default=None, allow_none=True)
 
 
@@ -112,7 +112,7 @@ class PlanSchema(Schema):
             if value is None:
                 return None
             try:
-                return parse_money(str(value), unit)
+                return parse_money(value, unit)
             except MoneyError as exc:
                 node = errors
                 for key in path[:-1]:

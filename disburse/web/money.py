@@ -17,7 +17,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from werkzeug.datastructures import MultiDict
 
-from disburse.domain.money import MoneyError, parse_money, share_text
+from disburse.domain.dates import DateError, parse_date
+from disburse.domain.money import MoneyError, normalise_typed, parse_money, share_text
+from disburse.inputs import takes_documents
 from disburse.services import acceptances, contracts, documents, events, payments, projects
 from disburse.web.common import actor, attempt, db, now, origin, panel
 from disburse.web.i18n import SHANGHAI, local_time, pick
@@ -85,9 +87,9 @@ def _date(form: MultiDict[str, str], name: str, errors: dict[str, list[str]]) ->
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors.setdefault(name, []).append(_("日期格式应为 2024-10-08"))
+        return parse_date(value)
+    except DateError as exc:
+        errors.setdefault(name, []).append(pick({"zh": exc.zh, "en": exc.en}))
         return None
 
 
@@ -102,7 +104,8 @@ def _int(form: MultiDict[str, str], name: str, errors: dict[str, list[str]]) -> 
 
 
 def _money(form: MultiDict[str, str], name: str, errors: dict[str, list[str]]) -> Decimal | None:
-    value = (form.get(name) or "").strip()
+    """An amount as typed, full-width digits and thousands separators allowed (:func:`normalise_typed`)."""
+    value = normalise_typed(form.get(name) or "")
     if not value:
         errors.setdefault(name, []).append(_("请填写金额"))
         return None
@@ -202,10 +205,10 @@ def _contractor_desk(values: dict[str, Any], errors: dict[str, list[str]], statu
 
 @bp.post("/desk/contractor/documents")
 @login_required
+@takes_documents
 def upload_document() -> Any:
     """Upload materials for one of the actor's contracts (as ``POST /api/v1/documents``)."""
     max_bytes = current_app.extensions["disburse.settings"].max_document_bytes
-    request.max_content_length = max_bytes + 64 * 1024
     current_app.extensions["csrf"].protect()
     form = request.form
     errors: dict[str, list[str]] = {}
