@@ -587,3 +587,15 @@ class RateLimit(Base):
     window_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class VoucherNumber(Base):
+    """A voucher number (支付凭证号) taken by a disbursement in a county: one row per county and number,
+    so two disbursements citing the same voucher cannot both commit, even at the same moment (issue 14).
+    ``voucher_key`` is the number as compared (:func:`disburse.domain.payment_gates.voucher_key`)."""
+
+    __tablename__ = "voucher_numbers"
+
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True)
+    voucher_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), unique=True)

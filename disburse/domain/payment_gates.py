@@ -4,10 +4,13 @@ Seed 001 §6(2)2: 项目启动后，根据实际情况可预拨部分资金；�
 全部项目完成审核验收合格后，拨付其余全部资金. Seed 004 §5(5)3: only after a notice without
 objections and the leading group's approval. Every gate is checked when the payment is requested
 and again at every later step, on facts gathered under a lock on the project and the contract.
+The disbursement's own data (its voucher number and date) is checked by the ``checks`` of the
+``disburse`` step (issue 14).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +21,12 @@ IN_FLIGHT = ("requested", "verified", "approved")
 ADVANCE_STATES = ("contractor_selected", "staged_acceptance")
 LATER_STATES = ("staged_acceptance", "final_audit")
 GATE_CLAUSE = "seed 001 §6(2)2"
+#: No official document of the seeds numbers vouchers; one number per disbursement is sound treasury practice.
+VOUCHER_CLAUSE = ("SPEC §4 支付凭证号; 财政国库支付惯例：一张支付凭证对应一笔拨付（无具体文件条款） / "
+                  "sound treasury practice: one voucher number, one disbursement (no document clause)")
+#: Full-width ASCII (！ to ～) to ASCII, the ideographic space to a space, small ASCII letters to capitals.
+_VOUCHER_FORMS = str.maketrans({chr(c): chr(c).upper() for c in range(ord("a"), ord("z") + 1)}
+                               | {chr(c + 0xFEE0): chr(c).upper() for c in range(0x21, 0x7F)} | {"\u3000": " "})
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,11 @@ class PaymentFacts:
     #: who did each earlier step of this payment: {"request": 3, "verify": 5}
     steps: dict[str, int | None] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
+    #: for a disbursement: today and the day the payment was approved (Asia/Shanghai, the app's clock),
+    #: and the other payment of the county disbursed with the same voucher number, if any
+    today: date | None = None
+    approved_on: date | None = None
+    voucher_taken_by: int | None = None
 
     def committed(self, *, kind: str | None = None) -> Decimal:
         """Disbursed plus in flight on the contract, other payments only (of ``kind`` if given)."""
@@ -227,6 +241,52 @@ def is_the_requester(f: PaymentFacts) -> list[Unmet]:
               "SPEC §5.3")
 
 
+def voucher_key(voucher_no: str) -> str:
+    """The voucher number as compared: full-width forms as ASCII, capitals, no spaces
+    (``" ｚｆ-2024 001"`` and ``"ZF-2024001"`` are one voucher). Never longer than the number itself."""
+    return "".join(voucher_no.translate(_VOUCHER_FORMS).split())
+
+
+def voucher_written(f: PaymentFacts) -> list[Unmet]:
+    """A voucher number has something in it besides spaces."""
+    voucher = f.data.get("voucher_no")
+    if not isinstance(voucher, str) or voucher_key(voucher):
+        return []
+    return _u("voucher_blank", "支付凭证号不能只有空格", "The voucher number is blank", VOUCHER_CLAUSE)
+
+
+def voucher_unique_in_county(f: PaymentFacts) -> list[Unmet]:
+    """A voucher number (支付凭证号) pays once in a county: a second disbursement of the county citing it
+    is refused, naming the payment that has it (issue 14)."""
+    if f.voucher_taken_by is None:
+        return []
+    voucher = f.data.get("voucher_no")
+    return _u("voucher_not_unique", f"支付凭证号 {voucher} 已用于本县的拨付 {f.voucher_taken_by}",
+              f"The voucher number {voucher} was already used by payment {f.voucher_taken_by} in this county",
+              VOUCHER_CLAUSE)
+
+
+def disbursed_not_in_future(f: PaymentFacts) -> list[Unmet]:
+    """A disbursement is recorded once made: its date is today or earlier (Asia/Shanghai)."""
+    day: date | None = f.data.get("disbursed_on")
+    if day is None or f.today is None or day <= f.today:
+        return []
+    return _u("disbursed_on_in_future", f"拨付日期 {day.isoformat()} 晚于今天 {f.today.isoformat()}",
+              f"The disbursement date {day.isoformat()} is after today, {f.today.isoformat()}", "SPEC §5.3")
+
+
+def disbursed_not_before_approval(f: PaymentFacts) -> list[Unmet]:
+    """Money leaves after the finance bureau approved it (requested → verified → approved → disbursed):
+    the disbursement date is not before the day of the approval (Asia/Shanghai)."""
+    day: date | None = f.data.get("disbursed_on")
+    if day is None or f.approved_on is None or day >= f.approved_on:
+        return []
+    return _u("disbursed_before_approval",
+              f"拨付日期 {day.isoformat()} 早于批准日期 {f.approved_on.isoformat()}",
+              f"The disbursement date {day.isoformat()} is before the approval on {f.approved_on.isoformat()}",
+              "SPEC §5.3; seed 003 §5(2)3③")
+
+
 _KIND_ZH = {"advance": "预拨", "stage": "阶段拨付", "final": "尾款"}
 
 PAYMENT_GUARDS: dict[str, Callable[[PaymentFacts], list[Unmet]]] = {
@@ -244,4 +304,8 @@ PAYMENT_GUARDS: dict[str, Callable[[PaymentFacts], list[Unmet]]] = {
     "not_an_earlier_step": not_an_earlier_step,
     "not_the_verdict_recorder": not_the_verdict_recorder,
     "is_the_requester": is_the_requester,
+    "voucher_written": voucher_written,
+    "voucher_unique_in_county": voucher_unique_in_county,
+    "disbursed_not_in_future": disbursed_not_in_future,
+    "disbursed_not_before_approval": disbursed_not_before_approval,
 }

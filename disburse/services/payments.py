@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 
 from disburse.adapters import audit_log, rulesets
 from disburse.adapters.db import Database
-from disburse.adapters.orm import Acceptance, Contract, Contractor, Payment, Project, Region, utcnow
+from disburse.adapters.orm import Acceptance, Contract, Contractor, Payment, Project, Region, VoucherNumber, utcnow
 from disburse.domain.ledger import EMPTY
 from disburse.domain.money import format_wan, format_yuan
-from disburse.domain.payment_gates import PAYMENT_GUARDS, AcceptanceRef, OtherPayment, PaymentFacts
+from disburse.domain.notice import local_date
+from disburse.domain.payment_gates import PAYMENT_GUARDS, AcceptanceRef, OtherPayment, PaymentFacts, voucher_key
 from disburse.domain.roles import Role
 from disburse.domain.workflow import TransitionSpec, Workflow
 from disburse.paths import WORKFLOWS_DIR
@@ -158,10 +159,15 @@ def _step(db: Database, actor: Actor, origin: Origin, payment_id: int, spec: Tra
             return stored
         facts = _facts(tx.session, contract, project, kind=payment.kind, amount=payment.amount,
                        acceptance_id=payment.acceptance_id, actor=actor, payment=payment, data=data)
+        if event == "disburse":
+            facts = _disbursement_facts(tx.session, facts, payment, project, data, now)
         events.check(workflow(), spec, actor, payment.state, data, facts)
         before = payment.state
         after = workflow().target(spec, payment.state, facts)
         record = _apply(payment, actor, spec.trigger, data)
+        if event == "disburse":
+            tx.session.add(VoucherNumber(region_code=project.region_code, voucher_key=voucher_key(payment.voucher_no),
+                                         payment_id=payment.id))
         payment.state, payment.updated_at = after, now
         audit_log.append(tx.session, action=f"payment.{event}", actor=actor, origin=origin, entity_type="payment",
                          entity_id=payment.id, project_id=project.id, from_state=before, to_state=after,
@@ -170,6 +176,23 @@ def _step(db: Database, actor: Actor, origin: Origin, payment_id: int, spec: Tra
         idempotency.remember(tx.session, actor, idem, 200, view)
         tx.commit()
         return 200, view
+
+
+def _disbursement_facts(session: Session, facts: PaymentFacts, payment: Payment, project: Project,
+                        data: Mapping[str, Any], now: datetime) -> PaymentFacts:
+    """What the disbursement's checks look at (issue 14): today and the day of the approval, in
+    Asia/Shanghai by the app's clock — a payment in ``approved`` was last changed by its approval, so
+    its ``updated_at`` is that moment — and the county's payment already holding the voucher number.
+    The ``voucher_numbers`` row written with the disbursement makes the number the county's, under
+    concurrency too (a concurrent twin fails on its primary key and rolls back)."""
+    voucher = data.get("voucher_no")
+    taken = None
+    if isinstance(voucher, str):
+        taken = session.scalar(select(VoucherNumber.payment_id).where(
+            VoucherNumber.region_code == project.region_code, VoucherNumber.voucher_key == voucher_key(voucher)))
+    return replace(facts, today=local_date(now),
+                   approved_on=local_date(payment.updated_at) if payment.state == "approved" else None,
+                   voucher_taken_by=None if taken == payment.id else taken)
 
 
 def _after(facts: PaymentFacts, payment: Payment) -> PaymentFacts:
