@@ -96,7 +96,7 @@ class ProjectOut(ProjectSummary):
     disbursed = fields.String()
     in_flight = fields.String()
     recovered = fields.String()
-    surplus = fields.String()
+    surplus = fields.String(allow_none=True, metadata={"description": "total − contracted (not shown to contractors)"})
     period = fields.Dict()
     funding = fields.List(fields.Dict())
     phases = fields.List(fields.Dict())

@@ -27,7 +27,14 @@ from disburse.domain.roles import Role
 from disburse.domain.workflow import TransitionSpec, Workflow
 from disburse.paths import WORKFLOWS_DIR
 from disburse.services import audit, events, idempotency, pages
-from disburse.services.access import jurisdiction_clause, load_contract, load_project, visible_contracts
+from disburse.services.access import (
+    answering_as,
+    jurisdiction_clause,
+    load_contract,
+    load_payment,
+    load_project,
+    visible_contracts,
+)
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import Conflict, Forbidden, Invalid, NotFound
 from disburse.services.idempotency import Idem
@@ -147,10 +154,11 @@ def _step(db: Database, actor: Actor, origin: Origin, payment_id: int, spec: Tra
           data: Mapping[str, Any], idem: Idem | None, now: datetime) -> tuple[int, dict[str, Any]]:
     event = spec.trigger
     with db.writing() as tx:
-        contract_id = tx.session.scalar(select(Payment.contract_id).where(Payment.id == payment_id))
-        if contract_id is None:
-            raise NotFound(f"no payment {payment_id}")
-        contract, project = _lock(tx.session, actor, contract_id)
+        with answering_as("payment", payment_id):
+            contract_id = tx.session.scalar(select(Payment.contract_id).where(Payment.id == payment_id))
+            if contract_id is None:
+                raise NotFound(f"no payment {payment_id}")
+            contract, project = _lock(tx.session, actor, contract_id)
         payment = tx.session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update(of=Payment)
                                     .execution_options(populate_existing=True))
         assert payment is not None
@@ -234,11 +242,7 @@ def actions(db: Database, actor: Actor, payment_id: int) -> list[dict[str, Any]]
 
 
 def _load(session: Session, actor: Actor, payment_id: int) -> tuple[Payment, Contract, Project]:
-    payment = session.get(Payment, payment_id)
-    if payment is None:
-        raise NotFound(f"no payment {payment_id}")
-    contract, project = load_contract(session, actor, payment.contract_id)
-    return payment, contract, project
+    return load_payment(session, actor, payment_id)
 
 
 def payment_view(session: Session, payment: Payment, actor: Actor, contract: Contract,
