@@ -8,7 +8,6 @@ report, or a note in it), because the scheduler and the inspectors rely on when
 it came. Submitting writes an audit entry in the same transaction.
 """
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from disburse.adapters import audit_log, rulesets
 from disburse.adapters.db import Database
 from disburse.adapters.orm import ProgressReport, Project, Region, User
+from disburse.domain.dates import DateError, parse_month
 from disburse.domain.notice import local_date
 from disburse.domain.roles import PROJECT_READERS, Role
 from disburse.domain.unmet import Unmet
@@ -27,16 +27,17 @@ from disburse.services.context import Actor, Origin
 from disburse.services.errors import Conflict, Forbidden, Invalid
 from disburse.services.scheduling import ACTIVE_STATES, report_due_date
 
-MONTH = re.compile(r"([12][0-9]{3})-(0[1-9]|1[0-2])")  # ASCII digits, years 1000–2999 (a real date)
 MAX_TEXT = 20_000
 CLAUSE = "seed 004 §8(1)3"
 
 
 def _month(value: str) -> tuple[int, int]:
-    m = MONTH.fullmatch(value or "")
-    if not m:
-        raise Invalid("invalid month", {"month": ["a month as YYYY-MM, e.g. 2024-10"]})
-    return int(m.group(1)), int(m.group(2))
+    """A report month, as every month a client gives is read (:func:`disburse.domain.dates.parse_month`)."""
+    try:
+        year, month = parse_month(value).split("-")
+    except DateError as exc:
+        raise Invalid("invalid month", {"month": [str(exc)]}) from None
+    return int(year), int(month)
 
 
 def view(report: ProgressReport, username: str | None = None) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from flask_login import login_required
 
 from disburse.domain import merkle
 from disburse.domain.checkpoint import NoteError, open_checkpoint, parse_verifier_key
+from disburse.domain.dates import DateError, parse_date
 from disburse.services import audit, checkpoints, projects
 from disburse.services.errors import Conflict, NotFound
 from disburse.web.common import actor, attempt, db, now, unmet_messages
@@ -55,8 +56,8 @@ def _date(name: str, errors: dict[str, list[str]]) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
+        return parse_date(text)
+    except DateError:
         errors[name] = [_("日期格式应为 YYYY-MM-DD")]
         return None
 

@@ -49,7 +49,7 @@ def test_finance_approves_in_the_queue_and_another_finance_user_disburses(live: 
     live.shot(other, "home-finance")
     item = other.locator(f"[data-testid=queue-item-{first['id']}]")
     item.locator("[data-testid=voucher_no]").fill("2024-ZF-0088")
-    item.locator("[data-testid=disbursed_on]").fill("2024-10-08")
+    item.locator("[data-testid=disbursed_on]").fill("2024-09-27")
     item.locator("[data-testid=event-disburse]").click()
     other.wait_for_load_state("networkidle")
     assert "当前状态：已拨付" in other.locator(".flash").inner_text()
@@ -59,7 +59,7 @@ def test_finance_approves_in_the_queue_and_another_finance_user_disburses(live: 
     other.goto(f"/payments/{first['id']}")
     assert other.locator("h1 .state").inner_text() == "已拨付"
     assert other.locator("[data-testid=voucher]").inner_text() == "2024-ZF-0088"
-    assert other.locator("[data-testid=disbursed-on]").inner_text() == "2024-10-08"
+    assert other.locator("[data-testid=disbursed-on]").inner_text() == "2024-09-27"
     steps = other.locator("[data-testid=steps] tbody tr")
     assert steps.count() == 4
     assert [steps.nth(i).get_attribute("data-action") for i in range(4)] == [

@@ -95,7 +95,7 @@ def test_from_plan_to_disbursed_stage_payment_by_clicking_in_chinese(live: Live,
     treasurer = live.login(FINANCE_2)
     item = treasurer.locator(f"[data-testid=queue-item-{stage['id']}]")
     item.locator("[data-testid=voucher_no]").fill("2024-ZF-0101")
-    item.locator("[data-testid=disbursed_on]").fill("2024-10-12")
+    item.locator("[data-testid=disbursed_on]").fill("2024-10-11")
     item.locator("[data-testid=event-disburse]").click()
     settle(treasurer)
     assert "已拨付" in treasurer.locator(".flash").inner_text()

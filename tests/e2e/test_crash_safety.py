@@ -19,6 +19,7 @@ import random
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from disburse.domain.notice import local_date
 from tests.flow import COMMERCE, CONTRACTOR_A, CONTRACTOR_B, FINANCE, Flow
 from tests.payment_invariants import (
     assert_advances_within,
@@ -125,7 +127,7 @@ class Client:
         for event, user in STEPS:
             body: dict[str, Any] = {"event": event}
             if event == "disburse":
-                body.update(voucher_no=f"CRASH-{self.name}", disbursed_on="2024-10-08")
+                body.update(voucher_no=f"CRASH-{self.name}", disbursed_on=local_date(datetime.now(UTC)).isoformat())
             if call(event, f"/payments/{payment_id}/events", body, user).status != 200:
                 break
         return got

@@ -101,7 +101,8 @@ def test_a_document_larger_than_an_ordinary_body_but_within_its_own_limit_is_tak
     big = PDF + b"0" * (3 * 1024 * 1024)
     assert len(big) > flow.app.config["MAX_CONTENT_LENGTH"]
     # encoded in memory: the test client would spool a large form to a temporary file it never closes
-    boundary, body = encode_multipart({"project_id": str(project["id"]), "file": FileStorage(io.BytesIO(big), "验收报告.pdf")})
+    boundary, body = encode_multipart({"project_id": str(project["id"]),
+                                       "file": FileStorage(io.BytesIO(big), "验收报告.pdf")})
     resp = flow.client.post("/api/v1/documents", data=body, headers=flow.h(COMMERCE),
                             content_type=f"multipart/form-data; boundary={boundary}")
     document = flow.ok(resp, 201)

@@ -8,6 +8,7 @@ import pytest
 
 from disburse.clock import ManualClock
 from disburse.domain.credit_code import check_char
+from disburse.domain.notice import local_date
 from tests.helpers import example, make_user, token_headers
 
 COUNTY = "654321"  # 布尔津县
@@ -45,6 +46,10 @@ class Desk:
         assert resp.status_code == status, resp.get_json()
         return resp.get_json()
 
+    def today(self) -> str:
+        """The clock's date in Asia/Shanghai: a disbursement is dated neither later nor before its approval."""
+        return local_date(self.clock.now()).isoformat()
+
     def project_with_contract(self) -> tuple[dict[str, Any], dict[str, Any]]:
         project = self.ok(self.post("/projects", example("001"), "bej-commerce"), 201)
         pid = project["id"]
@@ -75,7 +80,7 @@ class Desk:
         self.ok(self.step(payment, "verify", "bej-commerce-2"))
         self.ok(self.step(payment, "approve", "bej-finance"))
         return self.ok(self.step(payment, "disburse", "bej-finance-2", voucher_no=voucher,
-                                 disbursed_on="2023-03-10"))
+                                 disbursed_on=self.today()))
 
     def apply(self, contract: dict[str, Any], kind: str) -> int:
         body = {"kind": kind, **({"stage": 1} if kind == "stage" else {})}
@@ -170,9 +175,9 @@ def test_no_user_performs_two_steps_of_one_payment(desk: Desk) -> None:
     assert own.status_code == 409 and codes(own) == ["same_user_two_steps"]
     desk.ok(desk.step(payment, "verify", "bej-commerce-2"))
     desk.ok(desk.step(payment, "approve", "bej-finance"))
-    again = desk.step(payment, "disburse", "bej-finance", voucher_no="V1", disbursed_on="2023-03-10")
+    again = desk.step(payment, "disburse", "bej-finance", voucher_no="V1", disbursed_on=desk.today())
     assert again.status_code == 409 and codes(again) == ["same_user_two_steps"]
-    wrong_role = desk.step(payment, "disburse", "bej-commerce", voucher_no="V1", disbursed_on="2023-03-10")
+    wrong_role = desk.step(payment, "disburse", "bej-commerce", voucher_no="V1", disbursed_on=desk.today())
     assert wrong_role.status_code == 403
 
 
@@ -191,12 +196,12 @@ def test_a_payment_of_a_project_suspended_after_approval_waits_for_resume(desk: 
     desk.ok(desk.step(payment, "verify", "bej-commerce"))
     desk.ok(desk.step(payment, "approve", "bej-finance"))
     desk.ok(desk.post(f"/projects/{project['id']}/events", {"event": "suspend", "note": "核查"}, "alt-inspector"))
-    held = desk.step(payment, "disburse", "bej-finance-2", voucher_no="V9", disbursed_on="2023-03-10")
+    held = desk.step(payment, "disburse", "bej-finance-2", voucher_no="V9", disbursed_on=desk.today())
     assert held.status_code == 409 and "project_not_active" in codes(held)
     assert desk.request(contract, "advance", "1.00").status_code == 409
     desk.ok(desk.post(f"/projects/{project['id']}/events", {"event": "resume", "note": "核查完毕"}, "alt-inspector"))
     assert desk.ok(desk.step(payment, "disburse", "bej-finance-2", voucher_no="V9",
-                             disbursed_on="2023-03-10"))["state"] == "disbursed"
+                             disbursed_on=desk.today()))["state"] == "disbursed"
 
 
 def test_an_idempotency_key_replay_returns_the_same_payment(desk: Desk) -> None:

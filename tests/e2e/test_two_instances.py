@@ -20,12 +20,14 @@ counts the whole province as one client: ``DISBURSE_PROXY_HOPS`` is tested last.
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from disburse.domain.notice import local_date
 from tests.flow import COMMERCE, CONTRACTOR_A, CONTRACTOR_B, FINANCE, Flow
 from tests.payment_invariants import (
     assert_advances_within,
@@ -143,7 +145,8 @@ def test_two_instances_on_one_database_keep_the_cap_the_keys_and_one_disbursemen
                  user: str = user) -> Callable[[], Response]:
             body: dict[str, Any] = {"event": event}
             if event == "disburse":
-                body.update(voucher_no=f"TWO-{payment['id']}-{servers.index(server)}", disbursed_on="2024-10-08")
+                body.update(voucher_no=f"TWO-{payment['id']}-{servers.index(server)}",
+                            disbursed_on=local_date(datetime.now(UTC)).isoformat())
             return lambda: send(f"{server.base}/payments/{payment['id']}/events", body, server.token(user))
 
         calls = [fire(server, p) for p in every for server in servers]

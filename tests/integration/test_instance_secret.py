@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from disburse.app import create_app
 from disburse.adapters.instance_secret import instance_secret
+from disburse.app import create_app
 from disburse.settings import Settings
 
 THREADS = 16

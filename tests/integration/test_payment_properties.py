@@ -460,7 +460,8 @@ class PaymentMachine(RuleBasedStateMachine):
         project_state = self.project_state
         result = self.attempt(f"{event} payment {payment.id} ({payment.kind} {payment.amount}, {payment.state}) "
                               f"by {username}", problems,
-                              lambda: payments.fire_event(db, actor, self.origin, payment.id, event, data))
+                              lambda: payments.fire_event(db, actor, self.origin, payment.id, event, data,
+                                                          now=self.clock.now()))
         if result is None:
             return
         status, view = result
