@@ -67,6 +67,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                                 x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
 
     from disburse import api, inputs, web
+    from disburse.services import workflows
+
+    workflows.load_all()  # a workflow file that does not match its code stops the start (issue 15)
 
     api.init_app(app)
     web.init_app(app)

@@ -10,6 +10,11 @@ class Clock:
         return datetime.now(UTC)
 
 
+#: The real time, for what runs outside a request (the command line, column defaults); a request and the
+#: scheduler use the app's clock (``app.extensions["disburse.clock"]``), which tests replace.
+REAL = Clock()
+
+
 class ManualClock(Clock):
     """A clock that stands still until it is set or advanced."""
 

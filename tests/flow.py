@@ -12,7 +12,7 @@ from typing import Any
 
 from disburse.clock import ManualClock
 from disburse.domain.credit_code import check_char
-from tests.helpers import example, make_user, token_headers
+from tests.helpers import Tokens, example, make_user
 
 COUNTY = "350921"  # 霞浦县, the stand-in for seed 003's XX县
 CITY = "350900"  # 宁德市
@@ -75,7 +75,7 @@ class Flow:
         self.clock = ManualClock(start)
         app.extensions["disburse.clock"] = self.clock
         self.user_ids: dict[str, int] = {}
-        self._tokens: dict[str, dict[str, str]] = {}
+        self._tokens = Tokens(client, self.clock)
 
     # --- users and time -------------------------------------------------------------------
 
@@ -94,8 +94,6 @@ class Flow:
         self.user(CONTRACTOR_B, "contractor", contractor=CODE_B)
 
     def h(self, name: str) -> dict[str, str]:
-        if name not in self._tokens:
-            self._tokens[name] = token_headers(self.client, name)
         return self._tokens[name]
 
     def set_clock(self, when: datetime) -> None:

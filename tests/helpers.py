@@ -32,6 +32,26 @@ def token_headers(client: Any, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {resp.get_json()['token']}"}
 
 
+class Tokens:
+    """Each user's bearer token, issued again whenever the app's clock has moved since: a token lives by the
+    app's clock (issue 15: one clock), so a test that travels eight hours would otherwise hold dead ones."""
+
+    def __init__(self, client: Any, clock: Any) -> None:
+        self.client = client
+        self.clock = clock
+        self._issued: dict[str, tuple[Any, dict[str, str]]] = {}
+
+    def __getitem__(self, username: str) -> dict[str, str]:
+        now = self.clock.now()
+        issued = self._issued.get(username)
+        if issued is None or issued[0] != now:
+            issued = self._issued[username] = (now, token_headers(self.client, username))
+        return issued[1]
+
+    def clear(self) -> None:
+        self._issued.clear()
+
+
 def small_plan(region: str = "530325", rule_set: str = "qujing-2018") -> dict[str, Any]:
     """A 1000万 plan at the edges of seed 004 §5(1): service centre exactly 15 %, supply chain exactly 50 %."""
     return deepcopy({

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from bench.common import Metric, actor, check, median
 from bench.datagen import Generated
 from disburse.adapters.db import Database
+from disburse.clock import REAL
 from disburse.services import payments
 from disburse.services.context import Actor, Origin
 
@@ -68,7 +69,7 @@ def _bare_commits(db: Database, n: int, start: int) -> float:
 def _approves(db: Database, gen: Generated, batch: list[tuple[int, int]], actors: dict[int, Actor]) -> float:
     t0 = time.perf_counter()
     for pid, payment_id in batch:
-        status, view = payments.fire_event(db, actors[pid], ORIGIN, payment_id, "approve", {})
+        status, view = payments.fire_event(db, actors[pid], ORIGIN, payment_id, "approve", {}, now=REAL.now())
         assert status == 200 and view["state"] == "approved", view
     return len(batch) / (time.perf_counter() - t0)
 
@@ -110,7 +111,7 @@ def _worker(url: str, work: list[tuple[int, int]], actors: dict[int, Actor], sta
         for pid, payment_id in work:
             if time.time() >= deadline:
                 break
-            status, _ = payments.fire_event(db, actors[pid], ORIGIN, payment_id, "approve", {})
+            status, _ = payments.fire_event(db, actors[pid], ORIGIN, payment_id, "approve", {}, now=REAL.now())
             assert status == 200
             done += 1
         out.put((done, time.time() - (deadline - seconds), done == len(work)))

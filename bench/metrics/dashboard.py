@@ -12,8 +12,8 @@ from typing import Any
 
 from bench.common import bearer, percentile
 from bench.datagen import Generated
-from disburse.app import create_app
 from disburse.adapters.db import Database
+from disburse.app import create_app
 
 STATES = (None, "contractor_selected", "staged_acceptance", "filed")
 PAGES = (1, 2, 3, 5)

@@ -7,12 +7,13 @@ transaction-scoped advisory lock does.
 """
 
 from collections.abc import Generator
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from disburse.adapters.orm import AuditEntry, utcnow
+from disburse.adapters.orm import AuditEntry
 from disburse.domain.audit import CANONICAL_ORDER, GENESIS, canonical_json, entry_hash
 
 AUDIT_LOCK_KEY = 0x6469_7362  # "disb"
@@ -31,8 +32,10 @@ def append(
     to_state: str | None = None,
     data: dict[str, Any] | None = None,
     note: str | None = None,
+    at: datetime,
 ) -> AuditEntry:
-    """Append one entry to the chain in the session's transaction and return it."""
+    """Append one entry to the chain in the session's transaction and return it; ``at`` is the app's
+    clock (the one clock, issue 15), so a test that moves time finds its entries at that time."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
     last = session.execute(
@@ -41,7 +44,7 @@ def append(
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     record: dict[str, Any] = {
         "seq": seq,
-        "at": utcnow(),
+        "at": at,
         "actor_id": getattr(actor, "id", None),
         "actor_username": getattr(actor, "username", None),
         "actor_role": getattr(actor, "role", None),

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from disburse.clock import REAL
 from disburse.domain.money import from_fen, to_fen
 
 NAMING_CONVENTION = {
@@ -35,11 +36,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utcnow() -> datetime:
-    """The one clock: aware UTC now (shown in Asia/Shanghai by the views)."""
-    return datetime.now(UTC)
 
 
 class Money(TypeDecorator[Decimal]):
@@ -103,7 +99,7 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     session_version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 
     region: Mapped[Region] = relationship(lazy="joined")
 
@@ -116,7 +112,7 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
@@ -140,8 +136,8 @@ class Project(Base):
     subtotals: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     source: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 
     region: Mapped[Region] = relationship(lazy="joined")
     lines: Mapped[list["BudgetLine"]] = relationship(
@@ -265,7 +261,7 @@ class Contract(Base):
     final_share: Mapped[str] = mapped_column(String(16))
     #: [{"name": "阶段一", "share": "0.40"}]
     stages: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 
     contractor: Mapped[Contractor] = relationship(lazy="joined")
     lines: Mapped[list[ContractLine]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
@@ -289,8 +285,8 @@ class Acceptance(Base):
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     rectify_deadline: Mapped[date | None] = mapped_column(Date)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 
     verdicts: Mapped[list["Verdict"]] = relationship(order_by="Verdict.line_id", cascade="all, delete-orphan")
     notices: Mapped[list["Notice"]] = relationship(order_by="Notice.id")
@@ -335,7 +331,7 @@ class Objection(Base):
     contact: Mapped[str] = mapped_column(String(128))
     content: Mapped[str] = mapped_column(Text)
     client_addr: Mapped[str | None] = mapped_column(String(64), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now, index=True)
     decision: Mapped[str | None] = mapped_column(String(8))
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -357,7 +353,7 @@ class Document(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 
 
 class Evaluation(Base):
@@ -371,7 +367,7 @@ class Evaluation(Base):
     evaluator: Mapped[str] = mapped_column(String(255))
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 
 
 class Clawback(Base):
@@ -409,8 +405,8 @@ class Payment(Base):
     rejected_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     voucher_no: Mapped[str | None] = mapped_column(String(64))
     disbursed_on: Mapped[date | None] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 
 
 class Recovery(Base):
@@ -435,7 +431,7 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[int] = mapped_column(Integer)
     response: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now, index=True)
 
 
 class AuditEntry(Base):
@@ -480,7 +476,7 @@ class ProgressReport(Base):
     month: Mapped[str] = mapped_column(String(7))
     text: Mapped[str] = mapped_column(Text)
     submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 
 
 class Reminder(Base):
@@ -499,7 +495,7 @@ class Reminder(Base):
     target: Mapped[str] = mapped_column(String(80))
     period: Mapped[str] = mapped_column(String(40))
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
-    fired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 
 
 class Notification(Base):
@@ -519,7 +515,7 @@ class Notification(Base):
     body_zh: Mapped[str] = mapped_column(Text)
     body_en: Mapped[str] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -538,7 +534,7 @@ class OutboundMail(Base):
     to_addr: Mapped[str] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -562,7 +558,7 @@ class AuditCheckpoint(Base):
     key_id: Mapped[str] = mapped_column(String(8))
     note: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(Text)
-    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 
 
 class AuditLeaf(Base):

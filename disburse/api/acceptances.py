@@ -18,8 +18,7 @@ blp = Blueprint("api_acceptances", __name__, description="Acceptance with public
 @blp.response(201, AcceptanceOut)
 def apply(body: dict[str, Any], contract_id: int) -> dict[str, Any]:
     actor = current_actor()
-    acceptance_id = acceptances.apply(db(), actor, g.origin, contract_id, body, now())
-    return acceptances.get_acceptance(db(), actor, acceptance_id, now())
+    return acceptances.apply(db(), actor, g.origin, contract_id, body, now())
 
 
 @blp.get("/contracts/<int:contract_id>/acceptances")

@@ -25,5 +25,6 @@ def create_token(body: dict[str, Any]) -> dict[str, str]:
     actor = users.authenticate(db, body["username"], body["password"], g.origin,
                                now=current_app.extensions["disburse.clock"].now(),
                                throttle=current_app.extensions["disburse.login_throttle"])
-    token, expires = users.issue_token(db, actor, current_app.config["TOKEN_LIFETIME"])
+    token, expires = users.issue_token(db, actor, current_app.config["TOKEN_LIFETIME"],
+                                       current_app.extensions["disburse.clock"].now())
     return {"token": token, "expires_at": expires.isoformat()}

@@ -5,7 +5,7 @@ from typing import Any
 from flask import g
 from flask_smorest import Blueprint
 
-from disburse.api.common import db
+from disburse.api.common import db, now
 from disburse.api.schemas import ContractIn, ContractOut, ContractPage
 from disburse.api.security import current_actor
 from disburse.services import contracts
@@ -18,7 +18,7 @@ blp = Blueprint("api_contracts", __name__, description="Contracts and contractor
 @blp.response(201, ContractOut)
 def sign(body: dict[str, Any], project_id: int) -> dict[str, Any]:
     actor = current_actor()
-    contract_id = contracts.sign_contract(db(), actor, g.origin, project_id, body)
+    contract_id = contracts.sign_contract(db(), actor, g.origin, project_id, body, now())
     return contracts.get_contract(db(), actor, contract_id)
 
 
@@ -37,4 +37,4 @@ def get(contract_id: int) -> dict[str, Any]:
 @blp.delete("/contracts/<int:contract_id>")
 @blp.response(204)
 def withdraw(contract_id: int) -> None:
-    contracts.withdraw_contract(db(), current_actor(), g.origin, contract_id)
+    contracts.withdraw_contract(db(), current_actor(), g.origin, contract_id, now())

@@ -5,7 +5,7 @@ from typing import Any
 from flask import current_app, g, request, send_file
 from flask_smorest import Blueprint
 
-from disburse.api.common import db, documents_root
+from disburse.api.common import db, documents_root, now
 from disburse.api.schemas import DocumentForm, DocumentOut
 from disburse.api.security import current_actor
 from disburse.inputs import takes_documents
@@ -31,7 +31,7 @@ def upload(form: dict[str, Any]) -> dict[str, Any]:
     return documents.upload(db(), actor, g.origin, root=documents_root(), project_id=form["project_id"],
                             filename=file.filename, content=file.read(), kind=form["kind"],
                             contract_id=form["contract_id"],
-                            max_bytes=current_app.extensions["disburse.settings"].max_document_bytes)
+                            max_bytes=current_app.extensions["disburse.settings"].max_document_bytes, now=now())
 
 
 @blp.get("/<int:document_id>")

@@ -79,10 +79,11 @@ def handle_http_exception(error: HTTPException) -> Any:
 
 
 def handle_service_error(error: ServiceError) -> Any:
-    if error.extra.get("audit"):
+    if error.extra.get("audit") and not error.extra.get("recorded"):  # the event path records its own
         audit_service.record_denial(
             current_app.extensions["disburse.db"], getattr(g, "actor", None), g.origin,
             status=error.status, method=request.method, path=request.path, reason=error.detail,
+            now=current_app.extensions["disburse.clock"].now(),
         )
     extra: dict[str, Any] = {}
     lang = g.origin.lang if getattr(g, "origin", None) else "zh"

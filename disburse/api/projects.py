@@ -67,7 +67,7 @@ def explain_event(project_id: int, event: str) -> dict[str, Any]:
 @blp.response(200, ProjectOut)
 def fire_event(body: dict[str, Any], project_id: int) -> dict[str, Any]:
     event = body.pop("event")
-    return projects.fire_event(db(), current_actor(), g.origin, project_id, event, body)
+    return projects.fire_event(db(), current_actor(), g.origin, project_id, event, body, now=now())
 
 
 @blp.get("/<int:project_id>/audit")

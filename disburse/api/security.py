@@ -35,7 +35,8 @@ def current_actor() -> Actor:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("use 'Authorization: Bearer TOKEN'")
-        actor = users.actor_for_token(current_app.extensions["disburse.db"], token.strip())
+        actor = users.actor_for_token(current_app.extensions["disburse.db"], token.strip(),
+                                      current_app.extensions["disburse.clock"].now())
         if actor is None:
             raise Unauthorized("the token is invalid or has expired (令牌无效或已过期)")
     elif current_user.is_authenticated:

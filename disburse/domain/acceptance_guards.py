@@ -14,6 +14,8 @@ from typing import Any
 
 from disburse.domain.money import format_yuan
 from disburse.domain.notice import SHANGHAI
+from disburse.domain.rules import RuleSet
+from disburse.domain.states import HALTED, AcceptanceState, ProjectState
 from disburse.domain.unmet import Unmet
 
 VERDICT_CLAUSE = "seed 004 §5(5)2"
@@ -38,6 +40,17 @@ class AcceptanceFacts:
     notice_ends_at: datetime | None = None
     objections: tuple[ObjectionFacts, ...] = ()
     data: dict[str, Any] = field(default_factory=dict)
+    #: the project's state (nothing moves on a suspended or closed project) and its label
+    project_state: str = ""
+    project_state_label: dict[str, str] = field(default_factory=dict)
+    #: for an application: the stages of the contract's schedule, the acceptance of the same kind and stage
+    #: that exists already (its id), and the documents named (id → the project and acceptance each belongs to)
+    stages: int = 0
+    existing: int | None = None
+    documents: dict[int, tuple[int, int | None]] = field(default_factory=dict)
+    project_id: int = 0
+    #: the project's rule set (the notice period a publication takes)
+    rules: RuleSet | None = None
 
 
 def verdicts_complete(facts: AcceptanceFacts) -> list[Unmet]:
@@ -144,16 +157,70 @@ def objection_outcome(facts: AcceptanceFacts) -> str:
     """Where resolving an objection leads: failed if upheld; else objected while others are
     pending; else back in the notice while it runs, or clear once it has ended."""
     if facts.data.get("decision") == "uphold":
-        return "failed"
+        return AcceptanceState.FAILED
     wanted = facts.data.get("objection_id")
     if any(o.decision is None and o.id != wanted for o in facts.objections):
-        return "objected"
+        return AcceptanceState.OBJECTED
     if facts.notice_ends_at is not None and facts.now >= facts.notice_ends_at:
-        return "notice_clear"
-    return "in_notice"
+        return AcceptanceState.NOTICE_CLEAR
+    return AcceptanceState.IN_NOTICE
+
+
+#: The project states that take acceptance applications (SPEC §5.1: the first one starts the acceptance).
+APPLYING_STATES = (ProjectState.CONTRACTOR_SELECTED, ProjectState.STAGED_ACCEPTANCE)
+
+
+def project_active(facts: AcceptanceFacts) -> list[Unmet]:
+    """Nothing moves on a suspended or closed project (SPEC §5.1)."""
+    if facts.project_state not in HALTED:
+        return []
+    label = facts.project_state_label
+    return [Unmet("project_not_active", f"项目处于“{label.get('zh')}”状态，验收暂停",
+                  f"The project is {label.get('en', '').lower()}; acceptance is on hold", "SPEC §5.1")]
+
+
+def project_takes_applications(facts: AcceptanceFacts) -> list[Unmet]:
+    """Acceptance is applied for once contractors are selected, during staged acceptance (seed 004 §5(5)1)."""
+    if facts.project_state in APPLYING_STATES:
+        return []
+    return [Unmet("wrong_state", "项目不在可申请验收的阶段",
+                  "The project is not in a state that takes acceptance applications", "seed 004 §5(5)1")]
+
+
+def stage_in_schedule(facts: AcceptanceFacts) -> list[Unmet]:
+    """A stage acceptance names a stage of the contract's schedule."""
+    stage = facts.data.get("stage")
+    if facts.data.get("kind") != "stage" or (stage and 1 <= stage <= facts.stages):
+        return []
+    return [Unmet("stage_not_in_schedule", f"合同的付款安排有第 1 至 {facts.stages} 阶段",
+                  f"the contract's schedule has stages 1 to {facts.stages}", "SPEC §4", field="stage")]
+
+
+def one_acceptance_per_stage(facts: AcceptanceFacts) -> list[Unmet]:
+    """One application per stage (and one final) of a contract; a failed one is rectified and applied again."""
+    if facts.existing is None:
+        return []
+    kind, stage = facts.data.get("kind"), facts.data.get("stage")
+    what = "终验" if kind == "final" else f"第{stage}阶段验收"
+    return [Unmet("acceptance_exists", f"该{what}已有验收申请（{facts.existing}）",
+                  f"This {kind} acceptance exists already ({facts.existing})", "seed 004 §5(5)1")]
+
+
+def documents_of_the_project(facts: AcceptanceFacts) -> list[Unmet]:
+    """Application materials are documents of this project not attached to another acceptance."""
+    wrong = [doc_id for doc_id in facts.data.get("document_ids") or []
+             if doc_id not in facts.documents or facts.documents[doc_id][0] != facts.project_id
+             or facts.documents[doc_id][1] is not None]
+    return [Unmet("document_not_of_project", f"本项目没有文件 {doc_id}", f"no document {doc_id} of this project",
+                  "SPEC §4", field="document_ids") for doc_id in wrong]
 
 
 ACCEPTANCE_GUARDS: dict[str, Callable[[AcceptanceFacts], list[Unmet]]] = {
+    "project_active": project_active,
+    "project_takes_applications": project_takes_applications,
+    "stage_in_schedule": stage_in_schedule,
+    "one_acceptance_per_stage": one_acceptance_per_stage,
+    "documents_of_the_project": documents_of_the_project,
     "verdicts_complete": verdicts_complete,
     "every_line_passes": every_line_passes,
     "some_line_fails": some_line_fails,

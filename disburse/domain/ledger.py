@@ -4,8 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from disburse.domain.money import format_yuan, from_fen, to_fen
-
-IN_FLIGHT = ("requested", "verified", "approved")
+from disburse.domain.states import IN_FLIGHT, PaymentState
 
 
 @dataclass(frozen=True)
@@ -27,8 +26,8 @@ class Ledger:
         def total(states: tuple[str, ...]) -> Decimal:
             return sum((amount for state, amount in payments if state in states), Decimal(0))
 
-        return cls(contracted, total(("requested",)), total(IN_FLIGHT), total(("approved",)),
-                   total(("disbursed",)), recovered)
+        return cls(contracted, total((PaymentState.REQUESTED,)), total(IN_FLIGHT), total((PaymentState.APPROVED,)),
+                   total((PaymentState.DISBURSED,)), recovered)
 
     def __add__(self, other: "Ledger") -> "Ledger":
         return Ledger(*(getattr(self, f) + getattr(other, f) for f in

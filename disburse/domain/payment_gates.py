@@ -15,11 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from disburse.domain.money import format_yuan, share_text
+from disburse.domain.states import HALTED, IN_FLIGHT, AcceptanceState, PaymentState, ProjectState
 from disburse.domain.unmet import Unmet
 
-IN_FLIGHT = ("requested", "verified", "approved")
-ADVANCE_STATES = ("contractor_selected", "staged_acceptance")
-LATER_STATES = ("staged_acceptance", "final_audit")
+ADVANCE_STATES = (ProjectState.CONTRACTOR_SELECTED, ProjectState.STAGED_ACCEPTANCE)
+LATER_STATES = (ProjectState.STAGED_ACCEPTANCE, ProjectState.FINAL_AUDIT)
 GATE_CLAUSE = "seed 001 §6(2)2"
 #: No official document of the seeds numbers vouchers; one number per disbursement is sound treasury practice.
 VOUCHER_CLAUSE = ("SPEC §4 支付凭证号; 财政国库支付惯例：一张支付凭证对应一笔拨付（无具体文件条款） / "
@@ -78,11 +78,15 @@ class PaymentFacts:
     today: date | None = None
     approved_on: date | None = None
     voucher_taken_by: int | None = None
+    #: for a request: the acceptance the request named, and the contract's final acceptance (if any)
+    named_acceptance_id: int | None = None
+    final_acceptance_id: int | None = None
 
     def committed(self, *, kind: str | None = None) -> Decimal:
         """Disbursed plus in flight on the contract, other payments only (of ``kind`` if given)."""
         return sum((p.amount for p in self.others
-                    if (p.state in IN_FLIGHT or p.state == "disbursed") and (kind is None or p.kind == kind)),
+                    if (p.state in IN_FLIGHT or p.state == PaymentState.DISBURSED)
+                    and (kind is None or p.kind == kind)),
                    Decimal(0))
 
 
@@ -92,7 +96,7 @@ def _u(code: str, zh: str, en: str, clause: str = GATE_CLAUSE) -> list[Unmet]:
 
 def project_active(f: PaymentFacts) -> list[Unmet]:
     """Nothing moves while the project is suspended, closed or in clawback (SPEC §5.1, §5.3)."""
-    if f.project_state in ("suspended", "closed", "clawback"):
+    if f.project_state in HALTED:
         return _u("project_not_active", f"项目当前状态为 {f.project_state}，不能办理拨付",
                   f"The project is {f.project_state}; no payment may move", "SPEC §5.3")
     return []
@@ -101,7 +105,7 @@ def project_active(f: PaymentFacts) -> list[Unmet]:
 def project_stage_allows_kind(f: PaymentFacts) -> list[Unmet]:
     """Advances once contractors are selected; stage and final payments during acceptance (SPEC §5.3)."""
     allowed = ADVANCE_STATES if f.kind == "advance" else LATER_STATES
-    if f.project_state in allowed or f.project_state in ("suspended", "closed", "clawback"):
+    if f.project_state in allowed or f.project_state in HALTED:
         return []
     return _u("project_stage", f"项目处于 {f.project_state} 阶段，不能申请{_KIND_ZH[f.kind]}",
               f"A {f.kind} payment is not possible while the project is {f.project_state}")
@@ -136,7 +140,7 @@ def stage_acceptance_approved(f: PaymentFacts) -> list[Unmet]:
     if a is None or a.contract_id != f.contract_id or a.kind != "stage":
         return _u("stage_acceptance_missing", "阶段拨付须指明本合同的阶段验收",
                   "A stage payment names a stage acceptance of this contract", "seed 004 §5(5)3")
-    if a.state != "approved":
+    if a.state != AcceptanceState.APPROVED:
         return _u("acceptance_not_approved", f"阶段验收 {a.id} 尚未经领导小组审定（当前 {a.state}）",
                   f"Stage acceptance {a.id} is not approved yet ({a.state})", "seed 004 §5(5)3")
     return []
@@ -147,7 +151,7 @@ def one_payment_per_acceptance(f: PaymentFacts) -> list[Unmet]:
     if f.kind != "stage" or f.acceptance is None:
         return []
     taken = [p.id for p in f.others
-             if p.acceptance_id == f.acceptance.id and p.state not in ("rejected", "cancelled")]
+             if p.acceptance_id == f.acceptance.id and p.state not in (PaymentState.REJECTED, PaymentState.CANCELLED)]
     if not taken:
         return []
     return _u("acceptance_already_paid", f"阶段验收 {f.acceptance.id} 已有拨付 {taken[0]}",
@@ -241,6 +245,27 @@ def is_the_requester(f: PaymentFacts) -> list[Unmet]:
               "SPEC §5.3")
 
 
+def relies_on_its_acceptance(f: PaymentFacts) -> list[Unmet]:
+    """What a request names fits its kind (SPEC §4, §5.3): an advance relies on no acceptance, a stage
+    payment names its stage acceptance, a final payment relies on its contract's final acceptance (found
+    for it; naming another is refused)."""
+    named = f.named_acceptance_id
+    if f.kind == "advance" and named is not None:
+        return _field("advance_names_acceptance", "预拨资金不依据验收", "an advance relies on no acceptance")
+    if f.kind == "stage" and named is None:
+        return _field("stage_names_no_acceptance", "阶段拨付须注明所依据的阶段验收",
+                      "a stage payment names its stage acceptance")
+    if f.kind == "final" and named is not None and named != f.final_acceptance_id:
+        there = f" ({f.final_acceptance_id})" if f.final_acceptance_id else "; there is none yet"
+        return _field("final_names_another_acceptance", "尾款依据本合同的终验",
+                      "a final payment relies on its contract's final acceptance" + there)
+    return []
+
+
+def _field(code: str, zh: str, en: str) -> list[Unmet]:
+    return [Unmet(code, zh, en, "SPEC §5.3", field="acceptance_id")]
+
+
 def voucher_key(voucher_no: str) -> str:
     """The voucher number as compared: full-width forms as ASCII, capitals, no spaces
     (``" ｚｆ-2024 001"`` and ``"ZF-2024001"`` are one voucher). Never longer than the number itself."""
@@ -304,6 +329,7 @@ PAYMENT_GUARDS: dict[str, Callable[[PaymentFacts], list[Unmet]]] = {
     "not_an_earlier_step": not_an_earlier_step,
     "not_the_verdict_recorder": not_the_verdict_recorder,
     "is_the_requester": is_the_requester,
+    "relies_on_its_acceptance": relies_on_its_acceptance,
     "voucher_written": voucher_written,
     "voucher_unique_in_county": voucher_unique_in_county,
     "disbursed_not_in_future": disbursed_not_in_future,

@@ -42,6 +42,9 @@ class ProjectFacts:
     in_flight: Decimal = Decimal(0)
     surplus_claims: tuple[SurplusClaim, ...] = ()
     data: dict[str, Any] = field(default_factory=dict)
+    #: the project id, and the project a document named in the event's data belongs to (None: no such document)
+    project_id: int = 0
+    document_project: int | None = None
 
 
 def every_line_has_amount(facts: ProjectFacts) -> list[Unmet]:
@@ -163,7 +166,17 @@ def recovery_within_clawback(facts: ProjectFacts) -> list[Unmet]:
                   "seed 004 §5(5)4")]
 
 
+def evaluation_document_of_project(facts: ProjectFacts) -> list[Unmet]:
+    """The evaluation report named with a verdict is a document of this project (seed 001 §6(2)3)."""
+    document_id = facts.data.get("document_id")
+    if document_id is None or facts.document_project == facts.project_id:
+        return []
+    return [Unmet("document_not_of_project", f"本项目没有文件 {document_id}", f"no document {document_id} of this "
+                  "project", "seed 001 §6(2)3", field="document_id")]
+
+
 PROJECT_GUARDS: dict[str, Callable[[ProjectFacts], list[Unmet]]] = {
+    "evaluation_document_of_project": evaluation_document_of_project,
     "every_line_has_amount": every_line_has_amount,
     "sums_match": sums_match,
     "budget_rules_hold": budget_rules_hold,

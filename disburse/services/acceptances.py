@@ -7,6 +7,7 @@ scheduler can close notices and tests can travel in time.
 """
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
@@ -38,185 +39,194 @@ from disburse.domain.acceptance_guards import (
 )
 from disburse.domain.money import format_yuan
 from disburse.domain.notice import local_date, notice_end
-from disburse.domain.roles import Role
+from disburse.domain.states import AcceptanceEvent, AcceptanceState, ProjectEvent, ProjectState
 from disburse.domain.text import TooDeep, text_errors
-from disburse.domain.unmet import Unmet
-from disburse.domain.workflow import TransitionSpec, Workflow
+from disburse.domain.workflow import Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
 from disburse.schemas import flatten_errors
 from disburse.schemas.objection import ObjectionIn
-from disburse.services import audit, events, pages, projects
+from disburse.services import audit, engine, pages, projects
 from disburse.services.access import is_contractor, jurisdiction_clause, load_acceptance, load_contract
-from disburse.services.context import SYSTEM, Actor, Origin
+from disburse.services.context import Actor, Origin
 from disburse.services.contracts import line_amounts
-from disburse.services.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
+from disburse.services.engine import Step, Target
+from disburse.services.errors import Invalid, NotFound, RateLimited
 
-APPLICANTS = frozenset({Role.CONTRACTOR, Role.COMMERCE})
 #: The public files objections without a login (SPEC §9).
 PUBLIC = Actor(id=None, username="public", role="public", region_code="000000", region_path="/000000/")
 _SECOND = timedelta(seconds=1)
 _ZERO = Decimal(0)
 
 
+# --- effects: what an event does besides moving the state (named in workflows/acceptance.yaml) ------
+
+
+def start_project_acceptance(step: Step[Acceptance, AcceptanceFacts]) -> None:
+    """The first application moves the project into ``staged_acceptance`` (SPEC §5.1), by the system."""
+    project = step.target.project
+    if project.state == ProjectState.CONTRACTOR_SELECTED and step.cascade is not None:
+        step.cascade(projects.SUBJECT, Target(project, project), ProjectEvent.START_ACCEPTANCE,
+                     {"note": f"first acceptance application on contract {step.entity.contract_id}"})
+
+
+def record_application(step: Step[Acceptance, AcceptanceFacts]) -> None:
+    """Who applied, for what, with which materials (attached to the acceptance)."""
+    acceptance = step.entity
+    acceptance.applied_by = step.actor.id
+    attached = []
+    for document in step.target.parents["documents"]:
+        document.acceptance_id = acceptance.id
+        attached.append({"id": document.id, "sha256": document.sha256})
+    step.record.update(contract_id=acceptance.contract_id, kind=acceptance.kind, stage=acceptance.stage,
+                       documents=attached)
+
+
+def record_verdicts(step: Step[Acceptance, AcceptanceFacts]) -> None:
+    """合格/不合格 per line with the accepted amount, and who gave them (seed 004 §5(5)2)."""
+    acceptance, verdicts = step.entity, step.data["verdicts"]
+    acceptance.verdicts = [Verdict(line_id=v["line_id"], result=v["result"], accepted_amount=v["accepted_amount"],
+                                   note=v.get("note")) for v in verdicts]
+    acceptance.verdict_by, acceptance.verdict_at = step.actor.id, step.now
+    step.record["verdicts"] = [{"line_id": v["line_id"], "result": v["result"],
+                                "accepted_amount": format_yuan(v["accepted_amount"])} for v in verdicts]
+
+
+def publish_notice(step: Step[Acceptance, AcceptanceFacts]) -> None:
+    """The public notice (公示) for the rule set's period, ending at 24:00 Beijing time of its last day."""
+    rules = step.facts.rules
+    assert rules is not None
+    _, ends_at = notice_end(step.now, rules.notice_days, rules.notice_working_days)
+    published = Notice(published_at=step.now, ends_at=ends_at, days=rules.notice_days,
+                       working_days=rules.notice_working_days)
+    step.entity.notices.append(published)
+    step.facts = replace(step.facts, notice_ends_at=ends_at, objections=())
+    step.record.update(notice_id=lambda: published.id, ends_at=ends_at.isoformat(), days=rules.notice_days,
+                       working_days=rules.notice_working_days, clause=rules.notice_clause)
+
+
+def close_notice(step: Step[Acceptance, AcceptanceFacts]) -> None:
+    notice = step.entity.notices[-1]
+    notice.closed_at = step.now
+    step.record["notice_id"] = notice.id
+
+
+def decide_objection(step: Step[Acceptance, AcceptanceFacts]) -> None:
+    """Dismiss or uphold one objection, with the reasons; the notice closes when it comes clear."""
+    notice = step.entity.notices[-1]
+    objection = next(o for o in notice.objections if o.id == step.data["objection_id"])
+    objection.decision, objection.decided_by = step.data["decision"], step.actor.id
+    objection.decided_at, objection.decision_note = step.now, step.data.get("note")
+    if step.after == AcceptanceState.NOTICE_CLEAR:
+        notice.closed_at = step.now
+    step.record.update(objection_id=objection.id, decision=objection.decision)
+
+
+def record_approval(step: Step[Acceptance, AcceptanceFacts]) -> None:
+    step.entity.approved_by = step.actor.id
+
+
+def order_rectification(step: Step[Acceptance, AcceptanceFacts]) -> None:
+    step.entity.rectify_deadline = step.data["deadline"]
+    step.record["deadline"] = step.data["deadline"].isoformat()
+
+
+def reopen(step: Step[Acceptance, AcceptanceFacts]) -> None:
+    """A new attempt after rectification: the earlier verdicts are cleared (they stay in the audit log)."""
+    acceptance = step.entity
+    acceptance.attempt += 1
+    acceptance.verdicts = []
+    acceptance.verdict_by = acceptance.verdict_at = acceptance.approved_by = None
+    step.record["attempt"] = acceptance.attempt
+
+
+EFFECTS = {f.__name__: f for f in (start_project_acceptance, record_application, record_verdicts, publish_notice,
+                                   close_notice, decide_objection, record_approval, order_rectification, reopen)}
+
+
 @cache
-def workflow() -> Workflow[AcceptanceFacts]:
+def workflow() -> Workflow[AcceptanceFacts, Step[Acceptance, AcceptanceFacts]]:
     """The acceptance workflow, loaded once from ``workflows/acceptance.yaml``."""
-    return Workflow.load(WORKFLOWS_DIR / "acceptance.yaml", ACCEPTANCE_GUARDS, ACCEPTANCE_CHOOSERS)
+    return Workflow.load(WORKFLOWS_DIR / "acceptance.yaml",
+                         Functions(AcceptanceState, AcceptanceEvent, ACCEPTANCE_GUARDS,
+                                   ACCEPTANCE_CHOOSERS, EFFECTS))
+
+
+class AcceptanceSubject:
+    """The acceptance workflow's part of the event path (:mod:`disburse.services.engine`)."""
+
+    kind = "acceptance"
+
+    def workflow(self) -> Workflow[AcceptanceFacts, Step[Acceptance, AcceptanceFacts]]:
+        return workflow()
+
+    def load(self, session: Session, actor: Actor, ident: int, *, lock: bool) -> Target[Acceptance]:
+        acceptance, contract, project = load_acceptance(session, actor, ident, lock=lock)
+        return Target(acceptance, project, {"contract": contract})
+
+    def new(self, session: Session, actor: Actor, parent: int, data: Mapping[str, Any],
+            now: datetime) -> Target[Acceptance]:
+        """An application for a stage or the final acceptance of the contract ``parent``."""
+        contract, project = load_contract(session, actor, parent, lock=True)
+        kind = data["kind"]
+        acceptance = Acceptance(contract_id=contract.id, project_id=project.id, kind=kind,
+                                stage=data.get("stage") if kind == "stage" else None, state=workflow().initial,
+                                note=data.get("note"), created_at=now, updated_at=now)
+        ids = list(data.get("document_ids") or [])
+        documents = list(session.scalars(select(Document).where(Document.id.in_(ids)))) if ids else []
+        return Target(acceptance, project, {"contract": contract, "documents": documents})
+
+    def facts(self, session: Session, target: Target[Acceptance], actor: Actor, data: Mapping[str, Any],
+              now: datetime) -> AcceptanceFacts:
+        acceptance, contract, project = target.entity, target.parents["contract"], target.project
+        notice = acceptance.notices[-1] if acceptance.id is not None and acceptance.notices else None
+        facts = AcceptanceFacts(
+            state=acceptance.state, actor_id=actor.id, now=now, line_amounts=line_amounts(session, contract),
+            verdict_by=acceptance.verdict_by, notice_ends_at=notice.ends_at if notice else None,
+            objections=tuple(ObjectionFacts(o.id, o.decision) for o in notice.objections) if notice else (),
+            data=dict(data), project_state=project.state,
+            project_state_label=engine.state_label(projects.workflow(), project.state) or {},
+            rules=rulesets.load(project.rule_set), project_id=project.id)
+        if acceptance.id is not None:
+            return facts
+        exists = session.scalar(select(Acceptance.id).where(
+            Acceptance.contract_id == contract.id, Acceptance.kind == acceptance.kind,
+            Acceptance.stage.is_(None) if acceptance.stage is None else Acceptance.stage == acceptance.stage))
+        documents = {d.id: (d.project_id, d.acceptance_id) for d in target.parents["documents"]}
+        return replace(facts, stages=len(contract.stages), existing=exists, documents=documents)
+
+    def state(self, entity: Acceptance) -> str:
+        return entity.state
+
+    def moved(self, step: Step[Acceptance, AcceptanceFacts]) -> None:
+        step.entity.state, step.entity.updated_at = step.after, step.now
+
+    def view(self, session: Session, step: Step[Acceptance, AcceptanceFacts], allowed: list[str]) -> dict[str, Any]:
+        return acceptance_view(session, step.entity, step.actor, allowed)
+
+
+SUBJECT = AcceptanceSubject()
 
 
 def apply(db: Database, actor: Actor, origin: Origin, contract_id: int, data: Mapping[str, Any],
-          now: datetime) -> int:
-    """The contractor (or commerce on its behalf) applies for a stage or final acceptance.
+          now: datetime) -> dict[str, Any]:
+    """The contractor (or commerce on its behalf) applies for a stage or final acceptance; returns it.
 
     The first application moves the project into ``staged_acceptance`` (SPEC §5.1).
     """
-    with db.writing() as tx:
-        contract, project = load_contract(tx.session, actor, contract_id, lock=True)
-        if actor.role not in APPLICANTS:
-            raise Forbidden(f"the role {actor.role} may not apply for acceptance", audit=True)
-        if project.state not in ("contractor_selected", "staged_acceptance"):
-            unmet = Unmet("wrong_state", "项目不在可申请验收的阶段",
-                          "The project is not in a state that takes acceptance applications", "seed 004 §5(5)1")
-            raise Conflict(unmet.en, [unmet])
-        kind, stage = data["kind"], data.get("stage")
-        if kind == "stage" and not (stage and 1 <= stage <= len(contract.stages)):
-            raise Invalid("invalid application",
-                          {"stage": [f"the contract's schedule has stages 1 to {len(contract.stages)}"]})
-        if kind == "final":
-            stage = None
-        exists = tx.session.scalar(select(Acceptance.id).where(
-            Acceptance.contract_id == contract.id, Acceptance.kind == kind,
-            Acceptance.stage.is_(None) if stage is None else Acceptance.stage == stage))
-        if exists is not None:
-            unmet = Unmet("acceptance_exists", f"该{_kind_zh(kind, stage)}已有验收申请（{exists}）",
-                          f"This {kind} acceptance exists already ({exists})", "seed 004 §5(5)1")
-            raise Conflict(unmet.en, [unmet])
-        if project.state == "contractor_selected":
-            start = events.spec_of(projects.workflow(), "start_acceptance")
-            projects.fire_in(tx.session, SYSTEM, origin, project, start,
-                             {"note": f"first acceptance application on contract {contract.id}"})
-        acceptance = Acceptance(contract_id=contract.id, project_id=project.id, kind=kind, stage=stage,
-                                state=workflow().initial, note=data.get("note"), applied_by=actor.id,
-                                created_at=now, updated_at=now)
-        tx.session.add(acceptance)
-        tx.session.flush()
-        documents = _attach(tx.session, project, acceptance, data.get("document_ids") or [])
-        audit_log.append(tx.session, action="acceptance.apply", actor=actor, origin=origin,
-                         entity_type="acceptance", entity_id=acceptance.id, project_id=project.id,
-                         to_state=acceptance.state, note=data.get("note"),
-                         data={"contract_id": contract.id, "kind": kind, "stage": stage, "documents": documents})
-        tx.commit()
-        return acceptance.id
+    return engine.create(db, SUBJECT, actor, origin, contract_id, data, now)[1]
 
 
-def _kind_zh(kind: str, stage: int | None) -> str:
-    return "终验" if kind == "final" else f"第{stage}阶段验收"
-
-
-def _attach(session: Session, project: Project, acceptance: Acceptance, ids: list[int]) -> list[dict[str, Any]]:
-    """Application materials: documents of this project not attached elsewhere."""
-    attached = []
-    for doc_id in ids:
-        doc = session.get(Document, doc_id)
-        if doc is None or doc.project_id != project.id or doc.acceptance_id not in (None, acceptance.id):
-            raise Invalid("invalid application", {"document_ids": [f"no document {doc_id} of this project"]})
-        doc.acceptance_id = acceptance.id
-        attached.append({"id": doc.id, "sha256": doc.sha256})
-    return attached
-
-
-def _facts(session: Session, acceptance: Acceptance, contract: Contract, actor: Actor, now: datetime,
-           data: Mapping[str, Any] | None = None) -> AcceptanceFacts:
-    notice = acceptance.notices[-1] if acceptance.notices else None
-    return AcceptanceFacts(
-        state=acceptance.state, actor_id=actor.id, now=now, line_amounts=line_amounts(session, contract),
-        verdict_by=acceptance.verdict_by, notice_ends_at=notice.ends_at if notice else None,
-        objections=tuple(ObjectionFacts(o.id, o.decision) for o in notice.objections) if notice else (),
-        data=dict(data or {}),
-    )
+def may_apply(actor: Actor) -> bool:
+    """Whether the actor's role may apply for acceptance at all (the ``apply`` transition's roles)."""
+    return actor.role in workflow().creation().roles
 
 
 def fire_event(db: Database, actor: Actor, origin: Origin, acceptance_id: int, event: str,
                data: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """Fire an acceptance event: check, move, record — in one transaction."""
-    spec = events.spec_of(workflow(), event)
-    if spec.trigger == "object":
+    if event == AcceptanceEvent.OBJECT:
         raise Invalid("unknown event", {"event": ["objections are filed at /api/v1/public/notices/{id}/objections"]})
-    with db.writing() as tx:
-        acceptance, contract, project = load_acceptance(tx.session, actor, acceptance_id, lock=True)
-        _fire(tx.session, actor, origin, acceptance, contract, project, spec, data, now)
-        view = acceptance_view(tx.session, acceptance, contract, actor, now)
-        tx.commit()
-        return view
-
-
-def _fire(session: Session, actor: Actor, origin: Origin, acceptance: Acceptance, contract: Contract,
-          project: Project, spec: TransitionSpec, data: Mapping[str, Any], now: datetime) -> None:
-    facts = _facts(session, acceptance, contract, actor, now, data)
-    events.check(workflow(), spec, actor, acceptance.state, data, facts)
-    _project_is_live(project)
-    before = acceptance.state
-    after = workflow().target(spec, acceptance.state, facts)
-    record = _apply(session, actor, acceptance, project, spec, after, data, now)
-    acceptance.state = after
-    acceptance.updated_at = now
-    audit_log.append(session, action=f"acceptance.{spec.trigger}", actor=actor, origin=origin,
-                     entity_type="acceptance", entity_id=acceptance.id, project_id=project.id,
-                     from_state=before, to_state=after, data=record, note=data.get("note"))
-
-
-def _project_is_live(project: Project) -> None:
-    """Nothing moves on a suspended or closed project (SPEC §5.1)."""
-    if project.state in ("suspended", "closed", "clawback"):
-        label = events.state_label(projects.workflow(), project.state) or {}
-        unmet = Unmet("project_not_active", f"项目处于“{label.get('zh')}”状态，验收暂停",
-                      f"The project is {label.get('en', '').lower()}; acceptance is on hold", "SPEC §5.1")
-        raise Conflict(unmet.en, [unmet])
-
-
-def _apply(session: Session, actor: Actor, acceptance: Acceptance, project: Project, spec: TransitionSpec,
-           after: str, data: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    """The event's effect besides the state, returned as what the audit entry records."""
-    event = spec.trigger
-    if event in ("pass", "fail"):
-        acceptance.verdicts = [Verdict(line_id=v["line_id"], result=v["result"],
-                                       accepted_amount=v["accepted_amount"], note=v.get("note"))
-                               for v in data["verdicts"]]
-        acceptance.verdict_by, acceptance.verdict_at = actor.id, now
-        return {"verdicts": [{"line_id": v["line_id"], "result": v["result"],
-                              "accepted_amount": format_yuan(v["accepted_amount"])} for v in data["verdicts"]]}
-    if event == "publish":
-        rules = rulesets.load(project.rule_set)
-        _, ends_at = notice_end(now, rules.notice_days, rules.notice_working_days)
-        published = Notice(acceptance_id=acceptance.id, published_at=now, ends_at=ends_at,
-                           days=rules.notice_days, working_days=rules.notice_working_days)
-        acceptance.notices.append(published)
-        session.flush()
-        return {"notice_id": published.id, "ends_at": ends_at.isoformat(), "days": rules.notice_days,
-                "working_days": rules.notice_working_days, "clause": rules.notice_clause}
-    notice = acceptance.notices[-1] if acceptance.notices else None
-    if event == "close_notice" and notice is not None:
-        notice.closed_at = now
-        return {"notice_id": notice.id}
-    if event == "resolve_objection" and notice is not None:
-        objection = next(o for o in notice.objections if o.id == data["objection_id"])
-        objection.decision, objection.decided_by = data["decision"], actor.id
-        objection.decided_at, objection.decision_note = now, data.get("note")
-        if after == "notice_clear":
-            notice.closed_at = now
-        return {"objection_id": objection.id, "decision": objection.decision}
-    if event == "approve":
-        acceptance.approved_by = actor.id
-        return {}
-    if event == "rectify":
-        acceptance.rectify_deadline = data["deadline"]
-        return {"deadline": data["deadline"].isoformat()}
-    if event == "reapply":
-        acceptance.attempt += 1
-        acceptance.verdicts = []
-        acceptance.verdict_by = acceptance.verdict_at = acceptance.approved_by = None
-        return {"attempt": acceptance.attempt}
-    return {}
+    return engine.fire(db, SUBJECT, actor, origin, acceptance_id, event, data, now)[1]
 
 
 def file_objection(db: Database, origin: Origin, notice_id: int, sent: Mapping[str, Any], now: datetime,
@@ -248,19 +258,18 @@ def file_objection(db: Database, origin: Origin, notice_id: int, sent: Mapping[s
                                     .with_for_update(of=Project))
         contract = tx.session.get(Contract, acceptance.contract_id)
         assert project is not None and contract is not None
-        spec = events.spec_of(workflow(), "object")
         if acceptance.notices[-1].id != notice.id:
             raise NotFound(f"no open notice {notice_id}")
         objection = Objection(notice_id=notice.id, name=data.get("name"), contact=data["contact"],
                               content=data["content"], client_addr=origin.client_addr, created_at=now)
-        _fire(tx.session, PUBLIC, origin, acceptance, contract, project, spec,
-              {"objection": data["content"][:200]}, now)
+        engine.fire_in(tx.session, SUBJECT, PUBLIC, origin, Target(acceptance, project, {"contract": contract}),
+                       engine.spec_of(workflow(), AcceptanceEvent.OBJECT), {"objection": data["content"][:200]}, now)
         tx.session.add(objection)
         tx.session.flush()
         audit_log.append(tx.session, action="objection.file", actor=PUBLIC, origin=origin,
                          entity_type="objection", entity_id=objection.id, project_id=project.id,
                          data={"notice_id": notice.id, "acceptance_id": acceptance.id, "name": data.get("name"),
-                               "contact": data["contact"], "content": data["content"]})
+                               "contact": data["contact"], "content": data["content"]}, at=now)
         tx.commit()
         return objection.id
 
@@ -280,20 +289,22 @@ def _objection_fields(sent: Mapping[str, Any]) -> dict[str, Any]:
     return loaded
 
 
+def _read(session: Session, actor: Actor, target: Target[Acceptance], now: datetime) -> AcceptanceFacts:
+    return SUBJECT.facts(session, target, actor, {}, now)
+
+
 def explain_event(db: Database, actor: Actor, acceptance_id: int, event: str, now: datetime) -> dict[str, Any]:
-    spec = events.spec_of(workflow(), event)
+    spec = engine.spec_of(workflow(), event)
     with db.reading() as tx:
-        acceptance, contract, _ = load_acceptance(tx.session, actor, acceptance_id)
-        facts = _facts(tx.session, acceptance, contract, actor, now)
-        return events.explanation(workflow(), spec, actor, acceptance.state, facts)
+        target = SUBJECT.load(tx.session, actor, acceptance_id, lock=False)
+        return engine.explanation(workflow(), spec, actor, target.entity.state, _read(tx.session, actor, target, now))
 
 
 def actions(db: Database, actor: Actor, acceptance_id: int, now: datetime) -> list[dict[str, Any]]:
     """The acceptance events of the actor's role from its state, each allowed or with why not (the UI)."""
     with db.reading() as tx:
-        acceptance, contract, _ = load_acceptance(tx.session, actor, acceptance_id)
-        facts = _facts(tx.session, acceptance, contract, actor, now)
-        return events.actions(workflow(), actor, acceptance.state, facts)
+        target = SUBJECT.load(tx.session, actor, acceptance_id, lock=False)
+        return engine.actions(workflow(), actor, target.entity.state, _read(tx.session, actor, target, now))
 
 
 def notice_view(notice: Notice, *, public: bool = False) -> dict[str, Any]:
@@ -313,10 +324,9 @@ def notice_view(notice: Notice, *, public: bool = False) -> dict[str, Any]:
     }
 
 
-def acceptance_view(session: Session, acceptance: Acceptance, contract: Contract, actor: Actor,
-                    now: datetime) -> dict[str, Any]:
+def acceptance_view(session: Session, acceptance: Acceptance, actor: Actor, allowed: list[str]) -> dict[str, Any]:
+    """An acceptance as the API returns it, with the events the reader may fire on it now."""
     notice = acceptance.notices[-1] if acceptance.notices else None
-    facts = _facts(session, acceptance, contract, actor, now)
     shown = notice_view(notice, public=is_contractor(actor)) if notice else None  # objectors stay unnamed
     return {
         "id": acceptance.id,
@@ -325,7 +335,7 @@ def acceptance_view(session: Session, acceptance: Acceptance, contract: Contract
         "kind": acceptance.kind,
         "stage": acceptance.stage,
         "state": acceptance.state,
-        "state_label": events.state_label(workflow(), acceptance.state),
+        "state_label": engine.state_label(workflow(), acceptance.state),
         "note": acceptance.note,
         "attempt": acceptance.attempt,
         "verdicts": [{"line_id": v.line_id, "result": v.result, "accepted_amount": format_yuan(v.accepted_amount),
@@ -338,24 +348,29 @@ def acceptance_view(session: Session, acceptance: Acceptance, contract: Contract
         "rectify_deadline": None if acceptance.rectify_deadline is None else acceptance.rectify_deadline.isoformat(),
         "documents": [{"id": d.id, "filename": d.filename, "sha256": d.sha256} for d in session.scalars(
             select(Document).where(Document.acceptance_id == acceptance.id).order_by(Document.id))],
-        "allowed_events": [e for e in events.allowed(workflow(), actor, acceptance.state, facts) if e != "object"],
+        "allowed_events": [e for e in allowed if e != AcceptanceEvent.OBJECT],
         "created_at": acceptance.created_at.isoformat(),
         "updated_at": acceptance.updated_at.isoformat(),
     }
 
 
+def _read_view(session: Session, actor: Actor, target: Target[Acceptance], now: datetime) -> dict[str, Any]:
+    allowed = engine.allowed(workflow(), actor, target.entity.state, _read(session, actor, target, now))
+    return acceptance_view(session, target.entity, actor, allowed)
+
+
 def get_acceptance(db: Database, actor: Actor, acceptance_id: int, now: datetime) -> dict[str, Any]:
     with db.reading() as tx:
-        acceptance, contract, _ = load_acceptance(tx.session, actor, acceptance_id)
-        return acceptance_view(tx.session, acceptance, contract, actor, now)
+        return _read_view(tx.session, actor, SUBJECT.load(tx.session, actor, acceptance_id, lock=False), now)
 
 
 def list_acceptances(db: Database, actor: Actor, contract_id: int, now: datetime) -> dict[str, Any]:
     with db.reading() as tx:
-        contract, _ = load_contract(tx.session, actor, contract_id)
+        contract, project = load_contract(tx.session, actor, contract_id)
         rows = tx.session.scalars(select(Acceptance).where(Acceptance.contract_id == contract.id)
                                   .order_by(Acceptance.id)).all()
-        return pages.whole([acceptance_view(tx.session, a, contract, actor, now) for a in rows])
+        return pages.whole([_read_view(tx.session, actor, Target(a, project, {"contract": contract}), now)
+                            for a in rows])
 
 
 def list_in_jurisdiction(db: Database, actor: Actor, states: tuple[str, ...] | None = None, *, page: int = 1,
@@ -380,7 +395,7 @@ def list_in_jurisdiction(db: Database, actor: Actor, states: tuple[str, ...] | N
             items.append({
                 "id": a.id, "project_id": a.project_id, "project_name": project_name, "contract_id": a.contract_id,
                 "lot": lot, "contractor_name": contractor_name, "kind": a.kind, "stage": a.stage, "state": a.state,
-                "state_label": events.state_label(workflow(), a.state),
+                "state_label": engine.state_label(workflow(), a.state),
                 "accepted_total": format_yuan(sum((v.accepted_amount for v in a.verdicts), _ZERO)),
                 "notice_ends_at": None if notice is None else notice.ends_at.isoformat(),
                 "updated_at": a.updated_at.isoformat()})

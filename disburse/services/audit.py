@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from disburse.adapters import audit_log
 from disburse.adapters.db import Database
 from disburse.adapters.orm import AuditCheckpoint, AuditEntry, AuditLeaf, Project, Region, User
+from disburse.clock import REAL
 from disburse.domain import audit_signed
 from disburse.domain.audit import ChainReport, walk_rows
 from disburse.domain.roles import Role
@@ -72,7 +73,7 @@ def digest(db: Database) -> dict[str, Any]:
 
 
 def record_denial(db: Database, actor: Actor | None, origin: Origin, *, status: int, method: str,
-                  path: str, reason: str) -> None:
+                  path: str, reason: str, now: datetime | None = None) -> None:
     """Every denied access is logged (SPEC §6), in a transaction of its own."""
     with db.writing() as tx:
         audit_log.append(
@@ -81,6 +82,7 @@ def record_denial(db: Database, actor: Actor | None, origin: Origin, *, status: 
             actor=actor,
             origin=origin,
             data={"status": status, "method": method, "path": path, "reason": reason},
+            at=now or REAL.now(),
         )
         tx.commit()
 

@@ -8,6 +8,7 @@ not signing, since papers may arrive after the signature.
 """
 
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,9 +18,11 @@ from sqlalchemy.orm import Session
 from disburse.adapters import audit_log, rulesets
 from disburse.adapters.db import Database
 from disburse.adapters.orm import BudgetLine, Contract, ContractLine, Contractor, Document, Project, Region
+from disburse.clock import REAL
 from disburse.domain import contracts as domain
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.roles import Role
+from disburse.domain.states import ProjectState
 from disburse.domain.unmet import Unmet
 from disburse.services import pages
 from disburse.services.access import jurisdiction_clause, load_contract, load_project
@@ -38,13 +41,14 @@ def _require_signer(actor: Actor) -> None:
 
 def _require_tendered(project: Project, doing_zh: str, doing_en: str) -> None:
     """Contracts are signed and withdrawn only while the project is ``tendered`` (SPEC §11.1)."""
-    if project.state != "tendered":
+    if project.state != ProjectState.TENDERED:
         unmet = Unmet("wrong_state", f"只有在招标中才能{doing_zh}", f"Contracts are {doing_en} only while tendering",
                       "SPEC §5.1")
         raise Conflict(unmet.en, [unmet])
 
 
-def sign_contract(db: Database, actor: Actor, origin: Origin, project_id: int, data: Mapping[str, Any]) -> int:
+def sign_contract(db: Database, actor: Actor, origin: Origin, project_id: int, data: Mapping[str, Any],
+                  now: datetime | None = None) -> int:
     """Record a signed contract on a tendered project; refuse what the project cannot hold."""
     with db.writing() as tx:
         project = load_project(tx.session, actor, project_id, lock=True)
@@ -84,7 +88,7 @@ def sign_contract(db: Database, actor: Actor, origin: Origin, project_id: int, d
                          entity_id=contract.id, project_id=project.id,
                          data={"lot": contract.lot, "contractor": contractor.credit_code,
                                "amount": format_yuan(contract.amount), "line_ids": list(data["line_ids"]),
-                               "schedule": _schedule_view(contract)})
+                               "schedule": _schedule_view(contract)}, at=now or REAL.now())
         tx.commit()
         return contract.id
 
@@ -103,7 +107,8 @@ def _contractor(session: Session, data: Mapping[str, Any]) -> Contractor:
     return contractor
 
 
-def withdraw_contract(db: Database, actor: Actor, origin: Origin, contract_id: int) -> None:
+def withdraw_contract(db: Database, actor: Actor, origin: Origin, contract_id: int,
+                      now: datetime | None = None) -> None:
     """Withdraw a contract while the project is still tendered (SPEC §11.1 ``DELETE /contracts/{id}``)."""
     with db.writing() as tx:
         contract, project = load_contract(tx.session, actor, contract_id, lock=True)
@@ -111,7 +116,7 @@ def withdraw_contract(db: Database, actor: Actor, origin: Origin, contract_id: i
         _require_tendered(project, "撤回合同", "withdrawn")
         audit_log.append(tx.session, action="contract.withdraw", actor=actor, origin=origin,
                          entity_type="contract", entity_id=contract.id, project_id=project.id,
-                         data={"lot": contract.lot, "amount": format_yuan(contract.amount)})
+                         data={"lot": contract.lot, "amount": format_yuan(contract.amount)}, at=now or REAL.now())
         tx.session.delete(contract)
         tx.commit()
 

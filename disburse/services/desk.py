@@ -17,14 +17,15 @@ from disburse.adapters.orm import Acceptance, BudgetLine, Contract, Phase, Proje
 from disburse.adapters.orm import Payment as PaymentRow
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.roles import PROJECT_READERS, Role
-from disburse.services import acceptances, events, pages, projects
+from disburse.domain.states import PaymentState, ProjectState
+from disburse.services import acceptances, engine, pages, projects
 from disburse.services.access import contractor_holds, load_project
 from disburse.services.context import Actor
 from disburse.services.errors import Forbidden
 from disburse.services.scheduling import ACTIVE_STATES
 
 #: States whose deadlines still matter: the plan is live and not yet finished.
-LIVE_STATES = ("plan_drafted", *ACTIVE_STATES, "suspended")
+LIVE_STATES = (ProjectState.PLAN_DRAFTED, *ACTIVE_STATES, ProjectState.SUSPENDED)
 
 
 def _require_reader(actor: Actor) -> None:
@@ -72,7 +73,7 @@ def desk_projects(db: Database, actor: Actor, *, today: date, page: int = 1, per
                     names[pid] = {"kind": kind, "name": name}
         items = [
             {"id": p.id, "name": p.name, "region": {"code": p.region.code, "name": p.region.name},
-             "state": p.state, "state_label": events.state_label(projects.workflow(), p.state),
+             "state": p.state, "state_label": engine.state_label(projects.workflow(), p.state),
              "total": format_yuan(p.total), "total_wan": format_wan(p.total),
              "next_deadline": None if d is None else {"on": d.isoformat(), "days": (d - today).days,
                                                       **names.get(p.id, {"kind": "line", "name": ""})}}
@@ -99,7 +100,7 @@ def county_totals(db: Database, actor: Actor) -> dict[str, Any]:
         disbursed = dict(s.execute(
             select(Project.region_code, func.sum(PaymentRow.amount))
             .join(Project, Project.id == PaymentRow.project_id).join(Region, Region.code == Project.region_code)
-            .where(scope, PaymentRow.state == "disbursed").group_by(Project.region_code)).all())
+            .where(scope, PaymentRow.state == PaymentState.DISBURSED).group_by(Project.region_code)).all())
     items = []
     sums = {"budget": Decimal(0), "contracted": Decimal(0), "disbursed": Decimal(0)}
     for code, name, count, total in budget:
@@ -128,7 +129,7 @@ def project_acceptances(db: Database, actor: Actor, project_id: int) -> dict[str
                 "id": acceptance.id, "contract_id": contract.id, "lot": contract.lot,
                 "contractor_name": contract.contractor.name, "kind": acceptance.kind, "stage": acceptance.stage,
                 "state": acceptance.state,
-                "state_label": events.state_label(acceptances.workflow(), acceptance.state),
+                "state_label": engine.state_label(acceptances.workflow(), acceptance.state),
                 "notice_ends_at": None if notice is None else notice.ends_at.isoformat(),
                 "objections": 0 if notice is None else len(notice.objections),
                 "updated_at": acceptance.updated_at.isoformat(),

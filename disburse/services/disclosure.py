@@ -30,15 +30,16 @@ from disburse.adapters.orm import Acceptance, AuditCheckpoint, Contract, Notice,
 from disburse.adapters.regions import ROOT_CODE
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.notice import local_date
+from disburse.domain.states import AcceptanceState, PaymentState, ProjectState
 from disburse.paths import CONFIG_DIR
-from disburse.services import acceptances, audit, checkpoints, events, pages, projects
+from disburse.services import acceptances, audit, checkpoints, engine, pages, projects
 from disburse.services.errors import NotFound
 
 #: The one state whose projects are not disclosed: the plan is still a draft.
-UNDISCLOSED = "plan_drafted"
+UNDISCLOSED = ProjectState.PLAN_DRAFTED
 #: Acceptance states that carry a verdict, i.e. a result the public may read.
-RESULT_STATES = frozenset({"passed", "failed", "in_notice", "objected", "notice_clear", "approved", "rectifying"})
-NOTICE_STATES = frozenset({"in_notice", "objected"})
+RESULT_STATES = frozenset(AcceptanceState) - {AcceptanceState.APPLIED, AcceptanceState.UNDER_REVIEW}
+NOTICE_STATES = frozenset({AcceptanceState.IN_NOTICE, AcceptanceState.OBJECTED})
 SUPERVISION_FILE = CONFIG_DIR / "supervision.yaml"
 _SECOND = timedelta(seconds=1)
 
@@ -84,7 +85,7 @@ def _summary(project: Project) -> dict[str, Any]:
         "doc_no": project.doc_no,
         "county": {"code": project.region.code, "name": project.region.name},
         "state": project.state,
-        "state_label": events.state_label(projects.workflow(), project.state),
+        "state_label": engine.state_label(projects.workflow(), project.state),
         "period": {"start": _iso(project.period_start), "end": _iso(project.period_end)},
         "total": format_yuan(project.total),
         "total_wan": format_wan(project.total),
@@ -158,7 +159,8 @@ def public_project(db: Database, project_id: int, now: datetime) -> dict[str, An
         contracts = session.scalars(select(Contract).where(Contract.project_id == project.id)
                                     .order_by(Contract.id)).unique().all()
         lots = {c.id: c.lot for c in contracts}
-        paid = session.scalars(select(Payment).where(Payment.project_id == project.id, Payment.state == "disbursed")
+        paid = session.scalars(select(Payment).where(Payment.project_id == project.id,
+                                                     Payment.state == PaymentState.DISBURSED)
                                .order_by(Payment.disbursed_on, Payment.id)).all()
         checks = session.scalars(select(Acceptance).where(Acceptance.project_id == project.id)
                                  .order_by(Acceptance.id)).all()
@@ -181,8 +183,8 @@ def public_project(db: Database, project_id: int, now: datetime) -> dict[str, An
             "disbursed": format_yuan(sum((p.amount for p in paid), Decimal(0))),
             "acceptances": [
                 {"lot": lots[a.contract_id], **_acceptance_label(a), "state": a.state,
-                 "state_label": events.state_label(acceptances.workflow(), a.state),
-                 "approved_on": local_date(a.updated_at).isoformat() if a.state == "approved" else None}
+                 "state_label": engine.state_label(acceptances.workflow(), a.state),
+                 "approved_on": local_date(a.updated_at).isoformat() if a.state == AcceptanceState.APPROVED else None}
                 for a in checks if a.state in RESULT_STATES],
             "notices": [{**_notice(a.notices[-1]), "lot": lots[a.contract_id], **_acceptance_label(a)}
                         for a in checks if _notice_is_open(a, now)],
@@ -213,6 +215,6 @@ def public_notice(db: Database, notice_id: int, now: datetime) -> dict[str, Any]
             "contract": {"lot": contract.lot, "contractor": contract.contractor.name,
                          "amount": format_yuan(contract.amount)},
             "acceptance": {**_acceptance_label(acceptance), "state": acceptance.state,
-                           "state_label": events.state_label(acceptances.workflow(), acceptance.state)},
+                           "state_label": engine.state_label(acceptances.workflow(), acceptance.state)},
             "supervision": supervision_contact(project.region.path),
         }

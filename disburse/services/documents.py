@@ -10,6 +10,7 @@ import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 from disburse.adapters import audit_log
 from disburse.adapters.db import Database
 from disburse.adapters.orm import Contract, Contractor, Document, Project, Region
+from disburse.clock import REAL
 from disburse.domain.roles import Role
 from disburse.services import pages
 from disburse.services.access import jurisdiction_clause, load_contract, load_document, load_project
@@ -55,7 +57,8 @@ def _storage(root: Path, sha256: str) -> Path:
 
 
 def upload(db: Database, actor: Actor, origin: Origin, *, root: Path, project_id: int, filename: str,
-           content: bytes, kind: str, max_bytes: int, contract_id: int | None = None) -> dict[str, Any]:
+           content: bytes, kind: str, max_bytes: int, contract_id: int | None = None,
+           now: datetime | None = None) -> dict[str, Any]:
     """Store a file for a project (or one of its contracts) and record its hash."""
     if len(content) > max_bytes:
         raise Invalid("file too large", {"file": [f"the file is larger than {max_bytes} bytes (文件过大)"]})
@@ -90,7 +93,7 @@ def upload(db: Database, actor: Actor, origin: Origin, *, root: Path, project_id
         audit_log.append(tx.session, action="document.upload", actor=actor, origin=origin, entity_type="document",
                          entity_id=document.id, project_id=project.id,
                          data={"sha256": sha256, "size": len(content), "filename": document.filename,
-                               "kind": kind, "contract_id": contract_id})
+                               "kind": kind, "contract_id": contract_id}, at=now or REAL.now())
         tx.commit()
         return document_view(document)
 

@@ -27,8 +27,9 @@ from disburse.adapters.db import Database
 from disburse.adapters.orm import Acceptance, BudgetLine, Contract, Notice, Project, User
 from disburse.domain.money import format_daxie, format_wan
 from disburse.domain.notice import SHANGHAI, local_date
+from disburse.domain.states import PaymentState
 from disburse.domain.unmet import Unmet
-from disburse.services import acceptances, audit, disclosure, events, payments
+from disburse.services import acceptances, audit, disclosure, engine, payments
 from disburse.services.access import load_acceptance, load_payment
 from disburse.services.context import Actor
 from disburse.services.errors import Conflict, NotFound
@@ -189,7 +190,7 @@ def certificate_facts(db: Database, actor: Actor, acceptance_id: int) -> dict[st
             "acceptance_id": acceptance.id,
             "acceptance": acceptance_name(acceptance.kind, acceptance.stage),
             "attempt": acceptance.attempt,
-            "state": (events.state_label(workflow, acceptance.state) or {}).get("zh", acceptance.state),
+            "state": (engine.state_label(workflow, acceptance.state) or {}).get("zh", acceptance.state),
             "conclusion": "合格" if all(v["result"] == "pass" for v in verdicts) else "不合格",
             "lines": _lines(session, verdicts),
             "total": _total(verdicts),
@@ -232,7 +233,7 @@ def voucher_facts(db: Database, actor: Actor, payment_id: int) -> dict[str, Any]
     with db.reading() as tx:
         session = tx.session
         payment, contract, project = load_payment(session, actor, payment_id)
-        if payment.state != "disbursed":
+        if payment.state != PaymentState.DISBURSED:
             unmet = Unmet("not_disbursed", "资金尚未拨付，暂无拨付凭证", "The payment has not been disbursed yet, "
                           "so there is no voucher", "SPEC §5.3")
             raise Conflict(unmet.en, [unmet])

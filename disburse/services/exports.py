@@ -19,7 +19,7 @@ from disburse.domain.plan import Plan
 from disburse.domain.roles import within
 from disburse.excel.exports import ContractRow, PaymentRow, ReportRow, ledger_workbook, monthly_workbook
 from disburse.excel.plan import plan_workbook
-from disburse.services import events, payments, projects, reports
+from disburse.services import engine, payments, projects, reports
 from disburse.services.access import load_project, visible_contracts
 from disburse.services.context import Actor
 from disburse.services.errors import NotFound
@@ -62,7 +62,7 @@ def ledger_xlsx(db: Database, actor: Actor, project_id: int) -> bytes:
         flow = payments.workflow()
         payment_rows = [
             PaymentRow(p.id, p.contract_id, lots[p.contract_id], p.kind, p.amount,
-                       (events.state_label(flow, p.state) or {}).get("zh", p.state), p.voucher_no, p.disbursed_on,
+                       (engine.state_label(flow, p.state) or {}).get("zh", p.state), p.voucher_no, p.disbursed_on,
                        _local(p.created_at), p.note)
             for p in paid
         ]

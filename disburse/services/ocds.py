@@ -53,6 +53,7 @@ from disburse.adapters.orm import (
     Region,
 )
 from disburse.domain.notice import SHANGHAI
+from disburse.domain.states import AcceptanceState, PaymentState, ProjectState
 from disburse.services.disclosure import UNDISCLOSED
 from disburse.services.errors import NotFound
 
@@ -171,7 +172,7 @@ def _load(session: Session, project: Project, ocid_prefix: str) -> _Process:
     contractors = session.scalars(select(Contractor).join(Contract, Contract.contractor_id == Contractor.id)
                                   .where(Contract.project_id == project.id)).unique().all()
     payments = {p.id: p for p in session.scalars(select(Payment).where(Payment.project_id == project.id,
-                                                                       Payment.state == "disbursed"))}
+                                                                       Payment.state == PaymentState.DISBURSED))}
     acceptances = {a.id: a for a in session.scalars(select(Acceptance).where(Acceptance.project_id == project.id))}
     return _Process(
         project=project,
@@ -318,9 +319,9 @@ def _build(session: Session, process: _Process, entry: AuditEntry) -> _Built:
     }
     if action in builders:
         return builders[action]()
-    if action.startswith("acceptance.") and target in ("approved", "failed"):
-        return _milestone(process, entity, target == "approved", _at(entry.at))
-    if action.startswith("project.") and target == "closed":
+    if action.startswith("acceptance.") and target in (AcceptanceState.APPROVED, AcceptanceState.FAILED):
+        return _milestone(process, entity, target == AcceptanceState.APPROVED, _at(entry.at))
+    if action.startswith("project.") and target == ProjectState.CLOSED:
         return _closed(process)
     return None
 

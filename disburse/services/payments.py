@@ -16,17 +16,19 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from disburse.adapters import audit_log, rulesets
+from disburse.adapters import rulesets
 from disburse.adapters.db import Database
-from disburse.adapters.orm import Acceptance, Contract, Contractor, Payment, Project, Region, VoucherNumber, utcnow
+from disburse.adapters.orm import Acceptance, Contract, Contractor, Payment, Project, Region, VoucherNumber
+from disburse.clock import REAL
 from disburse.domain.ledger import EMPTY
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.notice import local_date
 from disburse.domain.payment_gates import PAYMENT_GUARDS, AcceptanceRef, OtherPayment, PaymentFacts, voucher_key
 from disburse.domain.roles import Role
-from disburse.domain.workflow import TransitionSpec, Workflow
+from disburse.domain.states import AcceptanceState, PaymentEvent, PaymentState
+from disburse.domain.workflow import NEW, Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
-from disburse.services import audit, events, idempotency, pages
+from disburse.services import audit, engine, pages
 from disburse.services.access import (
     answering_as,
     jurisdiction_clause,
@@ -36,18 +38,58 @@ from disburse.services.access import (
     visible_contracts,
 )
 from disburse.services.context import Actor, Origin
-from disburse.services.errors import Conflict, Forbidden, Invalid, NotFound
+from disburse.services.engine import Step, Target
+from disburse.services.errors import Forbidden, NotFound
 from disburse.services.idempotency import Idem
 from disburse.services.ledger import contract_ledgers
 
-REQUESTERS = frozenset({Role.CONTRACTOR, Role.COMMERCE})
-STEP_OF = {"verify": "verified_by", "approve": "approved_by", "disburse": "disbursed_by", "reject": "rejected_by"}
+#: Who did each step, as the payment row records it (segregation of duties, SPEC §5.3).
+STEP_OF: dict[str, str] = {PaymentEvent.VERIFY: "verified_by", PaymentEvent.APPROVE: "approved_by",
+           PaymentEvent.DISBURSE: "disbursed_by", PaymentEvent.REJECT: "rejected_by"}
+
+
+# --- effects: what a step does besides moving the state (named in workflows/payment.yaml) --------------
+
+
+def record_request(step: Step[Payment, PaymentFacts]) -> None:
+    """The request: who asked, for what, relying on which acceptance."""
+    payment = step.entity
+    payment.requested_by = step.actor.id
+    step.facts = replace(step.facts, steps={"request": step.actor.id})
+    step.record.update(contract_id=payment.contract_id, kind=payment.kind, amount=format_yuan(payment.amount),
+                       acceptance_id=payment.acceptance_id)
+
+
+def record_payment(step: Step[Payment, PaymentFacts]) -> None:
+    """Every later step records which payment it moved: its amount, kind and contract."""
+    payment = step.entity
+    step.record.update(amount=format_yuan(payment.amount), kind=payment.kind, contract_id=payment.contract_id)
+
+
+def sign_step(step: Step[Payment, PaymentFacts]) -> None:
+    """Who did the step (segregation of duties reads it at every later step)."""
+    setattr(step.entity, STEP_OF[step.spec.trigger], step.actor.id)
+    step.facts = replace(step.facts, steps={**step.facts.steps, step.spec.trigger: step.actor.id})
+
+
+def record_voucher(step: Step[Payment, PaymentFacts]) -> None:
+    """A disbursement's voucher (支付凭证号) and date; the voucher number becomes the county's (issue 14)."""
+    payment = step.entity
+    payment.voucher_no, payment.disbursed_on = step.data["voucher_no"], step.data["disbursed_on"]
+    step.add(VoucherNumber(region_code=step.target.project.region_code, voucher_key=voucher_key(payment.voucher_no),
+                           payment_id=payment.id))
+    step.record.update(voucher_no=payment.voucher_no, disbursed_on=payment.disbursed_on.isoformat())
+
+
+EFFECTS = {"record_request": record_request, "record_payment": record_payment, "sign_step": sign_step,
+           "record_voucher": record_voucher}
 
 
 @cache
-def workflow() -> Workflow[PaymentFacts]:
+def workflow() -> Workflow[PaymentFacts, Step[Payment, PaymentFacts]]:
     """The payment workflow, loaded once from ``workflows/payment.yaml``."""
-    return Workflow.load(WORKFLOWS_DIR / "payment.yaml", PAYMENT_GUARDS)
+    return Workflow.load(WORKFLOWS_DIR / "payment.yaml", Functions(PaymentState, PaymentEvent, PAYMENT_GUARDS,
+                                                                    effects=EFFECTS))
 
 
 def _lock(session: Session, actor: Actor, contract_id: int) -> tuple[Contract, Project]:
@@ -57,6 +99,73 @@ def _lock(session: Session, actor: Actor, contract_id: int) -> tuple[Contract, P
                             .execution_options(populate_existing=True))
     assert locked is not None
     return locked, project
+
+
+class PaymentSubject:
+    """The payment workflow's part of the event path (:mod:`disburse.services.engine`)."""
+
+    kind = "payment"
+
+    def workflow(self) -> Workflow[PaymentFacts, Step[Payment, PaymentFacts]]:
+        return workflow()
+
+    def load(self, session: Session, actor: Actor, ident: int, *, lock: bool) -> Target[Payment]:
+        """The payment under locks on its project, its contract and itself, in that order."""
+        if not lock:
+            payment, contract, project = load_payment(session, actor, ident)
+            return Target(payment, project, {"contract": contract})
+        with answering_as("payment", ident):
+            contract_id = session.scalar(select(Payment.contract_id).where(Payment.id == ident))
+            if contract_id is None:
+                raise NotFound(f"no payment {ident}")
+            contract, project = _lock(session, actor, contract_id)
+        locked = session.scalar(select(Payment).where(Payment.id == ident).with_for_update(of=Payment)
+                                .execution_options(populate_existing=True))
+        assert locked is not None
+        return Target(locked, project, {"contract": contract})
+
+    def new(self, session: Session, actor: Actor, parent: int, data: Mapping[str, Any],
+            now: datetime) -> Target[Payment]:
+        """A payment requested on the contract ``parent``; a final payment relies on the contract's final
+        acceptance, found for it (SPEC §4, §5.3)."""
+        contract, project = _lock(session, actor, parent)
+        acceptance_id = data.get("acceptance_id")
+        if data["kind"] == "final":
+            acceptance_id = _final_acceptance(session, contract.id)
+        payment = Payment(contract_id=contract.id, project_id=project.id, kind=data["kind"], amount=data["amount"],
+                          acceptance_id=acceptance_id, state=NEW, note=data.get("note"), created_at=now,
+                          updated_at=now)
+        return Target(payment, project, {"contract": contract})
+
+    def facts(self, session: Session, target: Target[Payment], actor: Actor, data: Mapping[str, Any],
+              now: datetime) -> PaymentFacts:
+        payment, contract, project = target.entity, target.parents["contract"], target.project
+        facts = _facts(session, contract, project, kind=payment.kind, amount=payment.amount,
+                       acceptance_id=payment.acceptance_id, actor=actor,
+                       payment=None if payment.id is None else payment, data=data)
+        if payment.id is None:
+            return replace(facts, named_acceptance_id=data.get("acceptance_id"),
+                           final_acceptance_id=_final_acceptance(session, contract.id))
+        if "voucher_no" in data or "disbursed_on" in data:
+            return _disbursement_facts(session, facts, payment, project, data, now)
+        return facts
+
+    def state(self, entity: Payment) -> str:
+        return entity.state
+
+    def moved(self, step: Step[Payment, PaymentFacts]) -> None:
+        step.entity.state, step.entity.updated_at = step.after, step.now
+
+    def view(self, session: Session, step: Step[Payment, PaymentFacts], allowed: list[str]) -> dict[str, Any]:
+        return payment_view(step.entity, allowed)
+
+
+SUBJECT = PaymentSubject()
+
+
+def _final_acceptance(session: Session, contract_id: int) -> int | None:
+    return session.scalar(select(Acceptance.id).where(Acceptance.contract_id == contract_id,
+                                                      Acceptance.kind == "final"))
 
 
 def _facts(session: Session, contract: Contract, project: Project, *, kind: str, amount: Decimal,
@@ -74,7 +183,8 @@ def _facts(session: Session, contract: Contract, project: Project, *, kind: str,
             acceptance = AcceptanceRef(a.id, a.contract_id, a.kind, a.stage, a.state,
                                        sum((v.accepted_amount for v in a.verdicts), Decimal(0)), a.verdict_by)
     final_ok = session.scalar(select(Acceptance.id).where(
-        Acceptance.contract_id == contract.id, Acceptance.kind == "final", Acceptance.state == "approved")) is not None
+        Acceptance.contract_id == contract.id, Acceptance.kind == "final",
+        Acceptance.state == AcceptanceState.APPROVED)) is not None
     contracts_total = sum(session.scalars(select(Contract.amount).where(Contract.project_id == project.id)),
                           Decimal(0))
     steps = {} if payment is None else {"request": payment.requested_by, "verify": payment.verified_by,
@@ -91,99 +201,18 @@ def _facts(session: Session, contract: Contract, project: Project, *, kind: str,
 
 
 def request_payment(db: Database, actor: Actor, origin: Origin, contract_id: int, data: Mapping[str, Any],
-                    idem: Idem | None = None, *, now: datetime | None = None) -> tuple[int, dict[str, Any]]:
-    """Request a payment on a contract; every gate must hold now. Returns (status, payment).
+                    idem: Idem | None = None, *, now: datetime) -> tuple[int, dict[str, Any]]:
+    """Request a payment on a contract; every gate must hold now. Returns (201, payment).
 
     ``now`` is the app's clock; the scheduler measures how long a payment waits from it.
     """
-    at = now or utcnow()
-    return idempotency.guarded(db, actor, idem, lambda: _request(db, actor, origin, contract_id, data, idem, at))
-
-
-def _request(db: Database, actor: Actor, origin: Origin, contract_id: int, data: Mapping[str, Any],
-             idem: Idem | None, now: datetime) -> tuple[int, dict[str, Any]]:
-    with db.writing() as tx:
-        contract, project = _lock(tx.session, actor, contract_id)
-        stored = idempotency.replay(tx.session, actor, idem)
-        if stored is not None:
-            return stored
-        if actor.role not in REQUESTERS:
-            raise Forbidden(f"the role {actor.role} may not request payments", audit=True)
-        kind, acceptance_id = data["kind"], data.get("acceptance_id")
-        if kind == "advance" and acceptance_id is not None:
-            raise Invalid("invalid payment", {"acceptance_id": ["an advance relies on no acceptance"]})
-        if kind == "stage" and acceptance_id is None:
-            raise Invalid("invalid payment", {"acceptance_id": ["a stage payment names its stage acceptance"]})
-        if kind == "final":
-            final_id = tx.session.scalar(select(Acceptance.id).where(
-                Acceptance.contract_id == contract.id, Acceptance.kind == "final"))
-            if acceptance_id is not None and acceptance_id != final_id:
-                raise Invalid("invalid payment", {"acceptance_id": [
-                    "a final payment relies on its contract's final acceptance"
-                    + (f" ({final_id})" if final_id else "; there is none yet")]})
-            acceptance_id = final_id
-        facts = _facts(tx.session, contract, project, kind=kind, amount=data["amount"],
-                       acceptance_id=acceptance_id, actor=actor)
-        unmet = workflow().gate_unmet(facts)
-        if unmet:
-            raise Conflict(f"the payment cannot be requested: {len(unmet)} condition(s) unmet", unmet)
-        payment = Payment(contract_id=contract.id, project_id=project.id, kind=kind, amount=data["amount"],
-                          acceptance_id=acceptance_id, state=workflow().initial, note=data.get("note"),
-                          requested_by=actor.id, created_at=now, updated_at=now)
-        tx.session.add(payment)
-        tx.session.flush()
-        audit_log.append(tx.session, action="payment.request", actor=actor, origin=origin, entity_type="payment",
-                         entity_id=payment.id, project_id=project.id, to_state=payment.state, note=data.get("note"),
-                         data={"contract_id": contract.id, "kind": kind, "amount": format_yuan(payment.amount),
-                               "acceptance_id": acceptance_id})
-        view = payment_view(tx.session, payment, actor, contract, project, _after(facts, payment))
-        idempotency.remember(tx.session, actor, idem, 201, view)
-        tx.commit()
-        return 201, view
+    return engine.create(db, SUBJECT, actor, origin, contract_id, data, now, idem)
 
 
 def fire_event(db: Database, actor: Actor, origin: Origin, payment_id: int, event: str, data: Mapping[str, Any],
-               idem: Idem | None = None, *, now: datetime | None = None) -> tuple[int, dict[str, Any]]:
-    """A step of the payment: every gate is checked again under the lock. Returns (status, payment)."""
-    spec = events.spec_of(workflow(), event)
-    at = now or utcnow()
-    return idempotency.guarded(db, actor, idem, lambda: _step(db, actor, origin, payment_id, spec, data, idem, at))
-
-
-def _step(db: Database, actor: Actor, origin: Origin, payment_id: int, spec: TransitionSpec,
-          data: Mapping[str, Any], idem: Idem | None, now: datetime) -> tuple[int, dict[str, Any]]:
-    event = spec.trigger
-    with db.writing() as tx:
-        with answering_as("payment", payment_id):
-            contract_id = tx.session.scalar(select(Payment.contract_id).where(Payment.id == payment_id))
-            if contract_id is None:
-                raise NotFound(f"no payment {payment_id}")
-            contract, project = _lock(tx.session, actor, contract_id)
-        payment = tx.session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update(of=Payment)
-                                    .execution_options(populate_existing=True))
-        assert payment is not None
-        stored = idempotency.replay(tx.session, actor, idem)
-        if stored is not None:
-            return stored
-        facts = _facts(tx.session, contract, project, kind=payment.kind, amount=payment.amount,
-                       acceptance_id=payment.acceptance_id, actor=actor, payment=payment, data=data)
-        if event == "disburse":
-            facts = _disbursement_facts(tx.session, facts, payment, project, data, now)
-        events.check(workflow(), spec, actor, payment.state, data, facts)
-        before = payment.state
-        after = workflow().target(spec, payment.state, facts)
-        record = _apply(payment, actor, spec.trigger, data)
-        if event == "disburse":
-            tx.session.add(VoucherNumber(region_code=project.region_code, voucher_key=voucher_key(payment.voucher_no),
-                                         payment_id=payment.id))
-        payment.state, payment.updated_at = after, now
-        audit_log.append(tx.session, action=f"payment.{event}", actor=actor, origin=origin, entity_type="payment",
-                         entity_id=payment.id, project_id=project.id, from_state=before, to_state=after,
-                         data=record, note=data.get("note"))
-        view = payment_view(tx.session, payment, actor, contract, project, _after(facts, payment))
-        idempotency.remember(tx.session, actor, idem, 200, view)
-        tx.commit()
-        return 200, view
+               idem: Idem | None = None, *, now: datetime) -> tuple[int, dict[str, Any]]:
+    """A step of the payment: every gate is checked again under the lock. Returns (200, payment)."""
+    return engine.fire(db, SUBJECT, actor, origin, payment_id, event, data, now, idem)
 
 
 def _disbursement_facts(session: Session, facts: PaymentFacts, payment: Payment, project: Project,
@@ -199,58 +228,34 @@ def _disbursement_facts(session: Session, facts: PaymentFacts, payment: Payment,
         taken = session.scalar(select(VoucherNumber.payment_id).where(
             VoucherNumber.region_code == project.region_code, VoucherNumber.voucher_key == voucher_key(voucher)))
     return replace(facts, today=local_date(now),
-                   approved_on=local_date(payment.updated_at) if payment.state == "approved" else None,
+                   approved_on=local_date(payment.updated_at) if payment.state == PaymentState.APPROVED else None,
                    voucher_taken_by=None if taken == payment.id else taken)
 
 
-def _after(facts: PaymentFacts, payment: Payment) -> PaymentFacts:
-    """The facts after a step, for the response: read under the same locks, so only the payment itself
-    changed (the other payments, the acceptance and the contracts did not); saves reading them again."""
-    return replace(facts, payment_id=payment.id, data={},
-                   steps={"request": payment.requested_by, "verify": payment.verified_by,
-                          "approve": payment.approved_by, "disburse": payment.disbursed_by})
-
-
-def _apply(payment: Payment, actor: Actor, event: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Who did the step, and for a disbursement its voucher (支付凭证号) and date."""
-    record: dict[str, Any] = {"amount": format_yuan(payment.amount), "kind": payment.kind,
-                              "contract_id": payment.contract_id}
-    if event in STEP_OF:
-        setattr(payment, STEP_OF[event], actor.id)
-    if event == "disburse":
-        payment.voucher_no, payment.disbursed_on = data["voucher_no"], data["disbursed_on"]
-        record.update(voucher_no=payment.voucher_no, disbursed_on=payment.disbursed_on.isoformat())
-    return record
-
-
-def explain_event(db: Database, actor: Actor, payment_id: int, event: str) -> dict[str, Any]:
-    spec = events.spec_of(workflow(), event)
+def explain_event(db: Database, actor: Actor, payment_id: int, event: str,
+                  now: datetime | None = None) -> dict[str, Any]:
+    spec = engine.spec_of(workflow(), event)
     with db.reading() as tx:
-        payment, contract, project = _load(tx.session, actor, payment_id)
-        facts = _facts(tx.session, contract, project, kind=payment.kind, amount=payment.amount,
-                       acceptance_id=payment.acceptance_id, actor=actor, payment=payment)
-        return events.explanation(workflow(), spec, actor, payment.state, facts)
+        target = SUBJECT.load(tx.session, actor, payment_id, lock=False)
+        facts = SUBJECT.facts(tx.session, target, actor, {}, now or REAL.now())
+        return engine.explanation(workflow(), spec, actor, target.entity.state, facts)
 
 
-def actions(db: Database, actor: Actor, payment_id: int) -> list[dict[str, Any]]:
+def actions(db: Database, actor: Actor, payment_id: int, now: datetime | None = None) -> list[dict[str, Any]]:
     """The payment events of the actor's role from its state, each allowed or with why not (the UI)."""
     with db.reading() as tx:
-        payment, contract, project = _load(tx.session, actor, payment_id)
-        facts = _facts(tx.session, contract, project, kind=payment.kind, amount=payment.amount,
-                       acceptance_id=payment.acceptance_id, actor=actor, payment=payment)
-        return events.actions(workflow(), actor, payment.state, facts)
+        target = SUBJECT.load(tx.session, actor, payment_id, lock=False)
+        facts = SUBJECT.facts(tx.session, target, actor, {}, now or REAL.now())
+        return engine.actions(workflow(), actor, target.entity.state, facts)
 
 
-def _load(session: Session, actor: Actor, payment_id: int) -> tuple[Payment, Contract, Project]:
-    return load_payment(session, actor, payment_id)
+def may_request(actor: Actor) -> bool:
+    """Whether the actor's role may request payments at all (the ``request`` transition's roles)."""
+    return actor.role in workflow().creation().roles
 
 
-def payment_view(session: Session, payment: Payment, actor: Actor, contract: Contract,
-                 project: Project, facts: PaymentFacts | None = None) -> dict[str, Any]:
-    """A payment as the API returns it; ``facts`` when the caller has just read them under its locks."""
-    if facts is None:
-        facts = _facts(session, contract, project, kind=payment.kind, amount=payment.amount,
-                       acceptance_id=payment.acceptance_id, actor=actor, payment=payment)
+def payment_view(payment: Payment, allowed: list[str]) -> dict[str, Any]:
+    """A payment as the API returns it, with the events the reader may fire on it now."""
     return {
         "id": payment.id,
         "contract_id": payment.contract_id,
@@ -259,7 +264,7 @@ def payment_view(session: Session, payment: Payment, actor: Actor, contract: Con
         "amount": format_yuan(payment.amount),
         "acceptance_id": payment.acceptance_id,
         "state": payment.state,
-        "state_label": events.state_label(workflow(), payment.state),
+        "state_label": engine.state_label(workflow(), payment.state),
         "note": payment.note,
         "requested_by": payment.requested_by,
         "verified_by": payment.verified_by,
@@ -267,27 +272,31 @@ def payment_view(session: Session, payment: Payment, actor: Actor, contract: Con
         "disbursed_by": payment.disbursed_by,
         "voucher_no": payment.voucher_no,
         "disbursed_on": None if payment.disbursed_on is None else payment.disbursed_on.isoformat(),
-        "allowed_events": events.allowed(workflow(), actor, payment.state, facts),
+        "allowed_events": allowed,
         "created_at": payment.created_at.isoformat(),
         "updated_at": payment.updated_at.isoformat(),
     }
 
 
+def _read_view(session: Session, actor: Actor, target: Target[Payment]) -> dict[str, Any]:
+    facts = SUBJECT.facts(session, target, actor, {}, REAL.now())
+    return payment_view(target.entity, engine.allowed(workflow(), actor, target.entity.state, facts))
+
+
 def get_payment(db: Database, actor: Actor, payment_id: int) -> dict[str, Any]:
     with db.reading() as tx:
-        payment, contract, project = _load(tx.session, actor, payment_id)
-        return payment_view(tx.session, payment, actor, contract, project)
+        return _read_view(tx.session, actor, SUBJECT.load(tx.session, actor, payment_id, lock=False))
 
 
 def list_payments(db: Database, actor: Actor, contract_id: int) -> dict[str, Any]:
     with db.reading() as tx:
         contract, project = load_contract(tx.session, actor, contract_id)
         rows = tx.session.scalars(select(Payment).where(Payment.contract_id == contract.id).order_by(Payment.id))
-        return pages.whole([payment_view(tx.session, p, actor, contract, project) for p in rows])
+        return pages.whole([_read_view(tx.session, actor, Target(p, project, {"contract": contract})) for p in rows])
 
 
 #: What waits for each role: commerce verifies requests; finance approves and disburses.
-AWAITING = {Role.COMMERCE: ("requested",), Role.FINANCE: ("verified", "approved")}
+AWAITING = {Role.COMMERCE: (PaymentState.REQUESTED,), Role.FINANCE: (PaymentState.VERIFIED, PaymentState.APPROVED)}
 #: Up to this many projects in a jurisdiction, the queue looks their payments up by project id (an
 #: index lookup per project) instead of scanning every waiting payment of the country.
 BY_PROJECT_LIMIT = 2000
@@ -358,7 +367,7 @@ def list_in_jurisdiction(db: Database, actor: Actor, states: tuple[str, ...] | N
         items = [{"id": p.id, "project_id": p.project_id, "project_name": name, "contract_id": p.contract_id,
                   "lot": lot, "kind": p.kind, "amount": format_yuan(p.amount), "amount_wan": format_wan(p.amount),
                   "acceptance_id": p.acceptance_id, "state": p.state,
-                  "state_label": events.state_label(workflow(), p.state), "created_at": p.created_at.isoformat(),
+                  "state_label": engine.state_label(workflow(), p.state), "created_at": p.created_at.isoformat(),
                   "updated_at": p.updated_at.isoformat()} for p, name, lot in rows]
         return pages.page(items, total, page, per_page)
 
@@ -366,5 +375,5 @@ def list_in_jurisdiction(db: Database, actor: Actor, states: tuple[str, ...] | N
 def history(db: Database, actor: Actor, payment_id: int) -> list[dict[str, Any]]:
     """The payment's steps from the audit log, in order: who requested, verified, approved, disbursed, and when."""
     with db.reading() as tx:
-        payment, _, project = _load(tx.session, actor, payment_id)
+        payment, _, project = load_payment(tx.session, actor, payment_id)
         return audit.entity_history(tx.session, project.id, "payment", payment.id)

@@ -5,7 +5,7 @@ event changes nothing and says why (code, zh/en message, clause).
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -31,21 +31,23 @@ from disburse.adapters.orm import (
     Region,
     Target,
     TenderRound,
-    utcnow,
 )
+from disburse.clock import REAL
 from disburse.domain import contracts as domain_contracts
 from disburse.domain import plan as domain_plan
 from disburse.domain.ledger import EMPTY, Ledger, allocate
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.project_guards import PROJECT_GUARDS, ProjectFacts, SurplusClaim
 from disburse.domain.roles import PROJECT_READERS, Role, within
+from disburse.domain.states import AcceptanceState, ProjectEvent, ProjectState
 from disburse.domain.unmet import Unmet
-from disburse.domain.workflow import TransitionSpec, Workflow
+from disburse.domain.workflow import Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
-from disburse.services import events, pages
+from disburse.services import engine, pages
 from disburse.services.access import audit_clause, contractor_holds, figures_scope, is_contractor, load_project
 from disburse.services.audit import entry_view
 from disburse.services.context import Actor, Origin
+from disburse.services.engine import Step
 from disburse.services.errors import Forbidden, Invalid
 from disburse.services.ledger import contract_ledgers, project_ledger
 
@@ -53,10 +55,130 @@ from disburse.services.ledger import contract_ledgers, project_ledger
 PLAN_AUTHORS = frozenset({"commerce", "system"})
 
 
+# --- effects: what an event does besides moving the state (named in workflows/project.yaml) ---------
+
+
+def open_tender_round(step: Step[Project, ProjectFacts]) -> None:
+    """A tender round (招标), the first or the next after a failed one (seed 004 §5(2))."""
+    data = step.data
+    tender = TenderRound(project_id=step.entity.id, round=1 + len(step.facts.tender_rounds), method=data["method"],
+                         packaging=data["packaging"], announced_on=data["announced_on"],
+                         reference=data.get("reference"), outcome="open")
+    step.add(tender)
+    step.facts = replace(step.facts, tender_rounds=(*step.facts.tender_rounds, _round_view(tender)))
+    step.record["tender"] = _round_view(tender)
+
+
+def close_tender_round(step: Step[Project, ProjectFacts]) -> None:
+    """The current round failed (流标), with the reason."""
+    current: TenderRound = step.target.parents["held"].rounds[-1]
+    current.outcome, current.failed_note = "failed", step.data.get("note")
+    step.facts = replace(step.facts, tender_rounds=(*step.facts.tender_rounds[:-1], _round_view(current)))
+    step.record.update(round=current.round, outcome="failed")
+
+
+def record_contracted(step: Step[Project, ProjectFacts]) -> None:
+    step.record["contracted"] = format_yuan(sum((c.amount for c in step.facts.contracts), Decimal(0)))
+
+
+def record_evaluation(step: Step[Project, ProjectFacts]) -> None:
+    """The evaluation with each target's actual value (seed 004 附件2; seed 001 §6(2)3 third party)."""
+    project, data = step.entity, step.data
+    result = "passed" if step.spec.trigger == ProjectEvent.PASS_AUDIT else "failed"
+    actuals = {t["name"]: t["actual"] for t in data["targets"]}
+    for target in project.targets:
+        target.actual = actuals.get(target.name)
+    step.add(Evaluation(project_id=project.id, result=result, evaluator=data["evaluator"],
+                        document_id=data.get("document_id"), recorded_by=step.actor.id, recorded_at=step.now))
+    step.record.update(result=result, evaluator=data["evaluator"], targets=actuals,
+                       document_id=data.get("document_id"))
+
+
+def order_clawback(step: Step[Project, ProjectFacts]) -> None:
+    """A failed evaluation orders the amount to recover (seed 004 §5(5)4)."""
+    step.add(Clawback(project_id=step.entity.id, amount=step.data["amount"], reason=step.data.get("note")))
+    step.record["amount"] = format_yuan(step.data["amount"])
+
+
+def settle_clawback(step: Step[Project, ProjectFacts]) -> None:
+    """Record the recovery against the contracts in proportion to what each was paid, so every
+    contract's ledger balances (seed 004 §5(5)4)."""
+    amount, on = step.data["amount"], step.data["recovered_on"]
+    clawback: Clawback = step.target.parents["clawback"]
+    clawback.recovered_amount, clawback.recovered_on = amount, on
+    ledgers = sorted(step.target.parents["ledgers"].items())
+    shares = allocate(amount, [ledger.disbursed for _, ledger in ledgers])
+    allocation = {}
+    for (contract_id, _), share in zip(ledgers, shares, strict=True):
+        if share:
+            step.add(Recovery(project_id=step.entity.id, contract_id=contract_id, amount=share, recovered_on=on))
+            allocation[str(contract_id)] = format_yuan(share)
+    step.record.update(recovered_amount=format_yuan(amount), recovered_on=on.isoformat(), allocation=allocation)
+
+
+def remember_state(step: Step[Project, ProjectFacts]) -> None:
+    """``suspend`` remembers the state it left, for ``resume`` (SPEC §5.1)."""
+    step.entity.previous_state = step.before
+    step.facts = replace(step.facts, previous_state=step.before)
+    step.record["left"] = step.before
+
+
+def forget_state(step: Step[Project, ProjectFacts]) -> None:
+    step.entity.previous_state = None
+    step.record["returned_to"] = step.after
+
+
+EFFECTS = {f.__name__: f for f in (open_tender_round, close_tender_round, record_contracted, record_evaluation,
+                                   order_clawback, settle_clawback, remember_state, forget_state)}
+
+
 @cache
-def workflow() -> Workflow[ProjectFacts]:
+def workflow() -> Workflow[ProjectFacts, Step[Project, ProjectFacts]]:
     """The project workflow, loaded once from ``workflows/project.yaml``."""
-    return Workflow.load(WORKFLOWS_DIR / "project.yaml", PROJECT_GUARDS)
+    return Workflow.load(WORKFLOWS_DIR / "project.yaml", Functions(ProjectState, ProjectEvent, PROJECT_GUARDS,
+                                                                    effects=EFFECTS))
+
+
+class ProjectSubject:
+    """The project workflow's part of the event path (:mod:`disburse.services.engine`)."""
+
+    kind = "project"
+
+    def workflow(self) -> Workflow[ProjectFacts, Step[Project, ProjectFacts]]:
+        return workflow()
+
+    def load(self, session: Session, actor: Actor, ident: int, *, lock: bool) -> engine.Target[Project]:
+        project = load_project(session, actor, ident, lock=lock)
+        return engine.Target(project, project)
+
+    def new(self, session: Session, actor: Actor, parent: int, data: Mapping[str, Any],
+            now: datetime) -> engine.Target[Project]:
+        raise NotImplementedError("a project is created from its plan (create_project), not by an event")
+
+    def facts(self, session: Session, target: engine.Target[Project], actor: Actor, data: Mapping[str, Any],
+              now: datetime) -> ProjectFacts:
+        project = target.project
+        held = target.parents["held"] = _held(session, project)
+        facts = _facts(session, project, data, held)
+        if project.state == ProjectState.CLAWBACK:
+            target.parents["clawback"] = session.scalar(select(Clawback).where(Clawback.project_id == project.id))
+            target.parents["ledgers"] = contract_ledgers(session, project.id)
+        if data.get("document_id") is not None:
+            facts = replace(facts, document_project=session.scalar(
+                select(Document.project_id).where(Document.id == data["document_id"])))
+        return facts
+
+    def state(self, entity: Project) -> str:
+        return entity.state
+
+    def moved(self, step: Step[Project, ProjectFacts]) -> None:
+        step.entity.state, step.entity.updated_at = step.after, step.now
+
+    def view(self, session: Session, step: Step[Project, ProjectFacts], allowed: list[str]) -> dict[str, Any]:
+        return project_view(session, step.entity, step.actor, allowed)
+
+
+SUBJECT = ProjectSubject()
 
 
 # --- creating -------------------------------------------------------------------------------
@@ -69,7 +191,7 @@ def create_project(db: Database, actor: Actor, origin: Origin, plan: domain_plan
     The region must be a county inside the author's jurisdiction. ``now`` is the
     app's clock (the scheduler follows reports from the month the project exists).
     """
-    now = now or utcnow()
+    now = now or REAL.now()
     if actor.role not in PLAN_AUTHORS:
         raise Forbidden(f"the role {actor.role} may not create projects", audit=True)
     with db.writing() as tx:
@@ -108,7 +230,7 @@ def create_project(db: Database, actor: Actor, origin: Origin, plan: domain_plan
             tx.session, action="project.create", actor=actor, origin=origin, entity_type="project",
             entity_id=project.id, project_id=project.id, to_state=project.state,
             data={"name": plan.name, "region": plan.region, "rule_set": plan.rule_set,
-                  "total": format_yuan(plan.total), "lines": len(plan.lines)},
+                  "total": format_yuan(plan.total), "lines": len(plan.lines)}, at=now,
         )
         tx.commit()
         return project.id
@@ -181,11 +303,11 @@ def _surplus_claims(session: Session, project: Project) -> tuple[SurplusClaim, .
             select(Project).where(Project.id == source.predecessor_id).with_for_update(of=Project))
         assert predecessor is not None
         available: Decimal | None = None
-        if predecessor.state not in ("plan_drafted", "filed", "tendered"):
+        if predecessor.state not in (ProjectState.PLAN_DRAFTED, ProjectState.FILED, ProjectState.TENDERED):
             taken = session.scalars(
                 select(FundingSource.amount).join(Project, Project.id == FundingSource.project_id).where(
                     FundingSource.predecessor_id == predecessor.id, FundingSource.project_id != project.id,
-                    Project.state != "plan_drafted"))
+                    Project.state != ProjectState.PLAN_DRAFTED))
             available = predecessor.total - contracted_sum(session, predecessor.id) - sum(taken, Decimal(0))
         claims.append(SurplusClaim(predecessor.id, source.amount, available,
                                    predecessor.region_code == project.region_code))
@@ -206,7 +328,7 @@ def _held(session: Session, project: Project) -> _Held:
     contracts = session.scalars(select(Contract).where(Contract.project_id == project.id)
                                 .options(selectinload(Contract.lines)).order_by(Contract.id)).unique().all()
     approved_finals = frozenset(session.scalars(select(Acceptance.contract_id).where(
-        Acceptance.project_id == project.id, Acceptance.kind == "final", Acceptance.state == "approved")))
+        Acceptance.project_id == project.id, Acceptance.kind == "final", Acceptance.state == AcceptanceState.APPROVED)))
     rounds = session.scalars(select(TenderRound).where(TenderRound.project_id == project.id)
                              .order_by(TenderRound.round)).all()
     return _Held(tuple(contracts), approved_finals, tuple(rounds), project_ledger(session, project.id))
@@ -216,7 +338,7 @@ def _facts(session: Session, project: Project, data: Mapping[str, Any] | None = 
            held: _Held | None = None) -> ProjectFacts:
     held = held or _held(session, project)
     facts_data = dict(data or {})
-    if project.state == "clawback":
+    if project.state == ProjectState.CLAWBACK:
         due = session.scalar(select(Clawback.amount).where(Clawback.project_id == project.id))
         facts_data["clawback_due"] = due or Decimal(0)
     return ProjectFacts(
@@ -224,14 +346,14 @@ def _facts(session: Session, project: Project, data: Mapping[str, Any] | None = 
         previous_state=project.previous_state, disbursed=held.ledger.disbursed, in_flight=held.ledger.in_flight,
         contracts=tuple(contract_facts(c, c.id in held.approved_finals) for c in held.contracts),
         tender_rounds=tuple(_round_view(r) for r in held.rounds),
-        surplus_claims=_surplus_claims(session, project) if project.state == "plan_drafted" else (),
-        data=facts_data,
+        surplus_claims=_surplus_claims(session, project) if project.state == ProjectState.PLAN_DRAFTED else (),
+        data=facts_data, project_id=project.id,
     )
 
 
 def allowed_events(session: Session, project: Project, actor: Actor, held: _Held | None = None) -> list[str]:
     """The events this actor could fire now: its role, the state and every guard agree."""
-    return events.allowed(workflow(), actor, project.state, _facts(session, project, held=held))
+    return engine.allowed(workflow(), actor, project.state, _facts(session, project, held=held))
 
 
 def _round_view(r: TenderRound) -> dict[str, Any]:
@@ -240,8 +362,9 @@ def _round_view(r: TenderRound) -> dict[str, Any]:
             "failed_note": r.failed_note}
 
 
-def project_view(session: Session, project: Project, actor: Actor) -> dict[str, Any]:
-    """A project as the API returns it (SPEC §11.1 ``GET /projects/{id}``)."""
+def project_view(session: Session, project: Project, actor: Actor, allowed: list[str] | None = None) -> dict[str, Any]:
+    """A project as the API returns it (SPEC §11.1 ``GET /projects/{id}``); ``allowed`` when the caller has
+    the reader's allowed events already (an event just fired)."""
     lines_sum = sum((line.amount for line in project.lines if line.amount is not None), Decimal(0))
     held = _held(session, project)
     contracts, ledger = figures_scope(actor, list(held.contracts)), held.ledger
@@ -260,7 +383,7 @@ def project_view(session: Session, project: Project, actor: Actor) -> dict[str, 
         "region": {"code": project.region.code, "name": project.region.name},
         "rule_set": project.rule_set,
         "state": project.state,
-        "state_label": events.state_label(workflow(), project.state),
+        "state_label": engine.state_label(workflow(), project.state),
         "previous_state": project.previous_state,
         "total": format_yuan(project.total),
         "total_wan": format_wan(project.total),
@@ -295,7 +418,7 @@ def project_view(session: Session, project: Project, actor: Actor) -> dict[str, 
             "amount": format_yuan(clawback.amount), "reason": clawback.reason,
             "recovered_amount": None if clawback.recovered_amount is None else format_yuan(clawback.recovered_amount),
             "recovered_on": _iso(clawback.recovered_on)},
-        "allowed_events": allowed_events(session, project, actor, held),
+        "allowed_events": allowed if allowed is not None else allowed_events(session, project, actor, held),
         "created_at": project.created_at.isoformat(),
         "updated_at": project.updated_at.isoformat(),
     }
@@ -334,7 +457,7 @@ def list_projects(db: Database, actor: Actor, *, state: str | None = None, regio
         ).unique().all()
         items = [
             {"id": p.id, "name": p.name, "region": {"code": p.region.code, "name": p.region.name},
-             "rule_set": p.rule_set, "state": p.state, "state_label": events.state_label(workflow(), p.state),
+             "rule_set": p.rule_set, "state": p.state, "state_label": engine.state_label(workflow(), p.state),
              "total": format_yuan(p.total), "total_wan": format_wan(p.total)}
             for p in rows
         ]
@@ -360,119 +483,20 @@ def project_audit(db: Database, actor: Actor, project_id: int, *, page: int = 1,
 
 def explain_event(db: Database, actor: Actor, project_id: int, event: str) -> dict[str, Any]:
     """Whether the actor may fire ``event`` now and, if not, why — changing nothing."""
-    spec = events.spec_of(workflow(), event)
+    spec = engine.spec_of(workflow(), event)
     with db.reading() as tx:
         project = load_project(tx.session, actor, project_id)
-        return events.explanation(workflow(), spec, actor, project.state, _facts(tx.session, project))
+        return engine.explanation(workflow(), spec, actor, project.state, _facts(tx.session, project))
 
 
 def actions(db: Database, actor: Actor, project_id: int) -> list[dict[str, Any]]:
     """The project events of the actor's role from its state, each allowed or with why not (the UI)."""
     with db.reading() as tx:
         project = load_project(tx.session, actor, project_id)
-        return events.actions(workflow(), actor, project.state, _facts(tx.session, project))
+        return engine.actions(workflow(), actor, project.state, _facts(tx.session, project))
 
 
 def fire_event(db: Database, actor: Actor, origin: Origin, project_id: int, event: str,
-               data: Mapping[str, Any]) -> dict[str, Any]:
+               data: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
     """Fire a workflow event on a project: check, move, record — in one transaction."""
-    spec = events.spec_of(workflow(), event)
-    with db.writing() as tx:
-        project = load_project(tx.session, actor, project_id, lock=True)
-        fire_in(tx.session, actor, origin, project, spec, data)
-        view = project_view(tx.session, project, actor)
-        tx.commit()
-        return view
-
-
-def fire_in(session: Session, actor: Actor, origin: Origin, project: Project, spec: TransitionSpec,
-            data: Mapping[str, Any]) -> None:
-    """Fire ``spec`` on a loaded (and locked) project inside the caller's transaction.
-
-    Used by :func:`fire_event` and by other use cases whose step moves the project too (the first
-    acceptance application fires ``start_acceptance``).
-    """
-    facts = _facts(session, project, data)
-    events.check(workflow(), spec, actor, project.state, data, facts)
-    before = project.state
-    after = workflow().target(spec, project.state, facts)
-    record = _apply(session, actor, project, spec, before, after, data)
-    project.state = after
-    project.updated_at = utcnow()
-    audit_log.append(
-        session, action=f"project.{spec.trigger}", actor=actor, origin=origin, entity_type="project",
-        entity_id=project.id, project_id=project.id, from_state=before, to_state=after,
-        data=record, note=data.get("note"),
-    )
-
-
-def _apply(session: Session, actor: Actor, project: Project, spec: TransitionSpec, before: str,
-           after: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The event's effect besides the state, returned as what the audit entry records."""
-    event = spec.trigger
-    if event in ("open_tender", "reannounce_tender"):
-        number = 1 + len(session.scalars(select(TenderRound.id).where(TenderRound.project_id == project.id)).all())
-        tender = TenderRound(project_id=project.id, round=number, method=data["method"],
-                             packaging=data["packaging"], announced_on=data["announced_on"],
-                             reference=data.get("reference"), outcome="open")
-        session.add(tender)
-        session.flush()
-        return {"tender": _round_view(tender)}
-    if event == "tender_failed":
-        current = session.scalar(select(TenderRound).where(TenderRound.project_id == project.id)
-                                 .order_by(TenderRound.round.desc()).limit(1))
-        assert current is not None
-        current.outcome, current.failed_note = "failed", data.get("note")
-        return {"round": current.round, "outcome": "failed"}
-    if event == "select_contractor":
-        return {"contracted": format_yuan(contracted_sum(session, project.id))}
-    if event in ("pass_audit", "fail_audit"):
-        return _record_evaluation(session, actor, project, "passed" if event == "pass_audit" else "failed", data)
-    if event == "settle_clawback":
-        return _settle_clawback(session, project, data)
-    if event == "suspend":
-        project.previous_state = before
-        return {"left": before}
-    if event == "resume":
-        project.previous_state = None
-        return {"returned_to": after}
-    return {}
-
-
-def _settle_clawback(session: Session, project: Project, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Record the recovery against the contracts in proportion to what each was paid, so every
-    contract's ledger balances (seed 004 §5(5)4)."""
-    clawback = session.scalar(select(Clawback).where(Clawback.project_id == project.id))
-    assert clawback is not None
-    clawback.recovered_amount, clawback.recovered_on = data["amount"], data["recovered_on"]
-    ledgers = sorted(contract_ledgers(session, project.id).items())
-    shares = allocate(data["amount"], [ledger.disbursed for _, ledger in ledgers])
-    allocation = {}
-    for (contract_id, _), share in zip(ledgers, shares, strict=True):
-        if share:
-            session.add(Recovery(project_id=project.id, contract_id=contract_id, amount=share,
-                                 recovered_on=data["recovered_on"]))
-            allocation[str(contract_id)] = format_yuan(share)
-    return {"recovered_amount": format_yuan(data["amount"]), "recovered_on": data["recovered_on"].isoformat(),
-            "allocation": allocation}
-
-
-def _record_evaluation(session: Session, actor: Actor, project: Project, result: str,
-                       data: Mapping[str, Any]) -> dict[str, Any]:
-    """The evaluation with each target's actual value (seed 004 附件2; seed 001 §6(2)3 third party)."""
-    document_id = data.get("document_id")
-    if document_id is not None:
-        document = session.get(Document, document_id)
-        if document is None or document.project_id != project.id:
-            raise Invalid("invalid evaluation", {"document_id": [f"no document {document_id} of this project"]})
-    actuals = {t["name"]: t["actual"] for t in data["targets"]}
-    for target in project.targets:
-        target.actual = actuals.get(target.name)
-    session.add(Evaluation(project_id=project.id, result=result, evaluator=data["evaluator"],
-                           document_id=data.get("document_id"), recorded_by=actor.id))
-    record: dict[str, Any] = {"result": result, "evaluator": data["evaluator"], "targets": actuals,
-                              "document_id": data.get("document_id")}
-    if result == "failed":
-        session.add(Clawback(project_id=project.id, amount=data["amount"], reason=data.get("note")))
-        record["amount"] = format_yuan(data["amount"])
-    return record
+    return engine.fire(db, SUBJECT, actor, origin, project_id, event, data, now)[1]

@@ -87,7 +87,7 @@ def submit(db: Database, actor: Actor, origin: Origin, project_id: int, month: s
         audit_log.append(tx.session, action="report.submit", actor=actor, origin=origin, entity_type="report",
                          entity_id=report.id, project_id=project_id,
                          data={"month": month, "due": due.isoformat(), "late": today > due,
-                               "chars": len(report.text)})
+                               "chars": len(report.text)}, at=now)
         result = view(report, actor.username)
         result["due"] = due.isoformat()
         result["late"] = today > due

@@ -68,6 +68,7 @@ from disburse.adapters.orm import (
 )
 from disburse.domain.notice import local_date
 from disburse.domain.rules import RuleSet
+from disburse.domain.states import AcceptanceEvent, AcceptanceState, PaymentState, ProjectState
 from disburse.services import acceptances
 from disburse.services.context import SYSTEM, Origin
 from disburse.services.errors import ServiceError
@@ -80,7 +81,8 @@ Job = Callable[..., int]
 ORIGIN = Origin(request_id=None, client_addr="scheduler")
 
 #: Project states in which deadlines and reports are followed.
-ACTIVE_STATES = ("filed", "tendered", "contractor_selected", "staged_acceptance", "final_audit")
+ACTIVE_STATES = (ProjectState.FILED, ProjectState.TENDERED, ProjectState.CONTRACTOR_SELECTED,
+                 ProjectState.STAGED_ACCEPTANCE, ProjectState.FINAL_AUDIT)
 
 
 # --- the one way a reminder fires -------------------------------------------------------------
@@ -265,7 +267,7 @@ def _lines_done(session: Session, project_ids: Sequence[int]) -> set[int]:
         select(ContractLine.line_id, Contract.id, Acceptance.id)
         .join(Contract, Contract.id == ContractLine.contract_id)
         .outerjoin(Acceptance, (Acceptance.contract_id == Contract.id) & (Acceptance.kind == "final")
-                   & (Acceptance.state == "approved"))
+                   & (Acceptance.state == AcceptanceState.APPROVED))
         .where(Contract.project_id.in_(project_ids))
     )
     state: dict[int, bool] = {}
@@ -336,15 +338,15 @@ def close_notices(db: Database, now: datetime, *, mail: bool = False) -> int:
             select(Acceptance.id, Acceptance.state, Notice.id)
             .join(Notice, Notice.acceptance_id == Acceptance.id)
             .where(Notice.closed_at.is_(None), Notice.ends_at <= now,
-                   Acceptance.state.in_(("in_notice", "objected")))
+                   Acceptance.state.in_((AcceptanceState.IN_NOTICE, AcceptanceState.OBJECTED)))
             .order_by(Notice.ends_at, Notice.id)
         )]
     closed = 0
     for acceptance_id, state, _notice_id in ended:
-        if state != "in_notice":
+        if state != AcceptanceState.IN_NOTICE:
             continue
         try:
-            acceptances.fire_event(db, SYSTEM, ORIGIN, acceptance_id, "close_notice", {}, now)
+            acceptances.fire_event(db, SYSTEM, ORIGIN, acceptance_id, AcceptanceEvent.CLOSE_NOTICE, {}, now)
             closed += 1
         except ServiceError as exc:  # another scheduler closed it first, or the project was suspended
             log.info("close_notice on acceptance %s not done: %s", acceptance_id, exc)
@@ -358,11 +360,11 @@ def _notice_followups(session: Session, now: datetime) -> list[Due]:
         select(Acceptance.id, Acceptance.state, Acceptance.project_id, Notice.id, Project.name)
         .join(Notice, Notice.acceptance_id == Acceptance.id).join(Project, Project.id == Acceptance.project_id)
         .where(Notice.ends_at <= now, Notice.ends_at > now - timedelta(days=60),
-               Acceptance.state.in_(("notice_clear", "objected")))
+               Acceptance.state.in_((AcceptanceState.NOTICE_CLEAR, AcceptanceState.OBJECTED)))
     )
     dues = []
     for acceptance_id, state, pid, notice_id, name in rows:
-        if state == "notice_clear":
+        if state == AcceptanceState.NOTICE_CLEAR:
             dues.append(Due("acceptance_awaits_approval", f"acceptance:{acceptance_id}", f"notice:{notice_id}", pid,
                             Message(kind="acceptance_awaits_approval", level="reminder", project_id=pid,
                                     link=f"/acceptances/{acceptance_id}",
@@ -389,7 +391,8 @@ def _notice_followups(session: Session, now: datetime) -> list[Due]:
 # --- payments waiting -------------------------------------------------------------------------
 
 #: The state a payment waits in, and the role whose step it awaits.
-WAITING = {"requested": ("commerce", "核实", "verification"), "verified": ("finance", "审批", "approval")}
+WAITING: dict[str, tuple[str, str, str]] = {PaymentState.REQUESTED: ("commerce", "核实", "verification"),
+           PaymentState.VERIFIED: ("finance", "审批", "approval")}
 
 
 def payment_dues(session: Session, now: datetime) -> list[Due]:
@@ -436,7 +439,7 @@ def rectification_dues(session: Session, today: date) -> list[Due]:
                Project.rule_set, Contractor.credit_code)
         .join(Project, Project.id == Acceptance.project_id)
         .join(Contract, Contract.id == Acceptance.contract_id).join(Contractor, Contractor.id == Contract.contractor_id)
-        .where(Acceptance.state == "rectifying", Acceptance.rectify_deadline.is_not(None))
+        .where(Acceptance.state == AcceptanceState.RECTIFYING, Acceptance.rectify_deadline.is_not(None))
     ))
     codes = {r.credit_code for r in rows}
     contractor_users: dict[str, tuple[int, ...]] = {}

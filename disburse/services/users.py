@@ -18,7 +18,8 @@ from sqlalchemy import delete, select
 from disburse.adapters import audit_log
 from disburse.adapters.db import Database
 from disburse.adapters.limits import LoginThrottle
-from disburse.adapters.orm import ApiToken, Region, User, utcnow
+from disburse.adapters.orm import ApiToken, Region, User
+from disburse.clock import REAL
 from disburse.domain.roles import Role
 from disburse.domain.text import printable, text_errors
 from disburse.services.context import Actor, Origin
@@ -55,7 +56,7 @@ def actor_of(user: User) -> Actor:
 
 def create_user(db: Database, username: str, *, role: str, region: str, password: str,
                 contractor: str | None = None, email: str | None = None,
-                actor: Actor | None = None, origin: Origin | None = None) -> int:
+                actor: Actor | None = None, origin: Origin | None = None, now: datetime | None = None) -> int:
     """Create a user with one role and one region (and its contractor, for a contractor)."""
     errors: dict[str, list[str]] = {}
     if role not in {r.value for r in Role}:
@@ -80,7 +81,7 @@ def create_user(db: Database, username: str, *, role: str, region: str, password
         audit_log.append(tx.session, action="user.create", actor=actor, origin=origin,
                          entity_type="user", entity_id=user.id,
                          data={"username": username, "role": role, "region": region,
-                               "contractor": contractor})
+                               "contractor": contractor}, at=now or REAL.now())
         tx.commit()
         return user.id
 
@@ -101,7 +102,7 @@ def authenticate(db: Database, username: str, password: str, origin: Origin, *, 
     its ``auth.login_failed`` one, and is refused the same way.
     """
     throttle = throttle or _default_throttle
-    now = now or utcnow()
+    now = now or REAL.now()
     name = printable(username)
     with db.writing() as tx:  # counted and committed before anything is checked (issue 14)
         admission = throttle.admit(tx.session, name, origin.client_addr, now)
@@ -122,13 +123,14 @@ def authenticate(db: Database, username: str, password: str, origin: Origin, *, 
         if user is None or not user.active or not ok:
             audit_log.append(tx.session, action="auth.login_failed", origin=origin,
                              entity_type="user", entity_id=user.id if user else None,
-                             data={"username": name, **({"unstorable": sorted(unstorable)} if unstorable else {})})
+                             data={"username": name, **({"unstorable": sorted(unstorable)} if unstorable else {})},
+                             at=now)
             locks = throttle.failed(tx.session, admission)
             for lock in locks:
                 audit_log.append(tx.session, action="auth.locked", origin=origin, entity_type="user",
                                  entity_id=user.id if user and lock.scope == "account" else None,
                                  data={"scope": lock.scope, "key": lock.key, "failures": lock.failures,
-                                       "until": lock.until.isoformat()})
+                                       "until": lock.until.isoformat()}, at=now)
             tx.commit()
             if locks:
                 raise _locked_out(max(lock.until for lock in locks), now)
@@ -140,7 +142,7 @@ def authenticate(db: Database, username: str, password: str, origin: Origin, *, 
         throttle.succeeded(tx.session, admission)
         actor = actor_of(user)
         audit_log.append(tx.session, action="auth.login", actor=actor, origin=origin,
-                         entity_type="user", entity_id=user.id)
+                         entity_type="user", entity_id=user.id, at=now)
         tx.commit()
         return actor
 
@@ -156,17 +158,17 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(db: Database, actor: Actor, lifetime: timedelta) -> tuple[str, datetime]:
-    """A new bearer token for the actor; only its hash is stored."""
+def issue_token(db: Database, actor: Actor, lifetime: timedelta, now: datetime | None = None) -> tuple[str, datetime]:
+    """A new bearer token for the actor, valid for ``lifetime`` from ``now``; only its hash is stored."""
     token = secrets.token_urlsafe(32)
-    expires = utcnow() + lifetime
+    expires = (now or REAL.now()) + lifetime
     with db.writing() as tx:
         tx.session.add(ApiToken(user_id=actor.id, token_hash=_token_hash(token), expires_at=expires))
         tx.commit()
     return token, expires
 
 
-def actor_for_token(db: Database, token: str) -> Actor | None:
+def actor_for_token(db: Database, token: str, now: datetime | None = None) -> Actor | None:
     """The actor a live token belongs to, or None (one statement: token, user and region)."""
     with db.reading() as tx:
         row = tx.session.execute(
@@ -176,7 +178,7 @@ def actor_for_token(db: Database, token: str) -> Actor | None:
             .join(Region, Region.code == User.region_code)
             .where(ApiToken.token_hash == _token_hash(token), User.active.is_(True))
         ).first()
-    if row is None or row.expires_at <= utcnow():
+    if row is None or row.expires_at <= (now or REAL.now()):
         return None
     return Actor(id=row.id, username=row.username, role=row.role, region_code=row.region_code,
                  region_path=row.path, contractor_code=row.contractor_code)
@@ -197,7 +199,7 @@ def session_version(db: Database, user_id: int) -> int:
         return user.session_version if user else 0
 
 
-def end_sessions(db: Database, actor: Actor, origin: Origin) -> None:
+def end_sessions(db: Database, actor: Actor, origin: Origin, now: datetime | None = None) -> None:
     """Logout: every browser session of the user stops being valid, and every bearer token it holds is
     revoked (issue 14: one logout ends everything the user was signed in with)."""
     with db.writing() as tx:
@@ -206,7 +208,8 @@ def end_sessions(db: Database, actor: Actor, origin: Origin) -> None:
             user.session_version += 1
             revoked = tx.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id)).rowcount
             audit_log.append(tx.session, action="auth.logout", actor=actor, origin=origin,
-                             entity_type="user", entity_id=user.id, data={"tokens_revoked": revoked})
+                             entity_type="user", entity_id=user.id, data={"tokens_revoked": revoked},
+                             at=now or REAL.now())
         tx.commit()
 
 

@@ -46,6 +46,7 @@ def login() -> Any:
 @bp.post("/logout")
 @login_required
 def logout() -> Any:
-    users.end_sessions(current_app.extensions["disburse.db"], current_user.actor, g.origin)
+    users.end_sessions(current_app.extensions["disburse.db"], current_user.actor, g.origin,
+                       current_app.extensions["disburse.clock"].now())
     logout_user()
     return redirect(url_for("auth.login"))

@@ -88,9 +88,10 @@ def attempt(call: Callable[[], T], errors: dict[str, list[str]] | None = None) -
 
 def _record_denial(exc: ServiceError) -> None:
     """A denied access is logged (SPEC §6), from a page as from the API."""
-    if exc.extra.get("audit"):
+    if exc.extra.get("audit") and not exc.extra.get("recorded"):  # the event path records its own
         audit.record_denial(db(), actor() if current_user.is_authenticated else None, g.origin,
-                            status=exc.status, method=request.method, path=request.path, reason=exc.detail)
+                            status=exc.status, method=request.method, path=request.path, reason=exc.detail,
+                            now=now())
 
 
 def panel(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -17,13 +17,11 @@ from xml.sax.saxutils import escape
 from flask_babel import gettext as _
 
 from disburse.domain.workflow import PREVIOUS, TransitionSpec, Workflow
-from disburse.services import acceptances, payments, projects
+from disburse.services.workflows import LOADERS
 from disburse.web.i18n import lang
 
 #: The workflows that can be drawn, by the name of their file.
-WORKFLOWS: dict[str, Callable[[], Workflow[Any]]] = {
-    "project": projects.workflow, "acceptance": acceptances.workflow, "payment": payments.workflow,
-}
+WORKFLOWS: dict[str, Callable[[], Workflow[Any, Any]]] = LOADERS
 
 BOX_W, BOX_H = 140, 46
 COL, ROW = 250, 110
@@ -57,6 +55,12 @@ def _is_broad(t: TransitionSpec) -> bool:
     return len(t.sources) >= BROAD or t.chooser == PREVIOUS
 
 
+def _drawn(workflow: Workflow[Any, Any]) -> list[TransitionSpec]:
+    """The transitions between states: the one that creates the object starts the diagram at its initial
+    state and is not an arrow."""
+    return [t for t in workflow.transitions.values() if not t.creates]
+
+
 def _label(zh: str, en: str) -> str:
     return en if lang() == "en" else zh
 
@@ -73,9 +77,9 @@ def _wrap(text: str, width: int) -> list[str]:
     return [first, " ".join(words)] if first else [text]
 
 
-def layout(workflow: Workflow[Any]) -> tuple[dict[str, Box], list[str]]:
+def layout(workflow: Workflow[Any, Any]) -> tuple[dict[str, Box], list[str]]:
     """Where each state goes; the states of the lower row (reached only by broad transitions)."""
-    ordinary = [t for t in workflow.transitions.values() if not _is_broad(t)]
+    ordinary = [t for t in _drawn(workflow) if not _is_broad(t)]
     rank = {workflow.initial: 0}
     queue = deque([workflow.initial])
     while queue:
@@ -224,7 +228,7 @@ def svg(name: str, current: str | None = None) -> str:
     height = max(b.y for b in boxes.values()) + BOX_H + PAD
     parts: list[str] = []
     edges: dict[tuple[str, str], list[str]] = {}
-    for t in workflow.transitions.values():
+    for t in _drawn(workflow):
         label = _label(t.zh, t.en)
         if _is_broad(t):
             parts.extend(_broad_arrows(t, label, boxes, side, bottom_main))

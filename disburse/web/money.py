@@ -19,8 +19,9 @@ from werkzeug.datastructures import MultiDict
 
 from disburse.domain.dates import DateError, parse_date
 from disburse.domain.money import MoneyError, normalise_typed, parse_money, share_text
+from disburse.domain.states import AcceptanceState
 from disburse.inputs import takes_documents
-from disburse.services import acceptances, contracts, documents, events, payments, projects
+from disburse.services import acceptances, contracts, documents, engine, payments, projects
 from disburse.web.common import actor, attempt, db, now, origin, panel
 from disburse.web.i18n import SHANGHAI, local_time, pick
 
@@ -148,7 +149,7 @@ def _steps(entries: list[dict[str, Any]], workflow: Any) -> list[dict[str, Any]]
         event = entry["action"].split(".", 1)[-1]
         spec = workflow.event(event)
         label = CREATED.get(entry["action"]) or (pick({"zh": spec.zh, "en": spec.en}) if spec else event)
-        states = [pick(events.state_label(workflow, s)) if s in workflow.states else s
+        states = [pick(engine.state_label(workflow, s)) if s in workflow.states else s
                   for s in (entry["from_state"], entry["to_state"])]
         steps.append({**entry, "label": str(label), "from_label": states[0], "to_label": states[1]})
     return steps
@@ -165,7 +166,7 @@ def finance_home() -> Any:
     queue = attempt(lambda: payments.approval_queue(db(), actor(), page=page, per_page=20))
     assert queue is not None
     for item in queue["items"]:
-        item["state_label"] = events.state_label(payments.workflow(), item["state"])
+        item["state_label"] = engine.state_label(payments.workflow(), item["state"])
         item["actions"] = panel(payments.actions(db(), actor(), item["id"]))
     ledgers = []
     for project_id in dict.fromkeys(item["project_id"] for item in queue["items"]):
@@ -180,10 +181,11 @@ def finance_home() -> Any:
 def leader_home() -> Any:
     """Acceptances whose notice ended without objection, waiting for the leading group; those still in notice."""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    waiting = acceptances.list_in_jurisdiction(db(), actor(), ("notice_clear",), page=page, per_page=20)
+    waiting = acceptances.list_in_jurisdiction(db(), actor(), (AcceptanceState.NOTICE_CLEAR,), page=page, per_page=20)
     for item in waiting["items"]:
         item["actions"] = panel(acceptances.actions(db(), actor(), item["id"], now()))
-    in_notice = acceptances.list_in_jurisdiction(db(), actor(), ("in_notice", "objected"), per_page=50)
+    in_notice = acceptances.list_in_jurisdiction(db(), actor(), (AcceptanceState.IN_NOTICE, AcceptanceState.OBJECTED),
+                                                 per_page=50)
     return render_template("money/leader_home.html", waiting=waiting, in_notice=in_notice)
 
 
@@ -228,7 +230,7 @@ def upload_document() -> Any:
             document = attempt(lambda: documents.upload(
                 db(), actor(), origin(), root=current_app.extensions["disburse.documents"],
                 project_id=contract["project_id"], filename=filename, content=content, kind=kind,
-                contract_id=contract_id, max_bytes=max_bytes), errors)
+                contract_id=contract_id, max_bytes=max_bytes, now=now()), errors)
     else:
         flash(_("请更正标出的字段"), "error")
     if document is None:
@@ -259,7 +261,7 @@ def _contract_page(contract_id: int, values: dict[str, Any], errors: dict[str, l
         payments=payments.list_payments(db(), actor(), contract_id),
         acceptances=acceptances.list_acceptances(db(), actor(), contract_id, now()),
         documents=documents.list_documents(db(), actor(), contract_id=contract_id, per_page=50),
-        may_request=actor().role in payments.REQUESTERS, may_apply=actor().role in acceptances.APPLICANTS,
+        may_request=payments.may_request(actor()), may_apply=acceptances.may_apply(actor()),
         may_upload=actor().role in documents.UPLOADERS, values=values, errors=errors), status
 
 
@@ -297,15 +299,15 @@ def apply_acceptance(contract_id: int) -> Any:
     if kind is None and "kind" not in errors:
         errors["kind"] = [_("请选择验收类型")]
     data: dict[str, Any] = {"kind": kind, "stage": _int(form, "stage", errors), "note": _text(form, "note", errors)}
-    acceptance_id = None
+    applied = None
     if errors:
         flash(_("请更正标出的字段"), "error")
     else:
-        acceptance_id = attempt(lambda: acceptances.apply(db(), actor(), origin(), contract_id, data, now()), errors)
-    if acceptance_id is None:
+        applied = attempt(lambda: acceptances.apply(db(), actor(), origin(), contract_id, data, now()), errors)
+    if applied is None:
         return _contract_page(contract_id, {"apply": form.to_dict()}, errors, _status(errors))
     flash(_("已提交验收申请"), "ok")
-    return redirect(url_for(".acceptance", acceptance_id=acceptance_id))
+    return redirect(url_for(".acceptance", acceptance_id=applied["id"]))
 
 
 # --- acceptance -----------------------------------------------------------------------------

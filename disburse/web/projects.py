@@ -21,6 +21,7 @@ from marshmallow import ValidationError
 from disburse.api.schemas import PACKAGING, TENDER_METHODS, ContractIn, ProjectEvent
 from disburse.domain.notice import local_date
 from disburse.domain.roles import Role
+from disburse.domain.states import ProjectState
 from disburse.excel.plan import load_plan_workbook
 from disburse.schemas import flatten_errors
 from disburse.schemas.plan import load_plan
@@ -192,7 +193,7 @@ def _detail(project_id: int, *, status: int = 200, posted: str | None = None, va
         "today": today.isoformat(),
         "diagram": diagram.svg("project", project["state"]),
         "timeline": _timeline(project, today),
-        "can_sign": who.role in contracts.SIGNERS and project["state"] == "tendered",
+        "can_sign": who.role in contracts.SIGNERS and project["state"] == ProjectState.TENDERED,
         "can_report": who.role == Role.COMMERCE and project["state"] in ACTIVE_STATES,
         "posted": posted,
         "values": values or {},
@@ -271,7 +272,7 @@ def fire(project_id: int) -> Any:
         return _detail(project_id, status=422, posted=event, values=values, errors=errors)
     data.pop("event")
     data = {k: v for k, v in data.items() if v is not None}
-    fired = attempt(lambda: projects.fire_event(db(), actor(), origin(), project_id, event, data), errors)
+    fired = attempt(lambda: projects.fire_event(db(), actor(), origin(), project_id, event, data, now=now()), errors)
     if fired is None:
         return _detail(project_id, status=_status(errors), posted=event, values=values, errors=errors)
     spec = projects.workflow().transitions[event]
@@ -327,7 +328,8 @@ def add_contract(project_id: int) -> Any:
     except ValidationError as exc:
         errors.update(flatten_errors(exc.messages))
         return _detail(project_id, status=422, posted="contract", values=values, errors=errors)
-    contract_id = attempt(lambda: contracts.sign_contract(db(), actor(), origin(), project_id, data), errors)
+    contract_id = attempt(lambda: contracts.sign_contract(db(), actor(), origin(), project_id, data, now()),
+                          errors)
     if contract_id is None:
         return _detail(project_id, status=_status(errors), posted="contract", values=values, errors=errors)
     flash(_("合同已登记：%(lot)s", lot=data["lot"]), "success")

@@ -9,7 +9,7 @@ import pytest
 from disburse.clock import ManualClock
 from disburse.domain.credit_code import check_char
 from disburse.domain.notice import local_date
-from tests.helpers import example, make_user, token_headers
+from tests.helpers import Tokens, example, make_user
 
 COUNTY = "654321"  # 布尔津县
 CODE = "91654321MA78BEJN1" + check_char("91654321MA78BEJN1")
@@ -32,7 +32,7 @@ class Desk:
         for name, role in USERS.items():
             region = "654300" if role == "inspector" else COUNTY
             self.ids[name] = make_user(db, name, role, region, contractor=CODE if role == "contractor" else None)
-        self.headers = {name: token_headers(client, name) for name in USERS}
+        self.headers = Tokens(client, self.clock)
 
     def post(self, path: str, body: dict[str, Any], as_: str, **headers: str) -> Any:
         return self.client.post(f"/api/v1{path}", json=body, headers={**self.headers[as_], **headers})
@@ -240,7 +240,6 @@ def test_a_failed_evaluation_recovers_what_was_paid_and_the_ledger_balances(desk
     pid = project["id"]
     desk.ok(desk.post(f"/projects/{pid}/events", {"event": "request_final_audit"}, "bej-commerce"))
     make_user(desk.client.application.extensions["disburse.db"], "alt-supervisor", "supervisor", "654300")
-    desk.headers["alt-supervisor"] = token_headers(desk.client, "alt-supervisor")
     targets = [{"name": t["name"], "actual": "0"} for t in project["targets"]]
     over = desk.post(f"/projects/{pid}/events", {"event": "fail_audit", "evaluator": "第三方", "targets": targets,
                                                  "amount": "1500000.01"}, "alt-supervisor")

@@ -6,6 +6,7 @@ from sqlalchemy.exc import DBAPIError
 
 from disburse.adapters.db import Database
 from disburse.adapters.orm import AuditEntry
+from disburse.clock import REAL
 from disburse.schemas.plan import load_plan
 from disburse.services import audit, projects
 from disburse.services.context import Origin
@@ -20,7 +21,7 @@ def walk_a_project(db: Database) -> int:
     assert actor
     pid = projects.create_project(db, actor, Origin(request_id="r1", client_addr="127.0.0.1"),
                                   load_plan(small_plan())[0])
-    projects.fire_event(db, actor, Origin(), pid, "file", {})
+    projects.fire_event(db, actor, Origin(), pid, "file", {}, now=REAL.now())
     return pid
 
 
@@ -95,7 +96,7 @@ def test_a_refused_event_writes_no_entry(db: Database) -> None:
     from disburse.services.errors import Conflict
 
     with pytest.raises(Conflict):
-        projects.fire_event(db, actor, Origin(), pid, "file", {})
+        projects.fire_event(db, actor, Origin(), pid, "file", {}, now=REAL.now())
     assert audit.verify(db).entries == before
     assert projects.get_project(db, actor, pid)["state"] == "plan_drafted"
 

@@ -37,7 +37,7 @@ def add_entries(db: Database, n: int, start: int = 0) -> None:
     with db.writing() as tx:
         for i in range(start, start + n):
             audit_log.append(tx.session, action="test.step", actor=SYSTEM, entity_type="payment", entity_id=i,
-                             data={"amount": f"{1000 + i}.00", "i": i}, note=f"第{i}步")
+                             data={"amount": f"{1000 + i}.00", "i": i}, note=f"第{i}步", at=NOW)
         tx.commit()
 
 
@@ -127,7 +127,8 @@ def test_the_checkpoint_is_due_after_a_disbursement_or_a_day(db: Database, setti
     assert not checkpoints.checkpoint_due(db, NOW + timedelta(hours=1))
     assert checkpoints.checkpoint_due(db, NOW + timedelta(days=1))
     with db.writing() as tx:
-        audit_log.append(tx.session, action="payment.disburse", actor=SYSTEM, entity_type="payment", entity_id=1)
+        audit_log.append(tx.session, action="payment.disburse", actor=SYSTEM, entity_type="payment", entity_id=1,
+                         at=NOW)
         tx.commit()
     assert checkpoints.checkpoint_due(db, NOW + timedelta(hours=1))
 

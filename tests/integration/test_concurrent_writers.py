@@ -3,6 +3,7 @@
 from concurrent.futures import ThreadPoolExecutor
 
 from disburse.adapters.db import Database
+from disburse.clock import REAL
 from disburse.schemas.plan import load_plan
 from disburse.services import audit, projects
 from disburse.services.context import Origin
@@ -18,7 +19,7 @@ def test_parallel_changes_make_one_unbroken_chain(db: Database) -> None:
 
     def work(n: int) -> int:
         pid = projects.create_project(db, actor, Origin(request_id=f"w{n}"), plan)
-        projects.fire_event(db, actor, Origin(request_id=f"w{n}"), pid, "file", {})
+        projects.fire_event(db, actor, Origin(request_id=f"w{n}"), pid, "file", {}, now=REAL.now())
         return pid
 
     with ThreadPoolExecutor(max_workers=6) as pool:

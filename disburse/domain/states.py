@@ -1,0 +1,94 @@
+"""The states and events of each workflow, as the code names them (issue 15).
+
+The YAML in ``workflows/`` is the source of truth; these enumerations are how code refers to its names
+instead of scattering string literals. :class:`disburse.domain.workflow.Workflow` checks at load that a
+file's states and triggers are exactly these — a trigger renamed in a copy of a file, or one added
+without its name here, stops the app from starting and names it. Each member is its string (``StrEnum``),
+so it compares, stores and serialises as the name the file gives.
+"""
+
+from enum import StrEnum
+
+
+class ProjectState(StrEnum):
+    """SPEC §5.1."""
+
+    PLAN_DRAFTED = "plan_drafted"
+    FILED = "filed"
+    TENDERED = "tendered"
+    CONTRACTOR_SELECTED = "contractor_selected"
+    STAGED_ACCEPTANCE = "staged_acceptance"
+    FINAL_AUDIT = "final_audit"
+    CLOSED = "closed"
+    CLAWBACK = "clawback"
+    SUSPENDED = "suspended"
+
+
+class ProjectEvent(StrEnum):
+    FILE = "file"
+    RETURN_FOR_REVISION = "return_for_revision"
+    OPEN_TENDER = "open_tender"
+    TENDER_FAILED = "tender_failed"
+    REANNOUNCE_TENDER = "reannounce_tender"
+    SELECT_CONTRACTOR = "select_contractor"
+    START_ACCEPTANCE = "start_acceptance"
+    REQUEST_FINAL_AUDIT = "request_final_audit"
+    PASS_AUDIT = "pass_audit"
+    FAIL_AUDIT = "fail_audit"
+    SETTLE_CLAWBACK = "settle_clawback"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+
+
+class AcceptanceState(StrEnum):
+    """SPEC §5.2."""
+
+    APPLIED = "applied"
+    UNDER_REVIEW = "under_review"
+    PASSED = "passed"
+    FAILED = "failed"
+    IN_NOTICE = "in_notice"
+    OBJECTED = "objected"
+    NOTICE_CLEAR = "notice_clear"
+    APPROVED = "approved"
+    RECTIFYING = "rectifying"
+
+
+class AcceptanceEvent(StrEnum):
+    APPLY = "apply"
+    START_REVIEW = "start_review"
+    PASS = "pass"
+    FAIL = "fail"
+    PUBLISH = "publish"
+    OBJECT = "object"
+    CLOSE_NOTICE = "close_notice"
+    RESOLVE_OBJECTION = "resolve_objection"
+    APPROVE = "approve"
+    RECTIFY = "rectify"
+    REAPPLY = "reapply"
+
+
+class PaymentState(StrEnum):
+    """SPEC §5.3."""
+
+    REQUESTED = "requested"
+    VERIFIED = "verified"
+    APPROVED = "approved"
+    DISBURSED = "disbursed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class PaymentEvent(StrEnum):
+    REQUEST = "request"
+    VERIFY = "verify"
+    APPROVE = "approve"
+    DISBURSE = "disburse"
+    REJECT = "reject"
+    CANCEL = "cancel"
+
+
+#: A payment on its way: requested, verified or approved, not yet disbursed (SPEC §5.3).
+IN_FLIGHT = (PaymentState.REQUESTED, PaymentState.VERIFIED, PaymentState.APPROVED)
+#: A project in these states moves no money and no acceptance (SPEC §5.1, §5.3).
+HALTED = (ProjectState.SUSPENDED, ProjectState.CLOSED, ProjectState.CLAWBACK)
