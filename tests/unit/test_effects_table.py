@@ -1,0 +1,487 @@
+"""Every effect of the three workflows, case by case, on transient rows (no database, no session).
+
+A case builds the :class:`~disburse.services.engine.Step` an event would hand its effect — the real
+transition spec, the entity and what the facts reader put beside it — runs the effect alone and checks
+all it did: what it changed (paths on the step; no other column of the entity may change), the rows it
+added, what the audit entry records (functions evaluated, as the engine does after the flush), how it
+replaced the facts, and what it fired on another workflow. The completeness test fails when an effect
+named by a transition has no case for that transition.
+"""
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sqlalchemy import inspect
+
+from disburse.adapters.orm import (
+    Acceptance,
+    Clawback,
+    Document,
+    Evaluation,
+    Notice,
+    Objection,
+    Payment,
+    Project,
+    Recovery,
+    TenderRound,
+    Verdict,
+    VoucherNumber,
+)
+from disburse.adapters.orm import Target as TargetRow
+from disburse.domain.acceptance_guards import AcceptanceFacts, ObjectionFacts
+from disburse.domain.contracts import Contract, Contractor, Schedule
+from disburse.domain.ledger import EMPTY
+from disburse.domain.payment_gates import PaymentFacts
+from disburse.domain.plan import FundingSource, Plan
+from disburse.domain.project_guards import ProjectFacts
+from disburse.domain.rules import RuleSet
+from disburse.domain.workflow import Workflow
+from disburse.services import acceptances, payments, projects
+from disburse.services.context import Actor, Origin
+from disburse.services.engine import Step, Target
+
+EFFECTS: dict[str, Mapping[str, Callable[[Any], None]]] = {
+    "project": projects.EFFECTS, "acceptance": acceptances.EFFECTS, "payment": payments.EFFECTS}
+WORKFLOWS: dict[str, Callable[[], Workflow[Any, Any]]] = {
+    "project": projects.workflow, "acceptance": acceptances.workflow, "payment": payments.workflow}
+
+ACTOR = Actor(id=9, username="demo-9", role="commerce", region_code="530325", region_path="/530000/530300/530325/")
+NOW = datetime(2024, 6, 3, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+EARLIER = datetime(2024, 5, 6, 2, 0, tzinfo=UTC)
+TOTAL = Decimal("10000000.00")
+RULES = RuleSet(id="test", version=1, title_zh="测试规则", title_en="Test rules", tags={}, notice_days=5,
+                notice_working_days=False, notice_clause="seed 004 §5(5)2")
+SHA = {1: "1" * 64, 2: "2" * 64}
+
+
+def county_project(state: str = "contractor_selected", **columns: Any) -> Project:
+    return Project(**{"id": 7, "region_code": "530325", "name": "测试县示范项目", "rule_set": "test", "total": TOTAL,
+                      "state": state, **columns})
+
+
+def step(workflow: str, trigger: str, entity: Any, facts: Any, *, project: Project | None = None,
+         parents: dict[str, Any] | None = None, data: Mapping[str, Any] | None = None, before: str = "",
+         after: str = "") -> Step[Any, Any]:
+    """The step the engine hands the effects of ``trigger``: from its first source to its first destination
+    unless told otherwise."""
+    spec = WORKFLOWS[workflow]().transitions[trigger]
+    return Step(ACTOR, Origin(), spec, Target(entity, project or county_project(), parents or {}), facts,
+                dict(data or {}), NOW, before or spec.sources[0], after or spec.dests[0])
+
+
+# --- what the effects look at -----------------------------------------------------------------------
+
+
+def project_facts(**changes: Any) -> ProjectFacts:
+    plan = Plan(name="测试县示范项目", region="530325", rule_set="test", total=TOTAL,
+                funding=(FundingSource("中央财政资金", TOTAL),))
+    return replace(ProjectFacts(plan=plan, rules=RULES, state="tendered", project_id=7), **changes)
+
+
+def contract(amount: str) -> Contract:
+    return Contract("标段", Decimal(amount), (), Contractor("某公司", "91530325MA6K00001L", {}),
+                    Schedule(Decimal(0), (), Decimal(1)))
+
+
+def acceptance_facts(**changes: Any) -> AcceptanceFacts:
+    return replace(AcceptanceFacts(state="applied", actor_id=ACTOR.id, now=NOW, line_amounts={}, rules=RULES,
+                                   project_id=7), **changes)
+
+
+def payment_facts(**changes: Any) -> PaymentFacts:
+    return replace(PaymentFacts(
+        kind="stage", amount=Decimal("400000.00"), contract_id=3, contract_amount=Decimal("1000000.00"),
+        advance_share=Decimal("0.30"), stage_shares=(Decimal("0.40"),), advance_cap=Decimal("0.30"),
+        advance_clause="", project_state="staged_acceptance", project_total=TOTAL,
+        contracts_total=Decimal("1000000.00"), payment_id=41, actor_id=ACTOR.id), **changes)
+
+
+def stage_payment(**columns: Any) -> Payment:
+    """Payment 41: a stage payment on contract 3 relying on acceptance 21, requested by user 3."""
+    return Payment(**{"id": 41, "contract_id": 3, "project_id": 7, "kind": "stage", "amount": Decimal("400000.00"),
+                      "acceptance_id": 21, "state": "requested", "requested_by": 3, **columns})
+
+
+def payment_moved_by(trigger: str) -> Callable[[], Step[Any, Any]]:
+    """The step of ``trigger`` on payment 41, from the first state it leaves."""
+    return lambda: step("payment", trigger, stage_payment(), payment_facts())
+
+
+def round_row(number: int, outcome: str = "open") -> TenderRound:
+    return TenderRound(id=number, project_id=7, round=number, method="open", packaging="whole",
+                       announced_on=date(2024, 3, number), reference=None, outcome=outcome, failed_note=None)
+
+
+def round_view(number: int, outcome: str = "open", failed_note: str | None = None,
+               reference: str | None = None) -> dict[str, Any]:
+    return {"round": number, "method": "open", "packaging": "whole", "announced_on": f"2024-03-0{number}",
+            "reference": reference, "outcome": outcome, "failed_note": failed_note}
+
+
+def stage_acceptance(**columns: Any) -> Acceptance:
+    """Acceptance 31: the first stage of contract 3, on its first attempt."""
+    return Acceptance(**{"id": 31, "contract_id": 3, "project_id": 7, "kind": "stage", "stage": 1, "attempt": 1,
+                         **columns})
+
+
+def notice(notice_id: int, *objections: tuple[int, str | None]) -> Notice:
+    """A notice published earlier, with its objections (id, decision)."""
+    return Notice(id=notice_id, acceptance_id=31, published_at=EARLIER, ends_at=datetime(2024, 5, 12, 16, tzinfo=UTC),
+                  days=5, working_days=False,
+                  objections=[Objection(id=i, notice_id=notice_id, contact="138", content="异议", decision=d)
+                              for i, d in objections])
+
+
+def objection_step(after: str, decision: str, *pending: int) -> Step[Any, Any]:
+    """Deciding objection 1 of the latest notice, with the objections ``pending`` still undecided beside it."""
+    latest = notice(21, (1, None), *((i, None) for i in pending))
+    entity = stage_acceptance(state="objected", verdict_by=5, notices=[latest])
+    return step("acceptance", "resolve_objection", entity, acceptance_facts(state="objected"), after=after,
+                data={"objection_id": 1, "decision": decision, "note": "经核实"})
+
+
+def published_in_working_days(now: datetime) -> Step[Any, Any]:
+    """Publishing at ``now`` under a rule set that counts working days."""
+    published = step("acceptance", "publish", stage_acceptance(state="passed"),
+                     acceptance_facts(state="passed", rules=replace(RULES, notice_working_days=True)))
+    published.now = now
+    return published
+
+
+# --- the table ----------------------------------------------------------------------------------------
+
+ITS_PROJECT = "the step's own project"
+
+
+@dataclass(frozen=True)
+class Then:
+    #: paths on the step (``entity.notices[-1].closed_at``, ``target.parents['documents'][*].acceptance_id``)
+    #: and their values afterwards; an entity column not listed here must not change
+    changed: Mapping[str, Any] = field(default_factory=dict)
+    #: the rows put in ``step.add``, in order: their class and every column they set
+    added: Sequence[tuple[type, Mapping[str, Any]]] = ()
+    #: the audit entry's data, functions evaluated
+    record: Mapping[str, Any] = field(default_factory=dict)
+    #: the facts' fields the effect replaced; None: it left the facts as they were
+    facts: Mapping[str, Any] | None = None
+    #: the events fired on other workflows: (subject, target, event, data)
+    cascades: Sequence[tuple[Any, str, str, Mapping[str, Any]]] = ()
+
+
+def case(workflow: str, effect: str, why: str, given: Callable[[], Step[Any, Any]], marks: Any = (),
+         **then: Any) -> Any:
+    return pytest.param(workflow, effect, given, Then(**then), id=f"{workflow} {effect}: {why}", marks=marks)
+
+
+PAYMENT_CASES = [
+    case("payment", "record_request", "the request is signed by who asked and the facts learn it",
+         lambda: step("payment", "request", stage_payment(requested_by=None), payment_facts()),
+         changed={"entity.requested_by": 9},
+         record={"contract_id": 3, "kind": "stage", "amount": "400000.00", "acceptance_id": 21},
+         facts={"steps": {"request": 9}}),
+    *(case("payment", "record_payment", f"{trigger} records the payment's amount, kind and contract",
+           payment_moved_by(trigger),
+           record={"amount": "400000.00", "kind": "stage", "contract_id": 3})
+      for trigger in ("verify", "approve", "disburse", "reject", "cancel")),
+    case("payment", "sign_step", "verify is signed by the verifier, beside the request",
+         lambda: step("payment", "verify", stage_payment(), payment_facts(steps={"request": 3})),
+         changed={"entity.verified_by": 9}, facts={"steps": {"request": 3, "verify": 9}}),
+    case("payment", "sign_step", "approve is signed by the approver, beside the earlier steps",
+         lambda: step("payment", "approve", stage_payment(verified_by=4),
+                      payment_facts(steps={"request": 3, "verify": 4})),
+         changed={"entity.approved_by": 9}, facts={"steps": {"request": 3, "verify": 4, "approve": 9}}),
+    case("payment", "sign_step", "disburse is signed by who disbursed",
+         lambda: step("payment", "disburse", stage_payment(verified_by=4, approved_by=5),
+                      payment_facts(steps={"request": 3, "verify": 4, "approve": 5})),
+         changed={"entity.disbursed_by": 9},
+         facts={"steps": {"request": 3, "verify": 4, "approve": 5, "disburse": 9}}),
+    case("payment", "sign_step", "reject is signed by who rejected",
+         lambda: step("payment", "reject", stage_payment(), payment_facts(steps={"request": 3}), before="verified"),
+         changed={"entity.rejected_by": 9}, facts={"steps": {"request": 3, "reject": 9}}),
+    case("payment", "record_voucher", "the voucher is kept as written and taken for the county by its key",
+         lambda: step("payment", "disburse", stage_payment(), payment_facts(),
+                      data={"voucher_no": "ｚｆ-2024 001", "disbursed_on": date(2024, 6, 3)}),
+         changed={"entity.voucher_no": "ｚｆ-2024 001", "entity.disbursed_on": date(2024, 6, 3)},
+         added=[(VoucherNumber, {"region_code": "530325", "voucher_key": "ZF-2024001", "payment_id": 41})],
+         record={"voucher_no": "ｚｆ-2024 001", "disbursed_on": "2024-06-03"}),
+]
+
+ACCEPTANCE_CASES = [
+    case("acceptance", "start_project_acceptance", "the first application starts the project's acceptance",
+         lambda: step("acceptance", "apply", stage_acceptance(), acceptance_facts(),
+                      project=county_project("contractor_selected")),
+         cascades=[(projects.SUBJECT, ITS_PROJECT, "start_acceptance",
+                    {"note": "first acceptance application on contract 3"})]),
+    case("acceptance", "start_project_acceptance", "a later application leaves the project in staged acceptance",
+         lambda: step("acceptance", "apply", stage_acceptance(), acceptance_facts(),
+                      project=county_project("staged_acceptance"))),
+    case("acceptance", "record_application", "who applied is kept and the materials are attached",
+         lambda: step("acceptance", "apply", stage_acceptance(), acceptance_facts(),
+                      parents={"documents": [Document(id=i, project_id=7, sha256=SHA[i]) for i in (1, 2)]}),
+         changed={"entity.applied_by": 9, "target.parents['documents'][*].acceptance_id": [31, 31]},
+         record={"contract_id": 3, "kind": "stage", "stage": 1,
+                 "documents": [{"id": 1, "sha256": SHA[1]}, {"id": 2, "sha256": SHA[2]}]}),
+    case("acceptance", "record_application", "a final application without materials records none",
+         lambda: step("acceptance", "apply", stage_acceptance(kind="final", stage=None), acceptance_facts(),
+                      parents={"documents": []}),
+         changed={"entity.applied_by": 9},
+         record={"contract_id": 3, "kind": "final", "stage": None, "documents": []}),
+    case("acceptance", "record_verdicts", "pass keeps a verdict per line with who gave them and when",
+         lambda: step("acceptance", "pass", stage_acceptance(state="under_review"), acceptance_facts(),
+                      data={"verdicts": [
+                          {"line_id": 11, "result": "pass", "accepted_amount": Decimal("600000.00"), "note": "按期"},
+                          {"line_id": 12, "result": "pass", "accepted_amount": Decimal("400000.00")}]}),
+         changed={"entity.verdicts[*].line_id": [11, 12], "entity.verdicts[*].result": ["pass", "pass"],
+                  "entity.verdicts[*].accepted_amount": [Decimal("600000.00"), Decimal("400000.00")],
+                  "entity.verdicts[*].note": ["按期", None], "entity.verdict_by": 9, "entity.verdict_at": NOW},
+         record={"verdicts": [{"line_id": 11, "result": "pass", "accepted_amount": "600000.00"},
+                              {"line_id": 12, "result": "pass", "accepted_amount": "400000.00"}]}),
+    case("acceptance", "record_verdicts", "fail keeps the failed line and its accepted amount",
+         lambda: step("acceptance", "fail", stage_acceptance(state="under_review"), acceptance_facts(),
+                      data={"verdicts": [{"line_id": 11, "result": "fail", "accepted_amount": Decimal("0.00")}]}),
+         changed={"entity.verdicts[*].line_id": [11], "entity.verdicts[*].result": ["fail"],
+                  "entity.verdicts[*].accepted_amount": [Decimal("0.00")], "entity.verdict_by": 9,
+                  "entity.verdict_at": NOW},
+         record={"verdicts": [{"line_id": 11, "result": "fail", "accepted_amount": "0.00"}]}),
+    case("acceptance", "publish_notice", "five calendar days end at 24:00 Shanghai of the fifth day after",
+         lambda: step("acceptance", "publish", stage_acceptance(state="passed"), acceptance_facts(state="passed")),
+         changed={"entity.notices[*].published_at": [NOW],
+                  "entity.notices[*].ends_at": [datetime(2024, 6, 8, 16, tzinfo=UTC)],
+                  "entity.notices[-1].days": 5, "entity.notices[-1].working_days": False},
+         facts={"notice_ends_at": datetime(2024, 6, 8, 16, tzinfo=UTC), "objections": ()},
+         record={"notice_id": None, "ends_at": "2024-06-08T16:00:00+00:00", "days": 5, "working_days": False,
+                 "clause": "seed 004 §5(5)2"}),
+    case("acceptance", "publish_notice", "five working days skip the National Day holiday and count its make-up day",
+         lambda: published_in_working_days(datetime(2024, 9, 30, 2, tzinfo=UTC)),
+         changed={"entity.notices[*].ends_at": [datetime(2024, 10, 12, 16, tzinfo=UTC)],
+                  "entity.notices[-1].working_days": True},
+         facts={"notice_ends_at": datetime(2024, 10, 12, 16, tzinfo=UTC), "objections": ()},
+         record={"notice_id": None, "ends_at": "2024-10-12T16:00:00+00:00", "days": 5, "working_days": True,
+                 "clause": "seed 004 §5(5)2"}),
+    case("acceptance", "publish_notice", "a second notice after rectification starts without the first's objections",
+         lambda: step("acceptance", "publish",
+                      stage_acceptance(state="passed", attempt=2, notices=[notice(20, (1, "uphold"))]),
+                      acceptance_facts(state="passed", notice_ends_at=datetime(2024, 5, 12, 16, tzinfo=UTC),
+                                       objections=(ObjectionFacts(1, "uphold"),))),
+         changed={"entity.notices[*].id": [20, None], "entity.notices[*].published_at": [EARLIER, NOW]},
+         facts={"notice_ends_at": datetime(2024, 6, 8, 16, tzinfo=UTC), "objections": ()},
+         record={"notice_id": None, "ends_at": "2024-06-08T16:00:00+00:00", "days": 5, "working_days": False,
+                 "clause": "seed 004 §5(5)2"}),
+    case("acceptance", "close_notice", "the latest notice closes now",
+         lambda: step("acceptance", "close_notice",
+                      stage_acceptance(state="in_notice", notices=[notice(20), notice(21)]),
+                      acceptance_facts(state="in_notice")),
+         changed={"entity.notices[*].closed_at": [None, NOW]}, record={"notice_id": 21}),
+    case("acceptance", "decide_objection", "dismissing one of two pending objections keeps the notice open",
+         lambda: objection_step("objected", "dismiss", 2),
+         changed={"entity.notices[-1].objections[*].decision": ["dismiss", None],
+                  "entity.notices[-1].objections[*].decided_by": [9, None],
+                  "entity.notices[-1].objections[*].decided_at": [NOW, None],
+                  "entity.notices[-1].objections[*].decision_note": ["经核实", None],
+                  "entity.notices[-1].closed_at": None},
+         record={"objection_id": 1, "decision": "dismiss"}),
+    case("acceptance", "decide_objection", "dismissing the last one while the notice runs keeps it open",
+         lambda: objection_step("in_notice", "dismiss"),
+         changed={"entity.notices[-1].objections[*].decision": ["dismiss"], "entity.notices[-1].closed_at": None},
+         record={"objection_id": 1, "decision": "dismiss"}),
+    case("acceptance", "decide_objection", "dismissing the last one after the end closes the notice",
+         lambda: objection_step("notice_clear", "dismiss"),
+         changed={"entity.notices[-1].objections[*].decision": ["dismiss"], "entity.notices[-1].closed_at": NOW},
+         record={"objection_id": 1, "decision": "dismiss"}),
+    case("acceptance", "decide_objection", "upholding one fails the acceptance and leaves the others undecided",
+         lambda: objection_step("failed", "uphold", 2),
+         changed={"entity.notices[-1].objections[*].decision": ["uphold", None],
+                  "entity.notices[-1].objections[*].decided_by": [9, None], "entity.notices[-1].closed_at": None},
+         record={"objection_id": 1, "decision": "uphold"}),
+    case("acceptance", "record_approval", "the leader who approved is kept",
+         lambda: step("acceptance", "approve", stage_acceptance(state="notice_clear", verdict_by=5),
+                      acceptance_facts(state="notice_clear", verdict_by=5)),
+         changed={"entity.approved_by": 9}),
+    case("acceptance", "order_rectification", "the deadline is kept and recorded",
+         lambda: step("acceptance", "rectify", stage_acceptance(state="failed"), acceptance_facts(state="failed"),
+                      data={"deadline": date(2024, 7, 1), "note": "补齐验收材料"}),
+         changed={"entity.rectify_deadline": date(2024, 7, 1)}, record={"deadline": "2024-07-01"}),
+    case("acceptance", "reopen", "a new attempt clears the verdicts and who gave them",
+         lambda: step("acceptance", "reapply",
+                      stage_acceptance(state="rectifying", verdict_by=5, verdict_at=EARLIER, verdicts=[
+                          Verdict(line_id=11, result="fail", accepted_amount=Decimal("0.00"))]),
+                      acceptance_facts(state="rectifying", verdict_by=5)),
+         changed={"entity.attempt": 2, "entity.verdicts": [], "entity.verdict_by": None, "entity.verdict_at": None,
+                  "entity.approved_by": None},
+         record={"attempt": 2}),
+    case("acceptance", "reopen", "the third attempt counts on",
+         lambda: step("acceptance", "reapply", stage_acceptance(state="rectifying", attempt=2),
+                      acceptance_facts(state="rectifying")),
+         changed={"entity.attempt": 3}, record={"attempt": 3}),
+]
+
+
+PROJECT_CASES = [
+    case("project", "open_tender_round", "open_tender announces round one",
+         lambda: step("project", "open_tender", county_project("filed"), project_facts(state="filed"),
+                      data={"method": "open", "packaging": "whole", "announced_on": date(2024, 3, 1),
+                            "reference": "YNZC-2024-001"}),
+         added=[(TenderRound, {"project_id": 7, "round": 1, "method": "open", "packaging": "whole",
+                               "announced_on": date(2024, 3, 1), "reference": "YNZC-2024-001", "outcome": "open"})],
+         facts={"tender_rounds": (round_view(1, reference="YNZC-2024-001"),)},
+         record={"tender": round_view(1, reference="YNZC-2024-001")}),
+    case("project", "open_tender_round", "reannounce_tender announces the round after the failed one",
+         lambda: step("project", "reannounce_tender", county_project("tendered"),
+                      project_facts(tender_rounds=(round_view(1, "failed", "无人投标"),)),
+                      data={"method": "open", "packaging": "whole", "announced_on": date(2024, 3, 2)}),
+         added=[(TenderRound, {"project_id": 7, "round": 2, "method": "open", "packaging": "whole",
+                               "announced_on": date(2024, 3, 2), "outcome": "open"})],
+         facts={"tender_rounds": (round_view(1, "failed", "无人投标"), round_view(2))},
+         record={"tender": round_view(2)}),
+    case("project", "close_tender_round", "the open round fails with the reason",
+         lambda: step("project", "tender_failed", county_project("tendered"),
+                      project_facts(tender_rounds=(round_view(1),)),
+                      parents={"held": SimpleNamespace(rounds=(round_row(1),))}, data={"note": "无人投标"}),
+         changed={"target.parents['held'].rounds[-1].outcome": "failed",
+                  "target.parents['held'].rounds[-1].failed_note": "无人投标"},
+         facts={"tender_rounds": (round_view(1, "failed", "无人投标"),)},
+         record={"round": 1, "outcome": "failed"}),
+    case("project", "close_tender_round", "the second round fails and the first stays as it was",
+         lambda: step("project", "tender_failed", county_project("tendered"),
+                      project_facts(tender_rounds=(round_view(1, "failed"), round_view(2))),
+                      parents={"held": SimpleNamespace(rounds=(round_row(1, "failed"), round_row(2)))}),
+         changed={"target.parents['held'].rounds[*].outcome": ["failed", "failed"],
+                  "target.parents['held'].rounds[-1].failed_note": None},
+         facts={"tender_rounds": (round_view(1, "failed"), round_view(2, "failed"))},
+         record={"round": 2, "outcome": "failed"}),
+    case("project", "record_contracted", "the contracted sum is recorded",
+         lambda: step("project", "select_contractor", county_project("tendered"),
+                      project_facts(contracts=(contract("6000000.00"), contract("3999999.99")))),
+         record={"contracted": "9999999.99"}),
+    case("project", "record_evaluation", "pass_audit keeps each target's actual value and the evaluation",
+         lambda: step("project", "pass_audit", county_project("final_audit", targets=[
+                          TargetRow(name="培训人次", target="3000"), TargetRow(name="网点数", target="80")]),
+                      project_facts(state="final_audit"),
+                      data={"evaluator": "某会计师事务所", "document_id": 5,
+                            "targets": [{"name": "网点数", "actual": "85"}, {"name": "培训人次", "actual": "3200"}]}),
+         changed={"entity.targets[*].actual": ["3200", "85"]},
+         added=[(Evaluation, {"project_id": 7, "result": "passed", "evaluator": "某会计师事务所", "document_id": 5,
+                              "recorded_by": 9, "recorded_at": NOW})],
+         record={"result": "passed", "evaluator": "某会计师事务所", "targets": {"网点数": "85", "培训人次": "3200"},
+                 "document_id": 5}),
+    case("project", "record_evaluation", "fail_audit keeps a failed evaluation without a report",
+         lambda: step("project", "fail_audit", county_project("final_audit", targets=[TargetRow(name="网点数")]),
+                      project_facts(state="final_audit"),
+                      data={"evaluator": "某会计师事务所", "targets": [{"name": "网点数", "actual": "12"}],
+                            "amount": Decimal("100.00")}),
+         changed={"entity.targets[*].actual": ["12"]},
+         added=[(Evaluation, {"project_id": 7, "result": "failed", "evaluator": "某会计师事务所", "recorded_by": 9,
+                              "recorded_at": NOW})],
+         record={"result": "failed", "evaluator": "某会计师事务所", "targets": {"网点数": "12"}, "document_id": None}),
+    case("project", "order_clawback", "the amount to recover is ordered with the reason",
+         lambda: step("project", "fail_audit", county_project("final_audit"), project_facts(state="final_audit"),
+                      data={"amount": Decimal("120000.00"), "note": "绩效评价未通过"}),
+         added=[(Clawback, {"project_id": 7, "amount": Decimal("120000.00"), "reason": "绩效评价未通过"})],
+         record={"amount": "120000.00"}),
+    case("project", "settle_clawback", "the recovery is shared by what each contract was paid, to the fen",
+         lambda: step("project", "settle_clawback", county_project("clawback"), project_facts(state="clawback"),
+                      data={"amount": Decimal("100.00"), "recovered_on": date(2024, 9, 1)},
+                      parents={"clawback": Clawback(id=1, project_id=7, amount=Decimal("100.00")),
+                               "ledgers": {5: replace(EMPTY, disbursed=Decimal("200.00")), 4: EMPTY,
+                                           3: replace(EMPTY, disbursed=Decimal("100.00"))}}),
+         changed={"target.parents['clawback'].recovered_amount": Decimal("100.00"),
+                  "target.parents['clawback'].recovered_on": date(2024, 9, 1)},
+         added=[(Recovery, {"project_id": 7, "contract_id": 3, "amount": Decimal("33.33"),
+                            "recovered_on": date(2024, 9, 1)}),
+                (Recovery, {"project_id": 7, "contract_id": 5, "amount": Decimal("66.67"),
+                            "recovered_on": date(2024, 9, 1)})],
+         record={"recovered_amount": "100.00", "recovered_on": "2024-09-01",
+                 "allocation": {"3": "33.33", "5": "66.67"}}),
+    case("project", "remember_state", "suspend remembers the state it left, for resume",
+         lambda: step("project", "suspend", county_project("staged_acceptance"),
+                      project_facts(state="staged_acceptance"), before="staged_acceptance"),
+         changed={"entity.previous_state": "staged_acceptance"}, facts={"previous_state": "staged_acceptance"},
+         record={"left": "staged_acceptance"}),
+    case("project", "forget_state", "resume forgets the state it returned to",
+         lambda: step("project", "resume", county_project("suspended", previous_state="staged_acceptance"),
+                      project_facts(state="suspended", previous_state="staged_acceptance"),
+                      after="staged_acceptance"),
+         changed={"entity.previous_state": None}, record={"returned_to": "staged_acceptance"}),
+]
+
+EFFECT_CASES = PROJECT_CASES + ACCEPTANCE_CASES + PAYMENT_CASES
+
+
+# --- reading what an effect did ------------------------------------------------------------------------
+
+_PART = re.compile(r"\.?(\w+)|\[(-?\d+|\*|'\w+')\]")
+
+
+def dig(value: Any, path: str) -> Any:
+    """The value at ``path``: attributes, ``[-1]`` indexes, ``['key']`` keys and ``[*]`` (every item)."""
+    return _walk(value, _PART.findall(path))
+
+
+def _walk(value: Any, parts: list[tuple[str, str]]) -> Any:
+    if not parts:
+        return value
+    (name, index), rest = parts[0], parts[1:]
+    if name:
+        return _walk(getattr(value, name), rest)
+    if index == "*":
+        return [_walk(item, rest) for item in value]
+    return _walk(value[index.strip("'") if index.startswith("'") else int(index)], rest)
+
+
+def columns(row: Any) -> dict[str, Any]:
+    return {attr.key: getattr(row, attr.key) for attr in inspect(row).mapper.column_attrs}
+
+
+@pytest.mark.parametrize(("workflow", "effect", "given", "then"), EFFECT_CASES)
+def test_effect_does_what_its_transition_declares(workflow: str, effect: str, given: Callable[[], Step[Any, Any]],
+                                                  then: Then) -> None:
+    given_step = given()
+    fired: list[tuple[Any, Any, str, Mapping[str, Any]]] = []
+    given_step.cascade = lambda subject, target, event, data: fired.append((
+        subject, ITS_PROJECT if target.entity is target.project is given_step.target.project else target, event, data))
+    facts, before = given_step.facts, columns(given_step.entity)
+
+    EFFECTS[workflow][effect](given_step)
+
+    assert {path: dig(given_step, path) for path in then.changed} == dict(then.changed)
+    listed = {path.removeprefix("entity.") for path in then.changed}
+    assert {key for key, value in columns(given_step.entity).items() if before[key] != value} <= listed
+    assert [(type(row), {k: v for k, v in columns(row).items() if v is not None}) for row in given_step.added] == \
+        [(kind, dict(values)) for kind, values in then.added]
+    recorded = {key: value() if callable(value) else value for key, value in given_step.record.items()}
+    assert recorded == dict(then.record)
+    if then.facts is None:
+        assert given_step.facts is facts
+    else:
+        assert given_step.facts == replace(facts, **then.facts)
+    assert fired == list(then.cascades)
+
+
+def test_every_effect_of_every_transition_has_a_case() -> None:
+    declared = {(workflow, t.trigger, effect) for workflow, load in WORKFLOWS.items()
+                for t in load().transitions.values() for effect in t.effects}
+    covered = set()
+    for param in EFFECT_CASES:
+        workflow, effect, given, _ = param.values
+        covered.add((workflow, given().spec.trigger, effect))
+    assert covered == declared
+    assert {(w, e) for w, _, e in declared} == {(w, e) for w, effects in EFFECTS.items() for e in effects}
+
+
+def test_the_first_application_fires_an_event_the_system_may_fire_on_a_project_with_contractors() -> None:
+    start = projects.workflow().transitions["start_acceptance"]
+    assert start.sources == ("contractor_selected",) and start.dests == ("staged_acceptance",)
+    assert "system" in start.roles
+
+
+def test_the_notice_id_is_recorded_as_it_is_once_the_notice_is_flushed() -> None:
+    published = step("acceptance", "publish", stage_acceptance(state="passed"), acceptance_facts(state="passed"))
+    acceptances.EFFECTS["publish_notice"](published)
+    published.entity.notices[-1].id = 57  # what the engine's flush gives it, before it writes the audit entry
+    assert published.record["notice_id"]() == 57
