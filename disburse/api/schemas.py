@@ -2,12 +2,11 @@
 
 from marshmallow import Schema, fields, validate
 
-from disburse.schemas.fields import CreditCodeField, DateField, MonthField, QuantityField, ShareField, YuanField
+from disburse.schemas.contract import ContractIn, Declarations
+from disburse.schemas.events import PACKAGING, TENDER_METHODS, ProjectEvent, TargetActual
+from disburse.schemas.fields import DateField, MonthField, YuanField
 
-TENDER_METHODS = ["open", "invited", "competitive_negotiation", "competitive_consultation",
-                  "single_source", "inquiry"]
-PACKAGING = ["whole", "by_region", "by_item"]  # seed 004 §5(2)
-
+__all__ = ["PACKAGING", "TENDER_METHODS", "ContractIn", "Declarations", "ProjectEvent", "TargetActual"]
 
 class TokenRequest(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -31,27 +30,6 @@ class PageArgs(Schema):
 class ProjectListArgs(PageArgs):
     state = fields.String(load_default=None)
     region = fields.String(load_default=None, validate=validate.Regexp(r"^\d{6}$"))
-
-
-class TargetActual(Schema):
-    name = fields.String(required=True)
-    actual = QuantityField(required=True)
-
-
-class ProjectEvent(Schema):
-    """``POST /projects/{id}/events``: the event and its data (SPEC §5.1)."""
-
-    event = fields.String(required=True)
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
-    method = fields.String(load_default=None, validate=validate.OneOf(TENDER_METHODS))
-    packaging = fields.String(load_default=None, validate=validate.OneOf(PACKAGING))
-    announced_on = DateField(load_default=None)
-    reference = fields.String(load_default=None, validate=validate.Length(max=128))
-    evaluator = fields.String(load_default=None, validate=validate.Length(max=255))
-    targets = fields.List(fields.Nested(TargetActual), load_default=None)
-    amount = YuanField(load_default=None)
-    recovered_on = DateField(load_default=None)
-    document_id = fields.Integer(load_default=None)
 
 
 class Label(Schema):
@@ -256,48 +234,6 @@ class Problem(Schema):
 
 
 # --- contracts (SPEC §11.1) ------------------------------------------------------------------
-
-
-class Declarations(Schema):
-    """Seed 003 §5(2)1: what an applicant declares."""
-
-    independent_legal_person = fields.Boolean(load_default=False)
-    sound_accounting = fields.Boolean(load_default=False)
-    no_violation_3y = fields.Boolean(load_default=False)
-
-
-class DeclarationDocuments(Schema):
-    independent_legal_person = fields.Integer(load_default=None, allow_none=True)
-    sound_accounting = fields.Integer(load_default=None, allow_none=True)
-    no_violation_3y = fields.Integer(load_default=None, allow_none=True)
-
-
-class ContractorIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    credit_code = CreditCodeField(required=True)
-    region = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{6}$"))
-    declarations = fields.Nested(Declarations, load_default=dict)
-    declaration_documents = fields.Nested(DeclarationDocuments, load_default=None, allow_none=True)
-
-
-class StageIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    share = ShareField(required=True)
-
-
-class ScheduleIn(Schema):
-    advance = ShareField(required=True)
-    stages = fields.List(fields.Nested(StageIn), load_default=list)
-    final = ShareField(required=True)
-
-
-class ContractIn(Schema):
-    lot = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    contractor = fields.Nested(ContractorIn, required=True)
-    amount = YuanField(required=True)
-    signed_on = DateField(required=True)
-    line_ids = fields.List(fields.Integer(strict=True), required=True, validate=validate.Length(min=1))
-    schedule = fields.Nested(ScheduleIn, required=True)
 
 
 class ContractorOut(Schema):

@@ -97,7 +97,9 @@ def some_line_fails(facts: AcceptanceFacts) -> list[Unmet]:
 
 
 def _end_text(facts: AcceptanceFacts) -> tuple[str, str]:
-    assert facts.notice_ends_at is not None
+    """The notice's last day and its end in Beijing time ("?" when there is no notice yet)."""
+    if facts.notice_ends_at is None:
+        return "?", "?"
     last = (facts.notice_ends_at.astimezone(SHANGHAI) - _ONE_SECOND).date()
     return last.isoformat(), facts.notice_ends_at.astimezone(SHANGHAI).isoformat()
 
@@ -106,7 +108,7 @@ def notice_open(facts: AcceptanceFacts) -> list[Unmet]:
     """Objections are taken while the notice runs."""
     if facts.notice_ends_at is not None and facts.now < facts.notice_ends_at:
         return []
-    last, _ = _end_text(facts) if facts.notice_ends_at else ("?", "?")
+    last, _ = _end_text(facts)
     return [Unmet("notice_closed", f"公示期已于 {last} 结束，不再受理异议",
                   f"The public notice ended on {last}; objections are no longer taken", "seed 004 §5(5)2")]
 

@@ -11,13 +11,14 @@ The disbursement's own data (its voucher number and date) is checked by the ``ch
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from disburse.domain.money import format_yuan, share_text
 from disburse.domain.states import HALTED, IN_FLIGHT, AcceptanceState, PaymentState, ProjectState
 from disburse.domain.unmet import Unmet
 
+FEN = Decimal("0.01")
 ADVANCE_STATES = (ProjectState.CONTRACTOR_SELECTED, ProjectState.STAGED_ACCEPTANCE)
 LATER_STATES = (ProjectState.STAGED_ACCEPTANCE, ProjectState.FINAL_AUDIT)
 GATE_CLAUSE = "seed 001 §6(2)2"
@@ -122,7 +123,7 @@ def advance_within_cap(f: PaymentFacts) -> list[Unmet]:
     if f.kind != "advance":
         return []
     share = min(f.advance_share, f.advance_cap)
-    cap = (share * f.contract_amount).quantize(Decimal("0.01"))
+    cap = (share * f.contract_amount).quantize(FEN, rounding=ROUND_DOWN)  # never half a fen above the share
     total = f.committed(kind="advance") + f.amount
     if total <= cap:
         return []
@@ -166,7 +167,7 @@ def stage_within_share(f: PaymentFacts) -> list[Unmet]:
     index = f.acceptance.stage - 1
     if 0 <= index < len(f.stage_shares):
         share = f.stage_shares[index]
-        cap = (share * f.contract_amount).quantize(Decimal("0.01"))
+        cap = (share * f.contract_amount).quantize(FEN, rounding=ROUND_DOWN)  # never half a fen above the share
         if f.amount > cap:
             unmet += _u("stage_above_share",
                         f"阶段拨付 {format_yuan(f.amount)} 元，超过第{f.acceptance.stage}阶段比例 "

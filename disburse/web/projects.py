@@ -18,12 +18,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from marshmallow import ValidationError
 
-from disburse.api.schemas import PACKAGING, TENDER_METHODS, ContractIn, ProjectEvent
 from disburse.domain.notice import local_date
 from disburse.domain.roles import Role
 from disburse.domain.states import ProjectState
 from disburse.excel.plan import load_plan_workbook
 from disburse.schemas import flatten_errors
+from disburse.schemas.contract import ContractIn
+from disburse.schemas.events import PACKAGING, TENDER_METHODS, ProjectEvent
 from disburse.schemas.plan import load_plan
 from disburse.services import contracts, desk, notifications, projects, reports
 from disburse.services.scheduling import ACTIVE_STATES

@@ -30,3 +30,12 @@ def test_importing_every_domain_module_loads_no_framework_and_no_service() -> No
 def test_importing_disburse_imports_nothing() -> None:
     loaded = _loaded("import sys, disburse; print('\\n'.join(sorted(sys.modules)))")
     assert {m for m in loaded if m.startswith("disburse")} == {"disburse"}
+
+
+def test_the_pages_do_not_import_the_api() -> None:
+    """The web UI calls the services and formats at its edge; the API's schemas are the API's (issue 15)."""
+    loaded = _loaded("import sys, pkgutil, importlib, disburse.web as web\n"
+                     "for m in pkgutil.iter_modules(web.__path__): importlib.import_module(f'disburse.web.{m.name}')\n"
+                     "print('\\n'.join(sorted(sys.modules)))")
+    assert "disburse.web.money" in loaded
+    assert not {m for m in loaded if m.startswith("disburse.api")}

@@ -231,11 +231,6 @@ def application(**data: Any) -> AcceptanceFacts:
     return acceptance(state="applied", data=data, documents={1: (7, None), 2: (8, None), 3: (7, 40)})
 
 
-NOTICE_IS_OPEN = pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="notice_ended asserts there is a notice (via _end_text) instead of returning notice_not_ended, "
-           "unlike notice_open, which answers notice_closed without one")
-
 ACCEPTANCE_CASES = [
     case("acceptance", "project_active", "a project in staged acceptance passes", acceptance()),
     *(case("acceptance", "project_active", f"a {state} project fails", acceptance(project_state=state),
@@ -296,7 +291,7 @@ ACCEPTANCE_CASES = [
     case("acceptance", "notice_ended", "one second before the end fails",
          noticed(NOTICE_ENDS - timedelta(seconds=1)), unmet("notice_not_ended")),
     case("acceptance", "notice_ended", "without a notice fails rather than raising", acceptance(),
-         unmet("notice_not_ended"), marks=NOTICE_IS_OPEN),
+         unmet("notice_not_ended")),
     case("acceptance", "objection_pending", "an undecided objection of this notice passes",
          noticed(NOW, (1, "dismiss"), (2, None), objection_id=2)),
     case("acceptance", "objection_pending", "an objection decided already fails",
@@ -359,13 +354,6 @@ def disbursing(day: date, **changes: Any) -> PaymentFacts:
                    approved_on=date(2024, 6, 1), **changes)
 
 
-#: payment_gates quantises share × contract amount to the fen with the default rounding (ROUND_HALF_EVEN), so the
-#: cap may round up: a payment up to half a fen above the share passes.
-ADVANCE_ROUNDED_UP = pytest.mark.xfail(strict=True, reason="advance_within_cap rounds the cap half-even: 30 % of "
-                                       "1000.05 is 300.015, the cap becomes 300.02 and an advance of 300.02 passes")
-STAGE_ROUNDED_UP = pytest.mark.xfail(strict=True, reason="stage_within_share rounds the cap half-even: 35 % of "
-                                     "1000.10 is 350.035, the cap becomes 350.04 and a payment of 350.04 passes")
-
 PAYMENT_CASES = [
     case("payment", "project_active", "a project in staged acceptance passes",
          payment(project_state="staged_acceptance")),
@@ -399,8 +387,7 @@ PAYMENT_CASES = [
          payment(advance_cap=Decimal("0.25"), amount=Decimal("250000.01")), unmet("advance_above_cap")),
     case("payment", "advance_within_cap", "a stage payment is not an advance", stage_payment("900000.00")),
     case("payment", "advance_within_cap", "an advance half a fen above 30 percent of an odd amount fails",
-         payment(contract_amount=Decimal("1000.05"), amount=Decimal("300.02")), unmet("advance_above_cap"),
-         marks=ADVANCE_ROUNDED_UP),
+         payment(contract_amount=Decimal("1000.05"), amount=Decimal("300.02")), unmet("advance_above_cap")),
     case("payment", "stage_acceptance_approved", "an approved stage acceptance of the contract passes",
          stage_payment()),
     case("payment", "stage_acceptance_approved", "an advance needs no acceptance", payment()),
@@ -426,7 +413,7 @@ PAYMENT_CASES = [
          unmet("stage_above_share"), unmet("stage_above_accepted")),
     case("payment", "stage_within_share", "a stage payment half a fen above its share of an odd amount fails",
          stage_payment("350.04", contract_amount=Decimal("1000.10"), stage_shares=(Decimal("0.35"),)),
-         unmet("stage_above_share"), marks=STAGE_ROUNDED_UP),
+         unmet("stage_above_share")),
     case("payment", "final_acceptance_approved", "an approved final acceptance passes", final_payment()),
     case("payment", "final_acceptance_approved", "no approved final acceptance fails",
          final_payment(final_acceptance_approved=False), unmet("final_acceptance_missing")),
