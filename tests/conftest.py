@@ -103,7 +103,27 @@ def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
     b.drop_all()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+#: Modules whose tests start real processes (servers, schedulers, the command line) or explore at length:
+#: with the browser tests, the API fuzzing and every PostgreSQL run they are ``slow`` — ``pytest -m "not
+#: slow"`` is the few-minute loop for a developer, CI runs everything (issue 15).
+SLOW_MODULES = frozenset({
+    "tests/e2e/test_scheduler_process.py", "tests/e2e/test_payment_concurrency.py", "tests/e2e/test_two_instances.py",
+    "tests/e2e/test_crash_safety.py", "tests/e2e/test_server.py", "tests/e2e/test_concurrent_limits.py",
+    "tests/e2e/test_voucher_race.py", "tests/e2e/test_cli.py", "tests/integration/test_payment_properties.py",
+    "tests/unit/test_workflow_files.py", "tests/unit/test_offline_verifier.py",
+})
+SLOW_FOLDERS = ("tests/browser/", "tests/fuzz/")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = config.rootpath
+    for item in items:
+        where = item.path.relative_to(root).as_posix()
+        if where in SLOW_MODULES or where.startswith(SLOW_FOLDERS):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow])])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -157,7 +177,7 @@ def paying_flow(app: Any, client: Any) -> Any:
     return f
 
 
-@pytest.fixture(params=[pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=[pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow])])
 def postgres_only(request: pytest.FixtureRequest) -> str:
     """For ``backend``: several server processes share one database server, never one SQLite file."""
     return str(request.param)
