@@ -15,8 +15,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -199,6 +200,20 @@ def assert_no_server_error(outcomes: list[Outcome], *servers: Server) -> None:
     errors = [(o.statuses, o.body) for o in outcomes if any(s >= 500 for s in o.statuses)]
     logs = "\n".join(f"--- {s.base} ---\n{s.log_tail()}" for s in servers)
     assert not errors, f"{len(errors)} request(s) answered 5xx: {errors[:3]}\n{logs}"
+
+
+@contextmanager
+def serving(database_url: str, folder: Path, workers: int, *options: str, name: str = "serve") -> Iterator[Server]:
+    """``disburse serve --workers N`` on the test's database, its instance folder and log in ``folder``,
+    answering at :attr:`Server.base` until the block ends."""
+    port = free_port()
+    log = folder / f"{name}.log"
+    proc = start(["serve", "--workers", str(workers), *options], serve_env(database_url, folder / f"{name}-instance"),
+                 port, log)
+    try:
+        yield Server(f"http://127.0.0.1:{port}/api/v1", log)
+    finally:
+        stop(proc)
 
 
 #: A second finance user: nobody may do two steps of one payment (SPEC §5.3).

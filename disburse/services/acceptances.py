@@ -49,7 +49,7 @@ from disburse.services import audit, engine, pages, projects
 from disburse.services.access import is_contractor, jurisdiction_clause, load_acceptance, load_contract
 from disburse.services.context import Actor, Origin
 from disburse.services.contracts import line_amounts
-from disburse.services.engine import Step, Target
+from disburse.services.engine import RowState, Step, Target
 from disburse.services.errors import Invalid, NotFound, RateLimited
 
 #: The public files objections without a login (SPEC §9).
@@ -151,7 +151,7 @@ def workflow() -> Workflow[AcceptanceFacts, Step[Acceptance, AcceptanceFacts]]:
                                    ACCEPTANCE_CHOOSERS, EFFECTS))
 
 
-class AcceptanceSubject:
+class AcceptanceSubject(RowState[Acceptance, AcceptanceFacts]):
     """The acceptance workflow's part of the event path (:mod:`disburse.services.engine`)."""
 
     kind = "acceptance"
@@ -193,12 +193,6 @@ class AcceptanceSubject:
             Acceptance.stage.is_(None) if acceptance.stage is None else Acceptance.stage == acceptance.stage))
         documents = {d.id: (d.project_id, d.acceptance_id) for d in target.parents["documents"]}
         return replace(facts, stages=len(contract.stages), existing=exists, documents=documents)
-
-    def state(self, entity: Acceptance) -> str:
-        return entity.state
-
-    def moved(self, step: Step[Acceptance, AcceptanceFacts]) -> None:
-        step.entity.state, step.entity.updated_at = step.after, step.now
 
     def view(self, session: Session, step: Step[Acceptance, AcceptanceFacts], allowed: list[str]) -> dict[str, Any]:
         return acceptance_view(session, step.entity, step.actor, allowed)

@@ -111,6 +111,17 @@ class Subject(Protocol[E, F]):
     def view(self, session: Session, step: Step[E, F], allowed: list[str]) -> dict[str, Any]: ...
 
 
+class RowState(Generic[E, F]):
+    """``state`` and ``moved`` of a :class:`Subject` whose object keeps its state and the time it last
+    changed in ``state`` and ``updated_at`` columns (every workflow's object does)."""
+
+    def state(self, entity: E) -> str:
+        return str(entity.state)  # type: ignore[attr-defined]
+
+    def moved(self, step: Step[E, F]) -> None:
+        step.entity.state, step.entity.updated_at = step.after, step.now  # type: ignore[attr-defined]
+
+
 def spec_of(workflow: Workflow[Any, Any], event: str) -> TransitionSpec:
     """The event's definition, or a 422 naming the events there are."""
     spec = workflow.event(event)

@@ -38,7 +38,7 @@ from disburse.services.access import (
     visible_contracts,
 )
 from disburse.services.context import Actor, Origin
-from disburse.services.engine import Step, Target
+from disburse.services.engine import RowState, Step, Target
 from disburse.services.errors import Forbidden, NotFound
 from disburse.services.idempotency import Idem
 from disburse.services.ledger import contract_ledgers
@@ -101,7 +101,7 @@ def _lock(session: Session, actor: Actor, contract_id: int) -> tuple[Contract, P
     return locked, project
 
 
-class PaymentSubject:
+class PaymentSubject(RowState[Payment, PaymentFacts]):
     """The payment workflow's part of the event path (:mod:`disburse.services.engine`)."""
 
     kind = "payment"
@@ -149,12 +149,6 @@ class PaymentSubject:
         if "voucher_no" in data or "disbursed_on" in data:
             return _disbursement_facts(session, facts, payment, project, data, now)
         return facts
-
-    def state(self, entity: Payment) -> str:
-        return entity.state
-
-    def moved(self, step: Step[Payment, PaymentFacts]) -> None:
-        step.entity.state, step.entity.updated_at = step.after, step.now
 
     def view(self, session: Session, step: Step[Payment, PaymentFacts], allowed: list[str]) -> dict[str, Any]:
         return payment_view(step.entity, allowed)

@@ -47,7 +47,7 @@ from disburse.services import engine, pages
 from disburse.services.access import audit_clause, contractor_holds, figures_scope, is_contractor, load_project
 from disburse.services.audit import entry_view
 from disburse.services.context import Actor, Origin
-from disburse.services.engine import Step
+from disburse.services.engine import RowState, Step
 from disburse.services.errors import Forbidden, Invalid
 from disburse.services.ledger import contract_ledgers, project_ledger
 
@@ -139,7 +139,7 @@ def workflow() -> Workflow[ProjectFacts, Step[Project, ProjectFacts]]:
                                                                     effects=EFFECTS))
 
 
-class ProjectSubject:
+class ProjectSubject(RowState[Project, ProjectFacts]):
     """The project workflow's part of the event path (:mod:`disburse.services.engine`)."""
 
     kind = "project"
@@ -167,12 +167,6 @@ class ProjectSubject:
             facts = replace(facts, document_project=session.scalar(
                 select(Document.project_id).where(Document.id == data["document_id"])))
         return facts
-
-    def state(self, entity: Project) -> str:
-        return entity.state
-
-    def moved(self, step: Step[Project, ProjectFacts]) -> None:
-        step.entity.state, step.entity.updated_at = step.after, step.now
 
     def view(self, session: Session, step: Step[Project, ProjectFacts], allowed: list[str]) -> dict[str, Any]:
         return project_view(session, step.entity, step.actor, allowed)

@@ -24,11 +24,8 @@ from tests.server_process import (
     Server,
     assert_no_server_error,
     burst,
-    free_port,
     send,
-    serve_env,
-    start,
-    stop,
+    serving,
 )
 
 WORKERS = 4
@@ -41,14 +38,8 @@ def backend(postgres_only: str) -> str:
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
-    port = free_port()
-    log = tmp_path / "serve.log"
-    proc = start(["serve", "--workers", str(WORKERS), "--no-scheduler"], serve_env(database_url, tmp_path / "i"),
-                 port, log)
-    try:
-        yield Server(f"http://127.0.0.1:{port}/api/v1", log)
-    finally:
-        stop(proc)
+    with serving(database_url, tmp_path, WORKERS, "--no-scheduler") as server:
+        yield server
 
 
 def count(db: Any, model: Any, *where: Any) -> int:

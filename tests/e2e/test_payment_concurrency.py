@@ -24,10 +24,8 @@ from tests.server_process import (
     Server,
     assert_no_server_error,
     burst,
-    free_port,
     send,
-    start,
-    stop,
+    serving,
 )
 
 WORKERS = 3
@@ -45,15 +43,8 @@ def flow(paying_flow: Flow) -> Flow:
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
     """``disburse serve`` with several worker processes on the test's own database."""
-    port = free_port()
-    log = tmp_path / "serve.log"
-    env = {"DISBURSE_DATABASE_URL": database_url, "DISBURSE_SECRET_KEY": "test-secret",
-           "DISBURSE_INSTANCE_PATH": str(tmp_path / "instance")}
-    proc = start(["serve", "--workers", str(WORKERS)], env, port, log)
-    try:
-        yield Server(f"http://127.0.0.1:{port}/api/v1", log)
-    finally:
-        stop(proc)
+    with serving(database_url, tmp_path, WORKERS) as server:
+        yield server
 
 
 def test_fifty_concurrent_advance_requests_of_ten_percent_leave_exactly_the_thirty_percent_cap_in_flight(

@@ -45,11 +45,8 @@ from tests.server_process import (
     Server,
     assert_no_server_error,
     burst,
-    free_port,
     send,
-    serve_env,
-    start,
-    stop,
+    serving,
 )
 
 WORKERS = 2
@@ -69,19 +66,9 @@ def flow(paying_flow: Flow) -> Flow:
 @pytest.fixture
 def instances(database_url: str, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     """Two ``disburse serve`` processes on the same database, each with its own instance folder."""
-    servers: list[Server] = []
-    procs = []
-    try:
-        for name in ("one", "two"):
-            port = free_port()
-            log = tmp_path / f"serve-{name}.log"
-            env = serve_env(database_url, tmp_path / f"instance-{name}")
-            procs.append(start(["serve", "--workers", str(WORKERS), "--no-scheduler"], env, port, log))
-            servers.append(Server(f"http://127.0.0.1:{port}/api/v1", log))
-        yield servers[0], servers[1]
-    finally:
-        for proc in procs:
-            stop(proc)
+    with serving(database_url, tmp_path, WORKERS, "--no-scheduler", name="one") as one, \
+            serving(database_url, tmp_path, WORKERS, "--no-scheduler", name="two") as two:
+        yield one, two
 
 
 def unmet_codes(body: Any) -> set[str]:

@@ -26,11 +26,8 @@ from tests.server_process import (
     Server,
     assert_no_server_error,
     burst,
-    free_port,
     send,
-    serve_env,
-    start,
-    stop,
+    serving,
 )
 
 WORKERS = 3
@@ -49,13 +46,8 @@ def flow(paying_flow: Flow) -> Flow:
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
-    port = free_port()
-    proc = start(["serve", "--workers", str(WORKERS)], serve_env(database_url, tmp_path / "instance"), port,
-                 tmp_path / "serve.log")
-    try:
-        yield Server(f"http://127.0.0.1:{port}/api/v1", tmp_path / "serve.log")
-    finally:
-        stop(proc)
+    with serving(database_url, tmp_path, WORKERS) as server:
+        yield server
 
 
 def test_concurrent_disbursements_citing_one_voucher_in_one_county_disburse_exactly_one(
