@@ -16,7 +16,7 @@ blp = Blueprint("api_acceptances", __name__, description="Acceptance with public
 @blp.post("/contracts/<int:contract_id>/acceptances")
 @blp.arguments(AcceptanceIn)
 @blp.response(201, AcceptanceOut)
-def apply(body: dict[str, Any], contract_id: int) -> dict[str, Any]:
+def apply(body: dict[str, Any], contract_id: int) -> Any:
     actor = current_actor()
     return acceptances.apply(db(), actor, g.origin, contract_id, body, now())
 
@@ -29,7 +29,7 @@ def list_for_contract(contract_id: int) -> dict[str, Any]:
 
 @blp.get("/acceptances/<int:acceptance_id>")
 @blp.response(200, AcceptanceOut)
-def get(acceptance_id: int) -> dict[str, Any]:
+def get(acceptance_id: int) -> Any:
     return acceptances.get_acceptance(db(), current_actor(), acceptance_id, now())
 
 
@@ -42,6 +42,6 @@ def explain(acceptance_id: int, event: str) -> dict[str, Any]:
 @blp.post("/acceptances/<int:acceptance_id>/events")
 @blp.arguments(AcceptanceEvent)
 @blp.response(200, AcceptanceOut)
-def fire(body: dict[str, Any], acceptance_id: int) -> dict[str, Any]:
+def fire(body: dict[str, Any], acceptance_id: int) -> Any:
     event = body.pop("event")
     return acceptances.fire_event(db(), current_actor(), g.origin, acceptance_id, event, body, now())

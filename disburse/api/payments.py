@@ -32,14 +32,14 @@ IDEMPOTENCY_KEY = {"parameters": [{"in": "header", "name": "Idempotency-Key", "r
 
 def _idem() -> idempotency.Idem | None:
     return idempotency.make(request.headers.get("Idempotency-Key"), request.method, request.path,
-                            request.get_json(silent=True))
+                            request.get_json(silent=True), render=PaymentOut().dump)
 
 
 @blp.post("/contracts/<int:contract_id>/payments")
 @blp.arguments(PaymentIn)
 @blp.response(201, PaymentOut)
 @blp.doc(**IDEMPOTENCY_KEY)
-def request_payment(body: dict[str, Any], contract_id: int) -> tuple[dict[str, Any], int]:
+def request_payment(body: dict[str, Any], contract_id: int) -> tuple[Any, int]:
     status, view = payments.request_payment(db(), current_actor(), g.origin, contract_id, body, _idem(), now=now())
     return view, status
 
@@ -60,7 +60,7 @@ def queue(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.get("/payments/<int:payment_id>")
 @blp.response(200, PaymentOut)
-def get(payment_id: int) -> dict[str, Any]:
+def get(payment_id: int) -> Any:
     return payments.get_payment(db(), current_actor(), payment_id)
 
 
@@ -74,7 +74,7 @@ def explain(payment_id: int, event: str) -> dict[str, Any]:
 @blp.arguments(PaymentEvent)
 @blp.response(200, PaymentOut)
 @blp.doc(**IDEMPOTENCY_KEY)
-def fire(body: dict[str, Any], payment_id: int) -> tuple[dict[str, Any], int]:
+def fire(body: dict[str, Any], payment_id: int) -> tuple[Any, int]:
     event = body.pop("event")
     status, view = payments.fire_event(db(), current_actor(), g.origin, payment_id, event, body, _idem(), now=now())
     return view, status

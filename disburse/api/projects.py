@@ -32,7 +32,7 @@ blp = Blueprint("api_projects", __name__, description="Projects and their workfl
 @blp.response(201, ProjectOut)
 @blp.doc(requestBody={"content": {"application/json": {"schema": {"type": "object"}}},
                       "description": "a plan document (SPEC §11.3)"})
-def create_project() -> dict[str, Any]:
+def create_project() -> Any:
     actor = current_actor()
     document = request.get_json()
     try:
@@ -52,7 +52,7 @@ def list_projects(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.get("/<int:project_id>")
 @blp.response(200, ProjectOut)
-def get_project(project_id: int) -> dict[str, Any]:
+def get_project(project_id: int) -> Any:
     return projects.get_project(db(), current_actor(), project_id)
 
 
@@ -65,7 +65,7 @@ def explain_event(project_id: int, event: str) -> dict[str, Any]:
 @blp.post("/<int:project_id>/events")
 @blp.arguments(ProjectEvent)
 @blp.response(200, ProjectOut)
-def fire_event(body: dict[str, Any], project_id: int) -> dict[str, Any]:
+def fire_event(body: dict[str, Any], project_id: int) -> Any:
     event = body.pop("event")
     return projects.fire_event(db(), current_actor(), g.origin, project_id, event, body, now=now())
 

@@ -1,12 +1,17 @@
 """Request and response schemas of the HTTP API (documented in the OpenAPI document)."""
 
-from marshmallow import Schema, fields, validate
+from decimal import Decimal
+from typing import Any
 
+from marshmallow import Schema, fields, post_dump, validate
+
+from disburse.domain.money import format_wan
 from disburse.schemas.contract import ContractIn, Declarations
 from disburse.schemas.events import PACKAGING, TENDER_METHODS, ProjectEvent, TargetActual
-from disburse.schemas.fields import DateField, MonthField, YuanField
+from disburse.schemas.fields import DateField, MoneyField, MonthField, When, YuanField
 
 __all__ = ["PACKAGING", "TENDER_METHODS", "ContractIn", "Declarations", "ProjectEvent", "TargetActual"]
+
 
 class TokenRequest(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -47,11 +52,11 @@ class Line(Schema):
     ref = fields.String(allow_none=True)
     category = fields.String()
     item = fields.String()
-    amount = fields.String(allow_none=True, metadata={"description": "yuan, exact"})
+    amount = MoneyField(dump_only=True, allow_none=True, metadata={"description": "yuan, exact"})
     tags = fields.List(fields.String())
     responsible = fields.List(fields.String())
     cooperating = fields.List(fields.String())
-    deadline = fields.String(allow_none=True)
+    deadline = When(allow_none=True)
     note = fields.String(allow_none=True)
 
 
@@ -62,32 +67,100 @@ class ProjectSummary(Schema):
     rule_set = fields.String()
     state = fields.String()
     state_label = fields.Nested(Label)
-    total = fields.String()
-    total_wan = fields.String()
+    total = MoneyField(dump_only=True)
+    total_wan = fields.Method("_total_wan", metadata={"description": "the total in 万元, as plans write it"})
+
+    def _total_wan(self, project: Any) -> str:
+        total = project["total"] if isinstance(project, dict) else project.total
+        return format_wan(Decimal(total))
+
+
+class PeriodOut(Schema):
+    start = When(allow_none=True)
+    end = When(allow_none=True)
+
+
+class FundingOut(Schema):
+    source = fields.String()
+    amount = MoneyField(dump_only=True)
+    note = fields.String(allow_none=True)
+    predecessor = fields.Integer(allow_none=True)
+
+
+class PhaseOut(Schema):
+    name = fields.String()
+    start = When(allow_none=True)
+    end = When(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class TargetOut(Schema):
+    name = fields.String()
+    unit = fields.String(allow_none=True)
+    target = fields.String(allow_none=True)
+    actual = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class TenderRoundOut(Schema):
+    round = fields.Integer()
+    method = fields.String()
+    packaging = fields.String()
+    announced_on = When()
+    reference = fields.String(allow_none=True)
+    outcome = fields.String()
+    failed_note = fields.String(allow_none=True)
+
+
+class TenderOut(Schema):
+    rounds = fields.List(fields.Nested(TenderRoundOut))
+    current = fields.Nested(TenderRoundOut, allow_none=True)
+
+
+class ContractRefOut(Schema):
+    id = fields.Integer()
+    lot = fields.String()
+    contractor_name = fields.String()
+    amount = MoneyField(dump_only=True)
+
+
+class EvaluationOut(Schema):
+    result = fields.String()
+    evaluator = fields.String()
+    document_id = fields.Integer(allow_none=True)
+    recorded_at = When()
+
+
+class ClawbackOut(Schema):
+    amount = MoneyField(dump_only=True)
+    reason = fields.String(allow_none=True)
+    recovered_amount = MoneyField(dump_only=True, allow_none=True)
+    recovered_on = When(allow_none=True)
 
 
 class ProjectOut(ProjectSummary):
     doc_no = fields.String(allow_none=True)
     previous_state = fields.String(allow_none=True)
-    lines_total = fields.String()
-    contracted = fields.String()
-    disbursed = fields.String()
-    in_flight = fields.String()
-    recovered = fields.String()
-    surplus = fields.String(allow_none=True, metadata={"description": "total − contracted (not shown to contractors)"})
-    period = fields.Dict()
-    funding = fields.List(fields.Dict())
-    phases = fields.List(fields.Dict())
+    lines_total = MoneyField(dump_only=True)
+    contracted = MoneyField(dump_only=True)
+    disbursed = MoneyField(dump_only=True)
+    in_flight = MoneyField(dump_only=True)
+    recovered = MoneyField(dump_only=True)
+    surplus = MoneyField(dump_only=True, allow_none=True,
+                         metadata={"description": "total − contracted (not shown to contractors)"})
+    period = fields.Nested(PeriodOut)
+    funding = fields.List(fields.Nested(FundingOut))
+    phases = fields.List(fields.Nested(PhaseOut))
     subtotals = fields.Dict(keys=fields.String(), values=fields.String())
     lines = fields.List(fields.Nested(Line))
-    targets = fields.List(fields.Dict())
-    tender = fields.Dict(allow_none=True)
-    contracts = fields.List(fields.Dict())
-    evaluation = fields.Dict(allow_none=True)
-    clawback = fields.Dict(allow_none=True)
+    targets = fields.List(fields.Nested(TargetOut))
+    tender = fields.Nested(TenderOut)
+    contracts = fields.List(fields.Nested(ContractRefOut))
+    evaluation = fields.Nested(EvaluationOut, allow_none=True)
+    clawback = fields.Nested(ClawbackOut, allow_none=True)
     allowed_events = fields.List(fields.String())
-    created_at = fields.String()
-    updated_at = fields.String()
+    created_at = When()
+    updated_at = When()
 
 
 def page_of(item: type[Schema]) -> type[Schema]:
@@ -301,22 +374,42 @@ class AcceptanceEvent(Schema):
 
 class NoticeOut(Schema):
     id = fields.Integer()
-    published_at = fields.String()
-    ends_at = fields.String()
-    ends_on = fields.String()
+    published_at = When()
+    ends_at = When()
+    ends_on = When()
     days = fields.Integer()
     working_days = fields.Boolean()
-    closed_at = fields.String(allow_none=True)
+    closed_at = When(allow_none=True)
 
 
 class ObjectionOut(Schema):
+    """An objection; ``name`` and ``contact`` only for the bureau's readers (a contractor reads without them)."""
+
     id = fields.Integer()
     name = fields.String(allow_none=True)
-    contact = fields.String()
+    contact = fields.String(allow_none=True)
     content = fields.String()
-    created_at = fields.String()
+    created_at = When()
     decision = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
+
+    @post_dump
+    def _unnamed(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return data if data.get("contact") is not None else {k: v for k, v in data.items()
+                                                              if k not in ("name", "contact")}
+
+
+class VerdictOut(Schema):
+    line_id = fields.Integer()
+    result = fields.String()
+    accepted_amount = MoneyField(dump_only=True)
+    note = fields.String(allow_none=True)
+
+
+class DocumentRefOut(Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    sha256 = fields.String()
 
 
 class AcceptanceOut(Schema):
@@ -329,17 +422,17 @@ class AcceptanceOut(Schema):
     state_label = fields.Nested(Label)
     note = fields.String(allow_none=True)
     attempt = fields.Integer()
-    verdicts = fields.List(fields.Dict())
-    accepted_total = fields.String()
+    verdicts = fields.List(fields.Nested(VerdictOut))
+    accepted_total = MoneyField(dump_only=True)
     verdict_by = fields.Integer(allow_none=True)
     approved_by = fields.Integer(allow_none=True)
     notice = fields.Nested(NoticeOut, allow_none=True)
     objections = fields.List(fields.Nested(ObjectionOut))
-    rectify_deadline = fields.String(allow_none=True)
-    documents = fields.List(fields.Dict())
+    rectify_deadline = When(allow_none=True)
+    documents = fields.List(fields.Nested(DocumentRefOut))
     allowed_events = fields.List(fields.String())
-    created_at = fields.String()
-    updated_at = fields.String()
+    created_at = When()
+    updated_at = When()
 
 
 AcceptancePage = page_of(AcceptanceOut)
@@ -395,7 +488,7 @@ class PaymentOut(Schema):
     contract_id = fields.Integer()
     project_id = fields.Integer()
     kind = fields.String()
-    amount = fields.String()
+    amount = MoneyField(dump_only=True)
     acceptance_id = fields.Integer(allow_none=True)
     state = fields.String()
     state_label = fields.Nested(Label)
@@ -405,10 +498,10 @@ class PaymentOut(Schema):
     approved_by = fields.Integer(allow_none=True)
     disbursed_by = fields.Integer(allow_none=True)
     voucher_no = fields.String(allow_none=True)
-    disbursed_on = fields.String(allow_none=True)
+    disbursed_on = When(allow_none=True)
     allowed_events = fields.List(fields.String())
-    created_at = fields.String()
-    updated_at = fields.String()
+    created_at = When()
+    updated_at = When()
 
 
 PaymentPage = page_of(PaymentOut)

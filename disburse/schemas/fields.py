@@ -108,6 +108,23 @@ class MonthField(fields.String):
             raise ValidationError(str(exc)) from None
 
 
+class When(fields.Field):
+    """A time or a date as the API writes it: ISO 8601 (a time in UTC with its offset). A stored answer
+    (an idempotent replay) is already text and passes as it is."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"type": "string", "example": "2024-10-08T02:00:00+00:00"}
+        metadata.update(kwargs.pop("metadata", {}))
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, date):
+            return value.isoformat()
+        raise ValidationError(f"not a time or a date: {value!r}")
+
+
 class QuantityField(fields.Field):
     """A target quantity (e.g. 3000 人次): a whole or decimal number, kept as exact text."""
 

@@ -51,6 +51,7 @@ from disburse.services.context import Actor, Origin
 from disburse.services.contracts import line_amounts
 from disburse.services.engine import RowState, Step, Target
 from disburse.services.errors import Invalid, NotFound, RateLimited
+from disburse.services.views import AcceptanceView, DocumentRef, NoticeView, ObjectionView, VerdictView
 
 #: The public files objections without a login (SPEC §9).
 PUBLIC = Actor(id=None, username="public", role="public", region_code="000000", region_path="/000000/")
@@ -194,7 +195,7 @@ class AcceptanceSubject(RowState[Acceptance, AcceptanceFacts]):
         documents = {d.id: (d.project_id, d.acceptance_id) for d in target.parents["documents"]}
         return replace(facts, stages=len(contract.stages), existing=exists, documents=documents)
 
-    def view(self, session: Session, step: Step[Acceptance, AcceptanceFacts], allowed: list[str]) -> dict[str, Any]:
+    def view(self, session: Session, step: Step[Acceptance, AcceptanceFacts], allowed: list[str]) -> AcceptanceView:
         return acceptance_view(session, step.entity, step.actor, allowed)
 
 
@@ -202,7 +203,7 @@ SUBJECT = AcceptanceSubject()
 
 
 def apply(db: Database, actor: Actor, origin: Origin, contract_id: int, data: Mapping[str, Any],
-          now: datetime) -> dict[str, Any]:
+          now: datetime) -> AcceptanceView:
     """The contractor (or commerce on its behalf) applies for a stage or final acceptance; returns it.
 
     The first application moves the project into ``staged_acceptance`` (SPEC §5.1).
@@ -216,7 +217,7 @@ def may_apply(actor: Actor) -> bool:
 
 
 def fire_event(db: Database, actor: Actor, origin: Origin, acceptance_id: int, event: str,
-               data: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+               data: Mapping[str, Any], now: datetime) -> AcceptanceView:
     """Fire an acceptance event: check, move, record — in one transaction."""
     if event == AcceptanceEvent.OBJECT:
         raise Invalid("unknown event", {"event": ["objections are filed at /api/v1/public/notices/{id}/objections"]})
@@ -301,59 +302,46 @@ def actions(db: Database, actor: Actor, acceptance_id: int, now: datetime) -> li
         return engine.actions(workflow(), actor, target.entity.state, _read(tx.session, actor, target, now))
 
 
-def notice_view(notice: Notice, *, public: bool = False) -> dict[str, Any]:
-    return {
-        "id": notice.id,
-        "published_at": notice.published_at.isoformat(),
-        "ends_at": notice.ends_at.isoformat(),
-        "ends_on": local_date(notice.ends_at - _SECOND).isoformat(),
-        "days": notice.days,
-        "working_days": notice.working_days,
-        "closed_at": None if notice.closed_at is None else notice.closed_at.isoformat(),
-        "objections": [
-            {"id": o.id, "content": o.content, "created_at": o.created_at.isoformat(), "decision": o.decision,
-             "note": o.decision_note, **({} if public else {"name": o.name, "contact": o.contact})}
-            for o in notice.objections
-        ],
-    }
+def notice_view(notice: Notice) -> NoticeView:
+    return NoticeView(id=notice.id, published_at=notice.published_at, ends_at=notice.ends_at,
+                      ends_on=local_date(notice.ends_at - _SECOND), days=notice.days,
+                      working_days=notice.working_days, closed_at=notice.closed_at)
 
 
-def acceptance_view(session: Session, acceptance: Acceptance, actor: Actor, allowed: list[str]) -> dict[str, Any]:
-    """An acceptance as the API returns it, with the events the reader may fire on it now."""
+def objection_views(notice: Notice, *, named: bool) -> tuple[ObjectionView, ...]:
+    """A notice's objections; with who objected (name, contact) only when ``named``."""
+    return tuple(ObjectionView(id=o.id, content=o.content, created_at=o.created_at, decision=o.decision,
+                               note=o.decision_note, name=o.name if named else None,
+                               contact=o.contact if named else None) for o in notice.objections)
+
+
+def acceptance_view(session: Session, acceptance: Acceptance, actor: Actor, allowed: list[str]) -> AcceptanceView:
+    """An acceptance with the events the reader may fire on it now; a contractor reads the objections to its
+    work without who filed them (SPEC §6)."""
     notice = acceptance.notices[-1] if acceptance.notices else None
-    shown = notice_view(notice, public=is_contractor(actor)) if notice else None  # objectors stay unnamed
-    return {
-        "id": acceptance.id,
-        "contract_id": acceptance.contract_id,
-        "project_id": acceptance.project_id,
-        "kind": acceptance.kind,
-        "stage": acceptance.stage,
-        "state": acceptance.state,
-        "state_label": engine.state_label(workflow(), acceptance.state),
-        "note": acceptance.note,
-        "attempt": acceptance.attempt,
-        "verdicts": [{"line_id": v.line_id, "result": v.result, "accepted_amount": format_yuan(v.accepted_amount),
-                      "note": v.note} for v in acceptance.verdicts],
-        "accepted_total": format_yuan(sum((v.accepted_amount for v in acceptance.verdicts), _ZERO)),
-        "verdict_by": acceptance.verdict_by,
-        "approved_by": acceptance.approved_by,
-        "notice": None if shown is None else {k: v for k, v in shown.items() if k != "objections"},
-        "objections": [] if shown is None else shown["objections"],
-        "rectify_deadline": None if acceptance.rectify_deadline is None else acceptance.rectify_deadline.isoformat(),
-        "documents": [{"id": d.id, "filename": d.filename, "sha256": d.sha256} for d in session.scalars(
-            select(Document).where(Document.acceptance_id == acceptance.id).order_by(Document.id))],
-        "allowed_events": [e for e in allowed if e != AcceptanceEvent.OBJECT],
-        "created_at": acceptance.created_at.isoformat(),
-        "updated_at": acceptance.updated_at.isoformat(),
-    }
+    return AcceptanceView(
+        id=acceptance.id, contract_id=acceptance.contract_id, project_id=acceptance.project_id,
+        kind=acceptance.kind, stage=acceptance.stage, state=acceptance.state,
+        state_label=engine.state_label(workflow(), acceptance.state), note=acceptance.note,
+        attempt=acceptance.attempt,
+        verdicts=tuple(VerdictView(v.line_id, v.result, v.accepted_amount, v.note) for v in acceptance.verdicts),
+        accepted_total=sum((v.accepted_amount for v in acceptance.verdicts), _ZERO),
+        verdict_by=acceptance.verdict_by, approved_by=acceptance.approved_by,
+        notice=None if notice is None else notice_view(notice),
+        objections=() if notice is None else objection_views(notice, named=not is_contractor(actor)),
+        rectify_deadline=acceptance.rectify_deadline,
+        documents=tuple(DocumentRef(d.id, d.filename, d.sha256) for d in session.scalars(
+            select(Document).where(Document.acceptance_id == acceptance.id).order_by(Document.id))),
+        allowed_events=tuple(e for e in allowed if e != AcceptanceEvent.OBJECT),
+        created_at=acceptance.created_at, updated_at=acceptance.updated_at)
 
 
-def _read_view(session: Session, actor: Actor, target: Target[Acceptance], now: datetime) -> dict[str, Any]:
+def _read_view(session: Session, actor: Actor, target: Target[Acceptance], now: datetime) -> AcceptanceView:
     allowed = engine.allowed(workflow(), actor, target.entity.state, _read(session, actor, target, now))
     return acceptance_view(session, target.entity, actor, allowed)
 
 
-def get_acceptance(db: Database, actor: Actor, acceptance_id: int, now: datetime) -> dict[str, Any]:
+def get_acceptance(db: Database, actor: Actor, acceptance_id: int, now: datetime) -> AcceptanceView:
     with db.reading() as tx:
         return _read_view(tx.session, actor, SUBJECT.load(tx.session, actor, acceptance_id, lock=False), now)
 

@@ -6,6 +6,7 @@ county, a project's acceptances, and the plan grouped by category as the
 seeds' budget tables print it.
 """
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,7 @@ from disburse.services.access import contractor_holds, load_project
 from disburse.services.context import Actor
 from disburse.services.errors import Forbidden
 from disburse.services.scheduling import ACTIVE_STATES
+from disburse.services.views import LineView
 
 #: States whose deadlines still matter: the plan is live and not yet finished.
 LIVE_STATES = (ProjectState.PLAN_DRAFTED, *ACTIVE_STATES, ProjectState.SUSPENDED)
@@ -137,18 +139,19 @@ def project_acceptances(db: Database, actor: Actor, project_id: int) -> dict[str
         return pages.whole(items)
 
 
-def plan_groups(lines: list[dict[str, Any]], subtotals: dict[str, str]) -> list[dict[str, Any]]:
+def plan_groups(lines: Sequence[LineView], subtotals: Mapping[str, str]) -> list[dict[str, Any]]:
     """The budget lines grouped by category in plan order, as the seeds' tables print them, each group
     with its subtotal: the one the plan prints when it has one, else the sum of the group's amounts
     (``None`` while a line has no amount, as a draft may, SPEC §4)."""
     groups: list[dict[str, Any]] = []
     for line in lines:
-        if not groups or groups[-1]["category"] != line["category"]:
-            groups.append({"category": line["category"], "lines": []})
+        if not groups or groups[-1]["category"] != line.category:
+            groups.append({"category": line.category, "lines": []})
         groups[-1]["lines"].append(line)
     for group in groups:
-        amounts = [line["amount"] for line in group["lines"]]
-        summed = None if None in amounts else format_yuan(sum((Decimal(a) for a in amounts), Decimal(0)))
-        group["subtotal"] = subtotals.get(group["category"]) or summed
+        amounts = [line.amount for line in group["lines"]]
+        summed = None if None in amounts else sum((a for a in amounts if a is not None), Decimal(0))
+        stated = subtotals.get(group["category"])
+        group["subtotal"] = Decimal(stated) if stated is not None else summed
         group["stated"] = group["category"] in subtotals
     return groups

@@ -108,7 +108,9 @@ class Subject(Protocol[E, F]):
         """Write the new state (and when it changed) on the object."""
         ...
 
-    def view(self, session: Session, step: Step[E, F], allowed: list[str]) -> dict[str, Any]: ...
+    def view(self, session: Session, step: Step[E, F], allowed: list[str]) -> Any:
+        """The object's typed view (:mod:`disburse.services.views`) with the reader's allowed events."""
+        ...
 
 
 class RowState(Generic[E, F]):
@@ -144,23 +146,23 @@ def denials_recorded(db: Database, actor: Actor | None, origin: Origin, what: st
 
 
 def fire(db: Database, subject: Subject[E, F], actor: Actor, origin: Origin, ident: int, event: str,
-         data: Mapping[str, Any], now: datetime, idem: Idem | None = None) -> tuple[int, dict[str, Any]]:
+         data: Mapping[str, Any], now: datetime, idem: Idem | None = None) -> tuple[int, Any]:
     """Fire ``event`` on the object ``ident`` in one transaction; returns 200 and the object's view."""
     return _run(db, subject, actor, origin, ident, spec_of(subject.workflow(), event), data, now, idem)
 
 
 def create(db: Database, subject: Subject[E, F], actor: Actor, origin: Origin, parent: int,
-           data: Mapping[str, Any], now: datetime, idem: Idem | None = None) -> tuple[int, dict[str, Any]]:
+           data: Mapping[str, Any], now: datetime, idem: Idem | None = None) -> tuple[int, Any]:
     """Fire the workflow's creating event (``source: $new``) under the parent ``parent`` in one
     transaction; returns 201 and the new object's view."""
     return _run(db, subject, actor, origin, parent, subject.workflow().creation(), data, now, idem)
 
 
 def _run(db: Database, subject: Subject[E, F], actor: Actor, origin: Origin, ident: int, spec: TransitionSpec,
-         data: Mapping[str, Any], now: datetime, idem: Idem | None) -> tuple[int, dict[str, Any]]:
+         data: Mapping[str, Any], now: datetime, idem: Idem | None) -> tuple[int, Any]:
     workflow = subject.workflow()
 
-    def run() -> tuple[int, dict[str, Any]]:
+    def run() -> tuple[int, Any]:
         with denials_recorded(db, actor, origin, f"{subject.kind} {spec.trigger} on {ident}"), \
                 db.writing() as tx:
             session = tx.session

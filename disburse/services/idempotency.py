@@ -26,8 +26,12 @@ from disburse.services.errors import Conflict, Invalid
 
 @dataclass(frozen=True)
 class Idem:
+    """A request's key and hash, and how its answer is written down to be replayed (the API's schema:
+    the service answers a typed value, the edge serialises it)."""
+
     key: str
     request_hash: str
+    render: Callable[[Any], Any] = lambda view: view
 
 
 def request_hash(method: str, path: str, body: Any) -> str:
@@ -35,16 +39,17 @@ def request_hash(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(canonical_json({"method": method, "path": path, "body": body}).encode()).hexdigest()
 
 
-def make(key: str | None, method: str, path: str, body: Any) -> Idem | None:
+def make(key: str | None, method: str, path: str, body: Any,
+         render: Callable[[Any], Any] = lambda view: view) -> Idem | None:
     if key is None:
         return None
     key = key.strip()
     if not key or len(key) > 255:
         raise Invalid("invalid Idempotency-Key", {"Idempotency-Key": ["1 to 255 characters"]})
-    return Idem(key, request_hash(method, path, body))
+    return Idem(key, request_hash(method, path, body), render)
 
 
-def replay(session: Session, actor: Actor, idem: Idem | None) -> tuple[int, dict[str, Any]] | None:
+def replay(session: Session, actor: Actor, idem: Idem | None) -> tuple[int, Any] | None:
     """The stored first response for this key, or None; a different request under it is a 409."""
     if idem is None or actor.id is None:
         return None
@@ -58,15 +63,15 @@ def replay(session: Session, actor: Actor, idem: Idem | None) -> tuple[int, dict
     return row.status, json.loads(row.response)
 
 
-def remember(session: Session, actor: Actor, idem: Idem | None, status: int, body: dict[str, Any]) -> None:
+def remember(session: Session, actor: Actor, idem: Idem | None, status: int, view: Any) -> None:
+    """Keep the answer, as the client received it, with the key (in the change's transaction)."""
     if idem is None or actor.id is None:
         return
-    session.add(IdempotencyKey(user_id=actor.id, key=idem.key, request_hash=idem.request_hash,
-                               status=status, response=json.dumps(body, ensure_ascii=False, default=str)))
+    session.add(IdempotencyKey(user_id=actor.id, key=idem.key, request_hash=idem.request_hash, status=status,
+                               response=json.dumps(idem.render(view), ensure_ascii=False)))
 
 
-def guarded(db: Database, actor: Actor, idem: Idem | None,
-            run: Callable[[], tuple[int, dict[str, Any]]]) -> tuple[int, dict[str, Any]]:
+def guarded(db: Database, actor: Actor, idem: Idem | None, run: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
     """Run a use case that remembers its response; if another request claimed the same key in the
     meantime (its insert won), answer as a replay of that one — or as a reused key."""
     try:

@@ -42,6 +42,7 @@ from disburse.services.engine import RowState, Step, Target
 from disburse.services.errors import Forbidden, NotFound
 from disburse.services.idempotency import Idem
 from disburse.services.ledger import contract_ledgers
+from disburse.services.views import PaymentView
 
 #: Who did each step, as the payment row records it (segregation of duties, SPEC §5.3).
 STEP_OF: dict[str, str] = {PaymentEvent.VERIFY: "verified_by", PaymentEvent.APPROVE: "approved_by",
@@ -150,7 +151,7 @@ class PaymentSubject(RowState[Payment, PaymentFacts]):
             return _disbursement_facts(session, facts, payment, project, data, now)
         return facts
 
-    def view(self, session: Session, step: Step[Payment, PaymentFacts], allowed: list[str]) -> dict[str, Any]:
+    def view(self, session: Session, step: Step[Payment, PaymentFacts], allowed: list[str]) -> PaymentView:
         return payment_view(step.entity, allowed)
 
 
@@ -195,7 +196,7 @@ def _facts(session: Session, contract: Contract, project: Project, *, kind: str,
 
 
 def request_payment(db: Database, actor: Actor, origin: Origin, contract_id: int, data: Mapping[str, Any],
-                    idem: Idem | None = None, *, now: datetime) -> tuple[int, dict[str, Any]]:
+                    idem: Idem | None = None, *, now: datetime) -> tuple[int, PaymentView]:
     """Request a payment on a contract; every gate must hold now. Returns (201, payment).
 
     ``now`` is the app's clock; the scheduler measures how long a payment waits from it.
@@ -204,7 +205,7 @@ def request_payment(db: Database, actor: Actor, origin: Origin, contract_id: int
 
 
 def fire_event(db: Database, actor: Actor, origin: Origin, payment_id: int, event: str, data: Mapping[str, Any],
-               idem: Idem | None = None, *, now: datetime) -> tuple[int, dict[str, Any]]:
+               idem: Idem | None = None, *, now: datetime) -> tuple[int, PaymentView]:
     """A step of the payment: every gate is checked again under the lock. Returns (200, payment)."""
     return engine.fire(db, SUBJECT, actor, origin, payment_id, event, data, now, idem)
 
@@ -248,36 +249,23 @@ def may_request(actor: Actor) -> bool:
     return actor.role in workflow().creation().roles
 
 
-def payment_view(payment: Payment, allowed: list[str]) -> dict[str, Any]:
-    """A payment as the API returns it, with the events the reader may fire on it now."""
-    return {
-        "id": payment.id,
-        "contract_id": payment.contract_id,
-        "project_id": payment.project_id,
-        "kind": payment.kind,
-        "amount": format_yuan(payment.amount),
-        "acceptance_id": payment.acceptance_id,
-        "state": payment.state,
-        "state_label": engine.state_label(workflow(), payment.state),
-        "note": payment.note,
-        "requested_by": payment.requested_by,
-        "verified_by": payment.verified_by,
-        "approved_by": payment.approved_by,
-        "disbursed_by": payment.disbursed_by,
-        "voucher_no": payment.voucher_no,
-        "disbursed_on": None if payment.disbursed_on is None else payment.disbursed_on.isoformat(),
-        "allowed_events": allowed,
-        "created_at": payment.created_at.isoformat(),
-        "updated_at": payment.updated_at.isoformat(),
-    }
+def payment_view(payment: Payment, allowed: list[str]) -> PaymentView:
+    """A payment with the events the reader may fire on it now."""
+    return PaymentView(
+        id=payment.id, contract_id=payment.contract_id, project_id=payment.project_id, kind=payment.kind,
+        amount=payment.amount, acceptance_id=payment.acceptance_id, state=payment.state,
+        state_label=engine.state_label(workflow(), payment.state), note=payment.note,
+        requested_by=payment.requested_by, verified_by=payment.verified_by, approved_by=payment.approved_by,
+        disbursed_by=payment.disbursed_by, voucher_no=payment.voucher_no, disbursed_on=payment.disbursed_on,
+        allowed_events=tuple(allowed), created_at=payment.created_at, updated_at=payment.updated_at)
 
 
-def _read_view(session: Session, actor: Actor, target: Target[Payment]) -> dict[str, Any]:
+def _read_view(session: Session, actor: Actor, target: Target[Payment]) -> PaymentView:
     facts = SUBJECT.facts(session, target, actor, {}, REAL.now())
     return payment_view(target.entity, engine.allowed(workflow(), actor, target.entity.state, facts))
 
 
-def get_payment(db: Database, actor: Actor, payment_id: int) -> dict[str, Any]:
+def get_payment(db: Database, actor: Actor, payment_id: int) -> PaymentView:
     with db.reading() as tx:
         return _read_view(tx.session, actor, SUBJECT.load(tx.session, actor, payment_id, lock=False))
 

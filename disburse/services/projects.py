@@ -6,7 +6,7 @@ event changes nothing and says why (code, zh/en message, clause).
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -50,6 +50,17 @@ from disburse.services.context import Actor, Origin
 from disburse.services.engine import RowState, Step
 from disburse.services.errors import Forbidden, Invalid
 from disburse.services.ledger import contract_ledgers, project_ledger
+from disburse.services.views import (
+    ClawbackView,
+    ContractRef,
+    EvaluationView,
+    FundingView,
+    LineView,
+    PhaseView,
+    ProjectView,
+    TargetView,
+    TenderRoundView,
+)
 
 #: Roles that create projects from plans; the system actor is the command line.
 PLAN_AUTHORS = frozenset({"commerce", "system"})
@@ -168,7 +179,7 @@ class ProjectSubject(RowState[Project, ProjectFacts]):
                 select(Document.project_id).where(Document.id == data["document_id"])))
         return facts
 
-    def view(self, session: Session, step: Step[Project, ProjectFacts], allowed: list[str]) -> dict[str, Any]:
+    def view(self, session: Session, step: Step[Project, ProjectFacts], allowed: list[str]) -> ProjectView:
         return project_view(session, step.entity, step.actor, allowed)
 
 
@@ -356,7 +367,7 @@ def _round_view(r: TenderRound) -> dict[str, Any]:
             "failed_note": r.failed_note}
 
 
-def project_view(session: Session, project: Project, actor: Actor, allowed: list[str] | None = None) -> dict[str, Any]:
+def project_view(session: Session, project: Project, actor: Actor, allowed: list[str] | None = None) -> ProjectView:
     """A project as the API returns it (SPEC §11.1 ``GET /projects/{id}``); ``allowed`` when the caller has
     the reader's allowed events already (an event just fired)."""
     lines_sum = sum((line.amount for line in project.lines if line.amount is not None), Decimal(0))
@@ -366,63 +377,39 @@ def project_view(session: Session, project: Project, actor: Actor, allowed: list
         ledgers = contract_ledgers(session, project.id)
         ledger = sum((ledgers[c.id] for c in contracts), EMPTY)
     contracted = sum((c.amount for c in contracts), Decimal(0))
-    rounds = [_round_view(r) for r in held.rounds]
     evaluation = session.scalar(select(Evaluation).where(Evaluation.project_id == project.id)
                                 .order_by(Evaluation.id.desc()).limit(1))
     clawback = session.scalar(select(Clawback).where(Clawback.project_id == project.id))
-    return {
-        "id": project.id,
-        "name": project.name,
-        "doc_no": project.doc_no,
-        "region": {"code": project.region.code, "name": project.region.name},
-        "rule_set": project.rule_set,
-        "state": project.state,
-        "state_label": engine.state_label(workflow(), project.state),
-        "previous_state": project.previous_state,
-        "total": format_yuan(project.total),
-        "total_wan": format_wan(project.total),
-        "lines_total": format_yuan(lines_sum),
-        "contracted": format_yuan(contracted),
-        "disbursed": format_yuan(ledger.disbursed),
-        "in_flight": format_yuan(ledger.in_flight),
-        "recovered": format_yuan(ledger.recovered),
-        "surplus": None if is_contractor(actor) else format_yuan(project.total - contracted),
-        "period": {"start": _iso(project.period_start), "end": _iso(project.period_end)},
-        "funding": [{"source": f.source, "amount": format_yuan(f.amount), "note": f.note,
-                     "predecessor": f.predecessor_id} for f in project.funding],
-        "phases": [{"name": p.name, "start": _iso(p.start), "end": _iso(p.end), "note": p.note}
-                   for p in project.phases],
-        "subtotals": project.subtotals or {},
-        "lines": [
-            {"id": line.id, "ref": line.ref, "category": line.category, "item": line.item,
-             "amount": None if line.amount is None else format_yuan(line.amount), "tags": line.tags,
-             "responsible": line.responsible, "cooperating": line.cooperating,
-             "deadline": _iso(line.deadline), "note": line.note}
-            for line in project.lines
-        ],
-        "targets": [{"name": t.name, "unit": t.unit, "target": t.target, "actual": t.actual, "note": t.note}
-                    for t in project.targets],
-        "tender": {"rounds": rounds, "current": rounds[-1] if rounds else None},
-        "contracts": [{"id": c.id, "lot": c.lot, "contractor_name": c.contractor.name,
-                       "amount": format_yuan(c.amount)} for c in contracts],
-        "evaluation": None if evaluation is None else {
-            "result": evaluation.result, "evaluator": evaluation.evaluator,
-            "document_id": evaluation.document_id, "recorded_at": evaluation.recorded_at.isoformat()},
-        "clawback": None if clawback is None else {
-            "amount": format_yuan(clawback.amount), "reason": clawback.reason,
-            "recovered_amount": None if clawback.recovered_amount is None else format_yuan(clawback.recovered_amount),
-            "recovered_on": _iso(clawback.recovered_on)},
-        "allowed_events": allowed if allowed is not None else allowed_events(session, project, actor, held),
-        "created_at": project.created_at.isoformat(),
-        "updated_at": project.updated_at.isoformat(),
-    }
+    return ProjectView(
+        id=project.id, name=project.name, doc_no=project.doc_no,
+        region={"code": project.region.code, "name": project.region.name}, rule_set=project.rule_set,
+        state=project.state, state_label=engine.state_label(workflow(), project.state),
+        previous_state=project.previous_state, total=project.total, lines_total=lines_sum, contracted=contracted,
+        disbursed=ledger.disbursed, in_flight=ledger.in_flight, recovered=ledger.recovered,
+        surplus=None if is_contractor(actor) else project.total - contracted,
+        period_start=project.period_start, period_end=project.period_end,
+        funding=tuple(FundingView(f.source, f.amount, f.note, f.predecessor_id) for f in project.funding),
+        phases=tuple(PhaseView(p.name, p.start, p.end, p.note) for p in project.phases),
+        subtotals=dict(project.subtotals or {}),
+        lines=tuple(LineView(line.id, line.ref, line.category, line.item, line.amount, tuple(line.tags),
+                             tuple(line.responsible), tuple(line.cooperating), line.deadline, line.note)
+                    for line in project.lines),
+        targets=tuple(TargetView(t.name, t.unit, t.target, t.actual, t.note) for t in project.targets),
+        tender_rounds=tuple(_round_of(r) for r in held.rounds),
+        contracts=tuple(ContractRef(c.id, c.lot, c.contractor.name, c.amount) for c in contracts),
+        evaluation=None if evaluation is None else EvaluationView(
+            evaluation.result, evaluation.evaluator, evaluation.document_id, evaluation.recorded_at),
+        clawback=None if clawback is None else ClawbackView(
+            clawback.amount, clawback.reason, clawback.recovered_amount, clawback.recovered_on),
+        allowed_events=tuple(allowed if allowed is not None else allowed_events(session, project, actor, held)),
+        created_at=project.created_at, updated_at=project.updated_at)
 
 
-def _iso(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
+def _round_of(r: TenderRound) -> TenderRoundView:
+    return TenderRoundView(r.round, r.method, r.packaging, r.announced_on, r.reference, r.outcome, r.failed_note)
 
 
-def get_project(db: Database, actor: Actor, project_id: int) -> dict[str, Any]:
+def get_project(db: Database, actor: Actor, project_id: int) -> ProjectView:
     with db.reading() as tx:
         return project_view(tx.session, load_project(tx.session, actor, project_id), actor)
 
@@ -491,6 +478,6 @@ def actions(db: Database, actor: Actor, project_id: int) -> list[dict[str, Any]]
 
 
 def fire_event(db: Database, actor: Actor, origin: Origin, project_id: int, event: str,
-               data: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
+               data: Mapping[str, Any], *, now: datetime) -> ProjectView:
     """Fire a workflow event on a project: check, move, record — in one transaction."""
     return engine.fire(db, SUBJECT, actor, origin, project_id, event, data, now)[1]

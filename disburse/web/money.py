@@ -49,11 +49,11 @@ def labels() -> dict[str, Any]:
             "notice_end": _notice_end}
 
 
-def _notice_end(value: str | None) -> str:
+def _notice_end(value: datetime | str | None) -> str:
     """The end of a notice as officials write it: ``2024-10-10 24:00`` rather than the next day's 00:00."""
     if not value:
         return "—"
-    moment = datetime.fromisoformat(value).astimezone(SHANGHAI)
+    moment = (datetime.fromisoformat(value) if isinstance(value, str) else value).astimezone(SHANGHAI)
     if moment.time() == time(0, 0):
         return f"{(moment.date() - timedelta(days=1)).isoformat()} 24:00"
     return local_time(moment)
@@ -255,7 +255,7 @@ def _contract_page(contract_id: int, values: dict[str, Any], errors: dict[str, l
     shown = attempt(lambda: contracts.get_contract(db(), actor(), contract_id))
     assert shown is not None
     project = projects.get_project(db(), actor(), shown["project_id"])
-    lines = [line for line in project["lines"] if line["id"] in shown["line_ids"]]
+    lines = [line for line in project.lines if line.id in shown["line_ids"]]
     return render_template(
         "money/contract.html", contract=shown, project=project, lines=lines,
         payments=payments.list_payments(db(), actor(), contract_id),
@@ -286,7 +286,7 @@ def request_payment(contract_id: int) -> Any:
     if result is None:
         return _contract_page(contract_id, {"pay": form.to_dict()}, errors, _status(errors))
     flash(_("已提交拨付申请"), "ok")
-    return redirect(url_for(".payment", payment_id=result[1]["id"]))
+    return redirect(url_for(".payment", payment_id=result[1].id))
 
 
 @bp.post("/contracts/<int:contract_id>/acceptances")
@@ -307,7 +307,7 @@ def apply_acceptance(contract_id: int) -> Any:
     if applied is None:
         return _contract_page(contract_id, {"apply": form.to_dict()}, errors, _status(errors))
     flash(_("已提交验收申请"), "ok")
-    return redirect(url_for(".acceptance", acceptance_id=applied["id"]))
+    return redirect(url_for(".acceptance", acceptance_id=applied.id))
 
 
 # --- acceptance -----------------------------------------------------------------------------
@@ -323,13 +323,13 @@ def _acceptance_page(acceptance_id: int, values: dict[str, Any], errors: dict[st
                      status: int = 200) -> Any:
     shown = attempt(lambda: acceptances.get_acceptance(db(), actor(), acceptance_id, now()))
     assert shown is not None
-    shown_contract = contracts.get_contract(db(), actor(), shown["contract_id"])
-    project = projects.get_project(db(), actor(), shown["project_id"])
-    lines = [line for line in project["lines"] if line["id"] in shown_contract["line_ids"]]
+    shown_contract = contracts.get_contract(db(), actor(), shown.contract_id)
+    project = projects.get_project(db(), actor(), shown.project_id)
+    lines = [line for line in project.lines if line.id in shown_contract["line_ids"]]
     actions = panel(acceptances.actions(db(), actor(), acceptance_id, now()))
     return render_template(
         "money/acceptance.html", acceptance=shown, contract=shown_contract, project=project, lines=lines,
-        line_of={line["id"]: line for line in project["lines"]}, actions=actions,
+        line_of={line.id: line for line in project.lines}, actions=actions,
         actions_by_event={a["event"]: a for a in actions},
         steps=_steps(acceptances.history(db(), actor(), acceptance_id), acceptances.workflow()),
         values=values, errors=errors, today=_today()), status
@@ -356,7 +356,7 @@ def acceptance_event(acceptance_id: int) -> Any:
                          errors)
     if result is None:
         return _acceptance_page(acceptance_id, form.to_dict(), errors, _status(errors))
-    flash(_("当前状态：%(state)s", state=pick(result["state_label"])), "ok")
+    flash(_("当前状态：%(state)s", state=pick(result.state_label)), "ok")
     return redirect(_next(url_for(".acceptance", acceptance_id=acceptance_id)))
 
 
@@ -389,8 +389,8 @@ def _payment_page(payment_id: int, values: dict[str, Any], errors: dict[str, lis
                   status: int = 200) -> Any:
     shown = attempt(lambda: payments.get_payment(db(), actor(), payment_id))
     assert shown is not None
-    shown_contract = contracts.get_contract(db(), actor(), shown["contract_id"])
-    project = projects.get_project(db(), actor(), shown["project_id"])
+    shown_contract = contracts.get_contract(db(), actor(), shown.contract_id)
+    project = projects.get_project(db(), actor(), shown.project_id)
     return render_template(
         "money/payment.html", payment=shown, contract=shown_contract, project=project,
         actions=panel(payments.actions(db(), actor(), payment_id)),
@@ -417,5 +417,5 @@ def payment_event(payment_id: int) -> Any:
                                                      now=now()), errors)
     if result is None:
         return _payment_page(payment_id, form.to_dict(), errors, _status(errors))
-    flash(_("当前状态：%(state)s", state=pick(result[1]["state_label"])), "ok")
+    flash(_("当前状态：%(state)s", state=pick(result[1].state_label)), "ok")
     return redirect(_next(url_for(".payment", payment_id=payment_id)))

@@ -28,6 +28,7 @@ from disburse.schemas.events import PACKAGING, TENDER_METHODS, ProjectEvent
 from disburse.schemas.plan import load_plan
 from disburse.services import contracts, desk, notifications, projects, reports
 from disburse.services.scheduling import ACTIVE_STATES
+from disburse.services.views import ProjectView
 from disburse.web import diagram
 from disburse.web.common import actor, attempt, db, now, origin, panel
 from disburse.web.i18n import lang
@@ -185,17 +186,17 @@ def _detail(project_id: int, *, status: int = 200, posted: str | None = None, va
     today = local_date(now())
     context = {
         "project": project,
-        "groups": desk.plan_groups(project["lines"], project["subtotals"]),
+        "groups": desk.plan_groups(project.lines, project.subtotals),
         "actions": panel(projects.actions(db(), who, project_id)),
         "contracts": contracts.list_contracts(db(), who, project_id)["items"],
         "acceptances": desk.project_acceptances(db(), who, project_id)["items"],
         "reports": reports.list_reports(db(), who, project_id, per_page=24),
         "month": _month(today),
         "today": today.isoformat(),
-        "diagram": diagram.svg("project", project["state"]),
+        "diagram": diagram.svg("project", project.state),
         "timeline": _timeline(project, today),
-        "can_sign": who.role in contracts.SIGNERS and project["state"] == ProjectState.TENDERED,
-        "can_report": who.role == Role.COMMERCE and project["state"] in ACTIVE_STATES,
+        "can_sign": who.role in contracts.SIGNERS and project.state == ProjectState.TENDERED,
+        "can_report": who.role == Role.COMMERCE and project.state in ACTIVE_STATES,
         "posted": posted,
         "values": values or {},
         "errors": errors or {},
@@ -206,14 +207,11 @@ def _detail(project_id: int, *, status: int = 200, posted: str | None = None, va
     return render_template("projects/detail.html", **context), status
 
 
-def _timeline(project: dict[str, Any], today: date) -> dict[str, Any] | None:
+def _timeline(project: ProjectView, today: date) -> dict[str, Any] | None:
     """Phases as bars and budget-line deadlines as marks on one time axis (positions in %)."""
-    def day(value: str | None) -> date | None:
-        return date.fromisoformat(value) if value else None
-
-    phases = [(p["name"], day(p["start"]), day(p["end"])) for p in project["phases"]]
-    deadlines = sorted({d for line in project["lines"] if (d := day(line["deadline"])) is not None})
-    dates = [d for d in (day(project["period"]["start"]), day(project["period"]["end"])) if d]
+    phases = [(p.name, p.start, p.end) for p in project.phases]
+    deadlines = sorted({line.deadline for line in project.lines if line.deadline is not None})
+    dates = [d for d in (project.period_start, project.period_end) if d]
     dates += [d for _, start, end in phases for d in (start, end) if d] + deadlines
     if not dates:
         return None
@@ -278,7 +276,7 @@ def fire(project_id: int) -> Any:
         return _detail(project_id, status=_status(errors), posted=event, values=values, errors=errors)
     spec = projects.workflow().transitions[event]
     flash(_("已执行“%(event)s”，当前状态：%(state)s", event=spec.en if lang() == "en" else spec.zh,
-            state=_state_name(fired["state"])), "success")
+            state=_state_name(fired.state)), "success")
     return redirect(url_for("projects_ui.detail", project_id=project_id))
 
 

@@ -98,7 +98,7 @@ def test_a_refused_event_writes_no_entry(db: Database) -> None:
     with pytest.raises(Conflict):
         projects.fire_event(db, actor, Origin(), pid, "file", {}, now=REAL.now())
     assert audit.verify(db).entries == before
-    assert projects.get_project(db, actor, pid)["state"] == "plan_drafted"
+    assert projects.get_project(db, actor, pid).state == "plan_drafted"
 
 
 # --- the fast verifier reads rows straight from the database: every column counts ------------

@@ -56,7 +56,7 @@ from disburse.adapters.orm import (
     User,
     Verdict,
 )
-from disburse.api.schemas import ContractIn
+from disburse.api.schemas import AcceptanceOut, ContractIn, PaymentOut, ProjectOut
 from disburse.clock import ManualClock
 from disburse.schemas.plan import load_plan
 from disburse.services import acceptances, audit, contracts, payments, projects
@@ -204,7 +204,7 @@ class PaymentMachine(RuleBasedStateMachine):
         projects.fire_event(self.db, commerce, self.origin, pid, "file", {}, now=self.clock.now())
         tender = {**TENDER, "announced_on": date.fromisoformat(TENDER["announced_on"])}
         projects.fire_event(self.db, commerce, self.origin, pid, "open_tender", tender, now=self.clock.now())
-        project = projects.get_project(self.db, commerce, pid)
+        project = ProjectOut().dump(projects.get_project(self.db, commerce, pid))  # as a client reads it
         lines = {line["id"]: Decimal(line["amount"]) for line in project["lines"]}
         for positions, amount, lot, code, name, contractor in (
                 ([1, 2], "6500000.00", "标段一", CODE_A, NAME_A, CONTRACTORS[0]),
@@ -213,8 +213,8 @@ class PaymentMachine(RuleBasedStateMachine):
             cid = contracts.sign_contract(self.db, commerce, self.origin, pid, body)
             self.contracts.append(MContract(cid, Decimal(amount), {i: lines[i] for i in body["line_ids"]},
                                             contractor))
-        view = projects.fire_event(self.db, commerce, self.origin, pid, "select_contractor", {},
-                                   now=self.clock.now())
+        view = ProjectOut().dump(projects.fire_event(self.db, commerce, self.origin, pid, "select_contractor", {},
+                                                     now=self.clock.now()))
         assert view["state"] == "contractor_selected"
         self.project_id, self.project_state = pid, view["state"]
         self.project_total = Decimal(view["total"])
@@ -444,7 +444,7 @@ class PaymentMachine(RuleBasedStateMachine):
                                                                now=self.clock.now()))
         if result is None:
             return
-        status, view = result
+        status, view = result[0], PaymentOut().dump(result[1])
         assert status == 201 and view["state"] == "requested"
         self.check_view_money(view)
         assert Decimal(view["amount"]) == amount and view["kind"] == kind
@@ -469,7 +469,7 @@ class PaymentMachine(RuleBasedStateMachine):
                                                           now=self.clock.now()))
         if result is None:
             return
-        status, view = result
+        status, view = result[0], PaymentOut().dump(result[1])
         assert status == 200
         self.check_view_money(view)
         before, after = payment.state, STEP_TARGET[event]
@@ -546,7 +546,7 @@ class PaymentMachine(RuleBasedStateMachine):
         starts = self.project_state == "contractor_selected"
         data = {"kind": kind, "stage": stage, "note": None, "document_ids": []}
         aid = self.attempt(f"apply {kind} acceptance on contract {c.id} by {username}", problems,
-                           lambda: acceptances.apply(db, actor, self.origin, c.id, data, self.clock.now())["id"],
+                           lambda: acceptances.apply(db, actor, self.origin, c.id, data, self.clock.now()).id,
                            entries=2 if starts else 1)
         if aid is None:
             return None
@@ -609,6 +609,7 @@ class PaymentMachine(RuleBasedStateMachine):
                                                            self.clock.now()))
         if view is None:
             return False
+        view = AcceptanceOut().dump(view)  # as a client reads it
         a.state, a.verdict_by = view["state"], view["verdict_by"]
         a.accepted_total = Decimal(view["accepted_total"])
         assert MONEY_TEXT.match(view["accepted_total"])
@@ -712,6 +713,7 @@ class PaymentMachine(RuleBasedStateMachine):
                                                         now=self.clock.now()))
         if view is None:
             return
+        view = ProjectOut().dump(view)  # as a client reads it
         for name in ("total", "contracted", "disbursed", "in_flight", "recovered", "surplus"):
             assert isinstance(view[name], str) and MONEY_TEXT.match(view[name]), (name, view[name])
         self.project_state = view["state"]

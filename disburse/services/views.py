@@ -1,0 +1,236 @@
+"""What the workflow use cases answer: typed, frozen values (issue 15).
+
+A view holds values, not text: amounts as ``Decimal`` yuan, times as aware ``datetime``, dates as
+``date``, labels as ``{"zh", "en"}``. Writing them down is the edge's job: the API's schemas
+(``disburse/api/schemas.py``, the one JSON serialiser) write money as ``"6500000.00"`` and times in ISO
+8601; the pages write 元 and 万元 and Beijing time with their filters. The fields are the ones SPEC §11.1
+names for each object.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+Label = dict[str, str]
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    """A payment (SPEC §5.3) with the events the reader may fire on it now."""
+
+    id: int
+    contract_id: int
+    project_id: int
+    kind: str
+    amount: Decimal
+    acceptance_id: int | None
+    state: str
+    state_label: Label | None
+    note: str | None
+    requested_by: int | None
+    verified_by: int | None
+    approved_by: int | None
+    disbursed_by: int | None
+    voucher_no: str | None
+    disbursed_on: date | None
+    allowed_events: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class VerdictView:
+    line_id: int
+    result: str
+    accepted_amount: Decimal
+    note: str | None
+
+
+@dataclass(frozen=True)
+class ObjectionView:
+    """An objection; ``name`` and ``contact`` are left out (None) where the reader may not see who objected."""
+
+    id: int
+    content: str
+    created_at: datetime
+    decision: str | None
+    note: str | None
+    name: str | None = None
+    contact: str | None = None
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    id: int
+    published_at: datetime
+    ends_at: datetime
+    ends_on: date
+    days: int
+    working_days: bool
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    id: int
+    filename: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class AcceptanceView:
+    """An acceptance (SPEC §5.2) with its verdicts, notice and objections, and the reader's events."""
+
+    id: int
+    contract_id: int
+    project_id: int
+    kind: str
+    stage: int | None
+    state: str
+    state_label: Label | None
+    note: str | None
+    attempt: int
+    verdicts: tuple[VerdictView, ...]
+    accepted_total: Decimal
+    verdict_by: int | None
+    approved_by: int | None
+    notice: NoticeView | None
+    objections: tuple[ObjectionView, ...]
+    rectify_deadline: date | None
+    documents: tuple[DocumentRef, ...]
+    allowed_events: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class LineView:
+    id: int
+    ref: str | None
+    category: str
+    item: str
+    amount: Decimal | None
+    tags: tuple[str, ...]
+    responsible: tuple[str, ...]
+    cooperating: tuple[str, ...]
+    deadline: date | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class FundingView:
+    source: str
+    amount: Decimal
+    note: str | None
+    predecessor: int | None
+
+
+@dataclass(frozen=True)
+class PhaseView:
+    name: str
+    start: date | None
+    end: date | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class TargetView:
+    """A performance target (绩效指标); quantities as the exact decimal text the plan gives."""
+
+    name: str
+    unit: str | None
+    target: str | None
+    actual: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class TenderRoundView:
+    round: int
+    method: str
+    packaging: str
+    announced_on: date
+    reference: str | None
+    outcome: str
+    failed_note: str | None
+
+
+@dataclass(frozen=True)
+class ContractRef:
+    id: int
+    lot: str
+    contractor_name: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class EvaluationView:
+    result: str
+    evaluator: str
+    document_id: int | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class ClawbackView:
+    amount: Decimal
+    reason: str | None
+    recovered_amount: Decimal | None
+    recovered_on: date | None
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date | None
+    end: date | None
+
+
+@dataclass(frozen=True)
+class Tender:
+    rounds: tuple[TenderRoundView, ...]
+    current: TenderRoundView | None
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    """A project (SPEC §11.1 ``GET /projects/{id}``); its figures are summed over what the reader may see."""
+
+    id: int
+    name: str
+    doc_no: str | None
+    region: Label
+    rule_set: str
+    state: str
+    state_label: Label | None
+    previous_state: str | None
+    total: Decimal
+    lines_total: Decimal
+    contracted: Decimal
+    disbursed: Decimal
+    in_flight: Decimal
+    recovered: Decimal
+    surplus: Decimal | None
+    period_start: date | None
+    period_end: date | None
+    funding: tuple[FundingView, ...]
+    phases: tuple[PhaseView, ...]
+    subtotals: dict[str, Any]
+    lines: tuple[LineView, ...]
+    targets: tuple[TargetView, ...]
+    tender_rounds: tuple[TenderRoundView, ...]
+    contracts: tuple[ContractRef, ...]
+    evaluation: EvaluationView | None
+    clawback: ClawbackView | None
+    allowed_events: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def period(self) -> Period:
+        return Period(self.period_start, self.period_end)
+
+    @property
+    def tender(self) -> Tender:
+        """The tender rounds, the latest being the current one."""
+        return Tender(self.tender_rounds, self.tender_rounds[-1] if self.tender_rounds else None)
