@@ -138,12 +138,28 @@ class Flow:
         return self.ok(self.fire(pid, event, as_, **data))
 
     def tendered_project(self) -> dict[str, Any]:
-        """Seed 003's plan created, filed and tendered by item."""
+        """Seed 003's plan created, filed, its funds arrived (seed 003 §5(1)4: 已到位), tendered by item."""
         pid = self.create_project()["id"]
-        self.fire_ok(pid, "file")
+        filed = self.fire_ok(pid, "file")
+        self.funds_arrived(filed)
         project = self.fire_ok(pid, "open_tender", **TENDER)
         assert project["state"] == "tendered"
         return project
+
+    def funds_arrived(self, project: dict[str, Any], doc_no: str = "X财外指〔2024〕X号", as_: str = FINANCE) -> None:
+        """The finance bureau records every funding source of the plan as arrived."""
+        for source in project["funding"]:
+            self.ok(self.post(f"/projects/{project['id']}/allocations",
+                              {"doc_no": doc_no, "source": source["source"], "amount": source["amount"],
+                               "arrived_on": "2024-09-01"}, as_), 201)
+
+    @staticmethod
+    def plan_of(project: dict[str, Any], name: str = "003") -> dict[str, Any]:
+        """Seed ``name``'s plan document with the project's line ids, as an edit or an amendment sends it."""
+        plan = example(name)
+        for line, shown in zip(plan["lines"], project["lines"], strict=True):
+            line["id"] = shown["id"]
+        return plan
 
     def audit_actions(self, pid: int, as_: str = INSPECTOR) -> list[dict[str, Any]]:
         """Every audit entry of the project, in log order, through all pages."""

@@ -131,6 +131,11 @@ class Project(Base):
     total: Mapped[Decimal] = mapped_column(Money)
     state: Mapped[str] = mapped_column(String(32), index=True)
     previous_state: Mapped[str | None] = mapped_column(String(32))
+    #: the plan version in force (1 as drafted and filed; one more per approved amendment, issue 16)
+    plan_version: Mapped[int] = mapped_column(Integer, default=1)
+    #: the rule set's version and the SHA-256 of its content when the project was created (pinned, issue 16)
+    rule_version: Mapped[int | None] = mapped_column(Integer)
+    rule_sha256: Mapped[str | None] = mapped_column(String(64))
     period_start: Mapped[date | None] = mapped_column(Date)
     period_end: Mapped[date | None] = mapped_column(Date)
     subtotals: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
@@ -595,3 +600,71 @@ class VoucherNumber(Base):
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True)
     voucher_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), unique=True)
+
+
+class RuleSetVersion(Base):
+    """The exact content of one version of a rule set, kept once a project is created under it, so the
+    project's checks never change when the file is edited (issue 16: pinned rules)."""
+
+    __tablename__ = "rule_set_versions"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rule_set: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    first_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
+
+
+class PlanVersion(Base):
+    """One version of a project's plan: the first as drafted and filed, then one per approved amendment."""
+
+    __tablename__ = "plan_versions"
+    __table_args__ = (UniqueConstraint("project_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    made_in_state: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    amendment_id: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Amendment(Base):
+    """A proposed change to a filed plan (方案调整), approved or rejected by the supervisor (issue 16)."""
+
+    __tablename__ = "amendments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    base_version: Mapped[int] = mapped_column(Integer)
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
+
+
+class Allocation(Base):
+    """Funds arrived for a project (资金下达/到位): a document, one of the plan's funding sources, an amount,
+    the day they arrived (issue 16; seed 003 §5(1)4, seed 000 §2(5))."""
+
+    __tablename__ = "allocations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    doc_no: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(255))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    arrived_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)

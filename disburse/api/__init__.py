@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 from disburse.api import (
     acceptances,
+    amendments,
     audit,
     auth,
     contracts,
@@ -122,7 +123,8 @@ def init_app(app: Flask) -> None:
     api.register_converter(IdConverter, integerconverter2paramschema)
     blueprints = [("/auth", auth.blp), ("/projects", projects.blp), ("/audit", audit.blp), ("/me", me.blp),
                   ("", contracts.blp), ("", acceptances.blp), ("", payments.blp), ("/documents", documents.blp),
-                  ("/public", public.blp), ("/reports", reports.blp), ("", pdfs.blp), ("", exports.blp)]
+                  ("/public", public.blp), ("/reports", reports.blp), ("", pdfs.blp), ("", exports.blp),
+                  ("", amendments.blp)]
     for prefix, blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{prefix}")
     app.extensions["disburse.api"] = api

@@ -18,8 +18,11 @@ from disburse.api.schemas import (
     ReportIn,
     ReportOut,
     ReportPage,
+    VersionArgs,
+    VersionOut,
 )
 from disburse.api.security import current_actor
+from disburse.domain.plan import Plan
 from disburse.schemas import flatten_errors
 from disburse.schemas.plan import load_plan
 from disburse.services import projects, reports
@@ -34,13 +37,41 @@ blp = Blueprint("api_projects", __name__, description="Projects and their workfl
                       "description": "a plan document (SPEC §11.3)"})
 def create_project() -> Any:
     actor = current_actor()
-    document = request.get_json()
-    try:
-        plan, source = load_plan(document)
-    except ValidationError as exc:
-        raise Invalid("the plan is invalid (方案有误)", flatten_errors(exc.messages)) from None
+    plan, source = plan_sent()
     project_id = projects.create_project(db(), actor, g.origin, plan, source, now=now())
     return projects.get_project(db(), actor, project_id)
+
+
+def plan_sent(document: Any = None) -> tuple[Plan, dict[str, Any]]:
+    """The plan document of the request (or ``document``), validated: 422 with field errors otherwise."""
+    try:
+        return load_plan(request.get_json() if document is None else document)
+    except ValidationError as exc:
+        raise Invalid("the plan is invalid (方案有误)", flatten_errors(exc.messages)) from None
+
+
+@blp.put("/<int:project_id>/plan")
+@blp.response(200, ProjectOut)
+@blp.doc(requestBody={"content": {"application/json": {"schema": {"type": "object"}}},
+                      "description": "a whole plan document (SPEC §11.3); lines keep their ``id`` to stay the same "
+                                     "line; a draft may leave amounts and tags out"})
+def edit_plan(project_id: int) -> Any:
+    """Replace the plan of a draft (``plan_drafted``); 409 once it is filed (amend it instead)."""
+    return projects.edit_plan(db(), current_actor(), g.origin, project_id, plan_sent()[0], now=now())
+
+
+@blp.delete("/<int:project_id>")
+@blp.response(204)
+def withdraw(project_id: int) -> None:
+    """Withdraw a draft that was never filed: it leaves the lists; its history stays in the audit log."""
+    projects.withdraw_draft(db(), current_actor(), g.origin, project_id, now=now())
+
+
+@blp.get("/<int:project_id>/versions")
+@blp.response(200, VersionOut(many=True))
+def list_versions(project_id: int) -> Any:
+    """Every version of the plan: the first as drafted and filed, one more per approved amendment."""
+    return projects.versions(db(), current_actor(), project_id)
 
 
 @blp.get("")
@@ -51,9 +82,11 @@ def list_projects(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.get("/<int:project_id>")
+@blp.arguments(VersionArgs, location="query")
 @blp.response(200, ProjectOut)
-def get_project(project_id: int) -> Any:
-    return projects.get_project(db(), current_actor(), project_id)
+def get_project(args: dict[str, Any], project_id: int) -> Any:
+    """The project; ``?version=N`` shows its plan as version N had it."""
+    return projects.get_project(db(), current_actor(), project_id, args.get("version"))
 
 
 @blp.get("/<int:project_id>/events/<event>")

@@ -161,6 +161,9 @@ class ProjectOut(ProjectSummary):
     allowed_events = fields.List(fields.String())
     created_at = When()
     updated_at = When()
+    plan_version = fields.Integer(metadata={"description": "the plan version shown (in force unless ?version=)"})
+    rule_version = fields.Integer(allow_none=True, metadata={"description": "the rule set version it is held to"})
+    funds = fields.Nested(lambda: FundsOut(), allow_none=True)
 
 
 def page_of(item: type[Schema]) -> type[Schema]:
@@ -733,3 +736,90 @@ class PublicProjectOut(PublicProjectSummary):
     notices = fields.List(fields.Nested(PublicNotice), metadata={"description": "open for objections"})
     supervision = fields.Nested(PublicContact)
     audit = fields.Nested(PublicAuditHead)
+
+
+# --- plans that live: versions, amendments, funds arrived (issue 16) ----------------------------------
+
+
+class VersionArgs(Schema):
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=1_000_000))
+
+
+class VersionOut(Schema):
+    number = fields.Integer()
+    in_force = fields.Boolean()
+    made_in_state = fields.String()
+    made_in_state_label = fields.Nested(Label, allow_none=True)
+    reason = fields.String(allow_none=True)
+    created_by = fields.Integer(allow_none=True)
+    created_at = When()
+    approved_by = fields.Integer(allow_none=True)
+    approved_at = When(allow_none=True)
+    amendment_id = fields.Integer(allow_none=True)
+    changes = fields.List(fields.Dict())
+    summary = fields.Nested(Label)
+
+
+class AmendmentIn(Schema):
+    """``POST /projects/{id}/amendments``: the whole new plan and why."""
+
+    plan = fields.Dict(required=True, metadata={"description": "a whole plan document (SPEC §11.3)"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class AmendmentEvent(Schema):
+    event = fields.String(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+
+
+class AmendmentOut(Schema):
+    id = fields.Integer()
+    project_id = fields.Integer()
+    state = fields.String()
+    state_label = fields.Nested(Label, allow_none=True)
+    reason = fields.String()
+    base_version = fields.Integer()
+    plan = fields.Dict()
+    changes = fields.List(fields.Dict())
+    summary = fields.Nested(Label)
+    proposed_by = fields.Integer(allow_none=True)
+    decided_by = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
+    allowed_events = fields.List(fields.String())
+    created_at = When()
+    updated_at = When()
+
+
+class AllocationIn(Schema):
+    """``POST /projects/{id}/allocations``: funds arrived (资金下达/到位)."""
+
+    doc_no = fields.String(required=True, validate=validate.Length(min=1, max=128),
+                           metadata={"example": "新财建〔2020〕12号"})
+    source = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    amount = YuanField(required=True)
+    arrived_on = DateField(required=True)
+
+
+class AllocationOut(Schema):
+    id = fields.Integer()
+    project_id = fields.Integer()
+    doc_no = fields.String()
+    source = fields.String()
+    amount = MoneyField(dump_only=True)
+    arrived_on = When()
+    recorded_by = fields.Integer(allow_none=True)
+    recorded_at = When()
+
+
+class SourceFundsOut(Schema):
+    source = fields.String()
+    planned = MoneyField(dump_only=True)
+    arrived = MoneyField(dump_only=True)
+    to_come = MoneyField(dump_only=True)
+
+
+class FundsOut(Schema):
+    sources = fields.List(fields.Nested(SourceFundsOut))
+    allocations = fields.List(fields.Nested(AllocationOut))
+    planned = MoneyField(dump_only=True)
+    arrived = MoneyField(dump_only=True)

@@ -29,6 +29,34 @@ def missing_amounts(plan: Plan) -> list[Unmet]:
     ]
 
 
+def fits_the_project(current: Plan, sent: Plan, county: str, predecessors_found: frozenset[int]) -> list[Unmet]:
+    """A plan sent to replace ``current`` (an edit of the draft, an amendment) keeps the project's county,
+    names only lines of ``current`` by id, and only predecessor projects that exist."""
+    unmet = []
+    if sent.region != county:
+        unmet.append(Unmet("county_changed", "示范项目的县不能更改", "The county of a project does not change",
+                           "SPEC §4", field="region"))
+    known = {line.id for line in current.lines}
+    for i, line in enumerate(sent.lines):
+        if line.id is not None and line.id not in known:
+            unmet.append(Unmet("line_not_of_plan", f"本方案没有编号为 {line.id} 的建设内容",
+                               f"This plan has no budget line {line.id}", "SPEC §4", field=f"lines.{i}.id"))
+    for i, source in enumerate(sent.funding):
+        if source.predecessor is not None and source.predecessor not in predecessors_found:
+            unmet.append(Unmet("no_predecessor", f"没有前期项目 {source.predecessor}",
+                               f"no predecessor project {source.predecessor}", "seed 000 §7",
+                               field=f"funding.{i}.predecessor"))
+    return unmet
+
+
+def missing_tags(plan: Plan) -> list[Unmet]:
+    """Every line carries a tag, so the rule set's caps, floors and prohibited uses can judge it (a draft
+    imported from a county's table may leave lines untagged until the official chooses, issue 16/18)."""
+    return [Unmet("line_untagged", f"建设内容“{line.label()}”尚未选择资金用途类别",
+                  f"Budget line '{line.label()}' has no tag yet", _PLAN_CLAUSE)
+            for line in plan.lines if not line.tags]
+
+
 def sums_match(plan: Plan) -> list[Unmet]:
     """Lines sum to the total; funding sources sum to the total; printed subtotals hold."""
     unmet: list[Unmet] = []

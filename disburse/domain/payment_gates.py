@@ -82,6 +82,11 @@ class PaymentFacts:
     #: for a request: the acceptance the request named, and the contract's final acceptance (if any)
     named_acceptance_id: int | None = None
     final_acceptance_id: int | None = None
+    #: where the rule set ties payments to the funds arrived (issue 16): the funds arrived for the project,
+    #: what its other payments have approved or disbursed, and the clause
+    arrived: Decimal | None = None
+    project_paid: Decimal = Decimal(0)
+    arrived_clause: str = ""
 
     def committed(self, *, kind: str | None = None) -> Decimal:
         """Disbursed plus in flight on the contract, other payments only (of ``kind`` if given)."""
@@ -267,6 +272,19 @@ def _field(code: str, zh: str, en: str) -> list[Unmet]:
     return [Unmet(code, zh, en, "SPEC §5.3", field="acceptance_id")]
 
 
+def within_arrived_funds(f: PaymentFacts) -> list[Unmet]:
+    """Where the rule set says so, a payment is approved and disbursed only within the funds arrived for
+    the project (seed 003 §5(1)4: what has arrived is spent now, the rest when it arrives)."""
+    if f.arrived is None or f.project_paid + f.amount <= f.arrived:
+        return []
+    return _u("funds_not_arrived",
+              f"本项目到位资金 {format_yuan(f.arrived)} 元，已批准及拨付 {format_yuan(f.project_paid)} 元，"
+              f"本笔 {format_yuan(f.amount)} 元超出到位资金",
+              f"The project has {format_yuan(f.arrived)} yuan arrived and {format_yuan(f.project_paid)} yuan approved "
+              f"or disbursed; this payment of {format_yuan(f.amount)} yuan would go beyond the funds arrived",
+              f.arrived_clause or GATE_CLAUSE)
+
+
 def voucher_key(voucher_no: str) -> str:
     """The voucher number as compared: full-width forms as ASCII, capitals, no spaces
     (``" ｚｆ-2024 001"`` and ``"ZF-2024001"`` are one voucher). Never longer than the number itself."""
@@ -331,6 +349,7 @@ PAYMENT_GUARDS: dict[str, Callable[[PaymentFacts], list[Unmet]]] = {
     "not_the_verdict_recorder": not_the_verdict_recorder,
     "is_the_requester": is_the_requester,
     "relies_on_its_acceptance": relies_on_its_acceptance,
+    "within_arrived_funds": within_arrived_funds,
     "voucher_written": voucher_written,
     "voucher_unique_in_county": voucher_unique_in_county,
     "disbursed_not_in_future": disbursed_not_in_future,

@@ -71,6 +71,8 @@ class Plan:
     lines: tuple[BudgetLine, ...] = ()
     subtotals: dict[str, Decimal] = field(default_factory=dict)
     targets: tuple[Target, ...] = ()
+    #: the version of the rule set the plan names, when not the current one
+    rule_version: int | None = None
 
     def lines_sum(self) -> Decimal:
         return sum((line.amount for line in self.lines if line.amount is not None), Decimal(0))

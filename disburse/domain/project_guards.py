@@ -45,11 +45,22 @@ class ProjectFacts:
     #: the project id, and the project a document named in the event's data belongs to (None: no such document)
     project_id: int = 0
     document_project: int | None = None
+    #: whether the plan was ever filed (a draft never filed may be withdrawn)
+    ever_filed: bool = False
+    #: for ``edit_plan``: the plan sent, the county of the project, and which predecessors named exist
+    edited: Plan | None = None
+    county: str = ""
+    predecessors_found: frozenset[int] = frozenset()
 
 
 def every_line_has_amount(facts: ProjectFacts) -> list[Unmet]:
     """``file``: every budget line has an amount (SPEC §5.1; seed 002 gives only a total)."""
     return budget_checks.missing_amounts(facts.plan)
+
+
+def every_line_tagged(facts: ProjectFacts) -> list[Unmet]:
+    """``file``: every budget line carries a tag (issue 16: a draft may leave lines untagged)."""
+    return budget_checks.missing_tags(facts.plan)
 
 
 def sums_match(facts: ProjectFacts) -> list[Unmet]:
@@ -175,7 +186,26 @@ def evaluation_document_of_project(facts: ProjectFacts) -> list[Unmet]:
                   "project", "seed 001 §6(2)3", field="document_id")]
 
 
+def never_filed(facts: ProjectFacts) -> list[Unmet]:
+    """``withdraw``: only a draft that was never filed is withdrawn; a filed plan stays on record."""
+    if not facts.ever_filed:
+        return []
+    return [Unmet("filed_before", "该方案曾经报备，不能撤回（可申请方案调整）",
+                  "This plan was filed before and cannot be withdrawn (propose an amendment instead)", "SPEC §5.1")]
+
+
+def edit_fits_the_project(facts: ProjectFacts) -> list[Unmet]:
+    """``edit_plan``: the plan sent keeps the project's county, names only lines of this plan, and only
+    predecessor projects that exist (:func:`disburse.domain.budget_checks.fits_the_project`)."""
+    if facts.edited is None:
+        return []
+    return budget_checks.fits_the_project(facts.plan, facts.edited, facts.county, facts.predecessors_found)
+
+
 PROJECT_GUARDS: dict[str, Callable[[ProjectFacts], list[Unmet]]] = {
+    "every_line_tagged": every_line_tagged,
+    "never_filed": never_filed,
+    "edit_fits_the_project": edit_fits_the_project,
     "evaluation_document_of_project": evaluation_document_of_project,
     "every_line_has_amount": every_line_has_amount,
     "sums_match": sums_match,

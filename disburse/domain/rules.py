@@ -48,6 +48,11 @@ class RuleSet:
     report_clause: str = ""
     deadline_lead_days: tuple[int, ...] = (30, 7, 1)
     sources: tuple[dict[str, str], ...] = field(default_factory=tuple)
+    #: a payment is approved and disbursed only within the funds arrived (资金到位; issue 16, seed 003 §5(1)4)
+    payments_within_arrived_funds: bool = False
+    arrived_funds_clause: str = ""
+    #: funds arrived and not paid out after this many days are reminded (0: never)
+    idle_days: int = 0
 
     def vocabulary(self) -> set[str]:
         """Every tag a plan may carry under this rule set: the allowed and the prohibited ones."""

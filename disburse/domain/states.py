@@ -22,9 +22,12 @@ class ProjectState(StrEnum):
     CLOSED = "closed"
     CLAWBACK = "clawback"
     SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
 
 
 class ProjectEvent(StrEnum):
+    EDIT_PLAN = "edit_plan"
+    WITHDRAW = "withdraw"
     FILE = "file"
     RETURN_FOR_REVISION = "return_for_revision"
     OPEN_TENDER = "open_tender"
@@ -86,6 +89,22 @@ class PaymentEvent(StrEnum):
     DISBURSE = "disburse"
     REJECT = "reject"
     CANCEL = "cancel"
+
+
+class AmendmentState(StrEnum):
+    """Issue 16."""
+
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class AmendmentEvent(StrEnum):
+    PROPOSE = "propose"
+    APPROVE = "approve"
+    REJECT = "reject"
+    WITHDRAW = "withdraw"
 
 
 #: A payment on its way: requested, verified or approved, not yet disbursed (SPEC §5.3).

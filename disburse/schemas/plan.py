@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from disburse.adapters import rulesets
-from disburse.domain.money import UNITS, MoneyError, parse_money
+from disburse.domain.money import UNITS, MoneyError, format_yuan, parse_money
 from disburse.domain.plan import BudgetLine, FundingSource, Phase, Plan, Target
 from disburse.schemas.fields import DateField, MoneyField, QuantityField
 
@@ -46,11 +46,15 @@ class PhaseSchema(Schema):
 
 
 class LineSchema(Schema):
+    #: a line kept from the plan being edited or amended (its id as ``GET /projects/{id}`` shows it); a line
+    #: without an id is new, and a line of that plan left out of the document is removed
+    id = fields.Integer(load_default=None, allow_none=True, strict=True)
     ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16))
     category = fields.String(required=True, validate=validate.Length(min=1, max=255))
     item = fields.String(required=True, validate=validate.Length(min=1))
     amount = MoneyField(load_default=None, allow_none=True)
-    tags = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    #: a draft may leave a line untagged; ``file`` is refused until every line is tagged (issue 16, 18)
+    tags = fields.List(fields.String(), load_default=list)
     responsible = fields.List(fields.String(), load_default=list)
     cooperating = fields.List(fields.String(), load_default=list)
     deadline = DateField(load_default=None, allow_none=True)
@@ -77,6 +81,9 @@ class PlanSchema(Schema):
     doc_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=128))
     region = fields.String(required=True, validate=validate.Regexp(REGION_CODE, error="a 6-digit GB/T 2260 code"))
     rule_set = fields.String(required=True)
+    rule_version = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                  metadata={"description": "a version of the rule set kept in config/rules; "
+                                                           "default: the current one"})
     unit = fields.String(load_default="元", validate=validate.OneOf(list(UNITS)))
     total = MoneyField(required=True)
     funding = fields.List(fields.Nested(FundingSchema), load_default=list)
@@ -139,6 +146,7 @@ class PlanSchema(Schema):
                 cooperating=tuple(line["cooperating"]),
                 deadline=line["deadline"],
                 note=line["note"],
+                id=line["id"],
             )
             for i, line in enumerate(data["lines"])
         )
@@ -153,6 +161,7 @@ class PlanSchema(Schema):
             name=data["name"],
             region=data["region"],
             rule_set=data["rule_set"],
+            rule_version=data["rule_version"],
             total=total,
             doc_no=data["doc_no"],
             funding=funding,
@@ -186,3 +195,31 @@ def load_plan(document: Any) -> tuple[Plan, dict[str, Any]]:
     document = jsonable(document)
     plan = PlanSchema().load(document)
     return plan, document.get("source") or {}
+
+
+def dump_plan(plan: Plan) -> dict[str, Any]:
+    """The plan as a document in yuan (SPEC §11.3), lines with their ids: what a version keeps and what
+    :func:`load_plan` reads back to the same plan."""
+
+    def money(value: Decimal | None) -> str | None:
+        return None if value is None else format_yuan(value)
+
+    def day(value: date | None) -> str | None:
+        return None if value is None else value.isoformat()
+
+    document: dict[str, Any] = {
+        "name": plan.name, "doc_no": plan.doc_no, "region": plan.region, "rule_set": plan.rule_set,
+        "rule_version": plan.rule_version, "unit": "元", "total": money(plan.total),
+        "funding": [{"source": f.source, "amount": money(f.amount), "note": f.note, "predecessor": f.predecessor}
+                    for f in plan.funding],
+        "period": None if plan.period_start is None or plan.period_end is None else
+        {"start": day(plan.period_start), "end": day(plan.period_end)},
+        "phases": [{"name": p.name, "start": day(p.start), "end": day(p.end), "note": p.note} for p in plan.phases],
+        "subtotals": {k: money(v) for k, v in plan.subtotals.items()},
+        "lines": [{"id": line.id, "ref": line.ref, "category": line.category, "item": line.item,
+                   "amount": money(line.amount), "tags": list(line.tags), "responsible": list(line.responsible),
+                   "cooperating": list(line.cooperating), "deadline": day(line.deadline), "note": line.note}
+                  for line in plan.lines],
+        "targets": [{"name": t.name, "unit": t.unit, "target": t.target, "note": t.note} for t in plan.targets],
+    }
+    return document

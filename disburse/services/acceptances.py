@@ -186,7 +186,7 @@ class AcceptanceSubject(RowState[Acceptance, AcceptanceFacts]):
             objections=tuple(ObjectionFacts(o.id, o.decision) for o in notice.objections) if notice else (),
             data=dict(data), project_state=project.state,
             project_state_label=engine.state_label(projects.workflow(), project.state) or {},
-            rules=rulesets.load(project.rule_set), project_id=project.id)
+            rules=rulesets.for_project(session, project), project_id=project.id)
         if acceptance.id is not None:
             return facts
         exists = session.scalar(select(Acceptance.id).where(

@@ -39,7 +39,7 @@ from disburse.services.context import SYSTEM, Actor
 from disburse.services.errors import Forbidden, NotFound
 
 
-def _require_reader(actor: Actor) -> None:
+def require_reader(actor: Actor) -> None:
     if actor.role not in PROJECT_READERS and actor != SYSTEM:
         raise Forbidden(f"the role {actor.role} has no access to projects", audit=True)
 
@@ -84,7 +84,7 @@ def jurisdiction_clause(actor: Actor):  # type: ignore[no-untyped-def]
     """SQL condition for lists of contract-level things (contracts, acceptances, payments, documents) on a
     query joined to the project's :class:`Region` and the contract's :class:`Contractor`: inside the
     actor's region subtree; a contractor sees its own contracts only (SPEC §6)."""
-    _require_reader(actor)
+    require_reader(actor)
     if actor == SYSTEM:
         return true()
     if is_contractor(actor):
@@ -136,7 +136,7 @@ def can_see_project(session: Session, actor: Actor, project: Project) -> bool:
 
 def load_project(session: Session, actor: Actor, project_id: int, *, lock: bool = False) -> Project:
     """The project, if it exists and the actor may see it; 404 otherwise."""
-    _require_reader(actor)
+    require_reader(actor)
     stmt = select(Project).where(Project.id == project_id)
     if lock:
         stmt = stmt.with_for_update(of=Project)
@@ -151,7 +151,7 @@ def load_project(session: Session, actor: Actor, project_id: int, *, lock: bool 
 def load_contract(session: Session, actor: Actor, contract_id: int, *,
                   lock: bool = False) -> tuple[Contract, Project]:
     """The contract and its project; a contractor sees only its own contracts."""
-    _require_reader(actor)
+    require_reader(actor)
     with answering_as("contract", contract_id):
         contract = session.get(Contract, contract_id)
         if contract is None:
@@ -170,7 +170,7 @@ def visible_contracts(session: Session, actor: Actor, project_id: int) -> list[C
 
 def load_acceptance(session: Session, actor: Actor, acceptance_id: int, *,
                     lock: bool = False) -> tuple[Acceptance, Contract, Project]:
-    _require_reader(actor)
+    require_reader(actor)
     with answering_as("acceptance", acceptance_id):
         acceptance = session.get(Acceptance, acceptance_id)
         if acceptance is None:
@@ -182,7 +182,7 @@ def load_acceptance(session: Session, actor: Actor, acceptance_id: int, *,
 def load_payment(session: Session, actor: Actor, payment_id: int, *,
                  lock: bool = False) -> tuple[Payment, Contract, Project]:
     """The payment with its contract and project (the project locked first when ``lock``)."""
-    _require_reader(actor)
+    require_reader(actor)
     with answering_as("payment", payment_id):
         contract_id = session.scalar(select(Payment.contract_id).where(Payment.id == payment_id))
         if contract_id is None:
@@ -195,7 +195,7 @@ def load_payment(session: Session, actor: Actor, payment_id: int, *,
 
 def load_document(session: Session, actor: Actor, document_id: int) -> Document:
     """A document, for whoever may see what it belongs to (a contractor: its own contract's only)."""
-    _require_reader(actor)
+    require_reader(actor)
     with answering_as("document", document_id):
         document = session.get(Document, document_id)
         if document is None:

@@ -78,7 +78,7 @@ def sign_contract(db: Database, actor: Actor, origin: Origin, project_id: int, d
         proposed = domain.Contract(lot=contract.lot, amount=contract.amount, line_ids=tuple(data["line_ids"]),
                                    contractor=domain.Contractor(contractor.name, contractor.credit_code, {}),
                                    schedule=schedule_of(contract))
-        unmet = domain.schedule_unmet(proposed.schedule, rulesets.load(project.rule_set))
+        unmet = domain.schedule_unmet(proposed.schedule, rulesets.for_project(tx.session, project))
         unmet += domain.coverage_unmet(project.total, [contract_facts(c) for c in others] + [proposed])
         if unmet:
             raise Conflict("the contract cannot be signed as it stands", unmet)

@@ -155,7 +155,7 @@ def public_project(db: Database, project_id: int, now: datetime) -> dict[str, An
     with db.reading() as tx:
         session = tx.session
         project = _disclosed(session, project_id)
-        rules = rulesets.load(project.rule_set)
+        rules = rulesets.for_project(tx.session, project)
         contracts = session.scalars(select(Contract).where(Contract.project_id == project.id)
                                     .order_by(Contract.id)).unique().all()
         lots = {c.id: c.lot for c in contracts}

@@ -73,12 +73,19 @@ class Step(Generic[E, F]):
     after: str = ""
     record: dict[str, Any] = field(default_factory=dict)
     added: list[Any] = field(default_factory=list)
+    #: what an effect finishes once the new rows have their ids (see :meth:`later`)
+    finishing: list[Callable[[], None]] = field(default_factory=list)
     #: set by the engine: fires an event of another workflow in the same transaction (see :func:`fire_in`)
     cascade: Callable[["Subject[Any, Any]", Target[Any], str, Mapping[str, Any]], None] | None = None
 
     def add(self, row: Any) -> Any:
         self.added.append(row)
         return row
+
+    def later(self, finish: Callable[[], None]) -> None:
+        """Run ``finish`` once the new rows have their ids, before the audit entry (a snapshot of what the
+        event wrote, a value that points at a new row)."""
+        self.finishing.append(finish)
 
     @property
     def entity(self) -> E:
@@ -200,6 +207,10 @@ def fire_in(session: Session, subject: Subject[E, F], actor: Actor, origin: Orig
     subject.moved(step)
     session.add_all(step.added)
     session.flush()
+    added = len(step.added)
+    for finish in step.finishing:
+        finish()
+    session.add_all(step.added[added:])
     entity_id = getattr(target.entity, "id", None)
     audit_log.append(session, action=f"{subject.kind}.{spec.trigger}", actor=actor, origin=origin,
                      entity_type=subject.kind, entity_id=entity_id, project_id=target.project.id,

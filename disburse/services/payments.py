@@ -28,7 +28,7 @@ from disburse.domain.roles import Role
 from disburse.domain.states import AcceptanceState, PaymentEvent, PaymentState
 from disburse.domain.workflow import NEW, Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
-from disburse.services import audit, engine, pages
+from disburse.services import allocations, audit, engine, pages
 from disburse.services.access import (
     answering_as,
     jurisdiction_clause,
@@ -166,7 +166,7 @@ def _final_acceptance(session: Session, contract_id: int) -> int | None:
 def _facts(session: Session, contract: Contract, project: Project, *, kind: str, amount: Decimal,
            acceptance_id: int | None, actor: Actor, payment: Payment | None = None,
            data: Mapping[str, Any] | None = None) -> PaymentFacts:
-    rules = rulesets.load(project.rule_set)
+    rules = rulesets.for_project(session, project)
     others = tuple(
         OtherPayment(p.id, p.kind, p.amount, p.state, p.acceptance_id)
         for p in session.scalars(select(Payment).where(Payment.contract_id == contract.id))
@@ -182,6 +182,12 @@ def _facts(session: Session, contract: Contract, project: Project, *, kind: str,
         Acceptance.state == AcceptanceState.APPROVED)) is not None
     contracts_total = sum(session.scalars(select(Contract.amount).where(Contract.project_id == project.id)),
                           Decimal(0))
+    arrived, paid = None, Decimal(0)
+    if rules.payments_within_arrived_funds:
+        arrived = allocations.arrived_total(session, project.id)
+        paid = sum(session.scalars(select(Payment.amount).where(
+            Payment.project_id == project.id, Payment.state.in_((PaymentState.APPROVED, PaymentState.DISBURSED)),
+            Payment.id != (payment.id if payment is not None else 0))), Decimal(0))
     steps = {} if payment is None else {"request": payment.requested_by, "verify": payment.verified_by,
                                         "approve": payment.approved_by, "disburse": payment.disbursed_by}
     return PaymentFacts(
@@ -192,6 +198,7 @@ def _facts(session: Session, contract: Contract, project: Project, *, kind: str,
         project_total=project.total, contracts_total=contracts_total, others=others, acceptance=acceptance,
         final_acceptance_approved=final_ok, payment_id=None if payment is None else payment.id,
         actor_id=actor.id, steps=steps, data=dict(data or {}),
+        arrived=arrived, project_paid=paid, arrived_clause=rules.arrived_funds_clause,
     )
 
 

@@ -26,15 +26,18 @@ from disburse.adapters.orm import (
     Evaluation,
     FundingSource,
     Phase,
+    PlanVersion,
     Project,
     Recovery,
     Region,
+    RuleSetVersion,
     Target,
     TenderRound,
 )
 from disburse.clock import REAL
 from disburse.domain import contracts as domain_contracts
 from disburse.domain import plan as domain_plan
+from disburse.domain import plan_diff
 from disburse.domain.ledger import EMPTY, Ledger, allocate
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.project_guards import PROJECT_GUARDS, ProjectFacts, SurplusClaim
@@ -43,8 +46,16 @@ from disburse.domain.states import AcceptanceState, ProjectEvent, ProjectState
 from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
-from disburse.services import engine, pages
-from disburse.services.access import audit_clause, contractor_holds, figures_scope, is_contractor, load_project
+from disburse.schemas.plan import dump_plan, load_plan
+from disburse.services import allocations, engine, pages
+from disburse.services.access import (
+    audit_clause,
+    contractor_holds,
+    figures_scope,
+    hidden,
+    is_contractor,
+    load_project,
+)
 from disburse.services.audit import entry_view
 from disburse.services.context import Actor, Origin
 from disburse.services.engine import RowState, Step
@@ -60,6 +71,7 @@ from disburse.services.views import (
     ProjectView,
     TargetView,
     TenderRoundView,
+    VersionView,
 )
 
 #: Roles that create projects from plans; the system actor is the command line.
@@ -127,6 +139,32 @@ def settle_clawback(step: Step[Project, ProjectFacts]) -> None:
     step.record.update(recovered_amount=format_yuan(amount), recovered_on=on.isoformat(), allocation=allocation)
 
 
+def write_plan(step: Step[Project, ProjectFacts]) -> None:
+    """``edit_plan``: the draft becomes the plan sent (SPEC §13; seed 002's total-only plan is completed so);
+    the audit entry says what changed, field by field, old → new."""
+    project, plan = step.entity, step.data["plan"]
+    if plan.rule_version is None and plan.rule_set == project.rule_set:
+        plan = replace(plan, rule_version=None)
+    pinned: rulesets.Pinned = step.target.parents["pinned"]
+    if not step.target.parents["pin_kept"]:
+        step.add(RuleSetVersion(sha256=pinned.sha256, rule_set=pinned.rule_set, version=pinned.version,
+                                content=pinned.content, first_used_at=step.now))
+    changes = plan_diff.diff(step.facts.plan, replace(plan, rule_version=pinned.version))
+    write_plan_rows(project, plan, pinned)
+    draft: PlanVersion | None = step.target.parents["draft_version"]
+
+    def snapshot() -> None:  # version 1 is the draft until it is filed: it follows every edit
+        document = dump_plan(to_plan(project))
+        if draft is None:
+            step.add(PlanVersion(project_id=project.id, number=1, plan=document, made_in_state=step.before,
+                                 created_by=step.actor.id, created_at=step.now))
+        else:
+            draft.plan, draft.created_by, draft.created_at = document, step.actor.id, step.now
+
+    step.later(snapshot)
+    step.record["changes"] = [c.as_dict() for c in changes]
+
+
 def remember_state(step: Step[Project, ProjectFacts]) -> None:
     """``suspend`` remembers the state it left, for ``resume`` (SPEC §5.1)."""
     step.entity.previous_state = step.before
@@ -139,8 +177,8 @@ def forget_state(step: Step[Project, ProjectFacts]) -> None:
     step.record["returned_to"] = step.after
 
 
-EFFECTS = {f.__name__: f for f in (open_tender_round, close_tender_round, record_contracted, record_evaluation,
-                                   order_clawback, settle_clawback, remember_state, forget_state)}
+EFFECTS = {f.__name__: f for f in (write_plan, open_tender_round, close_tender_round, record_contracted,
+                                   record_evaluation, order_clawback, settle_clawback, remember_state, forget_state)}
 
 
 @cache
@@ -177,7 +215,32 @@ class ProjectSubject(RowState[Project, ProjectFacts]):
         if data.get("document_id") is not None:
             facts = replace(facts, document_project=session.scalar(
                 select(Document.project_id).where(Document.id == data["document_id"])))
+        if project.state == ProjectState.PLAN_DRAFTED:
+            facts = replace(facts, ever_filed=session.scalar(select(AuditEntry.seq).where(
+                AuditEntry.project_id == project.id, AuditEntry.action == f"project.{ProjectEvent.FILE}")
+                .limit(1)) is not None)
+        plan = data.get("plan")
+        if isinstance(plan, domain_plan.Plan):
+            facts = replace(facts, **self._edit_facts(session, target, plan))
         return facts
+
+    @staticmethod
+    def _edit_facts(session: Session, target: engine.Target[Project], plan: domain_plan.Plan) -> dict[str, Any]:
+        """What ``edit_plan`` looks at and writes with: the predecessors named, the rule set pinned, the draft's
+        version row (read once, so the effect needs no query)."""
+        named = {f.predecessor for f in plan.funding if f.predecessor is not None}
+        found = frozenset(session.scalars(select(Project.id).where(Project.id.in_(named)))) if named else frozenset()
+        project = target.project
+        try:
+            pinned = pin_rules(plan)
+        except rulesets.UnknownRuleSet:
+            raise Invalid("invalid plan", {"rule_version": [f"{plan.rule_set} has no version {plan.rule_version}"]}) \
+                from None
+        target.parents["pinned"] = pinned
+        target.parents["pin_kept"] = session.get(RuleSetVersion, pinned.sha256) is not None
+        target.parents["draft_version"] = session.scalar(select(PlanVersion).where(
+            PlanVersion.project_id == project.id, PlanVersion.number == 1))
+        return {"edited": plan, "county": project.region_code, "predecessors_found": found}
 
     def view(self, session: Session, step: Step[Project, ProjectFacts], allowed: list[str]) -> ProjectView:
         return project_view(session, step.entity, step.actor, allowed)
@@ -207,30 +270,22 @@ def create_project(db: Database, actor: Actor, origin: Origin, plan: domain_plan
             raise Invalid("invalid plan", {"region": [f"{plan.region} {region.name} is not a county"]})
         if not within(region.path, actor.region_path):
             raise Invalid("invalid plan", {"region": [f"{plan.region} is outside your jurisdiction"]})
-        project = Project(
-            region_code=plan.region, name=plan.name, doc_no=plan.doc_no, rule_set=plan.rule_set,
-            total=plan.total, state=workflow().initial, period_start=plan.period_start,
-            period_end=plan.period_end, subtotals={k: format_yuan(v) for k, v in plan.subtotals.items()},
-            source=dict(source) if source else None, created_by=actor.id, created_at=now, updated_at=now,
-        )
         for f in plan.funding:
             if f.predecessor is not None and tx.session.get(Project, f.predecessor) is None:
                 raise Invalid("invalid plan", {"funding": [f"no predecessor project {f.predecessor}"]})
-        project.funding = [FundingSource(position=i, source=f.source, amount=f.amount, note=f.note,
-                                         predecessor_id=f.predecessor)
-                           for i, f in enumerate(plan.funding)]
-        project.phases = [Phase(position=i, name=p.name, start=p.start, end=p.end, note=p.note)
-                          for i, p in enumerate(plan.phases)]
-        project.lines = [
-            BudgetLine(position=i, ref=line.ref, category=line.category, item=line.item,
-                       amount=line.amount, tags=list(line.tags), responsible=list(line.responsible),
-                       cooperating=list(line.cooperating), deadline=line.deadline, note=line.note)
-            for i, line in enumerate(plan.lines)
-        ]
-        project.targets = [Target(position=i, name=t.name, unit=t.unit, target=t.target, note=t.note)
-                           for i, t in enumerate(plan.targets)]
+        try:
+            pinned = pin_rules(plan)
+        except rulesets.UnknownRuleSet:
+            raise Invalid("invalid plan", {"rule_version": [f"{plan.rule_set} has no version {plan.rule_version}"]}) \
+                from None
+        rulesets.keep(tx.session, pinned)
+        project = Project(region_code=plan.region, state=workflow().initial, source=dict(source) if source else None,
+                          created_by=actor.id, created_at=now, updated_at=now, plan_version=1)
+        write_plan_rows(project, plan, pinned)
         tx.session.add(project)
         tx.session.flush()
+        tx.session.add(PlanVersion(project_id=project.id, number=1, plan=dump_plan(to_plan(project)),
+                                   made_in_state=project.state, created_by=actor.id, created_at=now))
         audit_log.append(
             tx.session, action="project.create", actor=actor, origin=origin, entity_type="project",
             entity_id=project.id, project_id=project.id, to_state=project.state,
@@ -239,6 +294,40 @@ def create_project(db: Database, actor: Actor, origin: Origin, plan: domain_plan
         )
         tx.commit()
         return project.id
+
+
+def pin_rules(plan: domain_plan.Plan) -> rulesets.Pinned:
+    """The rule set a plan is held to: the version it names, or the current one."""
+    if plan.rule_version is None:
+        return rulesets.current(plan.rule_set)
+    return rulesets.version(plan.rule_set, plan.rule_version)
+
+
+def write_plan_rows(project: Project, plan: domain_plan.Plan, pinned: rulesets.Pinned) -> None:
+    """Write a plan into the project's rows: its fields, funding sources, phases and targets anew; its budget
+    lines matched by id — a line kept is updated in place (contracts and verdicts point at it), a line
+    without an id is added, a line of the project the plan leaves out is removed."""
+    project.name, project.doc_no, project.total = plan.name, plan.doc_no, plan.total
+    project.rule_set, project.rule_version, project.rule_sha256 = pinned.rule_set, pinned.version, pinned.sha256
+    project.period_start, project.period_end = plan.period_start, plan.period_end
+    project.subtotals = {k: format_yuan(v) for k, v in plan.subtotals.items()}
+    project.funding = [FundingSource(position=i, source=f.source, amount=f.amount, note=f.note,
+                                     predecessor_id=f.predecessor) for i, f in enumerate(plan.funding)]
+    project.phases = [Phase(position=i, name=p.name, start=p.start, end=p.end, note=p.note)
+                      for i, p in enumerate(plan.phases)]
+    kept = {line.id: line for line in project.lines} if project.id is not None else {}
+    lines = []
+    for position, line in enumerate(plan.lines):
+        row = kept.get(line.id) if line.id is not None else None
+        row = row or BudgetLine()
+        row.position, row.ref, row.category, row.item, row.amount = (position, line.ref, line.category, line.item,
+                                                                     line.amount)
+        row.tags, row.responsible, row.cooperating = list(line.tags), list(line.responsible), list(line.cooperating)
+        row.deadline, row.note = line.deadline, line.note
+        lines.append(row)
+    project.lines = lines
+    project.targets = [Target(position=i, name=t.name, unit=t.unit, target=t.target, note=t.note)
+                       for i, t in enumerate(plan.targets)]
 
 
 def check_plan_document(plan: domain_plan.Plan) -> list[Unmet]:
@@ -270,8 +359,9 @@ def to_plan(project: Project) -> domain_plan.Plan:
             for line in project.lines
         ),
         subtotals={k: Decimal(v) for k, v in (project.subtotals or {}).items()},
-        targets=tuple(domain_plan.Target(t.name, Decimal(t.target) if t.target else None, t.unit, t.note)
+        targets=tuple(domain_plan.Target(t.name, t.target, t.unit, t.note)  # type: ignore[arg-type]
                       for t in project.targets),
+        rule_version=project.rule_version,
     )
 
 
@@ -347,7 +437,7 @@ def _facts(session: Session, project: Project, data: Mapping[str, Any] | None = 
         due = session.scalar(select(Clawback.amount).where(Clawback.project_id == project.id))
         facts_data["clawback_due"] = due or Decimal(0)
     return ProjectFacts(
-        plan=to_plan(project), rules=rulesets.load(project.rule_set), state=project.state,
+        plan=to_plan(project), rules=rulesets.for_project(session, project), state=project.state,
         previous_state=project.previous_state, disbursed=held.ledger.disbursed, in_flight=held.ledger.in_flight,
         contracts=tuple(contract_facts(c, c.id in held.approved_finals) for c in held.contracts),
         tender_rounds=tuple(_round_view(r) for r in held.rounds),
@@ -384,7 +474,8 @@ def project_view(session: Session, project: Project, actor: Actor, allowed: list
         id=project.id, name=project.name, doc_no=project.doc_no,
         region={"code": project.region.code, "name": project.region.name}, rule_set=project.rule_set,
         state=project.state, state_label=engine.state_label(workflow(), project.state),
-        previous_state=project.previous_state, total=project.total, lines_total=lines_sum, contracted=contracted,
+        previous_state=project.previous_state, plan_version=project.plan_version, rule_version=project.rule_version,
+        total=project.total, lines_total=lines_sum, contracted=contracted,
         disbursed=ledger.disbursed, in_flight=ledger.in_flight, recovered=ledger.recovered,
         surplus=None if is_contractor(actor) else project.total - contracted,
         period_start=project.period_start, period_end=project.period_end,
@@ -402,16 +493,66 @@ def project_view(session: Session, project: Project, actor: Actor, allowed: list
         clawback=None if clawback is None else ClawbackView(
             clawback.amount, clawback.reason, clawback.recovered_amount, clawback.recovered_on),
         allowed_events=tuple(allowed if allowed is not None else allowed_events(session, project, actor, held)),
-        created_at=project.created_at, updated_at=project.updated_at)
+        created_at=project.created_at, updated_at=project.updated_at,
+        funds=None if is_contractor(actor) else allocations.funds_of(session, project))
 
 
 def _round_of(r: TenderRound) -> TenderRoundView:
     return TenderRoundView(r.round, r.method, r.packaging, r.announced_on, r.reference, r.outcome, r.failed_note)
 
 
-def get_project(db: Database, actor: Actor, project_id: int) -> ProjectView:
+def get_project(db: Database, actor: Actor, project_id: int, version: int | None = None) -> ProjectView:
+    """The project; with ``version``, its plan as that version had it (the figures stay today's)."""
     with db.reading() as tx:
-        return project_view(tx.session, load_project(tx.session, actor, project_id), actor)
+        project = load_project(tx.session, actor, project_id)
+        view = project_view(tx.session, project, actor)
+        if version is None or version == project.plan_version:
+            return view
+        kept = tx.session.scalar(select(PlanVersion).where(PlanVersion.project_id == project.id,
+                                                           PlanVersion.number == version))
+        if kept is None:
+            raise hidden("version", version)
+        plan = load_plan(kept.plan)[0]
+        return replace(
+            view, plan_version=version, name=plan.name, doc_no=plan.doc_no, total=plan.total,
+            lines_total=plan.lines_sum(), period_start=plan.period_start, period_end=plan.period_end,
+            funding=tuple(FundingView(f.source, f.amount, f.note, f.predecessor) for f in plan.funding),
+            phases=tuple(PhaseView(p.name, p.start, p.end, p.note) for p in plan.phases),
+            subtotals={k: format_yuan(v) for k, v in plan.subtotals.items()},
+            lines=tuple(LineView(line.id or 0, line.ref, line.category, line.item, line.amount, line.tags,
+                                 line.responsible, line.cooperating, line.deadline, line.note) for line in plan.lines),
+            targets=tuple(TargetView(t.name, t.unit, t.target, None, t.note)  # type: ignore[arg-type]
+                          for t in plan.targets),
+            allowed_events=())
+
+
+def versions(db: Database, actor: Actor, project_id: int) -> list[VersionView]:
+    """Every version of the project's plan, the one in force last (issue 16)."""
+    with db.reading() as tx:
+        project = load_project(tx.session, actor, project_id)
+        rows = list(tx.session.scalars(select(PlanVersion).where(PlanVersion.project_id == project.id)
+                                       .order_by(PlanVersion.number)))
+        if not rows:  # a project from before versions: its plan in force is its first version
+            rows = [PlanVersion(number=project.plan_version, made_in_state=project.state, changes=[],
+                                created_by=project.created_by, created_at=project.created_at)]
+        return [VersionView(
+            number=v.number, in_force=v.number == project.plan_version, made_in_state=v.made_in_state,
+            made_in_state_label=engine.state_label(workflow(), v.made_in_state), reason=v.reason,
+            created_by=v.created_by, created_at=v.created_at, approved_by=v.approved_by, approved_at=v.approved_at,
+            amendment_id=v.amendment_id, changes=tuple(v.changes or ()),
+            summary=plan_diff.summary([plan_diff.Change(**c) for c in v.changes or ()])) for v in rows]
+
+
+def edit_plan(db: Database, actor: Actor, origin: Origin, project_id: int, plan: domain_plan.Plan, *,
+              now: datetime) -> ProjectView:
+    """Replace a draft's plan (``PUT /projects/{id}/plan``): anything but its county, incomplete if need be
+    (lines without amounts or tags; ``file`` says what is missing). 409 once the plan is filed."""
+    return engine.fire(db, SUBJECT, actor, origin, project_id, ProjectEvent.EDIT_PLAN, {"plan": plan}, now)[1]
+
+
+def withdraw_draft(db: Database, actor: Actor, origin: Origin, project_id: int, *, now: datetime) -> ProjectView:
+    """Withdraw a draft that was never filed (``DELETE /projects/{id}``): it leaves the lists, its history stays."""
+    return engine.fire(db, SUBJECT, actor, origin, project_id, ProjectEvent.WITHDRAW, {}, now)[1]
 
 
 def list_projects(db: Database, actor: Actor, *, state: str | None = None, region: str | None = None,

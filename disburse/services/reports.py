@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from disburse.adapters import audit_log, rulesets
 from disburse.adapters.db import Database
 from disburse.adapters.orm import ProgressReport, Project, Region, User
+from disburse.adapters.rulesets import RULE_KEY
 from disburse.domain.dates import DateError, parse_month
 from disburse.domain.notice import local_date
 from disburse.domain.roles import PROJECT_READERS, Role
@@ -83,7 +84,7 @@ def submit(db: Database, actor: Actor, origin: Origin, project_id: int, month: s
             raise Conflict("this month's report was already submitted", [Unmet(
                 "report_exists", f"{month}的进度月报已报送", f"the {month} report was already submitted",
                 CLAUSE)]) from exc
-        due = report_due_date(year, mon, rulesets.load(project.rule_set).report_due_day)
+        due = report_due_date(year, mon, rulesets.for_project(tx.session, project).report_due_day)
         audit_log.append(tx.session, action="report.submit", actor=actor, origin=origin, entity_type="report",
                          entity_id=report.id, project_id=project_id,
                          data={"month": month, "due": due.isoformat(), "late": today > due,
@@ -117,7 +118,7 @@ def late(db: Database, actor: Actor, month: str | None, now: datetime) -> dict[s
     year, mon = _month(month)
     with db.reading() as tx:
         rows = tx.session.execute(
-            select(Project.id, Project.name, Project.rule_set, Project.state, Region.code, Region.name,
+            select(Project.id, Project.name, RULE_KEY, Project.state, Region.code, Region.name,
                    ProgressReport.id, ProgressReport.submitted_at)
             .join(Region, Region.code == Project.region_code)
             .outerjoin(ProgressReport, (ProgressReport.project_id == Project.id) & (ProgressReport.month == month))
@@ -126,7 +127,7 @@ def late(db: Database, actor: Actor, month: str | None, now: datetime) -> dict[s
         )
         items = []
         for pid, name, rule_set, state, code, region_name, report_id, submitted_at in rows:
-            due = report_due_date(year, mon, rulesets.load(rule_set).report_due_day)
+            due = report_due_date(year, mon, rulesets.by_key(tx.session, rule_set).report_due_day)
             if report_id is not None:
                 status = "submitted_late" if local_date(submitted_at) > due else "submitted"
             else:

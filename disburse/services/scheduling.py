@@ -66,6 +66,7 @@ from disburse.adapters.orm import (
     Reminder,
     User,
 )
+from disburse.adapters.rulesets import RULE_KEY
 from disburse.domain.notice import local_date
 from disburse.domain.rules import RuleSet
 from disburse.domain.states import AcceptanceEvent, AcceptanceState, PaymentState, ProjectState
@@ -158,16 +159,17 @@ SUPERVISORS = ((("supervisor",), "county"), (("supervisor",), "above"))
 def _projects(session: Session, states: Sequence[str] = ACTIVE_STATES) -> list[tuple[int, str, str, str, datetime]]:
     """(id, name, rule set, region path, created_at) of the projects in ``states``."""
     rows = session.execute(
-        select(Project.id, Project.name, Project.rule_set, Region.path, Project.created_at)
+        select(Project.id, Project.name, RULE_KEY, Region.path, Project.created_at)
         .join(Region, Region.code == Project.region_code).where(Project.state.in_(states)).order_by(Project.id)
     )
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
-def _rules(rule_set: str, cache: dict[str, RuleSet]) -> RuleSet:
-    if rule_set not in cache:
-        cache[rule_set] = rulesets.load(rule_set)
-    return cache[rule_set]
+def _rules(session: Session, key: str, cache: dict[str, RuleSet]) -> RuleSet:
+    """The rules a project is held to, by its rule key (read once per sweep)."""
+    if key not in cache:
+        cache[key] = rulesets.by_key(session, key)
+    return cache[key]
 
 
 def _week(days_over: int) -> str:
@@ -195,7 +197,7 @@ def report_dues(session: Session, today: date) -> list[Due]:
         select(ProgressReport.project_id, ProgressReport.month).where(ProgressReport.month.in_(months)))}
     dues: list[Due] = []
     for pid, name, rule_set, _path, created_at in projects:
-        rules = _rules(rule_set, cache)
+        rules = _rules(session, rule_set, cache)
         created = local_date(created_at)
         for year, month in (_previous_month(today), (today.year, today.month)):
             label = f"{year:04d}-{month:02d}"
@@ -298,7 +300,7 @@ def deadline_dues(session: Session, today: date) -> list[Due]:
     done = _lines_done(session, ids)
     for kind, item_id, pid, label, deadline in items:
         _, name, rule_set, _path, _created = projects[pid]
-        rules = _rules(rule_set, cache)
+        rules = _rules(session, rule_set, cache)
         what_zh = "阶段" if kind == "phase" else "建设内容"
         what_en = "Phase" if kind == "phase" else "Budget line"
         lead = lead_due(today, deadline, rules.deadline_lead_days)
@@ -399,13 +401,13 @@ def payment_dues(session: Session, now: datetime) -> list[Due]:
     cache: dict[str, RuleSet] = {}
     rows = session.execute(
         select(Payment.id, Payment.state, Payment.amount, Payment.kind, Payment.updated_at, Project.id,
-               Project.name, Project.rule_set)
+               Project.name, RULE_KEY)
         .join(Project, Project.id == Payment.project_id)
         .where(Payment.state.in_(tuple(WAITING)), Project.state.in_(ACTIVE_STATES))
     )
     dues: list[Due] = []
     for pay_id, state, amount, kind, since, pid, name, rule_set in rows:
-        sla = _rules(rule_set, cache).approval_sla_days
+        sla = _rules(session, rule_set, cache).approval_sla_days
         waited = (now - since).days
         if waited < sla:
             continue
@@ -436,7 +438,7 @@ def rectification_dues(session: Session, today: date) -> list[Due]:
     cache: dict[str, RuleSet] = {}
     rows = list(session.execute(
         select(Acceptance.id, Acceptance.rectify_deadline, Acceptance.attempt, Project.id, Project.name,
-               Project.rule_set, Contractor.credit_code)
+               RULE_KEY, Contractor.credit_code)
         .join(Project, Project.id == Acceptance.project_id)
         .join(Contract, Contract.id == Acceptance.contract_id).join(Contractor, Contractor.id == Contract.contractor_id)
         .where(Acceptance.state == AcceptanceState.RECTIFYING, Acceptance.rectify_deadline.is_not(None))
@@ -452,7 +454,7 @@ def rectification_dues(session: Session, today: date) -> list[Due]:
     for acc_id, deadline, attempt, pid, name, rule_set, code in rows:
         if deadline is None or code is None:
             continue
-        rules = _rules(rule_set, cache)
+        rules = _rules(session, rule_set, cache)
         lead = lead_due(today, deadline, rules.deadline_lead_days)
         target, extra = f"acceptance:{acc_id}", contractor_users.get(code, ())
         if lead is not None:

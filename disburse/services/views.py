@@ -105,6 +105,82 @@ class AcceptanceView:
 
 
 @dataclass(frozen=True)
+class AmendmentView:
+    """A proposed change of a filed plan (方案调整): the plan proposed, what it changes against the version in
+    force, and the supervisor's decision (issue 16)."""
+
+    id: int
+    project_id: int
+    state: str
+    state_label: Label | None
+    reason: str
+    base_version: int
+    plan: dict[str, Any]
+    changes: tuple[dict[str, Any], ...]
+    summary: Label
+    proposed_by: int | None
+    decided_by: int | None
+    note: str | None
+    allowed_events: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """One version of a project's plan: when and in which state it was made, why, who approved it, what
+    changed against the version before."""
+
+    number: int
+    in_force: bool
+    made_in_state: str
+    made_in_state_label: Label | None
+    reason: str | None
+    created_by: int | None
+    created_at: datetime
+    approved_by: int | None
+    approved_at: datetime | None
+    amendment_id: int | None
+    changes: tuple[dict[str, Any], ...]
+    summary: Label
+
+
+@dataclass(frozen=True)
+class AllocationView:
+    """Funds arrived (资金下达/到位): the allocating document, the funding source, the amount, the day."""
+
+    id: int
+    project_id: int
+    doc_no: str
+    source: str
+    amount: Decimal
+    arrived_on: date
+    recorded_by: int | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class SourceFunds:
+    source: str
+    planned: Decimal
+    arrived: Decimal
+
+    @property
+    def to_come(self) -> Decimal:
+        return self.planned - self.arrived
+
+
+@dataclass(frozen=True)
+class FundsView:
+    """A project's funds by source: what the plan budgets and what has arrived."""
+
+    sources: tuple[SourceFunds, ...]
+    allocations: tuple[AllocationView, ...]
+    planned: Decimal
+    arrived: Decimal
+
+
+@dataclass(frozen=True)
 class LineView:
     id: int
     ref: str | None
@@ -204,6 +280,8 @@ class ProjectView:
     state: str
     state_label: Label | None
     previous_state: str | None
+    plan_version: int
+    rule_version: int | None
     total: Decimal
     lines_total: Decimal
     contracted: Decimal
@@ -225,6 +303,7 @@ class ProjectView:
     allowed_events: tuple[str, ...]
     created_at: datetime
     updated_at: datetime
+    funds: FundsView | None = None
 
     @property
     def period(self) -> Period:

@@ -48,7 +48,7 @@ def test_the_filters_narrow_by_project_actor_action_prefix_and_beijing_dates(flo
     inspector = users.actor_by_username(flow.db, SUPERVISOR)  # supervisors browse too
     assert inspector is not None
     mine = audit.browse(flow.db, inspector, project_id=project["id"])
-    assert actions(mine) == ["project.open_tender", "project.file", "project.create"]
+    assert actions(mine) == ["project.open_tender", "allocation.record", "project.file", "project.create"]
     assert actions(audit.browse(flow.db, inspector, project_id=other["id"])) == ["project.create"]
     assert set(actions(audit.browse(flow.db, inspector, action="project."))) == {
         "project.create", "project.file", "project.open_tender"}
@@ -58,7 +58,7 @@ def test_the_filters_narrow_by_project_actor_action_prefix_and_beijing_dates(flo
     assert {e["actor"]["username"] for e in by_commerce["items"]} == {COMMERCE}
     beijing = datetime.fromisoformat(mine["items"][0]["at"]).astimezone(ZoneInfo("Asia/Shanghai")).date()
     assert local_day_start(beijing) <= datetime.fromisoformat(mine["items"][0]["at"])
-    assert audit.browse(flow.db, inspector, project_id=project["id"], date_from=beijing, date_to=beijing)["total"] == 3
+    assert audit.browse(flow.db, inspector, project_id=project["id"], date_from=beijing, date_to=beijing)["total"] == 4
     assert audit.browse(flow.db, inspector, project_id=project["id"], date_to=beijing - timedelta(days=1))["total"] == 0
     assert audit.browse(flow.db, inspector, project_id=project["id"], date_from=beijing + timedelta(days=1))[
         "total"] == 0

@@ -37,7 +37,7 @@ def test_a_project_walks_filed_returned_filed_tendered_suspended_tendered(client
     pid = project["id"]
     assert project["state"] == "plan_drafted"
     assert project["total"] == "10000000.00" and project["total_wan"] == "1000万元"
-    assert project["allowed_events"] == ["file"]
+    assert project["allowed_events"] == ["edit_plan", "withdraw", "file"]
 
     steps = [
         (commerce, "file", {}, "filed"),
@@ -127,7 +127,7 @@ def test_file_refuses_a_plan_over_the_cap_and_changes_nothing(client: Any, users
     unmet = resp.get_json()["unmet"]
     assert unmet[0]["clause"] == "seed 004 §5(1)" and "15%" in unmet[0]["message"]
     project = client.get(f"/api/v1/projects/{pid}", headers=users["fy-commerce"]).get_json()
-    assert project["state"] == "plan_drafted" and project["allowed_events"] == []
+    assert project["state"] == "plan_drafted" and project["allowed_events"] == ["edit_plan", "withdraw"]
     audit = client.get(f"/api/v1/projects/{pid}/audit", headers=users["fy-commerce"]).get_json()
     assert [e["action"] for e in audit["items"]] == ["project.create"]
 

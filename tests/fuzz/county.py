@@ -58,6 +58,8 @@ def build(flow: Flow) -> County:
     flow.ok(flow.object_to(acceptance), 201)
     payment = flow.ok(flow.post(f"/contracts/{a['id']}/payments", {"kind": "advance", "amount": "1950000.00"},
                                 CONTRACTOR_A), 201)
+    amendment = flow.ok(flow.post(f"/projects/{project['id']}/amendments",
+                                  {"plan": flow.plan_of(project), "reason": "补充绩效指标说明"}), 201)
     report = {"month": "2024-09", "text": "九月进度：服务中心已开工。"}
     flow.ok(flow.post(f"/projects/{project['id']}/reports", report), 201)
     document = flow.ok(flow.client.post(
@@ -74,5 +76,6 @@ def build(flow: Flow) -> County:
     county = County(flow, project, a, acceptance, payment, document, notification_id=mine[0]["id"])
     county.ids = {"project_id": project["id"], "contract_id": a["id"], "acceptance_id": acceptance["id"],
                   "payment_id": payment["id"], "document_id": document["id"], "notice_id": acceptance["notice"]["id"],
-                  "notification_id": mine[0]["id"], "seq": entry["seq"], "size": signed["size"]}
+                  "notification_id": mine[0]["id"], "seq": entry["seq"], "size": signed["size"],
+                  "amendment_id": amendment["id"]}
     return county

@@ -80,6 +80,15 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/projects/<int:project_id>/events/<event>"): obj(),
     ("POST", "/api/v1/projects/<int:project_id>/events"): obj(READERS, event=True),
     ("GET", "/api/v1/projects/<int:project_id>/audit"): obj(),
+    ("PUT", "/api/v1/projects/<int:project_id>/plan"): obj({"commerce"}, event=True),
+    ("DELETE", "/api/v1/projects/<int:project_id>"): obj({"commerce"}, event=True),
+    ("GET", "/api/v1/projects/<int:project_id>/versions"): obj(),
+    ("POST", "/api/v1/projects/<int:project_id>/amendments"): obj({"commerce"}, event=True),
+    ("GET", "/api/v1/projects/<int:project_id>/amendments"): obj(),
+    ("GET", "/api/v1/amendments/<int:amendment_id>"): obj(),
+    ("POST", "/api/v1/amendments/<int:amendment_id>/events"): obj({"commerce", "supervisor"}, event=True),
+    ("POST", "/api/v1/projects/<int:project_id>/allocations"): obj({"finance"}, event=True),
+    ("GET", "/api/v1/projects/<int:project_id>/allocations"): obj(READERS - {"contractor"}),
     ("GET", "/api/v1/projects/<int:project_id>/reports"): obj(),
     ("POST", "/api/v1/projects/<int:project_id>/reports"): obj({"commerce"}, event=True),
     ("GET", "/api/v1/projects/<int:project_id>/contracts"): obj(),
@@ -166,7 +175,7 @@ ROUTES: dict[tuple[str, str], Access] = {
 #: Path values for the rules' arguments: county A's objects, or a file every install has.
 FIXED = {"name": "project", "filename": "app.css"}
 #: The event asked about or fired on each workflow (one its state does not allow: nothing changes).
-EVENTS = {"projects": "resume", "acceptances": "approve", "payments": "verify"}
+EVENTS = {"projects": "resume", "acceptances": "approve", "payments": "verify", "amendments": "withdraw"}
 
 
 def _path(rule: str, county: County) -> str:
@@ -183,8 +192,13 @@ def _api_body(rule: str, county: County) -> dict[str, Any]:
     """Keyword arguments for the test client: a body that passes the operation's schema."""
     if rule.endswith("/auth/tokens"):
         return {"json": {"username": HOME["commerce"], "password": PASSWORD}}
-    if rule == "/api/v1/projects":
+    if rule == "/api/v1/projects" or rule.endswith("/plan"):
         return {"json": example("003")}
+    if rule.endswith("/amendments"):
+        return {"json": {"plan": example("003"), "reason": "调整"}}
+    if rule.endswith("/allocations"):
+        return {"json": {"doc_no": "X财〔2024〕1号", "source": "中央财政专项资金", "amount": "1.00",
+                         "arrived_on": "2024-09-01"}}
     if rule.endswith("/events"):
         event = EVENTS[rule.split("/")[3]]
         return {"json": {"event": event, "voucher_no": "X-1", "disbursed_on": "2024-10-01"}

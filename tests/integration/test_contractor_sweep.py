@@ -102,7 +102,10 @@ def build(flow: Flow) -> Scene:
     scheduling.tick(flow.db, flow.clock.now().replace(month=12, day=1))  # reminders and escalations to anyone
     signed = checkpoints.checkpoint(flow.db, checkpoints.signer(flow.app.extensions["disburse.settings"]),
                                     flow.clock.now())
-    scene.extra = {"size": signed["size"], "finance_queue": flow.ok(flow.get("/payments/queue", FINANCE))}
+    amendment = flow.ok(flow.post(f"/projects/{project['id']}/amendments",
+                                  {"plan": flow.plan_of(project), "reason": "补充说明"}), 201)
+    scene.extra = {"size": signed["size"], "finance_queue": flow.ok(flow.get("/payments/queue", FINANCE)),
+                   "amendment": amendment["id"]}
     return scene
 
 
@@ -171,7 +174,8 @@ def path_for(rule: str, ids: dict[str, int], scene: Scene) -> str:
         if name.endswith("_id") and name[:-3] in ids:
             return str(ids[name[:-3]])
         fixed = {"event": "approve", "seq": "1", "size": str(scene.extra["size"]),
-                 "notification_id": "1", "notice_id": str(scene.rival["notice"])}
+                 "notification_id": "1", "notice_id": str(scene.rival["notice"]),
+                 "amendment_id": str(scene.extra.get("amendment", 1))}
         assert name in fixed, f"the sweep has no value for <{name}> in {rule}: give it one"
         return fixed[name]
 

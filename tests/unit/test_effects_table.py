@@ -21,6 +21,7 @@ from sqlalchemy import inspect
 
 from disburse.adapters.orm import (
     Acceptance,
+    Amendment,
     Clawback,
     Document,
     Evaluation,
@@ -33,8 +34,11 @@ from disburse.adapters.orm import (
     Verdict,
     VoucherNumber,
 )
+from disburse.adapters.orm import FundingSource as FundingSourceRow
 from disburse.adapters.orm import Target as TargetRow
+from disburse.adapters.rulesets import Pinned
 from disburse.domain.acceptance_guards import AcceptanceFacts, ObjectionFacts
+from disburse.domain.amendment_guards import AmendmentFacts
 from disburse.domain.contracts import Contract, Contractor, Schedule
 from disburse.domain.ledger import EMPTY
 from disburse.domain.payment_gates import PaymentFacts
@@ -42,14 +46,15 @@ from disburse.domain.plan import FundingSource, Plan
 from disburse.domain.project_guards import ProjectFacts
 from disburse.domain.rules import RuleSet
 from disburse.domain.workflow import Workflow
-from disburse.services import acceptances, payments, projects
+from disburse.services import acceptances, amendments, payments, projects
 from disburse.services.context import Actor, Origin
 from disburse.services.engine import Step, Target
+from disburse.services.workflows import LOADERS
 
 EFFECTS: dict[str, Mapping[str, Callable[[Any], None]]] = {
-    "project": projects.EFFECTS, "acceptance": acceptances.EFFECTS, "payment": payments.EFFECTS}
-WORKFLOWS: dict[str, Callable[[], Workflow[Any, Any]]] = {
-    "project": projects.workflow, "acceptance": acceptances.workflow, "payment": payments.workflow}
+    "project": projects.EFFECTS, "acceptance": acceptances.EFFECTS, "payment": payments.EFFECTS,
+    "amendment": amendments.EFFECTS}
+WORKFLOWS: dict[str, Callable[[], Workflow[Any, Any]]] = LOADERS
 
 ACTOR = Actor(id=9, username="demo-9", role="commerce", region_code="530325", region_path="/530000/530300/530325/")
 NOW = datetime(2024, 6, 3, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -410,7 +415,59 @@ PROJECT_CASES = [
          changed={"entity.previous_state": None}, record={"returned_to": "staged_acceptance"}),
 ]
 
-EFFECT_CASES = PROJECT_CASES + ACCEPTANCE_CASES + PAYMENT_CASES
+# --- plans that live (issue 16) ---------------------------------------------------------------------
+
+PINNED = Pinned("test", 1, "1" * 64, "{}")
+FIRST_PLAN = Plan(name="测试县示范项目", region="530325", rule_set="test", total=TOTAL, rule_version=1,
+                  funding=(FundingSource("中央财政资金", TOTAL),))
+
+
+def drafted(state: str = "plan_drafted", **columns: Any) -> Project:
+    """Project 7 with :data:`FIRST_PLAN` as its plan, held to :data:`PINNED`."""
+    return county_project(state, rule_version=1, rule_sha256=PINNED.sha256, subtotals={},
+                          funding=[FundingSourceRow(position=0, source="中央财政资金", amount=TOTAL)], **columns)
+
+
+def amendment_row(**columns: Any) -> Amendment:
+    return Amendment(**{"id": 5, "project_id": 7, "state": "proposed", "reason": "按上级意见调整", "base_version": 1,
+                        "proposed_by": 4, "plan": {}, "changes": [], "created_at": EARLIER, **columns})
+
+
+def amendment_facts(proposed: Plan) -> AmendmentFacts:
+    return AmendmentFacts(project_state="staged_acceptance", in_force=FIRST_PLAN, proposed=proposed, rules=RULES,
+                          county="530325")
+
+
+RENAMED = [{"path": "name", "zh": "项目名称", "en": "name", "old": "测试县示范项目", "new": "测试县示范项目（调整）"}]
+
+PLAN_CASES = [
+    case("project", "write_plan", "a draft takes the plan sent and records what changed",
+         lambda: step("project", "edit_plan", drafted(), project_facts(plan=FIRST_PLAN, state="plan_drafted"),
+                      parents={"pinned": PINNED, "pin_kept": True, "draft_version": None},
+                      data={"plan": replace(FIRST_PLAN, name="测试县示范项目（调整）")}),
+         changed={"entity.name": "测试县示范项目（调整）"}, record={"changes": RENAMED}),
+    case("amendment", "record_proposal", "a proposal keeps what it changes against the plan in force",
+         lambda: step("amendment", "propose", amendment_row(proposed_by=None),
+                      amendment_facts(replace(FIRST_PLAN, name="测试县示范项目（调整）"))),
+         changed={"entity.changes": RENAMED, "entity.proposed_by": ACTOR.id},
+         record={"reason": "按上级意见调整", "base_version": 1, "changes": RENAMED}),
+    case("amendment", "put_plan_in_force", "approval makes the plan the project's next version",
+         lambda: step("amendment", "approve", amendment_row(), amendment_facts(
+             replace(FIRST_PLAN, name="测试县示范项目（调整）")),
+             project=drafted("staged_acceptance", plan_version=1, created_by=2, created_at=EARLIER),
+             parents={"pinned": PINNED, "pin_kept": True, "first_version": 11}),
+         changed={"entity.changes": RENAMED, "entity.decided_by": ACTOR.id,
+                  "target.project.plan_version": 2, "target.project.name": "测试县示范项目（调整）"},
+         record={"version": 2, "rule_version": 1, "changes": RENAMED}),
+    case("amendment", "record_decision", "a rejection keeps the supervisor's note",
+         lambda: step("amendment", "reject", amendment_row(), amendment_facts(FIRST_PLAN), data={"note": "理由不足"}),
+         changed={"entity.decided_by": ACTOR.id, "entity.note": "理由不足"}),
+    case("amendment", "record_decision", "the author withdraws",
+         lambda: step("amendment", "withdraw", amendment_row(), amendment_facts(FIRST_PLAN)),
+         changed={"entity.decided_by": ACTOR.id, "entity.note": None}),
+]
+
+EFFECT_CASES = PROJECT_CASES + ACCEPTANCE_CASES + PAYMENT_CASES + PLAN_CASES
 
 
 # --- reading what an effect did ------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from disburse.domain.acceptance_guards import (
     AcceptanceFacts,
     ObjectionFacts,
 )
+from disburse.domain.amendment_guards import AMENDMENT_GUARDS, AmendmentFacts, Committed
 from disburse.domain.contracts import DECLARATIONS, Contract, Contractor, Schedule, Stage
 from disburse.domain.payment_gates import PAYMENT_GUARDS, AcceptanceRef, OtherPayment, PaymentFacts
 from disburse.domain.plan import BudgetLine, FundingSource, Plan, Target
@@ -30,7 +31,8 @@ from disburse.domain.unmet import Unmet
 from disburse.services import acceptances
 
 REGISTRIES: dict[str, Mapping[str, Callable[[Any], list[Unmet]]]] = {
-    "project": PROJECT_GUARDS, "acceptance": ACCEPTANCE_GUARDS, "payment": PAYMENT_GUARDS}
+    "project": PROJECT_GUARDS, "acceptance": ACCEPTANCE_GUARDS, "payment": PAYMENT_GUARDS,
+    "amendment": AMENDMENT_GUARDS}
 
 Expected = tuple[str, str | None]
 
@@ -196,6 +198,21 @@ PROJECT_CASES = [
          project(data={"document_id": 5}, document_project=8), unmet("document_not_of_project", "document_id")),
     case("project", "evaluation_document_of_project", "a report that does not exist fails on its field",
          project(data={"document_id": 5}), unmet("document_not_of_project", "document_id")),
+    case("project", "every_line_tagged", "every line with a tag passes", project()),
+    case("project", "every_line_tagged", "a line left untagged in a draft is named",
+         project(plan=plan((*AT_THE_EDGES, line("物流", "1.00")))), unmet("line_untagged")),
+    case("project", "never_filed", "a draft never filed passes", project()),
+    case("project", "never_filed", "a draft returned for revision was filed before and fails", project(ever_filed=True),
+         unmet("filed_before")),
+    case("project", "edit_fits_the_project", "no plan sent passes", project()),
+    case("project", "edit_fits_the_project", "the same county, known lines and no predecessor pass",
+         project(edited=plan((replace(AT_THE_EDGES[0], id=1),)), county="530325",
+                 plan=plan((replace(AT_THE_EDGES[0], id=1),)))),
+    case("project", "edit_fits_the_project", "another county, a foreign line and an unknown predecessor fail",
+         project(edited=replace(plan((replace(AT_THE_EDGES[0], id=99),)), region="530326",
+                                funding=(FundingSource("结余", TOTAL, predecessor=4),)), county="530325"),
+         unmet("county_changed", "region"), unmet("line_not_of_plan", "lines.0.id"),
+         unmet("no_predecessor", "funding.0.predecessor")),
 ]
 
 
@@ -479,9 +496,77 @@ PAYMENT_CASES = [
          disbursing(date(2024, 6, 1))),
     case("payment", "disbursed_not_before_approval", "disbursed the day before the approval fails",
          disbursing(date(2024, 5, 31)), unmet("disbursed_before_approval")),
+    case("payment", "within_arrived_funds", "a rule set that does not tie payments to arrivals passes", payment()),
+    case("payment", "within_arrived_funds", "paying exactly up to the funds arrived passes",
+         payment(arrived=Decimal("500000.00"), project_paid=Decimal("200000.00"))),
+    case("payment", "within_arrived_funds", "one fen beyond the funds arrived fails",
+         payment(arrived=Decimal("499999.99"), project_paid=Decimal("200000.00")), unmet("funds_not_arrived")),
 ]
 
-GUARD_CASES = PROJECT_CASES + ACCEPTANCE_CASES + PAYMENT_CASES
+
+# --- amendment facts ------------------------------------------------------------------------------
+
+IN_FORCE = plan(tuple(replace(line, id=i) for i, line in enumerate(AT_THE_EDGES, start=1)))
+
+
+def amendment(proposed: Plan = IN_FORCE, **changes: Any) -> AmendmentFacts:
+    """A proposal on a project in staged acceptance, with line 2 (5 000 000) under a 4 000 000 contract."""
+    return replace(AmendmentFacts(project_state="staged_acceptance", in_force=IN_FORCE, proposed=proposed,
+                                  rules=RULES, county="530325",
+                                  contracts=(Committed(3, "一标段", Decimal("4000000.00"), (2,), Decimal(0)),),
+                                  author_id=5, actor_id=5), **changes)
+
+
+def moved(amount_1: str, amount_3: str, amount_2: str = "5000000.00") -> Plan:
+    """The plan in force with money moved between lines 1, 2 and 3."""
+    amounts = {1: amount_1, 2: amount_2, 3: amount_3}
+    return replace(IN_FORCE, lines=tuple(replace(line, amount=Decimal(amounts[line.id or 0]))
+                                         for line in IN_FORCE.lines))
+
+
+AMENDMENT_CASES = [
+    case("amendment", "project_amendable", "a project in staged acceptance passes", amendment()),
+    case("amendment", "project_amendable", "a draft is edited, not amended", amendment(project_state="plan_drafted"),
+         unmet("project_not_amendable")),
+    case("amendment", "project_amendable", "a closed project is done", amendment(project_state="closed"),
+         unmet("project_not_amendable")),
+    case("amendment", "fits_the_project", "the same county and known lines pass", amendment()),
+    case("amendment", "fits_the_project", "another county fails on its field",
+         amendment(replace(IN_FORCE, region="530326")), unmet("county_changed", "region")),
+    case("amendment", "plan_is_whole", "a whole plan passes", amendment()),
+    case("amendment", "plan_is_whole", "a line without amount or tag fails",
+         amendment(replace(IN_FORCE, lines=(*IN_FORCE.lines, line("物流", None)))),
+         unmet("line_amount_missing"), unmet("line_untagged")),
+    case("amendment", "plan_sums_match", "moving money between lines keeps the sums", amendment(moved("1000000.00",
+                                                                                                 "4000000.00"))),
+    case("amendment", "plan_sums_match", "a total changed without its funding fails",
+         amendment(replace(moved("1000000.00", "4000000.00"), total=Decimal("9000000.00"))),
+         unmet("lines_sum_mismatch"), unmet("funding_sum_mismatch")),
+    case("amendment", "plan_keeps_the_rules", "the rules at their edges pass", amendment()),
+    case("amendment", "plan_keeps_the_rules", "the service centre above 15 percent fails",
+         amendment(moved("2000000.00", "3000000.00")), unmet("share_above_cap")),
+    case("amendment", "contracted_lines_kept", "a contracted line cut exactly to its contract passes",
+         amendment(moved("1500000.00", "4500000.00", amount_2="4000000.00"))),
+    case("amendment", "contracted_lines_kept", "a contracted line one fen below its contract fails",
+         amendment(moved("1500000.00", "4500000.01", amount_2="3999999.99")), unmet("contracted_line_cut")),
+    case("amendment", "contracted_lines_kept", "a contracted line removed fails",
+         amendment(replace(IN_FORCE, lines=(IN_FORCE.lines[0], IN_FORCE.lines[2]))),
+         unmet("contracted_line_removed")),
+    case("amendment", "no_payment_in_flight_on_changed_lines", "money in flight on an unchanged line passes",
+         amendment(moved("1000000.00", "4000000.00"),
+                   contracts=(Committed(3, "一标段", Decimal("4000000.00"), (2,), Decimal("10.00")),))),
+    case("amendment", "no_payment_in_flight_on_changed_lines", "money in flight on a changed line fails",
+         amendment(moved("1500000.00", "4000000.00", amount_2="4500000.00"),
+                   contracts=(Committed(3, "一标段", Decimal("4000000.00"), (2,), Decimal("10.00")),)),
+         unmet("payment_in_flight")),
+    case("amendment", "one_open_amendment", "no other proposal passes", amendment()),
+    case("amendment", "one_open_amendment", "another proposal still open fails", amendment(open_amendments=(4,)),
+         unmet("amendment_open")),
+    case("amendment", "is_the_author", "its author passes", amendment()),
+    case("amendment", "is_the_author", "someone else fails", amendment(actor_id=6), unmet("not_the_author")),
+]
+
+GUARD_CASES = PROJECT_CASES + ACCEPTANCE_CASES + PAYMENT_CASES + AMENDMENT_CASES
 
 
 @pytest.mark.parametrize(("registry", "guard", "facts", "expected"), GUARD_CASES)

@@ -11,7 +11,7 @@ from disburse.services.projects import workflow
 def test_every_state_and_event_of_the_spec_is_declared() -> None:
     wf = workflow()
     assert set(wf.states) == {"plan_drafted", "filed", "tendered", "contractor_selected",
-                              "staged_acceptance", "final_audit", "closed", "clawback", "suspended"}
+                              "staged_acceptance", "final_audit", "closed", "clawback", "suspended", "withdrawn"}
     assert {"file", "return_for_revision", "open_tender", "select_contractor", "start_acceptance",
             "request_final_audit", "pass_audit", "fail_audit", "settle_clawback", "suspend",
             "resume"} <= set(wf.transitions)
