@@ -7,8 +7,9 @@ from flask_smorest import Blueprint
 
 from disburse.api.common import db, now
 from disburse.api.projects import plan_sent
-from disburse.api.schemas import AllocationIn, AllocationOut, AmendmentEvent, AmendmentIn, AmendmentOut, FundsOut
+from disburse.api.schemas import AllocationOut, AmendmentOut, FundsOut
 from disburse.api.security import current_actor
+from disburse.schemas.amendment import AllocationIn, AmendmentEventIn, AmendmentIn
 from disburse.services import allocations, amendments
 
 blp = Blueprint("api_amendments", __name__, description="Plans that live: amendments and funds arrived (issue 16)")
@@ -37,7 +38,7 @@ def get(amendment_id: int) -> Any:
 
 
 @blp.post("/amendments/<int:amendment_id>/events")
-@blp.arguments(AmendmentEvent)
+@blp.arguments(AmendmentEventIn)
 @blp.response(200, AmendmentOut)
 def fire(body: dict[str, Any], amendment_id: int) -> Any:
     """``approve`` or ``reject`` (the supervisor; a rejection needs a ``note``), ``withdraw`` (its author)."""

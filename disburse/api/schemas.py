@@ -194,6 +194,8 @@ class EventExplanation(Schema):
     requires = fields.List(fields.String())
     roles = fields.List(fields.String())
     clause = fields.String()
+    confirm = fields.Nested(Label, allow_none=True, metadata={
+        "description": "an irreversible event: what a client asks the user before firing it"})
 
 
 class AuditEntryOut(Schema):
@@ -721,6 +723,12 @@ class PublicAuditHead(Schema):
                                metadata={"description": "the latest signed checkpoint; null before the first"})
 
 
+class PublicPlan(Schema):
+    version = fields.Integer()
+    adjusted_on = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
 class PublicProjectOut(PublicProjectSummary):
     regions = fields.List(fields.Nested(PublicRegion))
     funding = fields.List(fields.Nested(PublicFunding))
@@ -736,6 +744,8 @@ class PublicProjectOut(PublicProjectSummary):
     notices = fields.List(fields.Nested(PublicNotice), metadata={"description": "open for objections"})
     supervision = fields.Nested(PublicContact)
     audit = fields.Nested(PublicAuditHead)
+    plan = fields.Nested(PublicPlan, metadata={"description": "the plan version in force; adjusted_on when an "
+                                                               "approved amendment made it"})
 
 
 # --- plans that live: versions, amendments, funds arrived (issue 16) ----------------------------------
@@ -760,18 +770,6 @@ class VersionOut(Schema):
     summary = fields.Nested(Label)
 
 
-class AmendmentIn(Schema):
-    """``POST /projects/{id}/amendments``: the whole new plan and why."""
-
-    plan = fields.Dict(required=True, metadata={"description": "a whole plan document (SPEC §11.3)"})
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-
-
-class AmendmentEvent(Schema):
-    event = fields.String(required=True)
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
-
-
 class AmendmentOut(Schema):
     id = fields.Integer()
     project_id = fields.Integer()
@@ -788,16 +786,6 @@ class AmendmentOut(Schema):
     allowed_events = fields.List(fields.String())
     created_at = When()
     updated_at = When()
-
-
-class AllocationIn(Schema):
-    """``POST /projects/{id}/allocations``: funds arrived (资金下达/到位)."""
-
-    doc_no = fields.String(required=True, validate=validate.Length(min=1, max=128),
-                           metadata={"example": "新财建〔2020〕12号"})
-    source = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    amount = YuanField(required=True)
-    arrived_on = DateField(required=True)
 
 
 class AllocationOut(Schema):

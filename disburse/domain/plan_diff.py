@@ -28,9 +28,16 @@ class Change:
     en: str
     old: str | None
     new: str | None
+    #: Whether old and new are amounts in yuan (a page shows them in 元 and 万元).
+    money: bool = False
 
-    def as_dict(self) -> dict[str, str | None]:
-        return {"path": self.path, "zh": self.zh, "en": self.en, "old": self.old, "new": self.new}
+    @classmethod
+    def of(cls, path: str, zh: str, en: str, old: Any, new: Any) -> "Change":
+        return cls(path, zh, en, _text(old), _text(new), isinstance(old, Decimal) or isinstance(new, Decimal))
+
+    def as_dict(self) -> dict[str, str | bool | None]:
+        return {"path": self.path, "zh": self.zh, "en": self.en, "old": self.old, "new": self.new,
+                "money": self.money}
 
 
 def _text(value: Any) -> str | None:
@@ -59,7 +66,7 @@ LINE_FIELDS = (("category", "类别", "category"), ("item", "建设内容", "ite
 
 def diff(old: Plan, new: Plan) -> list[Change]:
     """Every field of ``new`` that differs from ``old``, in the plan's order."""
-    changes = [Change(attr, zh, en, _text(getattr(old, attr)), _text(getattr(new, attr)))
+    changes = [Change.of(attr, zh, en, getattr(old, attr), getattr(new, attr))
                for attr, zh, en in PLAN_FIELDS if getattr(old, attr) != getattr(new, attr)]
     changes += _lines(old.lines, new.lines)
     changes += _named("funding", "资金来源", "funding source", old.funding, new.funding, lambda f: f.source,
@@ -83,17 +90,17 @@ def _lines(old: Sequence[BudgetLine], new: Sequence[BudgetLine]) -> list[Change]
         before = kept.get(line.id) if line.id is not None else None
         zh, en = _line_name(line)
         if before is None:
-            changes.append(Change(f"lines.{position}", f"新增{zh}", f"{en} added", None, _text(line.amount)))
+            changes.append(Change.of(f"lines.{position}", f"新增{zh}", f"{en} added", None, line.amount))
             continue
         matched.add(line.id)  # type: ignore[arg-type]
         for attr, field_zh, field_en in LINE_FIELDS:
             if getattr(before, attr) != getattr(line, attr):
-                changes.append(Change(f"lines.{position}.{attr}", f"{zh}的{field_zh}", f"{field_en} of {en}",
-                                      _text(getattr(before, attr)), _text(getattr(line, attr))))
+                changes.append(Change.of(f"lines.{position}.{attr}", f"{zh}的{field_zh}", f"{field_en} of {en}",
+                                         getattr(before, attr), getattr(line, attr)))
     for line in old:
         if line.id is None or line.id not in matched:
             zh, en = _line_name(line)
-            changes.append(Change(f"lines.removed.{line.id}", f"删除{zh}", f"{en} removed", _text(line.amount), None))
+            changes.append(Change.of(f"lines.removed.{line.id}", f"删除{zh}", f"{en} removed", line.amount, None))
     return changes
 
 
@@ -105,14 +112,14 @@ def _named(path: str, zh: str, en: str, old: Iterable[T], new: Iterable[T], name
     changes = []
     for key, item in after.items():
         if key not in before:
-            changes.append(Change(f"{path}.{key}", f"新增{zh}“{key}”", f"{en} '{key}' added", None, _text(value(item))))
+            changes.append(Change.of(f"{path}.{key}", f"新增{zh}“{key}”", f"{en} '{key}' added", None, value(item)))
         elif before[key] != item:
-            changes.append(Change(f"{path}.{key}", f"{zh}“{key}”", f"{en} '{key}'", _text(value(before[key])),
-                                  _text(value(item))))
+            changes.append(Change.of(f"{path}.{key}", f"{zh}“{key}”", f"{en} '{key}'", value(before[key]),
+                                     value(item)))
     for key, item in before.items():
         if key not in after:
-            changes.append(Change(f"{path}.{key}", f"删除{zh}“{key}”", f"{en} '{key}' removed", _text(value(item)),
-                                  None))
+            changes.append(Change.of(f"{path}.{key}", f"删除{zh}“{key}”", f"{en} '{key}' removed", value(item),
+                                     None))
     return changes
 
 

@@ -64,6 +64,8 @@ class TransitionSpec:
     zh: str
     en: str
     clause: str
+    #: What the page asks before firing an irreversible event (``confirm: {zh, en}`` in the file), or None.
+    confirm: Mapping[str, str] | None = None
 
     @property
     def creates(self) -> bool:
@@ -131,6 +133,7 @@ class Workflow(Generic[F, C]):
             roles=tuple(t.get("roles", ())), requires=tuple(t.get("requires", ())),
             guards=_flat(t.get("guards", ())), checks=_flat(t.get("checks", ())), effects=_flat(t.get("effects", ())),
             zh=t.get("zh", t["trigger"]), en=t.get("en", t["trigger"]), clause=t.get("clause", ""),
+            confirm=t.get("confirm"),
         )
 
     def _check_names(self) -> None:

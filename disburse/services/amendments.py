@@ -8,6 +8,7 @@ an amendment too: the plan names the ``rule_version`` it is to be held to.
 """
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -21,7 +22,7 @@ from disburse.adapters.db import Database
 from disburse.adapters.orm import Amendment, Contract, ContractLine, Payment, PlanVersion, Project, RuleSetVersion
 from disburse.domain import plan as domain_plan
 from disburse.domain import plan_diff
-from disburse.domain.amendment_guards import AMENDMENT_GUARDS, AmendmentFacts, Committed
+from disburse.domain.amendment_guards import AMENDABLE, AMENDMENT_GUARDS, AmendmentFacts, Committed
 from disburse.domain.states import IN_FLIGHT, AmendmentEvent, AmendmentState
 from disburse.domain.workflow import Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
@@ -130,6 +131,7 @@ class AmendmentSubject(RowState[Amendment, AmendmentFacts]):
             rules = rulesets.parsed(pinned.content)
             target.parents["pin_kept"] = session.get(RuleSetVersion, pinned.sha256) is not None
         target.parents["pinned"] = pinned
+        proposed = replace(proposed, rule_version=pinned.version)  # "the current version" made explicit
         target.parents["first_version"] = session.scalar(select(PlanVersion.id).where(
             PlanVersion.project_id == project.id, PlanVersion.number == 1))
         named = {f.predecessor for f in proposed.funding if f.predecessor is not None}
@@ -174,6 +176,17 @@ def amendment_view(amendment: Amendment, allowed: list[str]) -> AmendmentView:
         allowed_events=tuple(allowed), created_at=amendment.created_at, updated_at=amendment.updated_at)
 
 
+def may_create(actor: Actor) -> bool:
+    """Whether the actor's role may propose amendments at all (the ``propose`` transition's roles)."""
+    return actor.role in workflow().creation().roles
+
+
+def may_propose(actor: Actor, project_state: str) -> bool:
+    """Whether the page offers the actor to propose an amendment: the ``propose`` transition's roles, a project
+    between filing and the final audit. The guards still decide (one open amendment, the plan's rules)."""
+    return may_create(actor) and project_state in AMENDABLE
+
+
 def propose(db: Database, actor: Actor, origin: Origin, project_id: int, plan: domain_plan.Plan, reason: str,
             now: datetime) -> AmendmentView:
     """Propose a new plan for a filed project, with the reason (the commerce bureau)."""
@@ -191,6 +204,14 @@ def get_amendment(db: Database, actor: Actor, amendment_id: int, now: datetime) 
         target = SUBJECT.load(tx.session, actor, amendment_id, lock=False)
         facts = SUBJECT.facts(tx.session, target, actor, {}, now)
         return amendment_view(target.entity, engine.allowed(workflow(), actor, target.entity.state, facts))
+
+
+def actions(db: Database, actor: Actor, amendment_id: int, now: datetime) -> list[dict[str, Any]]:
+    """The amendment events of the actor's role from its state, each allowed or with why not (the UI)."""
+    with db.reading() as tx:
+        target = SUBJECT.load(tx.session, actor, amendment_id, lock=False)
+        facts = SUBJECT.facts(tx.session, target, actor, {}, now)
+        return engine.actions(workflow(), actor, target.entity.state, facts)
 
 
 def list_amendments(db: Database, actor: Actor, project_id: int, now: datetime) -> list[AmendmentView]:

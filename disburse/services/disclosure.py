@@ -26,7 +26,16 @@ from sqlalchemy.orm import Session
 
 from disburse.adapters import rulesets
 from disburse.adapters.db import Database
-from disburse.adapters.orm import Acceptance, AuditCheckpoint, Contract, Notice, Payment, Project, Region
+from disburse.adapters.orm import (
+    Acceptance,
+    AuditCheckpoint,
+    Contract,
+    Notice,
+    Payment,
+    PlanVersion,
+    Project,
+    Region,
+)
 from disburse.adapters.regions import ROOT_CODE
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.notice import local_date
@@ -35,8 +44,8 @@ from disburse.paths import CONFIG_DIR
 from disburse.services import acceptances, audit, checkpoints, engine, pages, projects
 from disburse.services.errors import NotFound
 
-#: The one state whose projects are not disclosed: the plan is still a draft.
-UNDISCLOSED = ProjectState.PLAN_DRAFTED
+#: The states whose projects are not disclosed: a draft is not yet an official plan; a draft withdrawn never was.
+UNDISCLOSED = (ProjectState.PLAN_DRAFTED, ProjectState.WITHDRAWN)
 #: Acceptance states that carry a verdict, i.e. a result the public may read.
 RESULT_STATES = frozenset(AcceptanceState) - {AcceptanceState.APPLIED, AcceptanceState.UNDER_REVIEW}
 NOTICE_STATES = frozenset({AcceptanceState.IN_NOTICE, AcceptanceState.OBJECTED})
@@ -66,7 +75,7 @@ def supervision_contact(region_path: str, contacts: dict[str, Any] | None = None
 
 def _disclosed(session: Session, project_id: int) -> Project:
     project = session.get(Project, project_id)
-    if project is None or project.state == UNDISCLOSED:
+    if project is None or project.state in UNDISCLOSED:
         raise NotFound(f"no public project {project_id}")
     return project
 
@@ -99,7 +108,7 @@ def _iso(value: Any) -> str | None:
 def public_projects(db: Database, page: int = 1, per_page: int = 20, region: str | None = None) -> dict[str, Any]:
     """The disclosed projects, newest first; ``region`` (a six-digit code) keeps those inside its subtree."""
     with db.reading() as tx:
-        stmt = select(Project).join(Project.region).where(Project.state != UNDISCLOSED)
+        stmt = select(Project).join(Project.region).where(Project.state.not_in(UNDISCLOSED))
         if region:
             root = tx.session.get(Region, region)
             if root is None:
@@ -190,7 +199,18 @@ def public_project(db: Database, project_id: int, now: datetime) -> dict[str, An
                         for a in checks if _notice_is_open(a, now)],
             "supervision": supervision_contact(project.region.path),
             "audit": head,
+            "plan": _plan_in_force(session, project),
         }
+
+
+def _plan_in_force(session: Session, project: Project) -> dict[str, Any]:
+    """The version in force and, when an approved amendment made it, the day and the reason (issue 16: the
+    public page says when the plan was adjusted)."""
+    made = session.scalar(select(PlanVersion).where(PlanVersion.project_id == project.id,
+                                                    PlanVersion.number == project.plan_version))
+    if made is None or made.amendment_id is None or made.approved_at is None:
+        return {"version": project.plan_version, "adjusted_on": None, "reason": None}
+    return {"version": made.number, "adjusted_on": local_date(made.approved_at).isoformat(), "reason": made.reason}
 
 
 def public_notice(db: Database, notice_id: int, now: datetime) -> dict[str, Any]:

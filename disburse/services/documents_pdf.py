@@ -126,7 +126,7 @@ def notice_facts(db: Database, notice_id: int, page_url: str) -> dict[str, Any]:
         notice = session.get(Notice, notice_id)
         acceptance = None if notice is None else session.get(Acceptance, notice.acceptance_id)
         project = None if acceptance is None else session.get(Project, acceptance.project_id)
-        if notice is None or acceptance is None or project is None or project.state == disclosure.UNDISCLOSED:
+        if notice is None or acceptance is None or project is None or project.state in disclosure.UNDISCLOSED:
             raise NotFound(f"no notice {notice_id}")
         contract = session.get(Contract, acceptance.contract_id)
         assert contract is not None

@@ -280,7 +280,8 @@ def explanation(workflow: Workflow[F, Any], spec: TransitionSpec, actor: Actor, 
     """``GET …/events/{event}``: may the actor fire it, and if not, why — changing nothing."""
     unmet = evaluate(workflow, spec, actor, state, facts)
     return {"event": spec.trigger, "label": {"zh": spec.zh, "en": spec.en}, "allowed": not unmet,
-            "unmet": unmet, "requires": list(spec.requires), "roles": list(spec.roles), "clause": spec.clause}
+            "unmet": unmet, "requires": list(spec.requires), "roles": list(spec.roles), "clause": spec.clause,
+            "confirm": spec.confirm}
 
 
 def actions(workflow: Workflow[F, Any], actor: Actor, state: str, facts: F) -> list[dict[str, Any]]:

@@ -374,7 +374,7 @@ def project_package(db: Database, project_id: int, *, ocid_prefix: str, publishe
     """
     with db.reading() as tx:
         project = tx.session.get(Project, project_id)
-        if project is None or project.state == UNDISCLOSED:
+        if project is None or project.state in UNDISCLOSED:
             raise NotFound(f"no public project {project_id}")
         return _package(_releases(tx.session, project, ocid_prefix), uri, publisher, now)
 
@@ -382,7 +382,7 @@ def project_package(db: Database, project_id: int, *, ocid_prefix: str, publishe
 def bulk_package(db: Database, *, ocid_prefix: str, publisher: str, uri: str, now: datetime) -> dict[str, Any]:
     """One release package with the releases of every disclosed project, project by project (docs/ocds.md)."""
     with db.reading() as tx:
-        projects = tx.session.scalars(select(Project).where(Project.state != UNDISCLOSED)
+        projects = tx.session.scalars(select(Project).where(Project.state.not_in(UNDISCLOSED))
                                       .order_by(Project.id)).unique().all()
         releases = [r for project in projects for r in _releases(tx.session, project, ocid_prefix)]
         return _package(releases, uri, publisher, now)

@@ -526,6 +526,12 @@ def get_project(db: Database, actor: Actor, project_id: int, version: int | None
             allowed_events=())
 
 
+def plan_document(db: Database, actor: Actor, project_id: int) -> dict[str, Any]:
+    """The plan in force as a document, lines with their ids: what the edit and amendment forms start from."""
+    with db.reading() as tx:
+        return dump_plan(to_plan(load_project(tx.session, actor, project_id)))
+
+
 def versions(db: Database, actor: Actor, project_id: int) -> list[VersionView]:
     """Every version of the project's plan, the one in force last (issue 16)."""
     with db.reading() as tx:
@@ -557,7 +563,8 @@ def withdraw_draft(db: Database, actor: Actor, origin: Origin, project_id: int, 
 
 def list_projects(db: Database, actor: Actor, *, state: str | None = None, region: str | None = None,
                   page: int = 1, per_page: int = 20) -> dict[str, Any]:
-    """Projects in the actor's jurisdiction, newest first, filtered by state and region subtree."""
+    """Projects in the actor's jurisdiction, newest first, filtered by state and region subtree; a withdrawn
+    draft only when asked for by its state."""
     if actor.role not in PROJECT_READERS:
         raise Forbidden(f"the role {actor.role} has no access to projects", audit=True)
     with db.reading() as tx:
@@ -566,8 +573,7 @@ def list_projects(db: Database, actor: Actor, *, state: str | None = None, regio
             stmt = stmt.where(contractor_holds(actor, Project.id))  # type: ignore[arg-type]
         else:
             stmt = stmt.where(Region.path.startswith(actor.region_path))
-        if state:
-            stmt = stmt.where(Project.state == state)
+        stmt = stmt.where(Project.state == state) if state else stmt.where(Project.state != ProjectState.WITHDRAWN)
         if region:
             root = tx.session.get(Region, region)
             if root is None:

@@ -31,6 +31,9 @@ comes from:
   ``verified`` (finance approves) longer than the rule set's approval SLA:
   reminder to the county's users of that role; after twice the SLA, escalation
   to that role above the county and to the supervisors.
+* ``remind_idle_funds`` — funds arrived for a project (``allocations``) and not
+  paid out ``idle_days`` (rule set) after the last arrival: the county's finance
+  users and the supervisors are told once per arrival.
 * ``remind_rectifications`` — a rectification (整改) deadline: reminders at the
   lead times to the county's commerce users and the contractor's users; when it
   has passed with the acceptance still ``rectifying``, escalation.
@@ -44,8 +47,9 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,6 +57,7 @@ from disburse.adapters import rulesets
 from disburse.adapters.db import Database
 from disburse.adapters.orm import (
     Acceptance,
+    Allocation,
     BudgetLine,
     Contract,
     ContractLine,
@@ -67,6 +72,7 @@ from disburse.adapters.orm import (
     User,
 )
 from disburse.adapters.rulesets import RULE_KEY
+from disburse.domain.money import format_yuan
 from disburse.domain.notice import local_date
 from disburse.domain.rules import RuleSet
 from disburse.domain.states import AcceptanceEvent, AcceptanceState, PaymentState, ProjectState
@@ -483,6 +489,49 @@ def remind_rectifications(db: Database, now: datetime, *, mail: bool = False) ->
     return _sweep(db, now, mail, lambda s, n: rectification_dues(s, local_date(n)))
 
 
+# --- idle funds (issue 16) ------------------------------------------------------------------------------
+
+
+def idle_funds_dues(session: Session, today: date) -> list[Due]:
+    """Funds arrived for a project and not paid out, the rule set's ``idle_days`` after the last arrival: the
+    finance bureau and the supervisor are told once per arrival (seed 003 §5(1)2: the finance bureau answers
+    for the funds). Only the projects with arrivals are read."""
+    cache: dict[str, RuleSet] = {}
+    arrivals = session.execute(
+        select(Allocation.project_id, func.sum(Allocation.amount), func.max(Allocation.arrived_on),
+               func.max(Allocation.id))
+        .join(Project, Project.id == Allocation.project_id).where(Project.state.in_(ACTIVE_STATES))
+        .group_by(Allocation.project_id)).all()
+    if not arrivals:
+        return []
+    paid = dict(session.execute(
+        select(Payment.project_id, func.sum(Payment.amount))
+        .where(Payment.project_id.in_([a[0] for a in arrivals]), Payment.state == PaymentState.DISBURSED)
+        .group_by(Payment.project_id)).all())
+    projects = {pid: (name, key) for pid, name, key in session.execute(
+        select(Project.id, Project.name, RULE_KEY).where(Project.id.in_([a[0] for a in arrivals])))}
+    dues: list[Due] = []
+    for pid, arrived, last_on, last_id in arrivals:
+        name, key = projects[pid]
+        idle_days = _rules(session, key, cache).idle_days
+        idle = Decimal(arrived) - Decimal(paid.get(pid) or 0)
+        waited = (today - last_on).days
+        if idle_days <= 0 or idle <= 0 or waited < idle_days:
+            continue
+        dues.append(Due("idle_funds", f"project:{pid}", f"allocation:{last_id}", pid, Message(
+            kind="idle_funds", level="reminder", project_id=pid, link=f"/projects/{pid}",
+            subject_zh=f"到位资金{format_yuan(idle)}元已闲置{waited}天（项目：{name}）",
+            subject_en=f"{format_yuan(idle)} yuan arrived has stayed unpaid for {waited} day(s) (project: {name})",
+            body_zh=f"最近一笔资金于{last_on.isoformat()}到位，至今未拨付完毕，超过{idle_days}天。",
+            body_en=f"The last funds arrived on {last_on.isoformat()} and are not paid out after {idle_days} days.",
+        ), ((("finance",), "county"),) + SUPERVISORS))
+    return dues
+
+
+def remind_idle_funds(db: Database, now: datetime, *, mail: bool = False) -> int:
+    return _sweep(db, now, mail, lambda s, n: idle_funds_dues(s, local_date(n)))
+
+
 #: The jobs by their explicit ids, in the order ``tick`` runs them.
 JOBS: dict[str, Job] = {
     "close_notices": close_notices,
@@ -490,6 +539,7 @@ JOBS: dict[str, Job] = {
     "remind_deadlines": remind_deadlines,
     "remind_payments": remind_payments,
     "remind_rectifications": remind_rectifications,
+    "remind_idle_funds": remind_idle_funds,
 }
 
 

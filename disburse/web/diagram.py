@@ -33,6 +33,7 @@ BROAD = 3
 #: Each workflow's title, in the page's language.
 TITLES: dict[str, Callable[[], str]] = {
     "project": lambda: _("示范项目流程"), "acceptance": lambda: _("验收流程"), "payment": lambda: _("拨付流程"),
+    "amendment": lambda: _("实施方案调整流程"),
 }
 
 

@@ -20,13 +20,14 @@ from marshmallow import ValidationError
 
 from disburse.domain.notice import local_date
 from disburse.domain.roles import Role
-from disburse.domain.states import ProjectState
+from disburse.domain.states import ProjectEvent, ProjectState
 from disburse.excel.plan import load_plan_workbook
 from disburse.schemas import flatten_errors
 from disburse.schemas.contract import ContractIn
-from disburse.schemas.events import PACKAGING, TENDER_METHODS, ProjectEvent
+from disburse.schemas.events import PACKAGING, TENDER_METHODS
+from disburse.schemas.events import ProjectEvent as ProjectEventIn
 from disburse.schemas.plan import load_plan
-from disburse.services import contracts, desk, notifications, projects, reports
+from disburse.services import allocations, amendments, contracts, desk, notifications, projects, reports
 from disburse.services.scheduling import ACTIVE_STATES
 from disburse.services.views import ProjectView
 from disburse.web import diagram
@@ -173,21 +174,35 @@ def _create(text: str, errors: dict[str, list[str]]) -> int | None:
 @bp.get("/projects/<int:project_id>")
 @login_required
 def detail(project_id: int) -> Any:
-    return _detail(project_id)
+    version = request.args.get("version", type=int)
+    return render_detail(project_id, version=version if version and version > 0 else None)
 
 
-def _detail(project_id: int, *, status: int = 200, posted: str | None = None, values: dict[str, Any] | None = None,
-            errors: dict[str, list[str]] | None = None) -> Any:
-    """The project page; after a refused form, the same page with the form as it was typed."""
+def render_detail(project_id: int, *, status: int = 200, posted: str | None = None,
+                  values: dict[str, Any] | None = None, errors: dict[str, list[str]] | None = None,
+                  version: int | None = None) -> Any:
+    """The project page; after a refused form, the same page with the form as it was typed. With
+    ``version``, the plan as that version had it (a banner says so; the figures stay today's)."""
     who = actor()
-    project = attempt(lambda: projects.get_project(db(), who, project_id))  # 404/403 abort
+    project = attempt(lambda: projects.get_project(db(), who, project_id, version))  # 404/403 abort
     if project is None:
         return redirect(url_for("projects_ui.index"))
     today = local_date(now())
+    actions = panel(projects.actions(db(), who, project_id))
+    versions = projects.versions(db(), who, project_id)
+    in_force = next((v.number for v in versions if v.in_force), project.plan_version)
     context = {
         "project": project,
+        "in_force": in_force,
+        "old_version": project.plan_version != in_force,
         "groups": desk.plan_groups(project.lines, project.subtotals),
-        "actions": panel(projects.actions(db(), who, project_id)),
+        # the plan is edited on its own page, not by a button: the panel keeps the other events
+        "actions": [a for a in actions if a["event"] != ProjectEvent.EDIT_PLAN],
+        "may_edit": any(a["event"] == ProjectEvent.EDIT_PLAN and a["allowed"] for a in actions),
+        "versions": versions,
+        "amendments": amendments.list_amendments(db(), who, project_id, now()),
+        "may_propose": amendments.may_propose(who, project.state),
+        "may_record_funds": who.role == Role.FINANCE and project.state in allocations.RECEIVING,
         "contracts": contracts.list_contracts(db(), who, project_id)["items"],
         "acceptances": desk.project_acceptances(db(), who, project_id)["items"],
         "reports": reports.list_reports(db(), who, project_id, per_page=24),
@@ -204,7 +219,8 @@ def _detail(project_id: int, *, status: int = 200, posted: str | None = None, va
         "methods": TENDER_METHODS,
         "packaging": PACKAGING,
     }
-    return render_template("projects/detail.html", **context), status
+    # the labels also when another blueprint's form (funds arrived) renders this page again
+    return render_template("projects/detail.html", **_labels(), **context), status
 
 
 def _timeline(project: ProjectView, today: date) -> dict[str, Any] | None:
@@ -265,15 +281,15 @@ def fire(project_id: int) -> Any:
     values = {k: v for k, v in form.items() if k != "csrf_token"}
     errors: dict[str, list[str]] = {}
     try:
-        data = ProjectEvent().load(body)
+        data = ProjectEventIn().load(body)
     except ValidationError as exc:
         errors.update(flatten_errors(exc.messages))
-        return _detail(project_id, status=422, posted=event, values=values, errors=errors)
+        return render_detail(project_id, status=422, posted=event, values=values, errors=errors)
     data.pop("event")
     data = {k: v for k, v in data.items() if v is not None}
     fired = attempt(lambda: projects.fire_event(db(), actor(), origin(), project_id, event, data, now=now()), errors)
     if fired is None:
-        return _detail(project_id, status=_status(errors), posted=event, values=values, errors=errors)
+        return render_detail(project_id, status=_status(errors), posted=event, values=values, errors=errors)
     spec = projects.workflow().transitions[event]
     flash(_("已执行“%(event)s”，当前状态：%(state)s", event=spec.en if lang() == "en" else spec.zh,
             state=_state_name(fired.state)), "success")
@@ -292,7 +308,7 @@ def submit_report(project_id: int) -> Any:
     errors: dict[str, list[str]] = {}
     done = attempt(lambda: reports.submit(db(), actor(), origin(), project_id, month, text, now()), errors)
     if done is None:
-        return _detail(project_id, status=_status(errors), posted="report", values={"month": month, "text": text},
+        return render_detail(project_id, status=_status(errors), posted="report", values={"month": month, "text": text},
                        errors=errors)
     flash(_("%(month)s 进度月报已报送", month=month), "success")
     return redirect(url_for("projects_ui.detail", project_id=project_id, _anchor="reports"))
@@ -326,11 +342,11 @@ def add_contract(project_id: int) -> Any:
         data = ContractIn().load(body)
     except ValidationError as exc:
         errors.update(flatten_errors(exc.messages))
-        return _detail(project_id, status=422, posted="contract", values=values, errors=errors)
+        return render_detail(project_id, status=422, posted="contract", values=values, errors=errors)
     contract_id = attempt(lambda: contracts.sign_contract(db(), actor(), origin(), project_id, data, now()),
                           errors)
     if contract_id is None:
-        return _detail(project_id, status=_status(errors), posted="contract", values=values, errors=errors)
+        return render_detail(project_id, status=_status(errors), posted="contract", values=values, errors=errors)
     flash(_("合同已登记：%(lot)s", lot=data["lot"]), "success")
     return redirect(url_for("projects_ui.detail", project_id=project_id, _anchor="contracts"))
 

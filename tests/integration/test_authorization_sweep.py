@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.flow import NAME_A, Flow
 from tests.fuzz.county import HOME, OTHER, PDF, ROLES, County, build
@@ -155,6 +156,13 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/projects/<int:project_id>/events"): obj(READERS, event=True),
     ("POST", "/projects/<int:project_id>/contracts"): obj({"commerce"}, event=True),
     ("POST", "/projects/<int:project_id>/reports"): obj({"commerce"}, event=True),
+    ("GET", "/projects/<int:project_id>/plan"): obj({"commerce"}),
+    ("POST", "/projects/<int:project_id>/plan"): obj({"commerce"}, event=True),
+    ("GET", "/projects/<int:project_id>/amendments/new"): obj({"commerce"}),
+    ("POST", "/projects/<int:project_id>/amendments/new"): obj({"commerce"}, event=True),
+    ("GET", "/amendments/<int:amendment_id>"): obj(),
+    ("POST", "/amendments/<int:amendment_id>/events"): obj({"commerce", "supervisor"}, event=True),
+    ("POST", "/projects/<int:project_id>/allocations"): obj({"finance"}, event=True),
     ("GET", "/reports/late"): gate(READERS - {"contractor"}),
     ("GET", "/contracts/<int:contract_id>"): obj(),
     ("POST", "/contracts/<int:contract_id>/acceptances"): obj({"commerce", "contractor"}, event=True),
@@ -226,6 +234,10 @@ def _form(rule: str, county: County) -> dict[str, Any]:
         return {"event": EVENTS[rule.split("/")[1]]}
     if rule.endswith("/reports"):
         return {"month": "2024-08", "text": "八月进度"}
+    if rule.endswith("/plan") or rule.endswith("/amendments/new"):
+        return {"document": yaml.safe_dump(example("003"), allow_unicode=True), "reason": "调整"}
+    if rule.endswith("/allocations"):
+        return {"doc_no": "X财〔2024〕1号", "source": "中央财政专项资金", "amount": "1.00", "arrived_on": "2024-09-01"}
     if rule.endswith("/acceptances"):
         return {"kind": "stage", "stage": "1"}
     if rule.endswith("/payments"):

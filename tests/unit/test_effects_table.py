@@ -438,7 +438,8 @@ def amendment_facts(proposed: Plan) -> AmendmentFacts:
                           county="530325")
 
 
-RENAMED = [{"path": "name", "zh": "项目名称", "en": "name", "old": "测试县示范项目", "new": "测试县示范项目（调整）"}]
+RENAMED = [{"path": "name", "zh": "项目名称", "en": "name", "old": "测试县示范项目", "new": "测试县示范项目（调整）",
+            "money": False}]
 
 PLAN_CASES = [
     case("project", "write_plan", "a draft takes the plan sent and records what changed",
