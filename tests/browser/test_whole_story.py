@@ -41,6 +41,16 @@ def test_from_plan_to_disbursed_stage_payment_by_clicking_in_chinese(live: Live,
     settle(commerce)
     assert commerce.locator("h1 .state").inner_text() == "已报备"
 
+    # finance records the 1000万 that arrived (seed 003 §5(1)4: 已到位) on the project page
+    finance = live.login(FINANCE)
+    finance.goto(f"/projects/{project_id}")
+    finance.click("[data-testid=allocation-form] summary")
+    finance.fill("[data-testid=allocation-form] input[name=doc_no]", "X财外指〔2024〕1号")
+    finance.fill("[data-testid=allocation-form] input[name=amount]", "10000000.00")
+    finance.click("[data-testid=record-allocation]")
+    settle(finance)
+    assert "1000万元" in finance.locator("[data-testid=allocations]").inner_text()
+
     # tender, contracts, selection, the contractor's application and the review: through the API
     flow.fire_ok(project_id, "open_tender", **TENDER)
     project = flow.project(project_id)

@@ -59,7 +59,7 @@ from disburse.adapters.orm import (
 from disburse.api.schemas import AcceptanceOut, ContractIn, PaymentOut, ProjectOut
 from disburse.clock import ManualClock
 from disburse.schemas.plan import load_plan
-from disburse.services import acceptances, audit, contracts, payments, projects
+from disburse.services import acceptances, allocations, audit, contracts, payments, projects
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import ServiceError
 from disburse.services.users import actor_by_username
@@ -201,7 +201,11 @@ class PaymentMachine(RuleBasedStateMachine):
             self.actors[name] = actor
         commerce = self.actors[COMMERCE[0]]
         pid = projects.create_project(self.db, commerce, self.origin, load_plan(example("003"))[0])
-        projects.fire_event(self.db, commerce, self.origin, pid, "file", {}, now=self.clock.now())
+        filed = projects.fire_event(self.db, commerce, self.origin, pid, "file", {}, now=self.clock.now())
+        for source in filed.funding:  # every source arrived (seed 003 §5(1)4): the funds gate never binds here
+            allocations.record(self.db, self.actors[FINANCE[0]], self.origin, pid,
+                               {"doc_no": "X财外指〔2024〕1号", "source": source.source, "amount": source.amount,
+                                "arrived_on": self.clock.now().date()}, self.clock.now())
         tender = {**TENDER, "announced_on": date.fromisoformat(TENDER["announced_on"])}
         projects.fire_event(self.db, commerce, self.origin, pid, "open_tender", tender, now=self.clock.now())
         project = ProjectOut().dump(projects.get_project(self.db, commerce, pid))  # as a client reads it
