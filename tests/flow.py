@@ -231,16 +231,29 @@ class Flow:
         return self.ok(self.get(f"/acceptances/{aid}", as_))
 
     def verdicts(self, project: dict[str, Any], contract: dict[str, Any], share: str = "0.40",
-                 fail: frozenset[int] = frozenset()) -> list[dict[str, Any]]:
-        """A verdict for every line of the contract; accepted = share × line amount (0 for a failed line)."""
+                 fail: frozenset[int] = frozenset(), acceptance: dict[str, Any] | None = None,
+                 note: str | None = None) -> list[dict[str, Any]]:
+        """A verdict for every line the acceptance covers (every line of the contract without one);
+        accepted = share × line amount (0 for a failed line), a reduction (核减) noted with ``note``."""
         amounts = {line["id"]: Decimal(line["amount"]) for line in project["lines"]}
+        scope = [line["line_id"] for line in acceptance["lines"]] if acceptance is not None else contract["line_ids"]
         out = []
-        for line_id in contract["line_ids"]:
+        for line_id in scope:
             failed = line_id in fail
             accepted = Decimal(0) if failed else (amounts[line_id] * Decimal(share)).quantize(Decimal("0.01"))
             out.append({"line_id": line_id, "result": "fail" if failed else "pass",
-                        "accepted_amount": f"{accepted:.2f}"})
+                        "accepted_amount": f"{accepted:.2f}",
+                        "note": "核减：按实际完成量核定" if note is None else note})
         return out
+
+    def publish(self, acceptance: dict[str, Any] | int) -> dict[str, Any]:
+        """The finance re-check where the project's rule set requires it (xx-2024), then the notice."""
+        first = self.act(acceptance, "publish")
+        if first.status_code == 200:
+            return dict(first.get_json())
+        assert "finance_recheck_required" in {u["code"] for u in first.get_json()["unmet"]}, first.get_json()
+        self.act_ok(acceptance, "finance_recheck", FINANCE, note="经复核，评审结果属实")
+        return self.act_ok(acceptance, "publish")
 
     def passed(self, project: dict[str, Any], contract: dict[str, Any], as_: str = CONTRACTOR_A,
                kind: str = "stage", share: str = "0.40") -> dict[str, Any]:
@@ -253,7 +266,7 @@ class Flow:
 
     def in_notice(self, project: dict[str, Any], contract: dict[str, Any], as_: str = CONTRACTOR_A,
                   kind: str = "stage") -> dict[str, Any]:
-        acceptance = self.act_ok(self.passed(project, contract, as_, kind), "publish")
+        acceptance = self.publish(self.passed(project, contract, as_, kind))
         assert acceptance["state"] == "in_notice"
         return acceptance
 

@@ -167,6 +167,8 @@ class BudgetLine(Base):
     item: Mapped[str] = mapped_column(Text)
     amount: Mapped[Decimal | None] = mapped_column(Money)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: how the amount splits between the line's share-relevant tags ({tag: "amount"}), when it has several
+    split: Mapped[dict[str, str] | None] = mapped_column(JSON)
     responsible: Mapped[list[str]] = mapped_column(JSON, default=list)
     cooperating: Mapped[list[str]] = mapped_column(JSON, default=list)
     deadline: Mapped[date | None] = mapped_column(Date)
@@ -290,6 +292,14 @@ class Acceptance(Base):
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     rectify_deadline: Mapped[date | None] = mapped_column(Date)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
+    #: the budget lines a stage acceptance covers (the work delivered in that stage, issue 17); none: every
+    #: line of the contract not yet accepted (a final acceptance always covers those)
+    line_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    #: the finance bureau's re-check of the review result (seed 003 §5(2)3①), where the rule set requires it
+    rechecked_by: Mapped[int | None] = mapped_column(Integer)
+    rechecked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recheck_note: Mapped[str | None] = mapped_column(Text)
+    recheck_document_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 

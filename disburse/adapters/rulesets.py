@@ -104,6 +104,7 @@ def parse(doc: dict[str, Any]) -> RuleSet:
     notice = doc.get("notice") or {}
     reports = doc.get("reports") or {}
     reminders = doc.get("reminders") or {}
+    acceptance = doc.get("acceptance") or {}
     title = doc.get("title") or {}
     return RuleSet(
         id=doc["id"],
@@ -136,6 +137,8 @@ def parse(doc: dict[str, Any]) -> RuleSet:
         payments_within_arrived_funds=bool(payment.get("within_arrived_funds", False)),
         arrived_funds_clause=payment.get("within_arrived_funds_clause", ""),
         idle_days=int(payment.get("idle_days", 0)),
+        finance_recheck=bool(acceptance.get("finance_recheck", False)),
+        finance_recheck_clause=acceptance.get("finance_recheck_clause", ""),
     )
 
 

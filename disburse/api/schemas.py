@@ -359,6 +359,11 @@ class AcceptanceIn(Schema):
     stage = fields.Integer(load_default=None, allow_none=True, strict=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
     document_ids = fields.List(fields.Integer(strict=True), load_default=list)
+    line_ids = fields.List(fields.Integer(strict=True), load_default=None, allow_none=True,
+                           validate=validate.Length(max=500),
+                           metadata={"description": "a stage acceptance: the budget lines delivered in that stage "
+                                                    "(default: every line of the contract not yet accepted); a final "
+                                                    "acceptance names none"})
 
 
 class VerdictIn(Schema):
@@ -375,6 +380,8 @@ class AcceptanceEvent(Schema):
     objection_id = fields.Integer(load_default=None, strict=True)
     decision = fields.String(load_default=None, validate=validate.OneOf(["dismiss", "uphold"]))
     deadline = DateField(load_default=None)
+    document_id = fields.Integer(load_default=None, strict=True,
+                                 metadata={"description": "finance_recheck: a document of the project (复核意见)"})
 
 
 class NoticeOut(Schema):
@@ -417,6 +424,22 @@ class DocumentRefOut(Schema):
     sha256 = fields.String()
 
 
+class ScopeLineOut(Schema):
+    """A budget line an acceptance covers: its amount under the contract and what is accepted of it."""
+
+    line_id = fields.Integer()
+    label = fields.String()
+    amount = MoneyField(dump_only=True)
+    accepted_elsewhere = MoneyField(dump_only=True)
+
+
+class RecheckOut(Schema):
+    by = fields.Integer()
+    at = When()
+    note = fields.String(allow_none=True)
+    document_id = fields.Integer(allow_none=True)
+
+
 class AcceptanceOut(Schema):
     id = fields.Integer()
     contract_id = fields.Integer()
@@ -435,6 +458,10 @@ class AcceptanceOut(Schema):
     objections = fields.List(fields.Nested(ObjectionOut))
     rectify_deadline = When(allow_none=True)
     documents = fields.List(fields.Nested(DocumentRefOut))
+    lines = fields.List(fields.Nested(ScopeLineOut),
+                        metadata={"description": "the budget lines this acceptance covers (issue 17)"})
+    recheck = fields.Nested(RecheckOut, allow_none=True,
+                            metadata={"description": "the finance bureau's re-check (财政复核), once made"})
     allowed_events = fields.List(fields.String())
     created_at = When()
     updated_at = When()

@@ -49,43 +49,88 @@ class AcceptanceFacts:
     existing: int | None = None
     documents: dict[int, tuple[int, int | None]] = field(default_factory=dict)
     project_id: int = 0
-    #: the project's rule set (the notice period a publication takes)
+    #: the project's rule set (the notice period a publication takes, whether finance re-checks)
     rules: RuleSet | None = None
+    #: stage or final
+    kind: str = "stage"
+    #: the lines this acceptance covers (issue 17): a stage acceptance's named lines, or every line of the
+    #: contract not accepted by another standing acceptance
+    scope: tuple[int, ...] = ()
+    #: line → the amount other standing acceptances of the contract accepted on it (合格 verdicts)
+    accepted_elsewhere: dict[int, Decimal] = field(default_factory=dict)
+    #: the contract's amount and what its other standing acceptances accepted in all
+    contract_amount: Decimal = Decimal(0)
+    accepted_by_others: Decimal = Decimal(0)
+    #: this acceptance's verdicts as recorded: line → (result, accepted amount)
+    recorded: dict[int, tuple[str, Decimal]] = field(default_factory=dict)
+    #: whether the finance bureau has re-checked the result
+    rechecked: bool = False
+
+
+def _line(line_id: int) -> tuple[str, str]:
+    return f"建设内容 {line_id}", f"Budget line {line_id}"
 
 
 def verdicts_complete(facts: AcceptanceFacts) -> list[Unmet]:
-    """Every line of the contract gets one verdict, for no more than the line's amount."""
+    """One verdict on each line the acceptance covers and on no other (a stage acceptance judges the work
+    delivered in that stage, not work due later: issue 17), each accepting no more than the line's amount
+    under the contract, and a 不合格 line accepting nothing."""
     unmet: list[Unmet] = []
     given: dict[int, dict[str, Any]] = {}
     for verdict in facts.data.get("verdicts") or []:
         line_id = verdict["line_id"]
+        zh, en = _line(line_id)
         if line_id not in facts.line_amounts:
-            unmet.append(Unmet("verdict_unknown_line", f"建设内容 {line_id} 不属于本合同",
-                               f"Budget line {line_id} is not covered by this contract", VERDICT_CLAUSE))
+            unmet.append(Unmet("verdict_unknown_line", f"{zh} 不属于本合同",
+                               f"{en} is not covered by this contract", VERDICT_CLAUSE))
+        elif line_id not in facts.scope:
+            unmet.append(Unmet("verdict_not_in_scope", f"{zh} 不在本次验收范围内",
+                               f"{en} is not part of this acceptance", VERDICT_CLAUSE))
         elif line_id in given:
-            unmet.append(Unmet("verdict_twice", f"建设内容 {line_id} 有两条验收结论",
-                               f"Budget line {line_id} has two verdicts", VERDICT_CLAUSE))
+            unmet.append(Unmet("verdict_twice", f"{zh} 有两条验收结论", f"{en} has two verdicts", VERDICT_CLAUSE))
         given[line_id] = verdict
-    for line_id, amount in facts.line_amounts.items():
-        verdict = given.get(line_id)
+    for line_id in facts.scope:
+        verdict, amount = given.get(line_id), facts.line_amounts.get(line_id, Decimal(0))
+        zh, en = _line(line_id)
         if verdict is None:
-            unmet.append(Unmet("verdict_missing", f"建设内容 {line_id} 尚无验收结论",
-                               f"Budget line {line_id} has no verdict", VERDICT_CLAUSE))
+            unmet.append(Unmet("verdict_missing", f"{zh} 尚无验收结论", f"{en} has no verdict", VERDICT_CLAUSE))
+        elif verdict["result"] != "pass" and verdict["accepted_amount"] > 0:
+            unmet.append(Unmet("failed_line_accepted", f"{zh} 验收不合格，核定金额应为 0",
+                               f"{en} failed, so nothing of it is accepted", VERDICT_CLAUSE))
         elif verdict["accepted_amount"] > amount:
             unmet.append(Unmet("accepted_above_line",
-                               f"建设内容 {line_id} 核定金额 {format_yuan(verdict['accepted_amount'])} 元，"
+                               f"{zh} 核定金额 {format_yuan(verdict['accepted_amount'])} 元，"
                                f"超过其预算 {format_yuan(amount)} 元",
-                               f"Budget line {line_id}: accepted {format_yuan(verdict['accepted_amount'])} yuan "
+                               f"{en}: accepted {format_yuan(verdict['accepted_amount'])} yuan "
                                f"is more than its {format_yuan(amount)} yuan", VERDICT_CLAUSE))
     return unmet
 
 
-def every_line_passes(facts: AcceptanceFacts) -> list[Unmet]:
-    """``pass`` needs 合格 on every line."""
-    failing = [v["line_id"] for v in facts.data.get("verdicts") or [] if v["result"] != "pass"]
-    return [Unmet("line_failed", f"建设内容 {line_id} 的结论为不合格，不能判定验收合格",
-                  f"Budget line {line_id} failed, so the acceptance cannot pass", VERDICT_CLAUSE)
-            for line_id in failing]
+def pass_verdicts_hold(facts: AcceptanceFacts) -> list[Unmet]:
+    """``pass``: a stage acceptance passes with at least one 合格 line — its failed lines stay open for a
+    later acceptance; the final acceptance passes only when every line it covers passes. A 合格 line
+    accepted below its amount is a reduction (核减) and says why (issue 17; seed 004 §5(5)2)."""
+    verdicts = facts.data.get("verdicts") or []
+    unmet: list[Unmet] = []
+    if facts.kind == "final":
+        for v in verdicts:
+            if v["result"] != "pass":
+                zh, en = _line(v["line_id"])
+                unmet.append(Unmet("line_failed", f"{zh} 的结论为不合格，终验不能判定合格",
+                                   f"{en} failed, so the final acceptance cannot pass", VERDICT_CLAUSE))
+    elif facts.scope and not any(v["result"] == "pass" for v in verdicts):
+        unmet.append(Unmet("no_line_passed", "没有一项建设内容验收合格，不能判定验收合格",
+                           "No budget line passed, so the acceptance cannot pass", VERDICT_CLAUSE))
+    for v in verdicts:
+        amount = facts.line_amounts.get(v["line_id"])
+        if (v["result"] == "pass" and amount is not None and v["accepted_amount"] < amount
+                and not (v.get("note") or "").strip()):
+            zh, en = _line(v["line_id"])
+            unmet.append(Unmet("reduction_without_note",
+                               f"{zh} 核减 {format_yuan(amount - v['accepted_amount'])} 元，须说明核减理由",
+                               f"{en} is reduced by {format_yuan(amount - v['accepted_amount'])} yuan; "
+                               f"say why in its note", VERDICT_CLAUSE))
+    return unmet
 
 
 def some_line_fails(facts: AcceptanceFacts) -> list[Unmet]:
@@ -94,6 +139,68 @@ def some_line_fails(facts: AcceptanceFacts) -> list[Unmet]:
         return []
     return [Unmet("no_line_failed", "判定不合格须至少有一项建设内容不合格",
                   "A failed acceptance names at least one failed line", VERDICT_CLAUSE)]
+
+
+def lines_to_accept(facts: AcceptanceFacts) -> list[Unmet]:
+    """A stage application names the contract's lines delivered in that stage, none accepted already
+    (issue 17); a final one names none — it covers every line not yet accepted."""
+    named = facts.data.get("line_ids")
+    if not named:
+        return []
+    if facts.data.get("kind") == "final":
+        return [Unmet("final_names_lines", "终验涵盖本合同尚未验收的全部建设内容，无须列明",
+                      "A final acceptance covers every line not yet accepted; it names none", VERDICT_CLAUSE,
+                      field="line_ids")]
+    unmet = []
+    for line_id in named:
+        zh, en = _line(line_id)
+        if line_id not in facts.line_amounts:
+            unmet.append(Unmet("line_not_of_contract", f"{zh} 不属于本合同", f"{en} is not covered by this contract",
+                               VERDICT_CLAUSE, field="line_ids"))
+        elif line_id in facts.accepted_elsewhere:
+            unmet.append(Unmet("line_accepted_already", f"{zh} 已验收合格", f"{en} has been accepted already",
+                               VERDICT_CLAUSE, field="line_ids"))
+    return unmet
+
+
+def accepted_within_contract(facts: AcceptanceFacts) -> list[Unmet]:
+    """What the contract's acceptances accept in all stays within the contract's amount (issue 17)."""
+    total = facts.accepted_by_others + sum((a for r, a in facts.recorded.values() if r == "pass"), Decimal(0))
+    if total <= facts.contract_amount:
+        return []
+    return [Unmet("accepted_above_contract",
+                  f"本合同验收核定合计 {format_yuan(total)} 元，超过合同金额 {format_yuan(facts.contract_amount)} 元",
+                  f"The contract's acceptances would accept {format_yuan(total)} yuan, above the contract's "
+                  f"{format_yuan(facts.contract_amount)} yuan", VERDICT_CLAUSE)]
+
+
+RECHECK_CLAUSE = "seed 003 §5(2)3①"
+
+
+def recheck_in_rules(facts: AcceptanceFacts) -> list[Unmet]:
+    """The finance re-check is a step of the project's rule set (``acceptance.finance_recheck``)."""
+    if facts.rules is not None and facts.rules.finance_recheck:
+        return []
+    return [Unmet("recheck_not_required", "本项目适用的资金管理规则未规定财政复核",
+                  "The project's fund rules have no finance re-check", RECHECK_CLAUSE)]
+
+
+def rechecked_if_required(facts: AcceptanceFacts) -> list[Unmet]:
+    """Where the rule set requires it, the finance bureau re-checks the review result before the notice."""
+    if facts.rules is None or not facts.rules.finance_recheck or facts.rechecked:
+        return []
+    return [Unmet("finance_recheck_required", "验收结果须经县财政局复核后方可公示",
+                  "The finance bureau re-checks the review result before it is published",
+                  facts.rules.finance_recheck_clause or RECHECK_CLAUSE)]
+
+
+def recheck_document_of_project(facts: AcceptanceFacts) -> list[Unmet]:
+    """A re-check's document, if named, is a document of this project."""
+    doc_id = facts.data.get("document_id")
+    if doc_id is None or (doc_id in facts.documents and facts.documents[doc_id][0] == facts.project_id):
+        return []
+    return [Unmet("document_not_of_project", f"本项目没有文件 {doc_id}", f"no document {doc_id} of this project",
+                  RECHECK_CLAUSE, field="document_id")]
 
 
 def _end_text(facts: AcceptanceFacts) -> tuple[str, str]:
@@ -224,7 +331,12 @@ ACCEPTANCE_GUARDS: dict[str, Callable[[AcceptanceFacts], list[Unmet]]] = {
     "one_acceptance_per_stage": one_acceptance_per_stage,
     "documents_of_the_project": documents_of_the_project,
     "verdicts_complete": verdicts_complete,
-    "every_line_passes": every_line_passes,
+    "pass_verdicts_hold": pass_verdicts_hold,
+    "lines_to_accept": lines_to_accept,
+    "accepted_within_contract": accepted_within_contract,
+    "recheck_in_rules": recheck_in_rules,
+    "rechecked_if_required": rechecked_if_required,
+    "recheck_document_of_project": recheck_document_of_project,
     "some_line_fails": some_line_fails,
     "notice_open": notice_open,
     "notice_ended": notice_ended,

@@ -7,6 +7,7 @@ after stage acceptance, the rest after final acceptance): its shares sum to
 exactly one, and the advance stays within the rule set's cap.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -98,9 +99,30 @@ def schedule_unmet(schedule: Schedule, rules: RuleSet) -> list[Unmet]:
     return unmet
 
 
-def coverage_unmet(total: Decimal, contracts: list[Contract]) -> list[Unmet]:
-    """Contracts sum to no more than the total, and no line is covered by two contracts (SPEC §5.1)."""
+#: A contract spends what the plan budgets for the lines it covers: seed 004 §5(1) (严格项目资金使用) and
+#: seed 001 §6 (资金规划和管理) — the plan's lines, not the contract, carry the caps, floors and prohibited uses.
+LINES_CLAUSE = "seed 004 §5(1) (严格项目资金使用); seed 001 §6 (资金规划和管理)"
+
+
+def amounts_under(contract: Contract, lines: Mapping[int, Decimal | None]) -> Decimal:
+    """What the plan budgets for the lines a contract covers."""
+    return sum((lines.get(i) or Decimal(0) for i in contract.line_ids), Decimal(0))
+
+
+def coverage_unmet(total: Decimal, contracts: list[Contract],
+                   lines: Mapping[int, Decimal | None] | None = None) -> list[Unmet]:
+    """Contracts sum to no more than the total, no line is covered by two contracts (SPEC §5.1), and a
+    contract's amount is at most what the plan budgets for the lines it covers (issue 17): so the rule set's
+    caps, floors and prohibited uses, judged on the plan's lines, hold on what is contracted too."""
     unmet: list[Unmet] = []
+    for contract in contracts if lines is not None else ():
+        under = amounts_under(contract, lines or {})
+        if contract.amount > under:
+            unmet.append(Unmet("contract_above_lines",
+                               f"合同“{contract.lot}”金额 {format_yuan(contract.amount)} 元，超过其所含建设内容的"
+                               f"预算合计 {format_yuan(under)} 元",
+                               f"Contract '{contract.lot}' of {format_yuan(contract.amount)} yuan is above the "
+                               f"{format_yuan(under)} yuan the plan budgets for the lines it covers", LINES_CLAUSE))
     contracted = sum((c.amount for c in contracts), Decimal(0))
     if contracted > total:
         unmet.append(Unmet("contracts_over_total",

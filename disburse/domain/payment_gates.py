@@ -69,6 +69,9 @@ class PaymentFacts:
     others: tuple[OtherPayment, ...] = ()
     acceptance: AcceptanceRef | None = None
     final_acceptance_approved: bool = False
+    #: once the contract's final acceptance is approved: what its approved acceptances accepted in all
+    #: (issue 17: disbursed and in flight stay within it, advances included)
+    accepted_approved: Decimal | None = None
     payment_id: int | None = None
     actor_id: int | None = None
     #: who did each earlier step of this payment: {"request": 3, "verify": 5}
@@ -180,12 +183,33 @@ def stage_within_share(f: PaymentFacts) -> list[Unmet]:
                         f"The stage payment of {format_yuan(f.amount)} yuan is above stage "
                         f"{f.acceptance.stage}'s share of {share_text(share)} ({format_yuan(cap)} yuan)")
     if f.amount > f.acceptance.accepted_total:
-        unmet += _u("stage_above_accepted",
+        unmet += _u("above_accepted_amount",
                     f"阶段拨付 {format_yuan(f.amount)} 元，"
-                    f"超过验收核定的 {format_yuan(f.acceptance.accepted_total)} 元",
-                    f"The stage payment of {format_yuan(f.amount)} yuan is above the accepted "
-                    f"{format_yuan(f.acceptance.accepted_total)} yuan", "seed 004 §5(5)2")
+                    f"超过该阶段验收核定的 {format_yuan(f.acceptance.accepted_total)} 元",
+                    f"The stage payment of {format_yuan(f.amount)} yuan is above the "
+                    f"{format_yuan(f.acceptance.accepted_total)} yuan its acceptance accepted", ACCEPTED_CLAUSE)
     return unmet
+
+
+#: Money follows what acceptance accepted: seed 001 §6(2)2 (全部项目完成审核验收合格后，拨付其余全部资金),
+#: seed 004 §5(5)2 (验收结论及核定金额).
+ACCEPTED_CLAUSE = "seed 001 §6(2)2; seed 004 §5(5)2"
+
+
+def within_accepted_amount(f: PaymentFacts) -> list[Unmet]:
+    """Once the contract's final acceptance is approved, Σ(disbursed + in flight) on the contract, advances
+    included, stays within what its approved acceptances accepted (issue 17): a reduction (核减) at
+    acceptance lowers what may be paid."""
+    if f.accepted_approved is None:
+        return []
+    total = f.committed() + f.amount
+    if total <= f.accepted_approved:
+        return []
+    return _u("above_accepted_amount",
+              f"本合同已拨付与在途合计将达 {format_yuan(total)} 元，超过验收核定合计 "
+              f"{format_yuan(f.accepted_approved)} 元（含预拨）",
+              f"Disbursed and in flight on the contract would reach {format_yuan(total)} yuan, above the "
+              f"{format_yuan(f.accepted_approved)} yuan its acceptances accepted (advances included)", ACCEPTED_CLAUSE)
 
 
 def final_acceptance_approved(f: PaymentFacts) -> list[Unmet]:
@@ -343,6 +367,7 @@ PAYMENT_GUARDS: dict[str, Callable[[PaymentFacts], list[Unmet]]] = {
     "stage_within_share": stage_within_share,
     "final_acceptance_approved": final_acceptance_approved,
     "final_within_remaining": final_within_remaining,
+    "within_accepted_amount": within_accepted_amount,
     "contract_not_exceeded": contract_not_exceeded,
     "contracts_within_total": contracts_within_total,
     "not_an_earlier_step": not_an_earlier_step,

@@ -123,8 +123,10 @@ def contractors_eligible(facts: ProjectFacts) -> list[Unmet]:
 
 
 def contracts_cover_plan(facts: ProjectFacts) -> list[Unmet]:
-    """Contracts sum to no more than the total; each line in at most one contract."""
-    return coverage_unmet(facts.plan.total, list(facts.contracts))
+    """Contracts sum to no more than the total; each line in at most one contract; each contract within the
+    budget of the lines it covers (issue 17)."""
+    lines = {line.id: line.amount for line in facts.plan.lines if line.id is not None}
+    return coverage_unmet(facts.plan.total, list(facts.contracts), lines)
 
 
 def final_acceptances_approved(facts: ProjectFacts) -> list[Unmet]:

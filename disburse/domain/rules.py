@@ -53,6 +53,10 @@ class RuleSet:
     arrived_funds_clause: str = ""
     #: funds arrived and not paid out after this many days are reminded (0: never)
     idle_days: int = 0
+    #: the finance bureau re-checks an acceptance's review result before its public notice (issue 17,
+    #: seed 003 §5(2)3①); a rule file written before it has none
+    finance_recheck: bool = False
+    finance_recheck_clause: str = ""
 
     def vocabulary(self) -> set[str]:
         """Every tag a plan may carry under this rule set: the allowed and the prohibited ones."""

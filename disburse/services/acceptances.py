@@ -22,6 +22,7 @@ from disburse.adapters.db import Database
 from disburse.adapters.limits import KEY_LENGTH, OBJECTION, CounterStore, SqlCounterStore
 from disburse.adapters.orm import (
     Acceptance,
+    BudgetLine,
     Contract,
     Contractor,
     Document,
@@ -51,7 +52,15 @@ from disburse.services.context import Actor, Origin
 from disburse.services.contracts import line_amounts
 from disburse.services.engine import RowState, Step, Target
 from disburse.services.errors import Invalid, NotFound, RateLimited
-from disburse.services.views import AcceptanceView, DocumentRef, NoticeView, ObjectionView, VerdictView
+from disburse.services.views import (
+    AcceptanceView,
+    DocumentRef,
+    NoticeView,
+    ObjectionView,
+    RecheckView,
+    ScopeLineView,
+    VerdictView,
+)
 
 #: The public files objections without a login (SPEC §9).
 PUBLIC = Actor(id=None, username="public", role="public", region_code="000000", region_path="/000000/")
@@ -74,12 +83,13 @@ def record_application(step: Step[Acceptance, AcceptanceFacts]) -> None:
     """Who applied, for what, with which materials (attached to the acceptance)."""
     acceptance = step.entity
     acceptance.applied_by = step.actor.id
+    acceptance.line_ids = sorted(set(step.data["line_ids"])) if step.data.get("line_ids") else None
     attached = []
     for document in step.target.parents["documents"]:
         document.acceptance_id = acceptance.id
         attached.append({"id": document.id, "sha256": document.sha256})
     step.record.update(contract_id=acceptance.contract_id, kind=acceptance.kind, stage=acceptance.stage,
-                       documents=attached)
+                       documents=attached, line_ids=list(step.facts.scope))
 
 
 def record_verdicts(step: Step[Acceptance, AcceptanceFacts]) -> None:
@@ -90,6 +100,25 @@ def record_verdicts(step: Step[Acceptance, AcceptanceFacts]) -> None:
     acceptance.verdict_by, acceptance.verdict_at = step.actor.id, step.now
     step.record["verdicts"] = [{"line_id": v["line_id"], "result": v["result"],
                                 "accepted_amount": format_yuan(v["accepted_amount"])} for v in verdicts]
+
+
+def record_recheck(step: Step[Acceptance, AcceptanceFacts]) -> None:
+    """The finance bureau re-checked the review result (seed 003 §5(2)3①): who, when, its note and document."""
+    acceptance = step.entity
+    acceptance.rechecked_by, acceptance.rechecked_at = step.actor.id, step.now
+    acceptance.recheck_note, acceptance.recheck_document_id = step.data.get("note"), step.data.get("document_id")
+    step.record.update(note=acceptance.recheck_note, document_id=acceptance.recheck_document_id,
+                       accepted_total=format_yuan(accepted_total(acceptance)))
+
+
+def clear_recheck(step: Step[Acceptance, AcceptanceFacts]) -> None:
+    """Finance returns the result to the review: the verdicts are given again (the old ones stay in the log)."""
+    acceptance = step.entity
+    acceptance.rechecked_by = acceptance.rechecked_at = None
+    acceptance.recheck_note = acceptance.recheck_document_id = None
+    acceptance.verdicts = []
+    acceptance.verdict_by = acceptance.verdict_at = None
+    step.record["note"] = step.data.get("note")
 
 
 def publish_notice(step: Step[Acceptance, AcceptanceFacts]) -> None:
@@ -141,7 +170,38 @@ def reopen(step: Step[Acceptance, AcceptanceFacts]) -> None:
 
 
 EFFECTS = {f.__name__: f for f in (start_project_acceptance, record_application, record_verdicts, publish_notice,
-                                   close_notice, decide_objection, record_approval, order_rectification, reopen)}
+                                   close_notice, decide_objection, record_approval, order_rectification, reopen,
+                                   record_recheck, clear_recheck)}
+
+#: The states in which an acceptance's 合格 verdicts stand: a line accepted there is not accepted again.
+STANDING = (AcceptanceState.PASSED, AcceptanceState.RECHECKED, AcceptanceState.IN_NOTICE,
+            AcceptanceState.OBJECTED, AcceptanceState.NOTICE_CLEAR, AcceptanceState.APPROVED)
+
+
+def accepted_total(acceptance: Acceptance) -> Decimal:
+    """What an acceptance accepted: the amounts of its 合格 verdicts."""
+    return sum((v.accepted_amount for v in acceptance.verdicts if v.result == "pass"), _ZERO)
+
+
+def accepted_elsewhere(session: Session, contract_id: int, acceptance_id: int | None) -> dict[int, Decimal]:
+    """Line → the amount the contract's other standing acceptances accepted of it (issue 17)."""
+    rows = session.execute(
+        select(Verdict.line_id, Verdict.accepted_amount).join(Acceptance, Acceptance.id == Verdict.acceptance_id)
+        .where(Acceptance.contract_id == contract_id, Acceptance.state.in_(STANDING), Verdict.result == "pass",
+               *([] if acceptance_id is None else [Acceptance.id != acceptance_id]))).all()
+    found: dict[int, Decimal] = {}
+    for line_id, amount in rows:
+        found[line_id] = found.get(line_id, _ZERO) + amount
+    return found
+
+
+def scope_of(kind: str, named: list[int] | None, lines: Mapping[int, Decimal],
+             elsewhere: Mapping[int, Decimal]) -> tuple[int, ...]:
+    """The lines an acceptance covers: a stage acceptance's named lines; otherwise (a final acceptance, a
+    stage naming none) every line of the contract no other standing acceptance accepted (issue 17)."""
+    if kind == "stage" and named:
+        return tuple(sorted(set(named)))
+    return tuple(line_id for line_id in sorted(lines) if line_id not in elsewhere)
 
 
 @cache
@@ -180,14 +240,32 @@ class AcceptanceSubject(RowState[Acceptance, AcceptanceFacts]):
               now: datetime) -> AcceptanceFacts:
         acceptance, contract, project = target.entity, target.parents["contract"], target.project
         notice = acceptance.notices[-1] if acceptance.id is not None and acceptance.notices else None
+        lines = line_amounts(session, contract)
+        elsewhere = accepted_elsewhere(session, contract.id, acceptance.id)
+        named = acceptance.line_ids if acceptance.id is not None else data.get("line_ids")
+        others = session.scalar(
+            select(func.coalesce(func.sum(Verdict.accepted_amount), 0))
+            .join(Acceptance, Acceptance.id == Verdict.acceptance_id)
+            .where(Acceptance.contract_id == contract.id, Acceptance.state.in_(STANDING), Verdict.result == "pass",
+                   *([] if acceptance.id is None else [Acceptance.id != acceptance.id])))
         facts = AcceptanceFacts(
-            state=acceptance.state, actor_id=actor.id, now=now, line_amounts=line_amounts(session, contract),
+            state=acceptance.state, actor_id=actor.id, now=now, line_amounts=lines,
+            kind=acceptance.kind, scope=scope_of(acceptance.kind, named, lines, elsewhere),
+            accepted_elsewhere=elsewhere, contract_amount=contract.amount, accepted_by_others=Decimal(others or 0),
+            recorded={v.line_id: (v.result, v.accepted_amount) for v in acceptance.verdicts}
+            if acceptance.id is not None else {},
+            rechecked=acceptance.rechecked_by is not None,
             verdict_by=acceptance.verdict_by, notice_ends_at=notice.ends_at if notice else None,
             objections=tuple(ObjectionFacts(o.id, o.decision) for o in notice.objections) if notice else (),
             data=dict(data), project_state=project.state,
             project_state_label=engine.state_label(projects.workflow(), project.state) or {},
             rules=rulesets.for_project(session, project), project_id=project.id)
         if acceptance.id is not None:
+            doc_id = data.get("document_id")
+            if isinstance(doc_id, int):
+                found = session.get(Document, doc_id)
+                if found is not None:
+                    facts = replace(facts, documents={found.id: (found.project_id, found.acceptance_id)})
             return facts
         exists = session.scalar(select(Acceptance.id).where(
             Acceptance.contract_id == contract.id, Acceptance.kind == acceptance.kind,
@@ -325,7 +403,7 @@ def acceptance_view(session: Session, acceptance: Acceptance, actor: Actor, allo
         state_label=engine.state_label(workflow(), acceptance.state), note=acceptance.note,
         attempt=acceptance.attempt,
         verdicts=tuple(VerdictView(v.line_id, v.result, v.accepted_amount, v.note) for v in acceptance.verdicts),
-        accepted_total=sum((v.accepted_amount for v in acceptance.verdicts), _ZERO),
+        accepted_total=accepted_total(acceptance),
         verdict_by=acceptance.verdict_by, approved_by=acceptance.approved_by,
         notice=None if notice is None else notice_view(notice),
         objections=() if notice is None else objection_views(notice, named=not is_contractor(actor)),
@@ -333,7 +411,27 @@ def acceptance_view(session: Session, acceptance: Acceptance, actor: Actor, allo
         documents=tuple(DocumentRef(d.id, d.filename, d.sha256) for d in session.scalars(
             select(Document).where(Document.acceptance_id == acceptance.id).order_by(Document.id))),
         allowed_events=tuple(e for e in allowed if e != AcceptanceEvent.OBJECT),
-        created_at=acceptance.created_at, updated_at=acceptance.updated_at)
+        created_at=acceptance.created_at, updated_at=acceptance.updated_at,
+        lines=scope_lines(session, acceptance),
+        recheck=None if acceptance.rechecked_by is None or acceptance.rechecked_at is None else RecheckView(
+            acceptance.rechecked_by, acceptance.rechecked_at, acceptance.recheck_note, acceptance.recheck_document_id))
+
+
+def scope_lines(session: Session, acceptance: Acceptance) -> tuple[ScopeLineView, ...]:
+    """The lines the acceptance covers, each with its amount and what other acceptances accepted of it."""
+    contract = session.get(Contract, acceptance.contract_id)
+    assert contract is not None
+    lines = line_amounts(session, contract)
+    elsewhere = accepted_elsewhere(session, contract.id, acceptance.id)
+    scope = scope_of(acceptance.kind, acceptance.line_ids, lines, elsewhere)
+    rows = {line.id: line for line in session.scalars(select(BudgetLine).where(BudgetLine.id.in_(scope)))}
+    return tuple(ScopeLineView(line_id, _label(rows[line_id]) if line_id in rows else str(line_id),
+                               lines.get(line_id, _ZERO), elsewhere.get(line_id, _ZERO)) for line_id in scope)
+
+
+def _label(line: BudgetLine) -> str:
+    prefix = f"{line.ref}. " if line.ref else ""
+    return f"{prefix}{line.item if len(line.item) <= 24 else line.item[:24] + '…'}"
 
 
 def _read_view(session: Session, actor: Actor, target: Target[Acceptance], now: datetime) -> AcceptanceView:
@@ -378,7 +476,7 @@ def list_in_jurisdiction(db: Database, actor: Actor, states: tuple[str, ...] | N
                 "id": a.id, "project_id": a.project_id, "project_name": project_name, "contract_id": a.contract_id,
                 "lot": lot, "contractor_name": contractor_name, "kind": a.kind, "stage": a.stage, "state": a.state,
                 "state_label": engine.state_label(workflow(), a.state),
-                "accepted_total": format_yuan(sum((v.accepted_amount for v in a.verdicts), _ZERO)),
+                "accepted_total": format_yuan(accepted_total(a)),
                 "notice_ends_at": None if notice is None else notice.ends_at.isoformat(),
                 "updated_at": a.updated_at.isoformat()})
         return pages.page(items, total, page, per_page)

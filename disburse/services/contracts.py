@@ -79,7 +79,8 @@ def sign_contract(db: Database, actor: Actor, origin: Origin, project_id: int, d
                                    contractor=domain.Contractor(contractor.name, contractor.credit_code, {}),
                                    schedule=schedule_of(contract))
         unmet = domain.schedule_unmet(proposed.schedule, rulesets.for_project(tx.session, project))
-        unmet += domain.coverage_unmet(project.total, [contract_facts(c) for c in others] + [proposed])
+        unmet += domain.coverage_unmet(project.total, [contract_facts(c) for c in others] + [proposed],
+                                       {line.id: line.amount for line in project.lines})
         if unmet:
             raise Conflict("the contract cannot be signed as it stands", unmet)
         tx.session.add(contract)

@@ -247,8 +247,10 @@ def check(workflow: Workflow[F, Any], spec: TransitionSpec, actor: Actor, state:
         wrong_state = workflow.state_unmet(spec, state)
         if wrong_state:
             raise Conflict(wrong_state[0].en, wrong_state)
+    # An empty list is given: the checks judge it (a final acceptance of a contract whose lines were all
+    # accepted in its stages has no line left to give a verdict on, issue 17).
     missing = {name: [f"required for {spec.trigger} ({spec.zh}时必填)"] for name in spec.requires
-               if data.get(name) in (None, "", [])}
+               if data.get(name) is None or data.get(name) == ""}
     if missing:
         raise Invalid(f"{spec.trigger} needs more data", missing)
     unmet = workflow.guard_unmet(spec, facts)

@@ -28,7 +28,7 @@ from disburse.domain.roles import Role
 from disburse.domain.states import AcceptanceState, PaymentEvent, PaymentState
 from disburse.domain.workflow import NEW, Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
-from disburse.services import allocations, audit, engine, pages
+from disburse.services import acceptances, allocations, audit, engine, pages
 from disburse.services.access import (
     answering_as,
     jurisdiction_clause,
@@ -176,10 +176,10 @@ def _facts(session: Session, contract: Contract, project: Project, *, kind: str,
         a = session.get(Acceptance, acceptance_id)
         if a is not None:
             acceptance = AcceptanceRef(a.id, a.contract_id, a.kind, a.stage, a.state,
-                                       sum((v.accepted_amount for v in a.verdicts), Decimal(0)), a.verdict_by)
-    final_ok = session.scalar(select(Acceptance.id).where(
-        Acceptance.contract_id == contract.id, Acceptance.kind == "final",
-        Acceptance.state == AcceptanceState.APPROVED)) is not None
+                                       acceptances.accepted_total(a), a.verdict_by)
+    approved = list(session.scalars(select(Acceptance).where(
+        Acceptance.contract_id == contract.id, Acceptance.state == AcceptanceState.APPROVED)))
+    final_ok = any(a.kind == "final" for a in approved)
     contracts_total = sum(session.scalars(select(Contract.amount).where(Contract.project_id == project.id)),
                           Decimal(0))
     arrived, paid = None, Decimal(0)
@@ -196,7 +196,9 @@ def _facts(session: Session, contract: Contract, project: Project, *, kind: str,
         stage_shares=tuple(Decimal(s["share"]) for s in contract.stages),
         advance_cap=rules.advance_cap, advance_clause=rules.advance_clause, project_state=project.state,
         project_total=project.total, contracts_total=contracts_total, others=others, acceptance=acceptance,
-        final_acceptance_approved=final_ok, payment_id=None if payment is None else payment.id,
+        final_acceptance_approved=final_ok,
+        accepted_approved=sum((acceptances.accepted_total(a) for a in approved), Decimal(0)) if final_ok else None,
+        payment_id=None if payment is None else payment.id,
         actor_id=actor.id, steps=steps, data=dict(data or {}),
         arrived=arrived, project_paid=paid, arrived_clause=rules.arrived_funds_clause,
     )

@@ -48,6 +48,27 @@ class VerdictView:
 
 
 @dataclass(frozen=True)
+class ScopeLineView:
+    """A budget line an acceptance covers, its amount under the contract and what other acceptances of the
+    contract accepted of it already (issue 17)."""
+
+    line_id: int
+    label: str
+    amount: Decimal
+    accepted_elsewhere: Decimal
+
+
+@dataclass(frozen=True)
+class RecheckView:
+    """The finance bureau's re-check of an acceptance's review result (财政复核, issue 17)."""
+
+    by: int
+    at: datetime
+    note: str | None
+    document_id: int | None
+
+
+@dataclass(frozen=True)
 class ObjectionView:
     """An objection; ``name`` and ``contact`` are left out (None) where the reader may not see who objected."""
 
@@ -102,6 +123,8 @@ class AcceptanceView:
     allowed_events: tuple[str, ...]
     created_at: datetime
     updated_at: datetime
+    lines: tuple[ScopeLineView, ...] = ()
+    recheck: RecheckView | None = None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import pytest
 from tests.flow import (
     COMMERCE,
     CONTRACTOR_A,
+    FINANCE,
     LEADER,
     NOTICE_ENDS_AT,
     NOTICE_ENDS_ON,
@@ -166,7 +167,7 @@ def test_a_commerce_user_cannot_approve_and_a_leader_cannot_pass(setup: Setup) -
     verdict_by = passed["verdict_by"]
     assert COMMERCE in json.dumps(verdict_by, ensure_ascii=False) or verdict_by == flow.user_ids[COMMERCE]
 
-    flow.after_notice(flow.act_ok(acceptance, "publish"))
+    flow.after_notice(flow.publish(acceptance))
     clear = flow.act_ok(acceptance, "close_notice")
     assert clear["allowed_events"] == []  # commerce may not approve
     assert flow.acceptance(acceptance["id"], LEADER)["allowed_events"] == ["approve"]
@@ -215,3 +216,31 @@ def test_a_sixth_objection_from_one_address_within_ten_minutes_is_a_429(setup: S
     assert flow.object_to(acceptance, content="第6条异议", address=address).status_code == 429
     assert flow.object_to(acceptance, content="另一地址的异议", address=public_address()).status_code == 201
     assert len(flow.acceptance(acceptance["id"])["objections"]) == 6
+
+
+def test_an_xx_2024_acceptance_is_published_only_after_the_finance_recheck(setup: Setup) -> None:
+    """Issue 17, done when: under xx-2024 (seed 003 §5(2)3①) the finance bureau re-checks the review result
+    before the public notice; publishing before it is refused, and only finance re-checks."""
+    from tests.e2e.test_documents import upload
+
+    flow, project, a, _ = setup
+    acceptance = flow.ok(flow.apply(a, CONTRACTOR_A), 201)
+    flow.act_ok(acceptance, "start_review")
+    flow.act_ok(acceptance, "pass", verdicts=flow.verdicts(project, a, "1.00", acceptance=acceptance))
+    early = flow.act(acceptance, "publish")
+    assert early.status_code == 409 and unmet_codes(early) == ["finance_recheck_required"]
+    assert "复核" in early.get_json()["unmet"][0]["message_zh"]
+    assert flow.act(acceptance, "finance_recheck", COMMERCE).status_code == 403
+    doc = flow.ok(upload(flow, FINANCE, project["id"], filename="复核意见.pdf"), 201)
+    returned = flow.act_ok(acceptance, "return_to_review", FINANCE, note="核定金额与合同不符，请重新评审")
+    assert returned["state"] == "under_review" and returned["verdicts"] == []
+    flow.act_ok(acceptance, "pass", verdicts=flow.verdicts(project, a, "1.00", acceptance=acceptance))
+    rechecked = flow.act_ok(acceptance, "finance_recheck", FINANCE, note="经复核，评审结果属实", document_id=doc["id"])
+    assert rechecked["state"] == "rechecked"
+    assert rechecked["state_label"]["zh"] == "财政已复核"
+    assert rechecked["recheck"]["note"] == "经复核，评审结果属实" and rechecked["recheck"]["document_id"] == doc["id"]
+    published = flow.act_ok(acceptance, "publish")
+    assert published["state"] == "in_notice"
+    actions = [e["action"] for e in flow.audit_actions(project["id"]) if e["action"].startswith("acceptance.")]
+    assert actions[-4:] == ["acceptance.return_to_review", "acceptance.pass", "acceptance.finance_recheck",
+                            "acceptance.publish"]

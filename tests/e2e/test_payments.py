@@ -82,14 +82,16 @@ class Desk:
         return self.ok(self.step(payment, "disburse", "bej-finance-2", voucher_no=voucher,
                                  disbursed_on=self.today()))
 
-    def apply(self, contract: dict[str, Any], kind: str) -> int:
-        body = {"kind": kind, **({"stage": 1} if kind == "stage" else {})}
+    def apply(self, contract: dict[str, Any], kind: str, **extra: Any) -> int:
+        body = {"kind": kind, **({"stage": 1} if kind == "stage" else {}), **extra}
         return int(self.ok(self.post(f"/contracts/{contract['id']}/acceptances", body, "bej-contractor"), 201)["id"])
 
-    def clear(self, project: dict[str, Any], aid: int) -> None:
-        """Review, pass (as bej-commerce), publish and close the notice once it has ended."""
-        verdicts = [{"line_id": line["id"], "result": "pass", "accepted_amount": line["amount"]}
-                    for line in project["lines"]]
+    def clear(self, project: dict[str, Any], aid: int, verdicts: list[dict[str, Any]] | None = None) -> None:
+        """Review, pass (as bej-commerce; every line it covers in full unless ``verdicts`` say otherwise),
+        publish and close the notice once it has ended."""
+        if verdicts is None:
+            verdicts = [{"line_id": line["line_id"], "result": "pass", "accepted_amount": line["amount"]}
+                        for line in self.get(f"/acceptances/{aid}")["lines"]]
         for event, data in (("start_review", {}), ("pass", {"verdicts": verdicts}), ("publish", {})):
             self.ok(self.post(f"/acceptances/{aid}/events", {"event": event, **data}, "bej-commerce"))
         self.clock.advance(timedelta(days=20))
@@ -270,3 +272,82 @@ def test_the_finance_queue_lists_what_waits_oldest_first(desk: Desk) -> None:
     queue = desk.get("/payments/queue", "bej-finance")
     assert [(p["id"], p["amount_wan"]) for p in queue["items"]] == [(first["id"], "10万元")]
     assert desk.client.get("/api/v1/payments/queue", headers=desk.headers["alt-inspector"]).status_code == 403
+
+
+def test_seed_001_stage_accepts_the_work_delivered_and_the_final_the_rest_paid_up_to_what_was_accepted(
+        desk: Desk) -> None:
+    """Issue 17, done when: a stage acceptance of 5 of the contract's lines passes and pays its stage; the final
+    acceptance covers the rest; a final payment one yuan above the accepted total is refused."""
+    project, contract = desk.project_with_contract()
+    desk.through(desk.ok(desk.request(contract, "advance", ADVANCE_CAP), 201), "BEJ-1")
+    lines = {line["id"]: Decimal(line["amount"]) for line in project["lines"]}
+    five = sorted(lines)[:5]
+    stage_id = desk.apply(contract, "stage", line_ids=five)
+    stage = desk.get(f"/acceptances/{stage_id}")
+    assert [line["line_id"] for line in stage["lines"]] == five
+
+    beyond = [{"line_id": i, "result": "pass", "accepted_amount": f"{lines[i]:.2f}"} for i in sorted(lines)[:6]]
+    desk.ok(desk.post(f"/acceptances/{stage_id}/events", {"event": "start_review"}, "bej-commerce"))
+    refused = desk.post(f"/acceptances/{stage_id}/events", {"event": "pass", "verdicts": beyond}, "bej-commerce")
+    assert refused.status_code == 409 and codes(refused) == ["verdict_not_in_scope"]  # a line not due yet
+    desk.ok(desk.post(f"/acceptances/{stage_id}/events", {"event": "pass", "verdicts": beyond[:5]}, "bej-commerce"))
+    for event in ("publish",):
+        desk.ok(desk.post(f"/acceptances/{stage_id}/events", {"event": event}, "bej-commerce"))
+    desk.clock.advance(timedelta(days=20))
+    desk.ok(desk.post(f"/acceptances/{stage_id}/events", {"event": "close_notice"}, "bej-commerce"))
+    approved = desk.ok(desk.post(f"/acceptances/{stage_id}/events", {"event": "approve"}, "bej-leader"))
+    five_total = sum((lines[i] for i in five), Decimal(0))
+    assert Decimal(approved["accepted_total"]) == five_total == Decimal("2900000.00")
+    # the stage pays min(40 % of the contract, what the stage accepted) = 200万
+    stage_paid = desk.through(desk.ok(desk.request(contract, "stage", "2000000.00", acceptance_id=stage_id), 201),
+                              "BEJ-2")
+    assert stage_paid["state"] == "disbursed"
+
+    final_id = desk.apply(contract, "final")
+    final = desk.get(f"/acceptances/{final_id}")
+    rest = sorted(set(lines) - set(five))
+    assert [line["line_id"] for line in final["lines"]] == rest
+    # one line is accepted 10万 below its budget (核减), with the reason
+    reduced = rest[0]
+    verdicts = [{"line_id": i, "result": "pass", "accepted_amount": f"{lines[i]:.2f}"} for i in rest]
+    verdicts[0] = {"line_id": reduced, "result": "pass", "accepted_amount": f"{lines[reduced] - 100000:.2f}"}
+    desk.ok(desk.post(f"/acceptances/{final_id}/events", {"event": "start_review"}, "bej-commerce"))
+    unexplained = desk.post(f"/acceptances/{final_id}/events", {"event": "pass", "verdicts": verdicts}, "bej-commerce")
+    assert codes(unexplained) == ["reduction_without_note"]
+    verdicts[0]["note"] = "核减：培训人数未达计划"
+    desk.ok(desk.post(f"/acceptances/{final_id}/events", {"event": "pass", "verdicts": verdicts}, "bej-commerce"))
+    desk.ok(desk.post(f"/acceptances/{final_id}/events", {"event": "publish"}, "bej-commerce"))
+    desk.clock.advance(timedelta(days=20))
+    desk.ok(desk.post(f"/acceptances/{final_id}/events", {"event": "close_notice"}, "bej-commerce"))
+    desk.ok(desk.post(f"/acceptances/{final_id}/events", {"event": "approve"}, "bej-leader"))
+
+    # accepted 290万 + 200万 = 490万; advance 150万 + stage 200万 paid: 140万 may follow, not a yuan more
+    one_yuan_more = desk.request(contract, "final", "1400001.00")
+    assert one_yuan_more.status_code == 409 and codes(one_yuan_more) == ["above_accepted_amount"]
+    unmet = one_yuan_more.get_json()["unmet"][0]
+    assert "4900000.00" in unmet["message_en"] and "4900001.00" in unmet["message_en"], unmet
+    final_paid = desk.through(desk.ok(desk.request(contract, "final", "1400000.00"), 201), "BEJ-3")
+    assert final_paid["state"] == "disbursed"
+    ledger = desk.get(f"/contracts/{contract['id']}")["ledger"]
+    assert ledger["disbursed"] == "4900000.00"
+
+
+def test_a_contract_above_the_budget_of_its_lines_is_refused(desk: Desk) -> None:
+    """Issue 17, done when: a contract above its lines' sum is refused (``contract_above_lines``)."""
+    project = desk.ok(desk.post("/projects", example("001"), "bej-commerce"), 201)
+    pid = project["id"]
+    desk.ok(desk.post(f"/projects/{pid}/events", {"event": "file"}, "bej-commerce"))
+    desk.ok(desk.post(f"/projects/{pid}/events", {"event": "open_tender", "method": "open", "packaging": "by_item",
+                                                   "announced_on": "2022-12-01"}, "bej-commerce"))
+    first = project["lines"][0]
+    body = {"lot": "标段一", "amount": f"{Decimal(first['amount']) + Decimal('0.01'):.2f}", "signed_on": "2022-12-20",
+            "contractor": {"name": "布尔津县电子商务运营有限公司", "credit_code": CODE, "region": COUNTY,
+                           "declarations": {"independent_legal_person": True, "sound_accounting": True,
+                                            "no_violation_3y": True}},
+            "line_ids": [first["id"]],
+            "schedule": {"advance": "0.30", "stages": [{"name": "阶段一", "share": "0.40"}], "final": "0.30"}}
+    refused = desk.post(f"/projects/{pid}/contracts", body, "bej-commerce")
+    assert refused.status_code == 409 and codes(refused) == ["contract_above_lines"]
+    assert "600000.00" in refused.get_json()["unmet"][0]["message_en"]
+    body["amount"] = first["amount"]
+    desk.ok(desk.post(f"/projects/{pid}/contracts", body, "bej-commerce"), 201)

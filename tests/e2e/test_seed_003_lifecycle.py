@@ -56,19 +56,22 @@ def run_to_final_audit(flow: Flow) -> tuple[int, list[str]]:
     for kind in ("stage", "final"):
         published: list[dict[str, Any]] = []
         for contract, contractor in ((a, CONTRACTOR_A), (b, CONTRACTOR_B)):
-            acceptance = flow.ok(flow.apply(contract, contractor, kind), 201)
+            # The stage accepts the first line delivered; the final acceptance covers the rest (issue 17).
+            named = {"line_ids": contract["line_ids"][:1]} if kind == "stage" else {}
+            acceptance = flow.ok(flow.apply(contract, contractor, kind, **named), 201)
             steps.append("acceptance.apply")
             assert acceptance["state"] == "applied" and acceptance["kind"] == kind
             if kind == "stage" and contract is a:
                 steps.append("project.start_acceptance")  # fired by the first application
                 assert flow.project(pid)["state"] == "staged_acceptance"
             flow.act_ok(acceptance, "start_review")
-            share = "0.40" if kind == "stage" else "1.00"
-            passed = flow.act_ok(acceptance, "pass", verdicts=flow.verdicts(project, contract, share))
-            assert {v["line_id"] for v in passed["verdicts"]} == set(contract["line_ids"])
-            notice = flow.act_ok(acceptance, "publish")
+            passed = flow.act_ok(acceptance, "pass",
+                                 verdicts=flow.verdicts(project, contract, "1.00", acceptance=acceptance))
+            covered = set(contract["line_ids"][:1]) if kind == "stage" else set(contract["line_ids"][1:])
+            assert {v["line_id"] for v in passed["verdicts"]} == covered
+            notice = flow.publish(acceptance)
             assert notice["state"] == "in_notice"
-            steps += ["acceptance.start_review", "acceptance.pass", "acceptance.publish"]
+            steps += ["acceptance.start_review", "acceptance.pass", "acceptance.finance_recheck", "acceptance.publish"]
             published.append(notice)
 
         # Stage notices go out on Friday 2024-09-27 and run over the National Day holiday; the final

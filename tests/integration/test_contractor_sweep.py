@@ -84,7 +84,7 @@ def build(flow: Flow) -> Scene:
     verdicts = [{"line_id": line_id, "result": "pass", "accepted_amount": amount}
                 for line_id, amount in zip(rival["line_ids"], RIVAL_VERDICTS, strict=True)]
     flow.act_ok(acceptance, "pass", verdicts=verdicts)
-    acceptance = flow.act_ok(acceptance, "publish")
+    acceptance = flow.publish(acceptance)
     flow.ok(flow.object_to(acceptance), 201)
     advance = flow.ok(flow.post(f"/contracts/{rival['id']}/payments", {"kind": "advance", "amount": RIVAL_ADVANCE},
                                 CONTRACTOR_A), 201)

@@ -114,7 +114,7 @@ def test_a_notice_superseded_by_a_new_attempt_keeps_what_it_published(flow: Flow
     flow.act_ok(first, "reapply", as_=CONTRACTOR_A)
     flow.act_ok(first, "start_review")
     flow.act_ok(first, "pass", verdicts=flow.verdicts(project, a, share="0.30"))
-    second = flow.act_ok(first, "publish")
+    second = flow.publish(first)
     assert second["notice"]["id"] != first["notice"]["id"]
 
     old = pdf_text(assert_pdf(flow.client.get(f"/api/v1/public/notices/{first['notice']['id']}/notice.pdf")))

@@ -227,16 +227,20 @@ def acceptance(**changes: Any) -> AcceptanceFacts:
     return replace(AcceptanceFacts(state="under_review", actor_id=5, now=NOW, line_amounts=LINES,
                                    project_state="staged_acceptance",
                                    project_state_label={"zh": "阶段验收", "en": "Staged acceptance"},
-                                   stages=2, project_id=7), **changes)
+                                   stages=2, project_id=7, scope=(11, 12), contract_amount=Decimal("1000000.00")),
+                   **changes)
 
 
-def verdict(line_id: int, result: str = "pass", amount: str | None = None) -> dict[str, Any]:
+def verdict(line_id: int, result: str = "pass", amount: str | None = None, note: str | None = None) -> dict[str, Any]:
     accepted = LINES.get(line_id, Decimal(1)) if amount is None else Decimal(amount)
-    return {"line_id": line_id, "result": result, "accepted_amount": accepted}
+    return {"line_id": line_id, "result": result, "accepted_amount": accepted, "note": note}
 
 
-def verdicts(*given: dict[str, Any]) -> AcceptanceFacts:
-    return acceptance(data={"verdicts": list(given)})
+def verdicts(*given: dict[str, Any], **changes: Any) -> AcceptanceFacts:
+    return acceptance(data={"verdicts": list(given)}, **changes)
+
+
+RECHECKING = replace(RULES, finance_recheck=True, finance_recheck_clause="seed 003 §5(2)3①")
 
 
 def noticed(now: datetime, *objections: tuple[int, str | None], **data: Any) -> AcceptanceFacts:
@@ -293,9 +297,53 @@ ACCEPTANCE_CASES = [
          verdicts(verdict(11), verdict(12), verdict(99)), unmet("verdict_unknown_line")),
     case("acceptance", "verdicts_complete", "two verdicts on one line fail",
          verdicts(verdict(11), verdict(11), verdict(12)), unmet("verdict_twice")),
-    case("acceptance", "every_line_passes", "every line passed passes", verdicts(verdict(11), verdict(12))),
-    case("acceptance", "every_line_passes", "each failed line is named",
-         verdicts(verdict(11, "fail"), verdict(12, "fail")), unmet("line_failed"), unmet("line_failed")),
+    case("acceptance", "verdicts_complete", "a stage judges only the lines it covers",
+         verdicts(verdict(11), scope=(11,))),
+    case("acceptance", "verdicts_complete", "a verdict on a line the stage does not cover fails",
+         verdicts(verdict(11), verdict(12), scope=(11,)), unmet("verdict_not_in_scope")),
+    case("acceptance", "verdicts_complete", "a failed line accepting money fails",
+         verdicts(verdict(11), verdict(12, "fail", "1.00")), unmet("failed_line_accepted")),
+    case("acceptance", "pass_verdicts_hold", "every line passed passes", verdicts(verdict(11), verdict(12))),
+    case("acceptance", "pass_verdicts_hold", "a stage passes with one line passed and one failed",
+         verdicts(verdict(11), verdict(12, "fail", "0.00"))),
+    case("acceptance", "pass_verdicts_hold", "a stage with no line passed fails",
+         verdicts(verdict(11, "fail", "0.00"), verdict(12, "fail", "0.00")), unmet("no_line_passed")),
+    case("acceptance", "pass_verdicts_hold", "the final acceptance names each failed line",
+         verdicts(verdict(11, "fail"), verdict(12, "fail"), kind="final"), unmet("line_failed"), unmet("line_failed")),
+    case("acceptance", "pass_verdicts_hold", "a reduction with its reason passes",
+         verdicts(verdict(11, amount="500000.00", note="核减：少建一个站点"), verdict(12))),
+    case("acceptance", "pass_verdicts_hold", "a reduction without a reason fails",
+         verdicts(verdict(11, amount="500000.00"), verdict(12)), unmet("reduction_without_note")),
+    case("acceptance", "lines_to_accept", "a stage naming its contract's lines passes",
+         application(kind="stage", line_ids=[11])),
+    case("acceptance", "lines_to_accept", "a stage naming no line covers what is left and passes",
+         application(kind="stage")),
+    case("acceptance", "lines_to_accept", "a line of another contract fails on its field",
+         application(kind="stage", line_ids=[99]), unmet("line_not_of_contract", "line_ids")),
+    case("acceptance", "lines_to_accept", "a line accepted already fails on its field",
+         replace(application(kind="stage", line_ids=[11]), accepted_elsewhere={11: Decimal("1.00")}),
+         unmet("line_accepted_already", "line_ids")),
+    case("acceptance", "lines_to_accept", "a final acceptance naming lines fails on its field",
+         application(kind="final", line_ids=[11]), unmet("final_names_lines", "line_ids")),
+    case("acceptance", "accepted_within_contract", "accepting exactly the contract passes",
+         acceptance(recorded={11: ("pass", Decimal("600000.00"))}, accepted_by_others=Decimal("400000.00"))),
+    case("acceptance", "accepted_within_contract", "one fen above the contract fails",
+         acceptance(recorded={11: ("pass", Decimal("600000.01")), 12: ("fail", Decimal(0))},
+                    accepted_by_others=Decimal("400000.00")), unmet("accepted_above_contract")),
+    case("acceptance", "recheck_in_rules", "a rule set with the re-check passes", acceptance(rules=RECHECKING)),
+    case("acceptance", "recheck_in_rules", "a rule set without it fails", acceptance(rules=RULES),
+         unmet("recheck_not_required")),
+    case("acceptance", "rechecked_if_required", "no re-check in the rules passes", acceptance(rules=RULES)),
+    case("acceptance", "rechecked_if_required", "a re-checked result passes",
+         acceptance(rules=RECHECKING, rechecked=True)),
+    case("acceptance", "rechecked_if_required", "publishing before the re-check fails",
+         acceptance(rules=RECHECKING), unmet("finance_recheck_required")),
+    case("acceptance", "recheck_document_of_project", "no document passes", acceptance()),
+    case("acceptance", "recheck_document_of_project", "a document of the project passes",
+         acceptance(data={"document_id": 1}, documents={1: (7, None)})),
+    case("acceptance", "recheck_document_of_project", "another project's document fails on its field",
+         acceptance(data={"document_id": 2}, documents={2: (8, None)}),
+         unmet("document_not_of_project", "document_id")),
     case("acceptance", "some_line_fails", "one failed line passes", verdicts(verdict(11), verdict(12, "fail"))),
     case("acceptance", "some_line_fails", "every line passed fails", verdicts(verdict(11), verdict(12)),
          unmet("no_line_failed")),
@@ -425,9 +473,15 @@ PAYMENT_CASES = [
     case("payment", "stage_within_share", "one fen above the stage share fails",
          stage_payment("400000.01", acceptance=accepted(total="500000.00")), unmet("stage_above_share")),
     case("payment", "stage_within_share", "one fen above the accepted total fails",
-         stage_payment("350000.01", acceptance=accepted(total="350000.00")), unmet("stage_above_accepted")),
+         stage_payment("350000.01", acceptance=accepted(total="350000.00")), unmet("above_accepted_amount")),
     case("payment", "stage_within_share", "above both fails twice", stage_payment("400000.01"),
-         unmet("stage_above_share"), unmet("stage_above_accepted")),
+         unmet("stage_above_share"), unmet("above_accepted_amount")),
+    case("payment", "within_accepted_amount", "before the final acceptance is approved it does not apply",
+         final_payment("300000.01")),
+    case("payment", "within_accepted_amount", "exactly what acceptance accepted, advances included, passes",
+         final_payment("200000.00", accepted_approved=Decimal("900000.00"))),
+    case("payment", "within_accepted_amount", "one fen above what acceptance accepted fails",
+         final_payment("200000.01", accepted_approved=Decimal("900000.00")), unmet("above_accepted_amount")),
     case("payment", "stage_within_share", "a stage payment half a fen above its share of an odd amount fails",
          stage_payment("350.04", contract_amount=Decimal("1000.10"), stage_shares=(Decimal("0.35"),)),
          unmet("stage_above_share")),
