@@ -110,9 +110,47 @@ def sums_match(plan: Plan) -> list[Unmet]:
     return unmet
 
 
-def rule_set_holds(plan: Plan, rules: RuleSet) -> list[Unmet]:
-    """The rule set's budget rules: prohibited uses, caps and floors by tag (SPEC §7)."""
+def tags_counted_once(plan: Plan, rules: RuleSet) -> list[Unmet]:
+    """A line's amount counts once toward the shares (issue 17): a line carrying more than one tag the rule
+    set's caps and floors judge declares how its amount splits between them — else tagging every line
+    ``supply_chain`` too would meet a 50 % floor; a split names only the line's tags and sums to its amount."""
+    judged = {rule.tag for rule in (*rules.caps, *rules.floors)}
     unmet: list[Unmet] = []
+    for line in plan.lines:
+        if line.split:
+            stray = sorted(set(line.split) - set(line.tags))
+            if stray:
+                unmet.append(Unmet("split_tag_not_on_line",
+                                   f"建设内容“{line.label()}”的资金拆分含有该行没有的类别：{'、'.join(stray)}",
+                                   f"Budget line '{line.label()}' splits its amount to tags it does not carry: "
+                                   f"{', '.join(stray)}", _PLAN_CLAUSE))
+            parts = sum(line.split.values(), Decimal(0))
+            if line.amount is not None and parts != line.amount:
+                unmet.append(Unmet("split_sum_mismatch",
+                                   f"建设内容“{line.label()}”拆分合计 {format_yuan(parts)} 元，与其金额 "
+                                   f"{format_yuan(line.amount)} 元不符",
+                                   f"Budget line '{line.label()}' splits {format_yuan(parts)} yuan, not its "
+                                   f"{format_yuan(line.amount)} yuan", _PLAN_CLAUSE))
+            continue
+        both = [tag for tag in line.tags if tag in judged]
+        if len(both) > 1:
+            names = "、".join(rules.tag_label(t)[0] for t in both)
+            unmet.append(Unmet("ambiguous_tags",
+                               f"建设内容“{line.label()}”同时属于{names}，须写明金额在各类别间的拆分（split），"
+                               f"同一笔资金不能重复计入比例",
+                               f"Budget line '{line.label()}' carries {', '.join(both)}: declare how its amount "
+                               f"splits between them (split); one yuan counts toward one share only",
+                               _SHARES_CLAUSE))
+    return unmet
+
+
+#: The shares a rule set caps or floors are shares of the money (seed 004 §5(1): 不超过15%, 不低于50%).
+_SHARES_CLAUSE = "seed 004 §5(1)"
+
+
+def rule_set_holds(plan: Plan, rules: RuleSet) -> list[Unmet]:
+    """The rule set's budget rules: every yuan counted once, prohibited uses, caps and floors by tag (SPEC §7)."""
+    unmet: list[Unmet] = tags_counted_once(plan, rules)
     for p in rules.prohibited:
         for line in plan.lines:
             if p.tag in line.tags:

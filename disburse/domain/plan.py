@@ -41,6 +41,16 @@ class BudgetLine:
     deadline: date | None = None
     note: str | None = None
     id: int | None = None
+    #: how the amount splits between the line's share-relevant tags, when it carries several (issue 17)
+    split: dict[str, Decimal] | None = None
+
+    def tag_amount(self, tag: str) -> Decimal:
+        """What of the line's amount counts toward ``tag``: its declared part, else the whole amount."""
+        if self.amount is None or tag not in self.tags:
+            return Decimal(0)
+        if self.split:
+            return self.split.get(tag, Decimal(0))
+        return self.amount
 
     def label(self) -> str:
         """How officials name the line: its row number if the table prints one, and the item."""
@@ -81,8 +91,6 @@ class Plan:
         return sum((f.amount for f in self.funding), Decimal(0))
 
     def tagged_sum(self, tag: str) -> Decimal:
-        """The amount of the lines that carry ``tag`` (a line with two tags counts for both)."""
-        return sum(
-            (line.amount for line in self.lines if line.amount is not None and tag in line.tags),
-            Decimal(0),
-        )
+        """The amount of the lines that carry ``tag``; a line that splits its amount between tags counts its
+        part (issue 17), so no yuan counts toward two shares."""
+        return sum((line.tag_amount(tag) for line in self.lines), Decimal(0))

@@ -59,6 +59,9 @@ class LineSchema(Schema):
     cooperating = fields.List(fields.String(), load_default=list)
     deadline = DateField(load_default=None, allow_none=True)
     note = fields.String(load_default=None, allow_none=True)
+    #: a line with more than one share-relevant tag declares how its amount splits between them (issue 17)
+    split = fields.Dict(keys=fields.String(validate=validate.Length(max=64)), values=MoneyField(),
+                        load_default=None, allow_none=True, validate=validate.Length(max=16))
 
 
 class TargetSchema(Schema):
@@ -147,6 +150,8 @@ class PlanSchema(Schema):
                 deadline=line["deadline"],
                 note=line["note"],
                 id=line["id"],
+                split=None if not line.get("split") else {
+                    tag: money(part, "lines", str(i), "split") or Decimal(0) for tag, part in line["split"].items()},
             )
             for i, line in enumerate(data["lines"])
         )
@@ -218,7 +223,8 @@ def dump_plan(plan: Plan) -> dict[str, Any]:
         "subtotals": {k: money(v) for k, v in plan.subtotals.items()},
         "lines": [{"id": line.id, "ref": line.ref, "category": line.category, "item": line.item,
                    "amount": money(line.amount), "tags": list(line.tags), "responsible": list(line.responsible),
-                   "cooperating": list(line.cooperating), "deadline": day(line.deadline), "note": line.note}
+                   "cooperating": list(line.cooperating), "deadline": day(line.deadline), "note": line.note,
+                   **({"split": {t: money(a) for t, a in line.split.items()}} if line.split else {})}
                   for line in plan.lines],
         "targets": [{"name": t.name, "unit": t.unit, "target": t.target, "note": t.note} for t in plan.targets],
     }

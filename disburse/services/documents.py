@@ -123,8 +123,8 @@ def open_document(db: Database, actor: Actor, root: Path, document_id: int) -> S
         return StoredFile(_storage(root, document.sha256), document.filename, document.content_type)
 
 
-def list_documents(db: Database, actor: Actor, *, contract_id: int | None = None, page: int = 1,
-                   per_page: int = 20) -> dict[str, Any]:
+def list_documents(db: Database, actor: Actor, *, contract_id: int | None = None, project_id: int | None = None,
+                   page: int = 1, per_page: int = 20) -> dict[str, Any]:
     """Uploaded documents the actor may see, newest first, optionally of one contract: a contractor those of
     its own contracts (as :func:`open_document` lets it download), everyone else those of the projects in its
     region's subtree (SPEC §6)."""
@@ -137,6 +137,8 @@ def list_documents(db: Database, actor: Actor, *, contract_id: int | None = None
                 .outerjoin(Contractor, Contractor.id == Contract.contractor_id).where(jurisdiction_clause(actor)))
         if contract_id is not None:
             stmt = stmt.where(Document.contract_id == contract_id)
+        if project_id is not None:
+            stmt = stmt.where(Document.project_id == project_id)
         total = tx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = tx.session.scalars(stmt.order_by(Document.id.desc()).offset((page - 1) * per_page).limit(per_page))
         return pages.page([document_view(d) for d in rows], total, page, per_page)

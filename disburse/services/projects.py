@@ -324,6 +324,7 @@ def write_plan_rows(project: Project, plan: domain_plan.Plan, pinned: rulesets.P
                                                                      line.amount)
         row.tags, row.responsible, row.cooperating = list(line.tags), list(line.responsible), list(line.cooperating)
         row.deadline, row.note = line.deadline, line.note
+        row.split = {tag: format_yuan(part) for tag, part in line.split.items()} if line.split else None
         lines.append(row)
     project.lines = lines
     project.targets = [Target(position=i, name=t.name, unit=t.unit, target=t.target, note=t.note)
@@ -355,6 +356,7 @@ def to_plan(project: Project) -> domain_plan.Plan:
                 category=line.category, item=line.item, amount=line.amount, tags=tuple(line.tags),
                 ref=line.ref, responsible=tuple(line.responsible), cooperating=tuple(line.cooperating),
                 deadline=line.deadline, note=line.note, id=line.id,
+                split={tag: Decimal(part) for tag, part in line.split.items()} if line.split else None,
             )
             for line in project.lines
         ),

@@ -299,6 +299,9 @@ def apply_acceptance(contract_id: int) -> Any:
     if kind is None and "kind" not in errors:
         errors["kind"] = [_("请选择验收类型")]
     data: dict[str, Any] = {"kind": kind, "stage": _int(form, "stage", errors), "note": _text(form, "note", errors)}
+    named = [int(raw) for raw in form.getlist("apply_lines") if raw.isdigit()]
+    if named and kind == "stage":
+        data["line_ids"] = named
     applied = None
     if errors:
         flash(_("请更正标出的字段"), "error")
@@ -325,10 +328,11 @@ def _acceptance_page(acceptance_id: int, values: dict[str, Any], errors: dict[st
     assert shown is not None
     shown_contract = contracts.get_contract(db(), actor(), shown.contract_id)
     project = projects.get_project(db(), actor(), shown.project_id)
-    lines = [line for line in project.lines if line.id in shown_contract["line_ids"]]
     actions = panel(acceptances.actions(db(), actor(), acceptance_id, now()))
+    project_documents = documents.list_documents(db(), actor(), project_id=shown.project_id, per_page=50)
     return render_template(
-        "money/acceptance.html", acceptance=shown, contract=shown_contract, project=project, lines=lines,
+        "money/acceptance.html", acceptance=shown, contract=shown_contract, project=project,
+        project_documents=project_documents["items"],
         line_of={line.id: line for line in project.lines}, actions=actions,
         actions_by_event={a["event"]: a for a in actions},
         steps=_steps(acceptances.history(db(), actor(), acceptance_id), acceptances.workflow()),
@@ -344,7 +348,8 @@ def acceptance_event(acceptance_id: int) -> Any:
     event = (form.get("event") or "").strip()
     data: dict[str, Any] = {"note": _text(form, "note", errors), "deadline": _date(form, "deadline", errors),
                             "objection_id": _int(form, "objection_id", errors),
-                            "decision": _choice(form, "decision", DECISIONS, errors)}
+                            "decision": _choice(form, "decision", DECISIONS, errors),
+                            "document_id": _int(form, "document_id", errors)}
     if event in ("pass", "fail"):
         data["verdicts"] = _verdicts(form, errors)
     data = {k: v for k, v in data.items() if v is not None}

@@ -58,6 +58,7 @@ def test_from_plan_to_disbursed_stage_payment_by_clicking_in_chinese(live: Live,
     flow.contract_b(project)
     flow.fire_ok(project_id, "select_contractor")
     passed = flow.passed(project, contract, CONTRACTOR_A)
+    flow.act_ok(passed, "finance_recheck", FINANCE, note="经复核，评审结果属实")  # seed 003 §5(2)3①
 
     # commerce publishes the notice by clicking
     commerce.goto(f"/acceptances/{passed['id']}")

@@ -55,3 +55,19 @@ def test_db_upgrade_and_regions_load_on_a_new_sqlite_database(tmp_path: Path) ->
     assert first.returncode == 0 and "0 updated" in first.stdout
     assert again.stdout.strip() == "regions: 0 added, 0 updated"
     assert (tmp_path / "inst" / "disburse.db").exists()
+
+
+def test_plans_check_refuses_a_line_counted_toward_two_shares(tmp_path: Path) -> None:
+    """Issue 17: ``ambiguous_tags`` at ``plans check``."""
+    import json
+
+    from tests.helpers import small_plan
+
+    doc = small_plan()
+    doc["lines"][0]["tags"] = ["public_service_center", "supply_chain"]
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    result = run_cli(["plans", "check", str(plan)], cwd=tmp_path)
+    assert result.returncode == 1
+    assert [line.split()[1].rstrip(":") for line in result.stdout.splitlines() if line.startswith("UNMET")] == [
+        "ambiguous_tags"]

@@ -81,7 +81,7 @@ def build(flow: Flow) -> Scene:
 
     acceptance = flow.ok(flow.apply(rival, CONTRACTOR_A), 201)
     flow.act_ok(acceptance, "start_review")
-    verdicts = [{"line_id": line_id, "result": "pass", "accepted_amount": amount}
+    verdicts = [{"line_id": line_id, "result": "pass", "accepted_amount": amount, "note": "核减：按实际完成量核定"}
                 for line_id, amount in zip(rival["line_ids"], RIVAL_VERDICTS, strict=True)]
     flow.act_ok(acceptance, "pass", verdicts=verdicts)
     acceptance = flow.publish(acceptance)

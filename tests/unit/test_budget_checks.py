@@ -114,3 +114,28 @@ def test_unknown_tags_and_rule_sets_are_field_errors() -> None:
     with pytest.raises(ValidationError) as exc:
         load_plan(doc)
     assert "rule_set" in exc.value.messages
+
+
+def test_tagging_every_line_supply_chain_too_no_longer_meets_the_floor() -> None:
+    """Issue 17: a line with two share-relevant tags counted in full toward both; now it declares its split."""
+    doc = small_plan()
+    doc["lines"][1]["amount"] = "2000000.00"
+    doc["lines"][2]["amount"] = "5500000.00"
+    doc["lines"][2]["tags"] = ["logistics", "supply_chain"]
+    doc["lines"][0]["tags"] = ["public_service_center", "supply_chain"]
+    unmet = check_plan(plan_of(doc), QUJING)
+    assert [u.code for u in unmet] == ["ambiguous_tags"]  # the logistics line: only supply_chain is judged
+    assert "公共服务中心" in unmet[0].zh and "split" in unmet[0].en
+
+
+def test_a_declared_split_counts_each_yuan_once() -> None:
+    doc = small_plan()
+    doc["lines"][0]["tags"] = ["public_service_center", "supply_chain"]
+    doc["lines"][0]["split"] = {"public_service_center": "1000000.00", "supply_chain": "500000.00"}
+    doc["lines"][1]["amount"] = "4500000.00"
+    doc["lines"][2]["amount"] = "3000000.00"
+    assert check_plan(plan_of(doc), QUJING) == []  # 450万 + 50万 = exactly the 50 % floor
+    doc["lines"][0]["split"]["supply_chain"] = "499999.99"
+    assert [u.code for u in check_plan(plan_of(doc), QUJING)] == ["split_sum_mismatch", "share_below_floor"]
+    doc["lines"][0]["split"] = {"public_service_center": "1000000.00", "training": "500000.00"}
+    assert [u.code for u in check_plan(plan_of(doc), QUJING)] == ["split_tag_not_on_line", "share_below_floor"]

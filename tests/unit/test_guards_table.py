@@ -65,9 +65,9 @@ def line(category: str, amount: str | None, *tags: str) -> BudgetLine:
 
 
 #: 1000万 at the edges of the rules: the service centre exactly 15 %, the supply chain exactly 50 %.
-AT_THE_EDGES = (line("公共服务中心", "1500000.00", "public_service_center"),
-                line("供应链体系", "5000000.00", "supply_chain"),
-                line("电子商务培训", "3500000.00", "training"))
+AT_THE_EDGES = (replace(line("公共服务中心", "1500000.00", "public_service_center"), id=1),
+                replace(line("供应链体系", "5000000.00", "supply_chain"), id=2),
+                replace(line("电子商务培训", "3500000.00", "training"), id=3))
 
 
 def plan(lines: tuple[BudgetLine, ...] = AT_THE_EDGES, *, funding: str = "10000000.00",
@@ -156,11 +156,15 @@ PROJECT_CASES = [
     case("project", "contractors_eligible", "each missing declaration is named",
          project(contracts=(contract(contractor=replace(ELIGIBLE, declarations={"sound_accounting": True})),)),
          unmet("contractor_ineligible"), unmet("contractor_ineligible")),
-    case("project", "contracts_cover_plan", "contracts summing exactly to the total pass",
-         project(contracts=(contract(lines=(1,)), contract("二标段", lines=(2, 3))))),
+    case("project", "contracts_cover_plan", "contracts summing exactly to the total and their lines pass",
+         project(contracts=(contract(amount="1500000.00", lines=(1,)),
+                            contract("二标段", "8500000.00", lines=(2, 3))))),
     case("project", "contracts_cover_plan", "contracts one fen above the total fail",
-         project(contracts=(contract(lines=(1,)), contract("二标段", "5000000.01", lines=(2,)))),
-         unmet("contracts_over_total")),
+         project(contracts=(contract(amount="1500000.00", lines=(1,)),
+                            contract("二标段", "8500000.01", lines=(2, 3)))),
+         unmet("contract_above_lines"), unmet("contracts_over_total")),
+    case("project", "contracts_cover_plan", "a contract one fen above the budget of its lines fails",
+         project(contracts=(contract(amount="1500000.01", lines=(1,)),)), unmet("contract_above_lines")),
     case("project", "contracts_cover_plan", "a line in two contracts fails",
          project(contracts=(contract(amount="1.00", lines=(1, 2)), contract("二标段", "1.00", lines=(2,)))),
          unmet("line_covered_twice")),
