@@ -14,6 +14,7 @@ Times are shown in Asia/Shanghai; amounts in 元 with thousands separators and
 in 万元 as officials write them (``650万元``).
 """
 
+import tempfile
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -34,7 +35,12 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def compile_catalogs(source: Path, target: Path) -> list[str]:
-    """Compile every ``<part>/<lang>/LC_MESSAGES/messages.po`` under ``source`` into ``target``; the dirs."""
+    """Compile every ``<part>/<lang>/LC_MESSAGES/messages.po`` under ``source`` into ``target``; the dirs.
+
+    Every gunicorn worker builds its app and may compile at the same moment as the others: each writes a
+    temporary file of its own and moves it into place atomically, so one worker
+    never moves another's half-written file, nor finds its own gone (a worker that failed to boot this
+    way took the whole server down under load)."""
     directories = []
     for po in sorted(source.glob("*/*/LC_MESSAGES/messages.po")):
         part = po.parents[2].name
@@ -43,10 +49,9 @@ def compile_catalogs(source: Path, target: Path) -> list[str]:
             mo.parent.mkdir(parents=True, exist_ok=True)
             with po.open("rb") as fp:
                 catalog = read_po(fp)
-            tmp = mo.with_suffix(".tmp")
-            with tmp.open("wb") as fp:
+            with tempfile.NamedTemporaryFile(dir=mo.parent, suffix=".tmp", delete=False) as fp:
                 write_mo(fp, catalog)
-            tmp.replace(mo)
+            Path(fp.name).replace(mo)
         directories.append(str(target / part))
     return sorted(set(directories))
 
