@@ -197,11 +197,11 @@ def accepted_elsewhere(session: Session, contract_id: int, acceptance_id: int | 
 
 def scope_of(kind: str, named: list[int] | None, lines: Mapping[int, Decimal],
              elsewhere: Mapping[int, Decimal]) -> tuple[int, ...]:
-    """The lines an acceptance covers: a stage acceptance's named lines; otherwise (a final acceptance, a
-    stage naming none) every line of the contract no other standing acceptance accepted (issue 17)."""
-    if kind == "stage" and named:
-        return tuple(sorted(set(named)))
-    return tuple(line_id for line_id in sorted(lines) if line_id not in elsewhere)
+    """The lines an acceptance covers: a stage acceptance's named lines, otherwise (a final acceptance, a
+    stage naming none) every line of the contract — either way, less the lines another standing acceptance
+    accepted meanwhile (issue 17: a line is accepted once)."""
+    wanted = sorted(set(named)) if kind == "stage" and named else sorted(lines)
+    return tuple(line_id for line_id in wanted if line_id not in elsewhere)
 
 
 @cache

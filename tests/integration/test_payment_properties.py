@@ -100,13 +100,17 @@ DUTIES = ("request", "verify", "approve", "disburse")
 
 #: Acceptance events (workflows/acceptance.yaml): source states and roles.
 ACC_SOURCE = {"start_review": ("applied",), "pass": ("under_review",), "fail": ("under_review",),
-              "publish": ("passed",), "close_notice": ("in_notice",), "approve": ("notice_clear",),
-              "rectify": ("failed",), "reapply": ("rectifying",)}
+              "finance_recheck": ("passed",), "publish": ("passed", "rechecked"), "close_notice": ("in_notice",),
+              "approve": ("notice_clear",), "rectify": ("failed",), "reapply": ("rectifying",)}
 ACC_ROLES = {"start_review": ("commerce",), "pass": ("commerce",), "fail": ("commerce",),
-             "publish": ("commerce",), "close_notice": ("commerce",), "approve": ("leader",),
-             "rectify": ("commerce",), "reapply": ("contractor", "commerce")}
-NEXT_EVENT = {"applied": "start_review", "under_review": "pass", "passed": "publish", "in_notice": "close_notice",
-              "notice_clear": "approve", "failed": "rectify", "rectifying": "reapply", "approved": "approve"}
+             "finance_recheck": ("finance",), "publish": ("commerce",), "close_notice": ("commerce",),
+             "approve": ("leader",), "rectify": ("commerce",), "reapply": ("contractor", "commerce")}
+#: xx-2024 (seed 003 §5(2)3①): finance re-checks the review result before the notice (issue 17).
+NEXT_EVENT = {"applied": "start_review", "under_review": "pass", "passed": "finance_recheck", "rechecked": "publish",
+              "in_notice": "close_notice", "notice_clear": "approve", "failed": "rectify", "rectifying": "reapply",
+              "approved": "approve"}
+#: Where an acceptance's 合格 verdicts stand: its lines are accepted, no later acceptance covers them (issue 17).
+STANDING = ("passed", "rechecked", "in_notice", "objected", "notice_clear", "approved")
 
 #: CI (which sets CI=true) replays one fixed set of examples, so a landing never depends on luck;
 #: everywhere else each run explores new random sequences.
@@ -150,6 +154,10 @@ class MAcceptance:
     verdict_by: int | None = None
     accepted_total: Decimal = Decimal(0)
     notice_ends_at: datetime | None = None
+    #: the lines a stage names (issue 17); None: every line of the contract not yet accepted
+    line_ids: tuple[int, ...] | None = None
+    #: line → (result, accepted amount), as recorded
+    verdicts: dict[int, tuple[str, Decimal]] = field(default_factory=dict)
 
 
 @dataclass
@@ -242,6 +250,25 @@ class PaymentMachine(RuleBasedStateMachine):
                     if p.contract_id == cid and p.id != exclude and p.state in COMMITTED
                     and (kind is None or p.kind == kind)), Decimal(0))
 
+    def accepted_elsewhere(self, a: MAcceptance) -> set[int]:
+        """The contract's lines other standing acceptances passed (issue 17: a line is accepted once)."""
+        return {line for x in self.acceptances.values()
+                if x.contract_id == a.contract_id and x.id != a.id and x.state in STANDING
+                for line, (result, _) in x.verdicts.items() if result == "pass"}
+
+    def scope(self, a: MAcceptance) -> list[int]:
+        wanted = list(a.line_ids) if a.kind == "stage" and a.line_ids else sorted(self.contract(a.contract_id).lines)
+        elsewhere = self.accepted_elsewhere(a)
+        return [line for line in wanted if line not in elsewhere]
+
+    def accepted_approved(self, cid: int) -> Decimal | None:
+        """Once the contract's final acceptance is approved: what its approved acceptances accepted."""
+        final = self.final_acceptance(cid)
+        if final is None or final.state != "approved":
+            return None
+        return sum((x.accepted_total for x in self.acceptances.values()
+                    if x.contract_id == cid and x.state == "approved"), Decimal(0))
+
     def final_acceptance(self, cid: int) -> MAcceptance | None:
         return next((a for a in self.acceptances.values() if a.contract_id == cid and a.kind == "final"), None)
 
@@ -263,7 +290,8 @@ class PaymentMachine(RuleBasedStateMachine):
             a = self.acceptances.get(acceptance_id) if acceptance_id else None
             accepted = a.accepted_total if a else Decimal(0)
             return min(room, (STAGE_SHARE * c.amount).quantize(FEN), accepted)
-        return room
+        allowed = self.accepted_approved(cid)
+        return room if allowed is None else min(room, allowed - self.committed(cid))
 
     def gate_problems(self, kind: str, amount: Decimal, cid: int, acceptance_id: int | None,
                       exclude: int | None = None) -> list[str]:
@@ -291,7 +319,7 @@ class PaymentMachine(RuleBasedStateMachine):
                 if amount > (STAGE_SHARE * c.amount).quantize(FEN):
                     problems.append("stage_above_share")
                 if amount > a.accepted_total:
-                    problems.append("stage_above_accepted")
+                    problems.append("above_accepted_amount")
         if kind == "final":
             final = self.final_acceptance(cid)
             if final is None or final.state != "approved":
@@ -300,6 +328,9 @@ class PaymentMachine(RuleBasedStateMachine):
                 problems.append("final_above_remaining")
         if self.committed(cid, exclude) + amount > c.amount:
             problems.append("contract_exceeded")
+        allowed = self.accepted_approved(cid)
+        if allowed is not None and self.committed(cid, exclude) + amount > allowed:
+            problems.append("above_accepted_amount")
         if sum((x.amount for x in self.contracts), Decimal(0)) > self.project_total:
             problems.append("contracts_over_total")
         return problems
@@ -529,8 +560,14 @@ class PaymentMachine(RuleBasedStateMachine):
 
     # --- acceptances ------------------------------------------------------------------------
 
-    def apply_problems(self, actor: Actor, c: MContract, kind: str, stage: int) -> list[str]:
+    def apply_problems(self, actor: Actor, c: MContract, kind: str, stage: int,
+                       line_ids: tuple[int, ...] | None = None) -> list[str]:
         problems = []
+        if line_ids:
+            accepted = {line for x in self.acceptances.values() if x.contract_id == c.id and x.state in STANDING
+                        for line, (result, _) in x.verdicts.items() if result == "pass"}
+            if kind == "final" or any(line in accepted for line in line_ids):
+                problems.append("lines_to_accept")
         if not self.sees_contract(actor, c.id):
             problems.append("not_found")
         if actor.role not in ("contractor", "commerce"):
@@ -543,12 +580,13 @@ class PaymentMachine(RuleBasedStateMachine):
             problems.append("acceptance_exists")
         return problems
 
-    def apply_acceptance(self, c: MContract, kind: str, username: str, stage: int = 1) -> MAcceptance | None:
+    def apply_acceptance(self, c: MContract, kind: str, username: str, stage: int = 1,
+                         line_ids: tuple[int, ...] | None = None) -> MAcceptance | None:
         db = self.database()
         actor = self.actors[username]
-        problems = self.apply_problems(actor, c, kind, stage)
+        problems = self.apply_problems(actor, c, kind, stage, line_ids)
         starts = self.project_state == "contractor_selected"
-        data = {"kind": kind, "stage": stage, "note": None, "document_ids": []}
+        data = {"kind": kind, "stage": stage, "note": None, "document_ids": [], "line_ids": line_ids}
         aid = self.attempt(f"apply {kind} acceptance on contract {c.id} by {username}", problems,
                            lambda: acceptances.apply(db, actor, self.origin, c.id, data, self.clock.now()).id,
                            entries=2 if starts else 1)
@@ -556,18 +594,22 @@ class PaymentMachine(RuleBasedStateMachine):
             return None
         if starts:
             self.project_state = "staged_acceptance"
-        self.acceptances[aid] = MAcceptance(aid, c.id, kind, stage if kind == "stage" else None)
+        self.acceptances[aid] = MAcceptance(aid, c.id, kind, stage if kind == "stage" else None,
+                                            line_ids=tuple(sorted(set(line_ids))) if line_ids else None)
         return self.acceptances[aid]
 
     def verdicts(self, a: MAcceptance, shares: list[int], fail: bool, over: bool) -> list[dict[str, Any]]:
-        """A verdict for every line: accepted = share/1000 of the line (the line + 1 fen if ``over``)."""
+        """A verdict for every line the acceptance covers: accepted = share/1000 of the line (the line + 1 fen if
+        ``over``), a reduction (核减) noted."""
         out = []
-        for i, (line_id, amount) in enumerate(sorted(self.contract(a.contract_id).lines.items())):
+        lines = self.contract(a.contract_id).lines
+        for i, line_id in enumerate(self.scope(a)):
+            amount = lines[line_id]
             share = shares[i % len(shares)]
             accepted = fen(to_fen(amount) * share // 1000) + (FEN if over and i == 0 else 0)
             failed = fail and i == 0
             out.append({"line_id": line_id, "result": "fail" if failed else "pass",
-                        "accepted_amount": Decimal(0) if failed else accepted, "note": None})
+                        "accepted_amount": Decimal(0) if failed else accepted, "note": "核减：按实际完成量核定"})
         return out
 
     def acceptance_problems(self, actor: Actor, a: MAcceptance, event: str, data: dict[str, Any]) -> list[str]:
@@ -581,13 +623,17 @@ class PaymentMachine(RuleBasedStateMachine):
         lines = self.contract(a.contract_id).lines
         if event in ("pass", "fail"):
             given = {v["line_id"]: v for v in data["verdicts"]}
-            if set(given) != set(lines) or any(v["accepted_amount"] > lines[i] for i, v in given.items()):
+            if set(given) != set(self.scope(a)) or any(v["accepted_amount"] > lines[i] for i, v in given.items()):
                 problems.append("verdicts_incomplete")
             results = [v["result"] for v in data["verdicts"]]
-            if event == "pass" and "fail" in results:
+            if event == "pass" and a.kind == "final" and "fail" in results:
                 problems.append("line_failed")
+            if event == "pass" and a.kind == "stage" and results and "pass" not in results:
+                problems.append("no_line_passed")
             if event == "fail" and "fail" not in results:
                 problems.append("no_line_failed")
+        if event == "publish" and a.state == "passed":
+            problems.append("finance_recheck_required")  # xx-2024, seed 003 §5(2)3①
         if event == "close_notice" and (a.notice_ends_at is None or self.clock.now() < a.notice_ends_at):
             problems.append("notice_not_ended")
         if event == "approve" and actor.id == a.verdict_by:
@@ -616,6 +662,7 @@ class PaymentMachine(RuleBasedStateMachine):
         view = AcceptanceOut().dump(view)  # as a client reads it
         a.state, a.verdict_by = view["state"], view["verdict_by"]
         a.accepted_total = Decimal(view["accepted_total"])
+        a.verdicts = {v["line_id"]: (v["result"], Decimal(v["accepted_amount"])) for v in view["verdicts"]}
         assert MONEY_TEXT.match(view["accepted_total"])
         if view["notice"] is not None:
             a.notice_ends_at = datetime.fromisoformat(view["notice"]["ends_at"])
@@ -623,10 +670,12 @@ class PaymentMachine(RuleBasedStateMachine):
 
     @rule(contract=st.integers(0, 1), kind=st.sampled_from(["stage", "final"]),
           who=st.sampled_from(["contractor", "contractor", "commerce-1", "other-contractor", "finance"]),
-          stage=st.sampled_from([1, 1, 1, 2]))
-    def apply_for_acceptance(self, contract: int, kind: str, who: str, stage: int) -> None:
+          stage=st.sampled_from([1, 1, 1, 2]), named=st.sampled_from(["none", "first", "first", "all"]))
+    def apply_for_acceptance(self, contract: int, kind: str, who: str, stage: int, named: str) -> None:
         c = self.contracts[contract]
-        self.apply_acceptance(c, kind, self._requester(who, c), stage)
+        first = sorted(c.lines)[:1]
+        line_ids = {"none": None, "first": tuple(first), "all": tuple(sorted(c.lines))}[named]
+        self.apply_acceptance(c, kind, self._requester(who, c), stage, line_ids)
 
     @precondition(lambda self: bool(self.acceptances))
     @rule(pick=st.integers(0, 1000), who=st.integers(0, 1),
@@ -638,7 +687,8 @@ class PaymentMachine(RuleBasedStateMachine):
         event = "fail" if how == "fail" else NEXT_EVENT[a.state]
         username = self.acceptance_actor(a, event, who)
         if how == "wrong_role":
-            username = {"commerce": LEADER, "leader": COMMERCE[who], "contractor": FINANCE[who]}[ROLES[username]]
+            username = {"commerce": LEADER, "leader": COMMERCE[who], "contractor": FINANCE[who],
+                        "finance": COMMERCE[who]}[ROLES[username]]
         self.acceptance_event(a, event, username, shares=shares, over=over and how != "fail",
                               early=how == "early")
 
@@ -647,6 +697,8 @@ class PaymentMachine(RuleBasedStateMachine):
             return LEADER
         if event == "reapply":
             return self.contract(a.contract_id).contractor
+        if event == "finance_recheck":
+            return FINANCE[who]
         return COMMERCE[who]
 
     @rule(contract=st.integers(0, 1), kind=st.sampled_from(["stage", "final"]), who=st.integers(0, 1),
@@ -819,6 +871,16 @@ class PaymentMachine(RuleBasedStateMachine):
                 # Σ(disbursed + in flight) ≤ contract amount
                 committed = sum((p.amount for p in mine if p.state in COMMITTED), Decimal(0))
                 assert committed <= c.amount, f"contract {c.id}: {committed} committed > {c.amount}"
+                # after the final acceptance: Σ(disbursed + in flight) ≤ what the approved acceptances accepted
+                approved = [a for a in acceptance_rows.values() if a.contract_id == c.id and a.state == "approved"]
+                if any(a.kind == "final" for a in approved):
+                    accepted = sum((v.accepted_amount for a in approved for v in a.verdicts if v.result == "pass"),
+                                   Decimal(0))
+                    assert committed <= min(c.amount, accepted), (c.id, committed, accepted)
+                # each line accepted once, within its budget
+                lines_accepted = [v.line_id for a in acceptance_rows.values() if a.contract_id == c.id
+                                  and a.state in STANDING for v in a.verdicts if v.result == "pass"]
+                assert len(lines_accepted) == len(set(lines_accepted)), (c.id, lines_accepted)
                 # advances (in flight + disbursed) ≤ 30 % of the contract
                 advances = sum((p.amount for p in mine if p.kind == "advance" and p.state in COMMITTED), Decimal(0))
                 assert advances <= ADVANCE_SHARE * c.amount, f"contract {c.id}: advances {advances} > 30 %"
@@ -863,7 +925,13 @@ class PaymentMachine(RuleBasedStateMachine):
                 if a.state == "approved":
                     assert a.approved_by is not None and roles[a.approved_by] == "leader"
                     assert a.approved_by != a.verdict_by
-                    assert a.verdicts and all(v.result == "pass" for v in a.verdicts)
+                    # a final acceptance passes every line it covers (none left, when its stages accepted them
+                    # all); a stage passes with at least one line passed (issue 17)
+                    if a.kind == "final":
+                        assert all(v.result == "pass" for v in a.verdicts)
+                    else:  # (or none, when other acceptances accepted all it named meanwhile)
+                        assert not a.verdicts or any(v.result == "pass" for v in a.verdicts)
+                    assert a.rechecked_by is not None and roles[a.rechecked_by] == "finance"
                     notice = s.scalars(select(Notice).where(Notice.acceptance_id == a.id)
                                        .order_by(Notice.id.desc())).first()
                     assert notice is not None and notice.closed_at is not None
