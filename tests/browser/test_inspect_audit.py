@@ -24,7 +24,8 @@ def test_the_inspector_follows_a_project_through_the_log_and_verifies_it(live: L
     page.fill("[data-testid=filter-action]", "acceptance.")
     page.click("[data-testid=filter-submit]")
     assert {rows.nth(i).get_attribute("data-action") for i in range(rows.count())} == {
-        "acceptance.apply", "acceptance.start_review", "acceptance.pass", "acceptance.finance_recheck", "acceptance.publish", "acceptance.object"}
+        "acceptance.apply", "acceptance.start_review", "acceptance.pass", "acceptance.finance_recheck",
+        "acceptance.publish", "acceptance.object"}
     publish = page.locator("tr[data-action='acceptance.publish'] a[data-testid^=entry-]")
     publish.click()
     entry_hash = page.locator("[data-testid=entry-hash]").inner_text()
