@@ -136,6 +136,7 @@ def parse(doc: dict[str, Any]) -> RuleSet:
         payments_within_arrived_funds=bool(payment.get("within_arrived_funds", False)),
         arrived_funds_clause=payment.get("within_arrived_funds_clause", ""),
         idle_days=int(payment.get("idle_days", 0)),
+        payment_due_days=int(payment.get("payment_due_days", 30)),
     )
 
 

@@ -47,7 +47,7 @@ def request_payment(body: dict[str, Any], contract_id: int) -> tuple[Any, int]:
 @blp.get("/contracts/<int:contract_id>/payments")
 @blp.response(200, PaymentPage)
 def list_for_contract(contract_id: int) -> dict[str, Any]:
-    return payments.list_payments(db(), current_actor(), contract_id)
+    return payments.list_payments(db(), current_actor(), contract_id, now())
 
 
 @blp.get("/payments/queue")
@@ -61,7 +61,7 @@ def queue(args: dict[str, Any]) -> dict[str, Any]:
 @blp.get("/payments/<int:payment_id>")
 @blp.response(200, PaymentOut)
 def get(payment_id: int) -> Any:
-    return payments.get_payment(db(), current_actor(), payment_id)
+    return payments.get_payment(db(), current_actor(), payment_id, now())
 
 
 @blp.get("/payments/<int:payment_id>/events/<event>")

@@ -53,6 +53,9 @@ class RuleSet:
     arrived_funds_clause: str = ""
     #: funds arrived and not paid out after this many days are reminded (0: never)
     idle_days: int = 0
+    #: a stage or final payment is due this many days after its acceptance's approval (issue 17; 30 by
+    #: 保障中小企业款项支付条例 第八条、第九条); content pinned before the key existed holds the law's 30
+    payment_due_days: int = 30
 
     def vocabulary(self) -> set[str]:
         """Every tag a plan may carry under this rule set: the allowed and the prohibited ones."""

@@ -387,7 +387,7 @@ def payment(payment_id: int) -> Any:
 
 def _payment_page(payment_id: int, values: dict[str, Any], errors: dict[str, list[str]],
                   status: int = 200) -> Any:
-    shown = attempt(lambda: payments.get_payment(db(), actor(), payment_id))
+    shown = attempt(lambda: payments.get_payment(db(), actor(), payment_id, now()))
     assert shown is not None
     shown_contract = contracts.get_contract(db(), actor(), shown.contract_id)
     project = projects.get_project(db(), actor(), shown.project_id)
