@@ -55,7 +55,7 @@ def list_for_contract(contract_id: int) -> dict[str, Any]:
 @blp.response(200, QueuePage)
 def queue(args: dict[str, Any]) -> dict[str, Any]:
     """Payments waiting for my step (commerce: verify; finance: approve, disburse), oldest first."""
-    return payments.approval_queue(db(), current_actor(), **args)
+    return payments.approval_queue(db(), current_actor(), **args, now=now())
 
 
 @blp.get("/payments/<int:payment_id>")

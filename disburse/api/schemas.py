@@ -549,6 +549,9 @@ class QueueItem(Schema):
     amount_wan = fields.String()
     state = fields.String()
     waiting_since = fields.String()
+    payee = fields.Nested(PayeeOut)
+    due_on = fields.String(allow_none=True)
+    overdue_days = fields.Integer()
 
 
 QueuePage = page_of(QueueItem)

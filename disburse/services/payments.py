@@ -332,8 +332,11 @@ def _jurisdiction_projects(session: Session, actor: Actor) -> list[int] | None:
     return None if len(ids) > BY_PROJECT_LIMIT else list(ids)
 
 
-def approval_queue(db: Database, actor: Actor, *, page: int = 1, per_page: int = 20) -> dict[str, Any]:
-    """Payments waiting for the actor's role in its jurisdiction, the longest-waiting first (SPEC §1)."""
+def approval_queue(db: Database, actor: Actor, *, page: int = 1, per_page: int = 20,
+                   now: datetime | None = None) -> dict[str, Any]:
+    """Payments waiting for the actor's role in its jurisdiction, the longest-waiting first (SPEC §1), each
+    with its payee's account and its due clock at ``now`` (issue 17: due day and days overdue)."""
+    today = local_date(now or REAL.now())
     states = AWAITING.get(actor.role)  # type: ignore[call-overload]
     if not states:
         raise Forbidden(f"nothing waits for the role {actor.role}", audit=True)
@@ -346,15 +349,23 @@ def approval_queue(db: Database, actor: Actor, *, page: int = 1, per_page: int =
             where = (Payment.state.in_(states), Region.path.startswith(actor.region_path))
             joined = (select(func.count()).select_from(Payment).join(Project, Project.id == Payment.project_id)
                       .join(Region, Region.code == Project.region_code))
-        base = (select(Payment, Project.name, Contract.lot).join(Project, Project.id == Payment.project_id)
+        base = (select(Payment, Project, Contract).join(Project, Project.id == Payment.project_id)
                 .join(Region, Region.code == Project.region_code).join(Contract, Contract.id == Payment.contract_id)
                 .where(*where))
         total = tx.session.scalar(joined.where(*where)) or 0
         rows = tx.session.execute(base.order_by(Payment.updated_at, Payment.id)
-                                  .offset((page - 1) * per_page).limit(per_page)).all()
-        items = [{"id": p.id, "project_id": p.project_id, "project_name": name, "contract_id": p.contract_id,
-                  "lot": lot, "kind": p.kind, "amount": format_yuan(p.amount), "amount_wan": format_wan(p.amount),
-                  "state": p.state, "waiting_since": p.updated_at.isoformat()} for p, name, lot in rows]
+                                  .offset((page - 1) * per_page).limit(per_page)).unique().all()
+        items = []
+        for p, project, contract in rows:
+            due = due_clock_of(tx.session, p, contract, project, today)
+            items.append({
+                "id": p.id, "project_id": p.project_id, "project_name": project.name, "contract_id": p.contract_id,
+                "lot": contract.lot, "kind": p.kind, "amount": format_yuan(p.amount),
+                "amount_wan": format_wan(p.amount), "state": p.state, "waiting_since": p.updated_at.isoformat(),
+                "payee": {"name": contract.contractor.name, "bank": contract.payee_bank,
+                          "account": contract.payee_account},
+                "due_on": None if due is None else due.due_on.isoformat(),
+                "overdue_days": 0 if due is None else due.overdue_days})
         return pages.page(items, total, page, per_page)
 
 
