@@ -15,6 +15,7 @@ from sqlalchemy import select
 from disburse.adapters.orm import OutboundMail
 from disburse.adapters.smtp import SmtpTransport
 from disburse.services import mail, scheduling, users
+from tests.e2e.test_sessions_and_caches import login_page
 from tests.flow import (
     ACCOUNTS,
     CODE_A,
@@ -31,7 +32,6 @@ from tests.flow import (
     Flow,
     unmet_codes,
 )
-from tests.e2e.test_sessions_and_caches import login_page
 from tests.integration.test_pdf import assert_pdf, pdf_text
 from tests.smtp_server import Mailbox, free_port, smtp_server
 
