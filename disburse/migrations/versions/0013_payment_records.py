@@ -19,14 +19,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('contracts', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('payee_bank', sa.String(length=128), nullable=True))
-        batch_op.add_column(sa.Column('payee_account', sa.String(length=40), nullable=True))
-        batch_op.add_column(sa.Column('payment_due_days', sa.Integer(), nullable=True))
+    # in place (ALTER TABLE … ADD COLUMN): a batch copy of ``contracts`` would drop the table acceptances and
+    # payments point at, which SQLite's foreign keys refuse
+    op.add_column('contracts', sa.Column('payee_bank', sa.String(length=128), nullable=True))
+    op.add_column('contracts', sa.Column('payee_account', sa.String(length=40), nullable=True))
+    op.add_column('contracts', sa.Column('payment_due_days', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('contracts', schema=None) as batch_op:
-        batch_op.drop_column('payment_due_days')
-        batch_op.drop_column('payee_account')
-        batch_op.drop_column('payee_bank')
+    # ALTER TABLE … DROP COLUMN in place (SQLite 3.35+ and PostgreSQL), for the same reason
+    for column in ('payment_due_days', 'payee_account', 'payee_bank'):
+        op.execute(f'ALTER TABLE contracts DROP COLUMN {column}')
