@@ -244,3 +244,18 @@ def test_a_paid_acceptance_is_not_reminded(flow: Flow) -> None:
     flow.ok(step(flow, payment, "disburse", CASHIER, voucher_no="XP-ZF-2024-0004", disbursed_on=today(flow)))
     assert scheduling.remind_payment_due(flow.db, at(2024, 11, 5)) == 0
     assert scheduling.remind_payment_due(flow.db, at(2024, 11, 20)) == 0
+
+
+def test_commerce_records_the_account_on_the_contract_page_and_a_wrong_one_is_marked(flow: Flow) -> None:
+    _, a = selected(flow, payee_bank=None, payee_account=None)
+    login_page(flow, COMMERCE)
+    page = flow.client.get(f"/contracts/{a['id']}").get_data(as_text=True)
+    assert 'data-testid="record-payee"' in page
+    wrong = flow.client.post(f"/contracts/{a['id']}/payee", data={"payee_bank": PAYEE_BANK, "payee_account": "12-34"})
+    assert wrong.status_code == 422 and "12-34" in wrong.get_data(as_text=True)
+    done = flow.client.post(f"/contracts/{a['id']}/payee", data={"payee_bank": PAYEE_BANK, "payee_account": ACCOUNT_A})
+    assert done.status_code == 302
+    assert flow.ok(flow.get(f"/contracts/{a['id']}"))["payee"]["account"] == ACCOUNT_A
+    login_page(flow, CONTRACTOR_A)  # the contractor sees its account and has no form to change it
+    page = flow.client.get(f"/contracts/{a['id']}").get_data(as_text=True)
+    assert ACCOUNT_A in page and 'data-testid="record-payee"' not in page
