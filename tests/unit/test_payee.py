@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from disburse.adapters import rulesets
 from disburse.domain.payee import DueClock, PayeeError, due_clock, due_days_unmet, read_account, read_bank
 
 
@@ -44,3 +45,9 @@ def test_the_due_day_counts_from_the_approval_and_late_days_to_the_payment_or_to
     assert due_clock(approved, 30, today=date(2024, 12, 31), paid_on=date(2024, 11, 12)).overdue_days == 2
     assert due_clock(approved, 30, today=date(2024, 12, 31), paid_on=date(2024, 11, 1)).overdue_days == 0
     assert due_clock(approved, 60, today=approved).due_on == date(2024, 12, 10)
+
+
+def test_every_shipped_rule_set_gives_the_law_s_30_days_and_so_does_content_pinned_before_the_key() -> None:
+    assert {name: rulesets.load(name).payment_due_days for name in rulesets.available()} == {
+        name: 30 for name in rulesets.available()}
+    assert rulesets.parse({"id": "xx-2024", "version": 1, "payment": {"idle_days": 90}}).payment_due_days == 30
