@@ -269,7 +269,8 @@ def _generate(db: Database, scale: Scale, rng: random.Random, out: Generated) ->
             contracts.append({"id": contract_id, "project_id": pid, "lot": f"标段{i + 1}",
                               "contractor_id": contract_id, "amount": LINE_AMOUNT, "signed_on": date(2024, 4, 1),
                               "advance_share": str(ADVANCE_SHARE), "final_share": "0.30",
-                              "stages": [{"name": "阶段一", "share": "0.40"}], "created_at": chain.at})
+                              "stages": [{"name": "阶段一", "share": "0.40"}], "created_at": chain.at,
+                              "payee_bank": "中国农业银行", "payee_account": f"6228 4801 {contract_id:011d}"})
             clines.append({"contract_id": contract_id, "line_id": first_line + i})
             contract_meta.append((contract_id, pid, code))
         out.paying_projects[pid] = code

@@ -54,6 +54,9 @@ CODE_C = credit_code("91350921MA32KLMN3")
 NAME_A = "XX县电商物流服务有限公司"
 NAME_B = "XX县农村电商培训有限公司"
 NAME_C = "XX县供应链管理有限公司"
+#: The contractors' bank accounts (issue 17: a payment is disbursed only to the account on the contract).
+PAYEE_BANK = "中国农业银行霞浦县支行"
+ACCOUNTS = {CODE_A: "6228 4801 2345 6789 012", CODE_B: "6228 4801 9876 5432 109", CODE_C: "6228 4801 5555 0000 333"}
 
 
 def unmet_codes(resp: Any) -> list[str]:
@@ -187,6 +190,7 @@ class Flow:
             "signed_on": "2024-09-20",
             "line_ids": [project["lines"][n - 1]["id"] for n in lines],
             "schedule": schedule or SCHEDULE,
+            "payee_bank": PAYEE_BANK, "payee_account": ACCOUNTS.get(code, "6228 4801 0000 0000 019"),
         }
 
     def add_contract(self, project: dict[str, Any], body: dict[str, Any], as_: str = COMMERCE) -> Any:

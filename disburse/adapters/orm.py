@@ -268,6 +268,13 @@ class Contract(Base):
     final_share: Mapped[str] = mapped_column(String(16))
     #: [{"name": "阶段一", "share": "0.40"}]
     stages: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    #: where the money goes (issue 17): the payee's bank (开户银行) and account (账号); the account's name is
+    #: the contractor's name
+    payee_bank: Mapped[str | None] = mapped_column(String(128))
+    payee_account: Mapped[str | None] = mapped_column(String(40))
+    #: the contract's own payment term after acceptance, if it agrees one (≤ 60, 保障中小企业款项支付条例 第九条);
+    #: None: the rule set's ``payment_due_days``
+    payment_due_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 
     contractor: Mapped[Contractor] = relationship(lazy="joined")

@@ -139,6 +139,7 @@ def parse(doc: dict[str, Any]) -> RuleSet:
         idle_days=int(payment.get("idle_days", 0)),
         finance_recheck=bool(acceptance.get("finance_recheck", False)),
         finance_recheck_clause=acceptance.get("finance_recheck_clause", ""),
+        payment_due_days=int(payment.get("payment_due_days", 30)),
     )
 
 

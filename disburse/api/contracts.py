@@ -6,7 +6,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from disburse.api.common import db, now
-from disburse.api.schemas import ContractIn, ContractOut, ContractPage
+from disburse.api.schemas import ContractIn, ContractOut, ContractPage, PayeeIn
 from disburse.api.security import current_actor
 from disburse.services import contracts
 
@@ -38,3 +38,13 @@ def get(contract_id: int) -> dict[str, Any]:
 @blp.response(204)
 def withdraw(contract_id: int) -> None:
     contracts.withdraw_contract(db(), current_actor(), g.origin, contract_id, now())
+
+
+@blp.put("/contracts/<int:contract_id>/payee")
+@blp.arguments(PayeeIn)
+@blp.response(200, ContractOut)
+def record_payee(body: dict[str, Any], contract_id: int) -> dict[str, Any]:
+    """Record or correct the payee's bank and account (county commerce; audited as ``contract.record_payee``)."""
+    actor = current_actor()
+    contracts.record_payee(db(), actor, g.origin, contract_id, body, now())
+    return contracts.get_contract(db(), actor, contract_id)

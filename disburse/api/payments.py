@@ -47,7 +47,7 @@ def request_payment(body: dict[str, Any], contract_id: int) -> tuple[Any, int]:
 @blp.get("/contracts/<int:contract_id>/payments")
 @blp.response(200, PaymentPage)
 def list_for_contract(contract_id: int) -> dict[str, Any]:
-    return payments.list_payments(db(), current_actor(), contract_id)
+    return payments.list_payments(db(), current_actor(), contract_id, now())
 
 
 @blp.get("/payments/queue")
@@ -55,13 +55,13 @@ def list_for_contract(contract_id: int) -> dict[str, Any]:
 @blp.response(200, QueuePage)
 def queue(args: dict[str, Any]) -> dict[str, Any]:
     """Payments waiting for my step (commerce: verify; finance: approve, disburse), oldest first."""
-    return payments.approval_queue(db(), current_actor(), **args)
+    return payments.approval_queue(db(), current_actor(), **args, now=now())
 
 
 @blp.get("/payments/<int:payment_id>")
 @blp.response(200, PaymentOut)
 def get(payment_id: int) -> Any:
-    return payments.get_payment(db(), current_actor(), payment_id)
+    return payments.get_payment(db(), current_actor(), payment_id, now())
 
 
 @blp.get("/payments/<int:payment_id>/events/<event>")

@@ -6,11 +6,11 @@ from typing import Any
 from marshmallow import Schema, fields, post_dump, validate
 
 from disburse.domain.money import format_wan
-from disburse.schemas.contract import ContractIn, Declarations
+from disburse.schemas.contract import ContractIn, Declarations, PayeeIn
 from disburse.schemas.events import PACKAGING, TENDER_METHODS, ProjectEvent, TargetActual
 from disburse.schemas.fields import DateField, MoneyField, MonthField, When, YuanField
 
-__all__ = ["PACKAGING", "TENDER_METHODS", "ContractIn", "Declarations", "ProjectEvent", "TargetActual"]
+__all__ = ["PACKAGING", "TENDER_METHODS", "ContractIn", "Declarations", "PayeeIn", "ProjectEvent", "TargetActual"]
 
 
 class TokenRequest(Schema):
@@ -335,6 +335,14 @@ class Ledger(Schema):
     remaining = fields.String()
 
 
+class PayeeOut(Schema):
+    """Who is paid and where (issue 17): the contractor's name, its bank (开户银行) and account (账号)."""
+
+    name = fields.String()
+    bank = fields.String(allow_none=True)
+    account = fields.String(allow_none=True)
+
+
 class ContractOut(Schema):
     id = fields.Integer()
     project_id = fields.Integer()
@@ -344,6 +352,8 @@ class ContractOut(Schema):
     signed_on = fields.String()
     line_ids = fields.List(fields.Integer())
     schedule = fields.Dict()
+    payee = fields.Nested(PayeeOut)
+    payment_due_days = fields.Integer(allow_none=True)
     ledger = fields.Nested(Ledger)
     created_at = fields.String()
 
@@ -534,6 +544,10 @@ class PaymentOut(Schema):
     allowed_events = fields.List(fields.String())
     created_at = When()
     updated_at = When()
+    payee = fields.Nested(PayeeOut, allow_none=True)
+    due_days = fields.Integer(allow_none=True)
+    due_on = When(allow_none=True)
+    overdue_days = fields.Integer()
 
 
 PaymentPage = page_of(PaymentOut)
@@ -562,6 +576,9 @@ class QueueItem(Schema):
     amount_wan = fields.String()
     state = fields.String()
     waiting_since = fields.String()
+    payee = fields.Nested(PayeeOut)
+    due_on = fields.String(allow_none=True)
+    overdue_days = fields.Integer()
 
 
 QueuePage = page_of(QueueItem)

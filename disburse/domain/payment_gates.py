@@ -25,6 +25,9 @@ GATE_CLAUSE = "seed 001 §6(2)2"
 #: No official document of the seeds numbers vouchers; one number per disbursement is sound treasury practice.
 VOUCHER_CLAUSE = ("SPEC §4 支付凭证号; 财政国库支付惯例：一张支付凭证对应一笔拨付（无具体文件条款） / "
                   "sound treasury practice: one voucher number, one disbursement (no document clause)")
+#: Where a payment goes; no seed document speaks of accounts.
+PAYEE_CLAUSE = ("财政国库支付惯例：款项支付至收款人（合同承办企业）登记的银行账户 / "
+                "treasury practice: money is paid to the account recorded for the payee, the contract's contractor")
 #: Full-width ASCII (！ to ～) to ASCII, the ideographic space to a space, small ASCII letters to capitals.
 _VOUCHER_FORMS = str.maketrans({chr(c): chr(c).upper() for c in range(ord("a"), ord("z") + 1)}
                                | {chr(c + 0xFEE0): chr(c).upper() for c in range(0x21, 0x7F)} | {"\u3000": " "})
@@ -90,6 +93,8 @@ class PaymentFacts:
     arrived: Decimal | None = None
     project_paid: Decimal = Decimal(0)
     arrived_clause: str = ""
+    #: the payee's account recorded on the contract (issue 17), None while there is none
+    payee_account: str | None = None
 
     def committed(self, *, kind: str | None = None) -> Decimal:
         """Disbursed plus in flight on the contract, other payments only (of ``kind`` if given)."""
@@ -355,6 +360,15 @@ def disbursed_not_before_approval(f: PaymentFacts) -> list[Unmet]:
               "SPEC §5.3; seed 003 §5(2)3③")
 
 
+def payee_account_recorded(f: PaymentFacts) -> list[Unmet]:
+    """Money leaves only for the payee's account recorded on the contract (issue 17): the payee is the
+    contract's contractor, and a voucher names its bank and account (SPEC §4 voucher)."""
+    if f.payee_account:
+        return []
+    return _u("payee_account_missing", "合同尚未登记收款人的开户银行和账号，不能拨付",
+              "The contract has no payee bank account recorded; nothing can be disbursed", PAYEE_CLAUSE)
+
+
 _KIND_ZH = {"advance": "预拨", "stage": "阶段拨付", "final": "尾款"}
 
 PAYMENT_GUARDS: dict[str, Callable[[PaymentFacts], list[Unmet]]] = {
@@ -379,4 +393,5 @@ PAYMENT_GUARDS: dict[str, Callable[[PaymentFacts], list[Unmet]]] = {
     "voucher_unique_in_county": voucher_unique_in_county,
     "disbursed_not_in_future": disbursed_not_in_future,
     "disbursed_not_before_approval": disbursed_not_before_approval,
+    "payee_account_recorded": payee_account_recorded,
 }

@@ -57,6 +57,9 @@ class RuleSet:
     #: seed 003 §5(2)3①); a rule file written before it has none
     finance_recheck: bool = False
     finance_recheck_clause: str = ""
+    #: a stage or final payment is due this many days after its acceptance's approval (issue 17; 30 by
+    #: 保障中小企业款项支付条例 第八条、第九条); content pinned before the key existed holds the law's 30
+    payment_due_days: int = 30
 
     def vocabulary(self) -> set[str]:
         """Every tag a plan may carry under this rule set: the allowed and the prohibited ones."""

@@ -3,7 +3,7 @@ pages load it with the same schema."""
 
 from marshmallow import Schema, fields, validate
 
-from disburse.schemas.fields import CreditCodeField, DateField, ShareField, YuanField
+from disburse.schemas.fields import AccountField, BankField, CreditCodeField, DateField, ShareField, YuanField
 
 
 class Declarations(Schema):
@@ -46,3 +46,17 @@ class ContractIn(Schema):
     signed_on = DateField(required=True)
     line_ids = fields.List(fields.Integer(strict=True), required=True, validate=validate.Length(min=1))
     schedule = fields.Nested(ScheduleIn, required=True)
+    #: where the money goes (issue 17): may be recorded later (``PUT /contracts/{id}/payee``); a payment is not
+    #: disbursed without it
+    payee_bank = BankField(load_default=None, allow_none=True)
+    payee_account = AccountField(load_default=None, allow_none=True)
+    #: the contract's own payment term after acceptance (≤ 60 days); None: the rule set's ``payment_due_days``
+    payment_due_days = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                      validate=validate.Range(min=1, max=366))
+
+
+class PayeeIn(Schema):
+    """The payee's account recorded after signing (``PUT /contracts/{id}/payee``, issue 17)."""
+
+    payee_bank = BankField(required=True)
+    payee_account = AccountField(required=True)

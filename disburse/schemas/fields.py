@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
-from disburse.domain import credit_code
+from disburse.domain import credit_code, payee
 from disburse.domain.dates import EARLIEST, LATEST, DateError, parse_date, parse_month
 from disburse.domain.money import MAX_DECIMALS, MoneyError, format_yuan, parse_money, read_amount
 
@@ -171,3 +171,35 @@ class CreditCodeField(fields.String):
         if wrong:
             raise ValidationError(wrong)
         return code
+
+
+class AccountField(fields.String):
+    """A payee's bank account number (账号, issue 17): digits in groups separated by single spaces, 8–32
+    digits (:func:`disburse.domain.payee.read_account`); stored trimmed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"example": "6222 0202 0000 1234 567", "maxLength": payee.ACCOUNT_MAX_LENGTH}
+        metadata.update(kwargs.pop("metadata", {}))
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        try:
+            return payee.read_account(super()._deserialize(value, attr, data, **kwargs))
+        except payee.PayeeError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class BankField(fields.String):
+    """The bank where the payee's account is held (开户银行, issue 17): trimmed, not blank, no control
+    characters (:func:`disburse.domain.payee.read_bank`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"example": "中国农业银行霞浦县支行", "maxLength": payee.BANK_MAX_LENGTH}
+        metadata.update(kwargs.pop("metadata", {}))
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        try:
+            return payee.read_bank(super()._deserialize(value, attr, data, **kwargs))
+        except payee.PayeeError as exc:
+            raise ValidationError(str(exc)) from None

@@ -20,9 +20,10 @@ from disburse.adapters.db import Database
 from disburse.adapters.orm import BudgetLine, Contract, ContractLine, Contractor, Document, Project, Region
 from disburse.clock import REAL
 from disburse.domain import contracts as domain
+from disburse.domain import payee
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.roles import Role
-from disburse.domain.states import ProjectState
+from disburse.domain.states import HALTED, ProjectState
 from disburse.domain.unmet import Unmet
 from disburse.services import pages
 from disburse.services.access import jurisdiction_clause, load_contract, load_project
@@ -73,6 +74,8 @@ def sign_contract(db: Database, actor: Actor, origin: Origin, project_id: int, d
             final_share=str(schedule["final"]),
             stages=[{"name": s["name"], "share": str(s["share"])} for s in schedule["stages"]],
             lines=[ContractLine(line_id=i) for i in data["line_ids"]],
+            payee_bank=data.get("payee_bank"), payee_account=data.get("payee_account"),
+            payment_due_days=data.get("payment_due_days"),
         )
         others = tx.session.scalars(select(Contract).where(Contract.project_id == project.id)).unique().all()
         proposed = domain.Contract(lot=contract.lot, amount=contract.amount, line_ids=tuple(data["line_ids"]),
@@ -81,6 +84,7 @@ def sign_contract(db: Database, actor: Actor, origin: Origin, project_id: int, d
         unmet = domain.schedule_unmet(proposed.schedule, rulesets.for_project(tx.session, project))
         unmet += domain.coverage_unmet(project.total, [contract_facts(c) for c in others] + [proposed],
                                        {line.id: line.amount for line in project.lines})
+        unmet += payee.due_days_unmet(contract.payment_due_days)
         if unmet:
             raise Conflict("the contract cannot be signed as it stands", unmet)
         tx.session.add(contract)
@@ -89,9 +93,37 @@ def sign_contract(db: Database, actor: Actor, origin: Origin, project_id: int, d
                          entity_id=contract.id, project_id=project.id,
                          data={"lot": contract.lot, "contractor": contractor.credit_code,
                                "amount": format_yuan(contract.amount), "line_ids": list(data["line_ids"]),
-                               "schedule": _schedule_view(contract)}, at=now or REAL.now())
+                               "schedule": _schedule_view(contract), **_payee_record(contract)},
+                         at=now or REAL.now())
         tx.commit()
         return contract.id
+
+
+def _payee_record(contract: Contract) -> dict[str, Any]:
+    return {"payee_bank": contract.payee_bank, "payee_account": contract.payee_account,
+            "payment_due_days": contract.payment_due_days}
+
+
+def record_payee(db: Database, actor: Actor, origin: Origin, contract_id: int, data: Mapping[str, Any],
+                 now: datetime | None = None) -> None:
+    """Record (or correct) the payee's bank and account on a contract (issue 17): county commerce, who
+    keeps the contract's papers, at any time before the project is over; the audit entry keeps the
+    account before and after. A payment is disbursed only to a recorded account (``payee_account_missing``)."""
+    with db.writing() as tx:
+        contract, project = load_contract(tx.session, actor, contract_id, lock=True)
+        _require_signer(actor)
+        if project.state in HALTED:
+            unmet = Unmet("project_not_active", f"项目当前状态为 {project.state}，不能变更收款账户",
+                          f"The project is {project.state}; the payee's account cannot change", "SPEC §5.3")
+            raise Conflict(unmet.en, [unmet])
+        before = {"payee_bank": contract.payee_bank, "payee_account": contract.payee_account}
+        contract.payee_bank, contract.payee_account = data["payee_bank"], data["payee_account"]
+        audit_log.append(tx.session, action="contract.record_payee", actor=actor, origin=origin,
+                         entity_type="contract", entity_id=contract.id, project_id=project.id,
+                         data={"lot": contract.lot, "before": before,
+                               "after": {"payee_bank": contract.payee_bank, "payee_account": contract.payee_account}},
+                         at=now or REAL.now())
+        tx.commit()
 
 
 def _contractor(session: Session, data: Mapping[str, Any]) -> Contractor:
@@ -143,9 +175,17 @@ def contract_view(session: Session, contract: Contract) -> dict[str, Any]:
         "signed_on": contract.signed_on.isoformat(),
         "line_ids": [cl.line_id for cl in contract.lines],
         "schedule": _schedule_view(contract),
+        "payee": payee_view(contract),
+        "payment_due_days": contract.payment_due_days,
         "ledger": contract_ledgers(session, contract.project_id)[contract.id].view(),
         "created_at": contract.created_at.isoformat(),
     }
+
+
+def payee_view(contract: Contract) -> dict[str, Any]:
+    """Who is paid and where (issue 17): the account's name is the contractor's name. Contractor data: shown
+    to whoever may read the contract (never a rival contractor, never the public pages)."""
+    return {"name": contract.contractor.name, "bank": contract.payee_bank, "account": contract.payee_account}
 
 
 def get_contract(db: Database, actor: Actor, contract_id: int) -> dict[str, Any]:

@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session
 
 from disburse.adapters import pdf
 from disburse.adapters.db import Database
-from disburse.adapters.orm import Acceptance, BudgetLine, Contract, Notice, Project, User
+from disburse.adapters.orm import Acceptance, BudgetLine, Contract, Notice, Payment, Project, User
 from disburse.domain.money import format_daxie, format_wan
 from disburse.domain.notice import SHANGHAI, local_date
+from disburse.domain.payee import DUE_CLAUSE
 from disburse.domain.states import PaymentState
 from disburse.domain.unmet import Unmet
 from disburse.services import acceptances, audit, disclosure, engine, payments
@@ -252,8 +253,20 @@ def voucher_facts(db: Database, actor: Actor, payment_id: int) -> dict[str, Any]
             "basis": None if basis is None else f"{acceptance_name(basis.kind, basis.stage)}（验收编号 {basis.id}）",
             "voucher_no": payment.voucher_no or "",
             "disbursed_on": day_zh(payment.disbursed_on),
+            "payee_bank": contract.payee_bank or "", "payee_account": contract.payee_account or "",
+            **_due_facts(session, payment, contract, project),
             "steps": _steps(audit.entity_history(session, project.id, "payment", payment.id), payments.workflow()),
         }
+
+
+def _due_facts(session: Session, payment: Payment, contract: Contract, project: Project) -> dict[str, Any]:
+    """The due day of a payment relying on an acceptance and the days it was paid late (issue 17)."""
+    assert payment.disbursed_on is not None
+    due = payments.due_clock_of(session, payment, contract, project, payment.disbursed_on)
+    if due is None:
+        return {"due_on": None, "overdue_days": 0}
+    return {"due_on": day_zh(due.due_on), "due_days": due.days, "overdue_days": due.overdue_days,
+            "due_clause": DUE_CLAUSE}
 
 
 def voucher_pdf(db: Database, actor: Actor, payment_id: int, now: datetime) -> bytes:

@@ -8,7 +8,7 @@ audit entry and its idempotency record in one transaction.
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -20,12 +20,14 @@ from disburse.adapters import rulesets
 from disburse.adapters.db import Database
 from disburse.adapters.orm import Acceptance, Contract, Contractor, Payment, Project, Region, VoucherNumber
 from disburse.clock import REAL
+from disburse.domain import payee
 from disburse.domain.ledger import EMPTY
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.notice import local_date
+from disburse.domain.payee import DueClock
 from disburse.domain.payment_gates import PAYMENT_GUARDS, AcceptanceRef, OtherPayment, PaymentFacts, voucher_key
 from disburse.domain.roles import Role
-from disburse.domain.states import AcceptanceState, PaymentEvent, PaymentState
+from disburse.domain.states import IN_FLIGHT, AcceptanceState, PaymentEvent, PaymentState
 from disburse.domain.workflow import NEW, Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
 from disburse.services import acceptances, allocations, audit, engine, pages
@@ -42,7 +44,7 @@ from disburse.services.engine import RowState, Step, Target
 from disburse.services.errors import Forbidden, NotFound
 from disburse.services.idempotency import Idem
 from disburse.services.ledger import contract_ledgers
-from disburse.services.views import PaymentView
+from disburse.services.views import PayeeView, PaymentView
 
 #: Who did each step, as the payment row records it (segregation of duties, SPEC §5.3).
 STEP_OF: dict[str, str] = {PaymentEvent.VERIFY: "verified_by", PaymentEvent.APPROVE: "approved_by",
@@ -152,7 +154,9 @@ class PaymentSubject(RowState[Payment, PaymentFacts]):
         return facts
 
     def view(self, session: Session, step: Step[Payment, PaymentFacts], allowed: list[str]) -> PaymentView:
-        return payment_view(step.entity, allowed)
+        contract = step.target.parents["contract"]
+        return payment_view(step.entity, allowed, contract,
+                            due_clock_of(session, step.entity, contract, step.target.project, local_date(step.now)))
 
 
 SUBJECT = PaymentSubject()
@@ -201,6 +205,7 @@ def _facts(session: Session, contract: Contract, project: Project, *, kind: str,
         payment_id=None if payment is None else payment.id,
         actor_id=actor.id, steps=steps, data=dict(data or {}),
         arrived=arrived, project_paid=paid, arrived_clause=rules.arrived_funds_clause,
+        payee_account=contract.payee_account,
     )
 
 
@@ -258,32 +263,61 @@ def may_request(actor: Actor) -> bool:
     return actor.role in workflow().creation().roles
 
 
-def payment_view(payment: Payment, allowed: list[str]) -> PaymentView:
-    """A payment with the events the reader may fire on it now."""
+#: Payments that are, or will be, paid: the due clock runs for them (not for a rejected or cancelled one).
+LIVE = (*IN_FLIGHT, PaymentState.DISBURSED)
+
+
+def due_clock_of(session: Session, payment: Payment, contract: Contract, project: Project,
+                 today: date) -> DueClock | None:
+    """The payment's due clock (issue 17; 保障中小企业款项支付条例 第八条、第九条): a stage or final payment
+    relying on an approved acceptance is due the contract's ``payment_due_days`` (else the rule set's)
+    after the approval — the acceptance's last change, since ``approved`` is where it ends; an advance
+    relies on none and has no due day. Late days count to the disbursement, or to ``today`` while
+    unpaid (Asia/Shanghai); a rejected or cancelled payment is never late."""
+    if payment.acceptance_id is None:
+        return None
+    acceptance = session.get(Acceptance, payment.acceptance_id)
+    if acceptance is None or acceptance.state != AcceptanceState.APPROVED:
+        return None
+    days = contract.payment_due_days or rulesets.for_project(session, project).payment_due_days
+    clock = payee.due_clock(local_date(acceptance.updated_at), days, today=today, paid_on=payment.disbursed_on)
+    return clock if payment.state in LIVE else replace(clock, overdue_days=0)
+
+
+def payment_view(payment: Payment, allowed: list[str], contract: Contract, due: DueClock | None) -> PaymentView:
+    """A payment with the events the reader may fire on it now, its payee and its due clock."""
     return PaymentView(
         id=payment.id, contract_id=payment.contract_id, project_id=payment.project_id, kind=payment.kind,
         amount=payment.amount, acceptance_id=payment.acceptance_id, state=payment.state,
         state_label=engine.state_label(workflow(), payment.state), note=payment.note,
         requested_by=payment.requested_by, verified_by=payment.verified_by, approved_by=payment.approved_by,
         disbursed_by=payment.disbursed_by, voucher_no=payment.voucher_no, disbursed_on=payment.disbursed_on,
-        allowed_events=tuple(allowed), created_at=payment.created_at, updated_at=payment.updated_at)
+        allowed_events=tuple(allowed), created_at=payment.created_at, updated_at=payment.updated_at,
+        payee=PayeeView(contract.contractor.name, contract.payee_bank, contract.payee_account),
+        due_days=None if due is None else due.days, due_on=None if due is None else due.due_on,
+        overdue_days=0 if due is None else due.overdue_days)
 
 
-def _read_view(session: Session, actor: Actor, target: Target[Payment]) -> PaymentView:
-    facts = SUBJECT.facts(session, target, actor, {}, REAL.now())
-    return payment_view(target.entity, engine.allowed(workflow(), actor, target.entity.state, facts))
+def _read_view(session: Session, actor: Actor, target: Target[Payment], now: datetime) -> PaymentView:
+    facts = SUBJECT.facts(session, target, actor, {}, now)
+    contract = target.parents["contract"]
+    return payment_view(target.entity, engine.allowed(workflow(), actor, target.entity.state, facts), contract,
+                        due_clock_of(session, target.entity, contract, target.project, local_date(now)))
 
 
-def get_payment(db: Database, actor: Actor, payment_id: int) -> PaymentView:
+def get_payment(db: Database, actor: Actor, payment_id: int, now: datetime | None = None) -> PaymentView:
+    """A payment as the actor may see it, its due clock read at ``now`` (the app's clock)."""
     with db.reading() as tx:
-        return _read_view(tx.session, actor, SUBJECT.load(tx.session, actor, payment_id, lock=False))
+        return _read_view(tx.session, actor, SUBJECT.load(tx.session, actor, payment_id, lock=False),
+                          now or REAL.now())
 
 
-def list_payments(db: Database, actor: Actor, contract_id: int) -> dict[str, Any]:
+def list_payments(db: Database, actor: Actor, contract_id: int, now: datetime | None = None) -> dict[str, Any]:
     with db.reading() as tx:
         contract, project = load_contract(tx.session, actor, contract_id)
         rows = tx.session.scalars(select(Payment).where(Payment.contract_id == contract.id).order_by(Payment.id))
-        return pages.whole([_read_view(tx.session, actor, Target(p, project, {"contract": contract})) for p in rows])
+        return pages.whole([_read_view(tx.session, actor, Target(p, project, {"contract": contract}), now or REAL.now())
+                            for p in rows])
 
 
 #: What waits for each role: commerce verifies requests; finance approves and disburses.
@@ -300,8 +334,11 @@ def _jurisdiction_projects(session: Session, actor: Actor) -> list[int] | None:
     return None if len(ids) > BY_PROJECT_LIMIT else list(ids)
 
 
-def approval_queue(db: Database, actor: Actor, *, page: int = 1, per_page: int = 20) -> dict[str, Any]:
-    """Payments waiting for the actor's role in its jurisdiction, the longest-waiting first (SPEC §1)."""
+def approval_queue(db: Database, actor: Actor, *, page: int = 1, per_page: int = 20,
+                   now: datetime | None = None) -> dict[str, Any]:
+    """Payments waiting for the actor's role in its jurisdiction, the longest-waiting first (SPEC §1), each
+    with its payee's account and its due clock at ``now`` (issue 17: due day and days overdue)."""
+    today = local_date(now or REAL.now())
     states = AWAITING.get(actor.role)  # type: ignore[call-overload]
     if not states:
         raise Forbidden(f"nothing waits for the role {actor.role}", audit=True)
@@ -314,15 +351,23 @@ def approval_queue(db: Database, actor: Actor, *, page: int = 1, per_page: int =
             where = (Payment.state.in_(states), Region.path.startswith(actor.region_path))
             joined = (select(func.count()).select_from(Payment).join(Project, Project.id == Payment.project_id)
                       .join(Region, Region.code == Project.region_code))
-        base = (select(Payment, Project.name, Contract.lot).join(Project, Project.id == Payment.project_id)
+        base = (select(Payment, Project, Contract).join(Project, Project.id == Payment.project_id)
                 .join(Region, Region.code == Project.region_code).join(Contract, Contract.id == Payment.contract_id)
                 .where(*where))
         total = tx.session.scalar(joined.where(*where)) or 0
         rows = tx.session.execute(base.order_by(Payment.updated_at, Payment.id)
-                                  .offset((page - 1) * per_page).limit(per_page)).all()
-        items = [{"id": p.id, "project_id": p.project_id, "project_name": name, "contract_id": p.contract_id,
-                  "lot": lot, "kind": p.kind, "amount": format_yuan(p.amount), "amount_wan": format_wan(p.amount),
-                  "state": p.state, "waiting_since": p.updated_at.isoformat()} for p, name, lot in rows]
+                                  .offset((page - 1) * per_page).limit(per_page)).unique().all()
+        items = []
+        for p, project, contract in rows:
+            due = due_clock_of(tx.session, p, contract, project, today)
+            items.append({
+                "id": p.id, "project_id": p.project_id, "project_name": project.name, "contract_id": p.contract_id,
+                "lot": contract.lot, "kind": p.kind, "amount": format_yuan(p.amount),
+                "amount_wan": format_wan(p.amount), "state": p.state, "waiting_since": p.updated_at.isoformat(),
+                "payee": {"name": contract.contractor.name, "bank": contract.payee_bank,
+                          "account": contract.payee_account},
+                "due_on": None if due is None else due.due_on.isoformat(),
+                "overdue_days": 0 if due is None else due.overdue_days})
         return pages.page(items, total, page, per_page)
 
 

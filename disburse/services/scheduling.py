@@ -34,6 +34,10 @@ comes from:
 * ``remind_idle_funds`` — funds arrived for a project (``allocations``) and not
   paid out ``idle_days`` (rule set) after the last arrival: the county's finance
   users and the supervisors are told once per arrival.
+* ``remind_payment_due`` — the payment due clock (issue 17; 保障中小企业款项支付条例 第八条、第九条): an
+  approved stage or final acceptance not yet paid is due ``payment_due_days`` (the contract's, else the
+  rule set's 30) after the approval; the county's finance users are reminded once from 7 days before,
+  and finance and the supervisors alerted once after it.
 * ``remind_rectifications`` — a rectification (整改) deadline: reminders at the
   lead times to the county's commerce users and the contractor's users; when it
   has passed with the acceptance still ``rectifying``, escalation.
@@ -72,10 +76,11 @@ from disburse.adapters.orm import (
     User,
 )
 from disburse.adapters.rulesets import RULE_KEY
+from disburse.domain import payee
 from disburse.domain.money import format_yuan
 from disburse.domain.notice import local_date
 from disburse.domain.rules import RuleSet
-from disburse.domain.states import AcceptanceEvent, AcceptanceState, PaymentState, ProjectState
+from disburse.domain.states import IN_FLIGHT, AcceptanceEvent, AcceptanceState, PaymentState, ProjectState
 from disburse.services import acceptances
 from disburse.services.context import SYSTEM, Origin
 from disburse.services.errors import ServiceError
@@ -532,6 +537,72 @@ def remind_idle_funds(db: Database, now: datetime, *, mail: bool = False) -> int
     return _sweep(db, now, mail, lambda s, n: idle_funds_dues(s, local_date(n)))
 
 
+# --- the payment due clock (issue 17) -------------------------------------------------------------------
+
+
+def payment_due_dues(session: Session, today: date) -> list[Due]:
+    """Stage and final acceptances approved and not yet paid (no disbursed payment relies on them): the
+    payment is due the contract's ``payment_due_days`` (else the rule set's, 30) after the approval
+    (保障中小企业款项支付条例 第八条、第九条). From :data:`~disburse.domain.payee.DUE_LEAD_DAYS` before the
+    due day the county's finance users are reminded once; after it, finance and the supervisors are
+    alerted once. Keyed by the acceptance and its due day."""
+    cache: dict[str, RuleSet] = {}
+    rows = session.execute(
+        select(Acceptance.id, Acceptance.kind, Acceptance.updated_at, Contract.id, Contract.lot,
+               Contract.payment_due_days, Contractor.name, Project.id, Project.name, RULE_KEY)
+        .join(Contract, Contract.id == Acceptance.contract_id).join(Contractor, Contractor.id == Contract.contractor_id)
+        .join(Project, Project.id == Acceptance.project_id)
+        .where(Acceptance.state == AcceptanceState.APPROVED, Acceptance.kind.in_(("stage", "final")),
+               Project.state.in_(ACTIVE_STATES))).all()
+    if not rows:
+        return []
+    relying: dict[int, list[tuple[int, str]]] = {}
+    for pay_id, acc_id, state in session.execute(
+            select(Payment.id, Payment.acceptance_id, Payment.state)
+            .where(Payment.acceptance_id.in_([r[0] for r in rows])).order_by(Payment.id)):
+        if acc_id is not None:
+            relying.setdefault(acc_id, []).append((pay_id, state))
+    dues: list[Due] = []
+    for acc_id, kind, approved_at, _contract_id, lot, contract_days, payee_name, pid, name, key in rows:
+        payments = relying.get(acc_id, [])
+        if any(state == PaymentState.DISBURSED for _, state in payments):
+            continue
+        days = contract_days or _rules(session, key, cache).payment_due_days
+        clock = payee.due_clock(local_date(approved_at), days, today=today)
+        live = [pay_id for pay_id, state in payments if state in IN_FLIGHT]
+        link = f"/payments/{live[0]}" if live else f"/acceptances/{acc_id}"
+        what_zh, what_en = ("阶段款", "stage payment") if kind == "stage" else ("尾款", "final payment")
+        due_on = clock.due_on.isoformat()
+        if clock.overdue_days > 0:
+            dues.append(Due("payment_overdue", f"acceptance:{acc_id}", f"{due_on}:overdue", pid, Message(
+                kind="payment_overdue", level="escalation", project_id=pid, link=link,
+                subject_zh=f"{payee_name}的{what_zh}已逾期{clock.overdue_days}天（{lot}，项目：{name}）",
+                subject_en=f"The {what_en} to {payee_name} is {clock.overdue_days} day(s) overdue "
+                           f"({lot}, project: {name})",
+                body_zh=f"验收于{local_date(approved_at).isoformat()}审定，应于{due_on}前付款（{days}日）。"
+                        f"依据：{payee.DUE_CLAUSE}。",
+                body_en=f"The acceptance was approved on {local_date(approved_at).isoformat()}; payment was due "
+                        f"by {due_on} ({days} days), under {payee.DUE_CLAUSE}.",
+            ), ((("finance",), "county"),) + SUPERVISORS))
+        elif (clock.due_on - today).days <= payee.DUE_LEAD_DAYS:
+            left = (clock.due_on - today).days
+            dues.append(Due("payment_due", f"acceptance:{acc_id}", f"{due_on}:remind", pid, Message(
+                kind="payment_due", level="reminder", project_id=pid, link=link,
+                subject_zh=f"{payee_name}的{what_zh}应于{due_on}前支付，还有{left}天（{lot}，项目：{name}）",
+                subject_en=f"The {what_en} to {payee_name} is due by {due_on}, {left} day(s) left "
+                           f"({lot}, project: {name})",
+                body_zh=f"验收于{local_date(approved_at).isoformat()}审定，付款期限{days}日。"
+                        f"依据：{payee.DUE_CLAUSE}。",
+                body_en=f"The acceptance was approved on {local_date(approved_at).isoformat()}; the payment term "
+                        f"is {days} days, under {payee.DUE_CLAUSE}.",
+            ), ((("finance",), "county"),)))
+    return dues
+
+
+def remind_payment_due(db: Database, now: datetime, *, mail: bool = False) -> int:
+    return _sweep(db, now, mail, lambda s, n: payment_due_dues(s, local_date(n)))
+
+
 #: The jobs by their explicit ids, in the order ``tick`` runs them.
 JOBS: dict[str, Job] = {
     "close_notices": close_notices,
@@ -540,6 +611,7 @@ JOBS: dict[str, Job] = {
     "remind_payments": remind_payments,
     "remind_rectifications": remind_rectifications,
     "remind_idle_funds": remind_idle_funds,
+    "remind_payment_due": remind_payment_due,
 }
 
 

@@ -16,6 +16,15 @@ Label = dict[str, str]
 
 
 @dataclass(frozen=True)
+class PayeeView:
+    """Who a payment goes to and where (issue 17): the contract's contractor, its bank and account."""
+
+    name: str
+    bank: str | None
+    account: str | None
+
+
+@dataclass(frozen=True)
 class PaymentView:
     """A payment (SPEC §5.3) with the events the reader may fire on it now."""
 
@@ -37,6 +46,12 @@ class PaymentView:
     allowed_events: tuple[str, ...]
     created_at: datetime
     updated_at: datetime
+    payee: PayeeView | None = None
+    #: the due clock (issue 17, 保障中小企业款项支付条例 第八条、第九条): a stage or final payment is due
+    #: ``due_days`` after its acceptance's approval; days late until paid (0 in time or not yet due)
+    due_days: int | None = None
+    due_on: date | None = None
+    overdue_days: int = 0
 
 
 @dataclass(frozen=True)

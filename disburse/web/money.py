@@ -15,12 +15,15 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
+from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from disburse.domain.dates import DateError, parse_date
 from disburse.domain.money import MoneyError, normalise_typed, parse_money, share_text
 from disburse.domain.states import AcceptanceState
 from disburse.inputs import takes_documents
+from disburse.schemas.contract import PayeeIn
+from disburse.schemas.errors import flatten_errors
 from disburse.services import acceptances, contracts, documents, engine, payments, projects
 from disburse.web.common import actor, attempt, db, now, origin, panel
 from disburse.web.i18n import SHANGHAI, local_time, pick
@@ -163,7 +166,7 @@ def _steps(entries: list[dict[str, Any]], workflow: Any) -> list[dict[str, Any]]
 def finance_home() -> Any:
     """The approval queue, oldest first, each payment's gates already evaluated; the ledger per project."""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    queue = attempt(lambda: payments.approval_queue(db(), actor(), page=page, per_page=20))
+    queue = attempt(lambda: payments.approval_queue(db(), actor(), page=page, per_page=20, now=now()))
     assert queue is not None
     for item in queue["items"]:
         item["state_label"] = engine.state_label(payments.workflow(), item["state"])
@@ -262,7 +265,30 @@ def _contract_page(contract_id: int, values: dict[str, Any], errors: dict[str, l
         acceptances=acceptances.list_acceptances(db(), actor(), contract_id, now()),
         documents=documents.list_documents(db(), actor(), contract_id=contract_id, per_page=50),
         may_request=payments.may_request(actor()), may_apply=acceptances.may_apply(actor()),
-        may_upload=actor().role in documents.UPLOADERS, values=values, errors=errors), status
+        may_upload=actor().role in documents.UPLOADERS, may_record_payee=actor().role in contracts.SIGNERS,
+        values=values, errors=errors), status
+
+
+@bp.post("/contracts/<int:contract_id>/payee")
+@login_required
+def record_payee(contract_id: int) -> Any:
+    """Record the payee's bank and account on the contract (issue 17), through the API's schema."""
+    form = request.form
+    errors: dict[str, list[str]] = {}
+    try:
+        data = PayeeIn().load({key: form.get(key, "") for key in ("payee_bank", "payee_account")})
+    except ValidationError as exc:
+        errors.update(flatten_errors(exc.messages))
+        flash(_("请更正标出的字段"), "error")
+        return _contract_page(contract_id, {"payee": form.to_dict()}, errors, 422)
+    def record() -> bool:
+        contracts.record_payee(db(), actor(), origin(), contract_id, data, now())
+        return True
+
+    if attempt(record, errors) is None:
+        return _contract_page(contract_id, {"payee": form.to_dict()}, errors, _status(errors))
+    flash(_("已登记收款账户"), "ok")
+    return redirect(url_for(".contract", contract_id=contract_id))
 
 
 @bp.post("/contracts/<int:contract_id>/payments")
@@ -392,7 +418,7 @@ def payment(payment_id: int) -> Any:
 
 def _payment_page(payment_id: int, values: dict[str, Any], errors: dict[str, list[str]],
                   status: int = 200) -> Any:
-    shown = attempt(lambda: payments.get_payment(db(), actor(), payment_id))
+    shown = attempt(lambda: payments.get_payment(db(), actor(), payment_id, now()))
     assert shown is not None
     shown_contract = contracts.get_contract(db(), actor(), shown.contract_id)
     project = projects.get_project(db(), actor(), shown.project_id)

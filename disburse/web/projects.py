@@ -314,6 +314,13 @@ def submit_report(project_id: int) -> Any:
     return redirect(url_for("projects_ui.detail", project_id=project_id, _anchor="reports"))
 
 
+def _due_days(text: str) -> Any:
+    """A contract's payment term as typed: blank is none (the rule set's), digits a number; anything else is
+    passed on for the schema to refuse."""
+    text = text.strip()
+    return None if not text else int(text) if text.isascii() and text.isdigit() else text
+
+
 @bp.post("/projects/<int:project_id>/contracts")
 @login_required
 def add_contract(project_id: int) -> Any:
@@ -330,6 +337,9 @@ def add_contract(project_id: int) -> Any:
         },
         "amount": form.get("amount", "").strip(),
         "signed_on": form.get("signed_on", "").strip(),
+        "payee_bank": form.get("payee_bank", "").strip() or None,
+        "payee_account": form.get("payee_account", "").strip() or None,
+        "payment_due_days": _due_days(form.get("payment_due_days", "")),
         "line_ids": [int(x) for x in form.getlist("line_ids") if x.isdigit()],
         "schedule": {"advance": form.get("schedule.advance", "").strip(),
                      "stages": [s for s in stages if s["name"] or s["share"]],

@@ -64,6 +64,7 @@ class Desk:
                                             "no_violation_3y": True}},
             "line_ids": [line["id"] for line in project["lines"]],
             "schedule": {"advance": "0.30", "stages": [{"name": "阶段一", "share": "0.40"}], "final": "0.30"},
+            "payee_bank": "中国农业银行布尔津县支行", "payee_account": "1234 5678 9012 3456 789",
         }, "bej-commerce"), 201)
         project = self.ok(self.post(f"/projects/{pid}/events", {"event": "select_contractor"}, "bej-commerce"))
         return project, contract

@@ -18,12 +18,15 @@ from disburse.adapters.migrations import alembic_config, upgrade
 from disburse.adapters.orm import VoucherNumber
 from disburse.services import payments
 from tests.flow import (
+    ACCOUNTS,
+    CODE_A,
     CODE_C,
     COMMERCE,
     CONTRACTOR_A,
     CONTRACTOR_B,
     FINANCE,
     NAME_C,
+    PAYEE_BANK,
     TENDER,
     Flow,
     unmet_codes,
@@ -201,6 +204,8 @@ def test_the_migration_keeps_the_first_of_vouchers_already_disbursed_twice(flow:
     county = flow.project(a["project_id"])["region"]["code"]
     assert [tuple(r) for r in rows] == [(county, "XP-OLD-1", first["id"])]
     flow.funds_arrived(flow.project(a["project_id"]))  # the downgrade took the allocations with their table
+    flow.client.put(f"/api/v1/contracts/{a['id']}/payee", headers=flow.h(COMMERCE),  # and the accounts (0013)
+                    json={"payee_bank": PAYEE_BANK, "payee_account": ACCOUNTS[CODE_A]})
     third = approved_advance(flow, a, amount="200000.00")
     refused = disburse(flow, third, "XP-OLD-1")
     assert unmet_codes(refused) == ["voucher_not_unique"]

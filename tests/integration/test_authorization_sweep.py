@@ -99,6 +99,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/projects/<int:project_id>/plan.xlsx"): obj(),
     ("GET", "/api/v1/contracts/<int:contract_id>"): obj(),
     ("DELETE", "/api/v1/contracts/<int:contract_id>"): obj({"commerce"}, event=True),
+    ("PUT", "/api/v1/contracts/<int:contract_id>/payee"): obj({"commerce"}, event=True),
     ("GET", "/api/v1/contracts/<int:contract_id>/acceptances"): obj(),
     ("POST", "/api/v1/contracts/<int:contract_id>/acceptances"): obj({"commerce", "contractor"}, event=True),
     ("GET", "/api/v1/contracts/<int:contract_id>/payments"): obj(),
@@ -166,6 +167,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/reports/late"): gate(READERS - {"contractor"}),
     ("GET", "/contracts/<int:contract_id>"): obj(),
     ("POST", "/contracts/<int:contract_id>/acceptances"): obj({"commerce", "contractor"}, event=True),
+    ("POST", "/contracts/<int:contract_id>/payee"): obj({"commerce"}, event=True),
     ("POST", "/contracts/<int:contract_id>/payments"): obj({"commerce", "contractor"}, event=True),
     ("GET", "/acceptances/<int:acceptance_id>"): obj(),
     ("POST", "/acceptances/<int:acceptance_id>/events"): obj(READERS, event=True),
@@ -196,6 +198,10 @@ def _path(rule: str, county: County) -> str:
     return re.sub(r"<(?:\w+:)?(\w+)>", value, rule)
 
 
+#: A payee's account that passes the schema (issue 17).
+PAYEE = {"payee_bank": "中国农业银行霞浦县支行", "payee_account": "6228 4801 0000 0000 019"}
+
+
 def _api_body(rule: str, county: County) -> dict[str, Any]:
     """Keyword arguments for the test client: a body that passes the operation's schema."""
     if rule.endswith("/auth/tokens"):
@@ -219,6 +225,8 @@ def _api_body(rule: str, county: County) -> dict[str, Any]:
         return {"json": {"kind": "stage", "stage": 1}}
     if rule.endswith("/payments"):
         return {"json": {"kind": "advance", "amount": "1.00"}}
+    if rule.endswith("/payee"):
+        return {"json": PAYEE}
     if rule.endswith("/objections"):
         return {"json": {"contact": "13800000000", "content": "请核查。"}}
     if rule == "/api/v1/documents":
@@ -242,6 +250,8 @@ def _form(rule: str, county: County) -> dict[str, Any]:
         return {"kind": "stage", "stage": "1"}
     if rule.endswith("/payments"):
         return {"kind": "advance", "amount": "1.00"}
+    if rule.endswith("/payee"):
+        return PAYEE
     if rule == "/desk/contractor/documents":
         return {"contract_id": str(county.contract["id"]), "kind": "application", "file": (io.BytesIO(PDF), "a.pdf")}
     if rule == "/login":
