@@ -49,9 +49,9 @@ def compile_catalogs(source: Path, target: Path) -> list[str]:
             mo.parent.mkdir(parents=True, exist_ok=True)
             with po.open("rb") as fp:
                 catalog = read_po(fp)
-            with tempfile.NamedTemporaryFile(dir=mo.parent, suffix=".tmp", delete=False) as fp:
-                write_mo(fp, catalog)
-            Path(fp.name).replace(mo)
+            with tempfile.NamedTemporaryFile(dir=mo.parent, suffix=".tmp", delete=False) as out:
+                write_mo(out, catalog)
+            Path(out.name).replace(mo)
         directories.append(str(target / part))
     return sorted(set(directories))
 
