@@ -456,6 +456,8 @@ class RecoveryShare(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     recovered_on: Mapped[date] = mapped_column(Date)
 
+    receipt: Mapped[RecoveryReceipt | None] = relationship()
+
 
 class IdempotencyKey(Base):
     """The first response to a request made with an ``Idempotency-Key`` (SPEC §11.1), per user."""

@@ -86,14 +86,10 @@ def record_receipt(step: Step[RecoveryOrder, RecoveryFacts]) -> None:
         room = [max(ledgers[i].disbursed - ledgers[i].recovered, Decimal(0)) for i in ids]
         shares = dict(zip(ids, allocate(amount, room), strict=True))
     recovery.received += amount
-
-    def share_out() -> None:
-        for contract_id, share in shares.items():
-            if share:
-                step.add(RecoveryShare(project_id=recovery.project_id, contract_id=contract_id,
-                                       receipt_id=receipt.id, amount=share, recovered_on=on))
-
-    step.later(share_out)
+    for contract_id, share in shares.items():
+        if share:
+            step.add(RecoveryShare(project_id=recovery.project_id, contract_id=contract_id, receipt=receipt,
+                                   amount=share, recovered_on=on))
     step.facts = replace(step.facts, state=step.after, received=recovery.received)
     step.record.update(amount=format_yuan(amount), received_on=on.isoformat(), voucher_no=voucher,
                        received=format_yuan(recovery.received),
