@@ -8,7 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from alembic import command
+from sqlalchemy import text
 
+from disburse.adapters.migrations import alembic_config, upgrade
 from tests.flow import (
     COMMERCE,
     CONTRACTOR_A,
@@ -244,3 +247,32 @@ def test_a_failed_evaluation_orders_a_recovery_and_the_project_closes_only_when_
     assert disclosed["failed_evaluation"]["received"] == "1000000.00"
     flow.ok(receipt(flow, late, "200000.00", "XP-SH-0203"))
     balances(flow, pid, ADVANCE_A, "1200000.00", "1200000.00")
+
+
+def test_the_migration_turns_a_clawback_into_a_failed_evaluation_recovery_still_owed_when_part_came_back(
+        flow: Flow, database_url: str) -> None:
+    pid, a, _ = in_staged_acceptance_with_advances(flow)
+    flow.db.dispose()
+    command.downgrade(alembic_config(database_url), "0011")  # as before issue 17: a clawback settled in part
+    with flow.db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO clawbacks (project_id, amount, reason, recovered_amount, recovered_on) "
+                          "VALUES (:p, 100000000, '绩效评价未通过', 40000000, '2024-09-20')"), {"p": pid})
+        conn.execute(text("INSERT INTO recoveries (project_id, contract_id, amount, recovered_on) "
+                          "VALUES (:p, :c, 40000000, '2024-09-20')"), {"p": pid, "c": a["id"]})
+    flow.db.dispose()
+    upgrade(database_url)
+
+    [migrated] = flow.ok(flow.get(f"/projects/{pid}/recoveries"))
+    assert (migrated["basis"], migrated["state"], migrated["amount"], migrated["received"],
+            migrated["outstanding"]) == ("failed_evaluation", "part_received", "1000000.00", "400000.00", "600000.00")
+    assert [(r["amount"], r["received_on"]) for r in migrated["receipts"]] == [("400000.00", "2024-09-20")]
+    balances(flow, pid, "2450000.00", "1000000.00", "400000.00")  # what was owed is now tracked
+
+    flow.db.dispose()
+    command.downgrade(alembic_config(database_url), "0011")
+    with flow.db.engine.begin() as conn:
+        rows = conn.execute(text("SELECT amount, recovered_amount FROM clawbacks WHERE project_id = :p"),
+                            {"p": pid}).all()
+    assert [tuple(r) for r in rows] == [(100000000, 40000000)]
+    flow.db.dispose()
+    upgrade(database_url)
