@@ -245,7 +245,8 @@ def test_a_failed_evaluation_recovers_what_was_paid_and_the_ledger_balances(desk
                                                  "amount": "1500000.01"}, "alt-supervisor")
     assert codes(over) == ["recovery_above_disbursed"]
     failed = desk.ok(desk.post(f"/projects/{pid}/events", {"event": "fail_audit", "evaluator": "第三方",
-                                                           "targets": targets, "amount": ADVANCE_CAP}, "alt-supervisor"))
+                                                           "targets": targets, "amount": ADVANCE_CAP},
+                               "alt-supervisor"))
     [recovery] = failed["recoveries"]
     desk.ok(desk.post(f"/recoveries/{recovery['id']}/events",
                       {"event": "record_receipt", "amount": ADVANCE_CAP, "received_on": desk.today(),
