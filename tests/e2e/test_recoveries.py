@@ -4,6 +4,7 @@ Seed 003 §5(1)3: 对弄虚作假、欺骗行为的项目，应当如数追缴�
 Seed 004 §5(5)4: 未通过市级审核和中央、省绩效评价的，收回中央补助资金 — a failed evaluation recovers.
 """
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -276,3 +277,51 @@ def test_the_migration_turns_a_clawback_into_a_failed_evaluation_recovery_still_
     assert [tuple(r) for r in rows] == [(100000000, 40000000)]
     flow.db.dispose()
     upgrade(database_url)
+
+
+def recovery_form(page: str) -> str:
+    """The order form of the project page, from its opening tag to its end."""
+    match = re.search(r'<form[^>]*data-testid="recovery-form".*?</form>', page, re.S)
+    assert match, page[:2000]
+    return match.group(0)
+
+
+def test_the_project_page_orders_a_recovery_after_a_confirmation_and_finance_records_the_receipts(
+        app: Any, flow: Flow) -> None:
+    from tests.e2e.test_plans_ui import text_of
+    from tests.e2e.test_projects_ui import logged_in
+
+    pid, _, _ = in_staged_acceptance_with_advances(flow)
+    supervisor, token = logged_in(app, SUPERVISOR)
+    form = recovery_form(text_of(supervisor.get(f"/projects/{pid}")))
+    assert "data-confirm=" in form and "不可撤销" in form  # an order cannot be undone: the page asks first
+    smaller = supervisor.post(f"/projects/{pid}/recoveries", data={
+        "csrf_token": token, "basis": "fraud", "amount": "1,000.00", "reason": "虚报建设内容"})
+    assert smaller.status_code == 409 and "如数追缴回全部资金" in text_of(smaller)
+    assert "1,000.00" in text_of(smaller)  # what was typed stays
+    made = supervisor.post(f"/projects/{pid}/recoveries", data={
+        "csrf_token": token, "basis": "fraud", "amount": "", "reason": "虚报建设内容"})
+    assert made.status_code == 302, text_of(made)[:2000]
+    [fraud] = flow.ok(flow.get(f"/projects/{pid}/recoveries"))
+    assert fraud["amount"] == "2450000.00"
+
+    finance, ftoken = logged_in(app, FINANCE)
+    page = text_of(finance.get(f"/projects/{pid}"))
+    block = page[page.index('data-testid="recoveries"'):]
+    assert f'action="/recoveries/{fraud["id"]}/events"' in block and 'data-event="record_receipt"' in block
+    received = finance.post(f"/recoveries/{fraud['id']}/events", data={
+        "csrf_token": ftoken, "event": "record_receipt", "amount": "１，０００，０００．００", "received_on": TODAY,
+        "voucher_no": "XP-SH-0301"})
+    assert received.status_code == 302, text_of(received)[:2000]
+    over = finance.post(f"/recoveries/{fraud['id']}/events", data={
+        "csrf_token": ftoken, "event": "record_receipt", "amount": "1450000.01", "received_on": TODAY,
+        "voucher_no": "XP-SH-0302"})
+    assert over.status_code == 409 and "尚未收回" in text_of(over)
+    balances(flow, pid, "2450000.00", "2450000.00", "1000000.00")
+    shown = text_of(finance.get(f"/projects/{pid}"))
+    figures = shown[shown.index('data-testid="recovery-figures"'):]
+    assert "2,450,000.00" in figures and "1,450,000.00" in figures
+
+    inspector, _ = logged_in(app, INSPECTOR)
+    form = recovery_form(text_of(inspector.get(f"/projects/{pid}")))
+    assert "提出收回建议" in form and "data-confirm=" not in form  # a proposal is decided by others
