@@ -246,6 +246,9 @@ def test_a_failed_evaluation_orders_a_recovery_and_the_project_closes_only_when_
     assert disclosed["audit_finding"]["after_closure"] is True
     assert disclosed["audit_finding"]["outstanding"] == "200000.00"
     assert disclosed["failed_evaluation"]["received"] == "1000000.00"
+    shown = flow.client.get(f"/public/projects/{pid}").get_data(as_text=True)
+    table = shown[shown.index('data-testid="public-recoveries"'):]
+    assert "结项后追缴" in table and "200,000.00" in table and "未通过绩效评价" in table
     flow.ok(receipt(flow, late, "200000.00", "XP-SH-0203"))
     balances(flow, pid, ADVANCE_A, "1200000.00", "1200000.00")
 
