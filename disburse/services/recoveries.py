@@ -42,7 +42,14 @@ from disburse.domain.states import (
 from disburse.domain.workflow import Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
 from disburse.services import engine
-from disburse.services.access import answering_as, contract_clause, hidden, load_contract, load_project
+from disburse.services.access import (
+    answering_as,
+    contract_clause,
+    hidden,
+    load_contract,
+    load_project,
+    require_reader,
+)
 from disburse.services.context import Actor, Origin
 from disburse.services.engine import RowState, Step, Target
 from disburse.services.ledger import contract_ledgers
@@ -126,6 +133,7 @@ class RecoverySubject(RowState[RecoveryOrder, RecoveryFacts]):
 
     def load(self, session: Session, actor: Actor, ident: int, *, lock: bool) -> Target[RecoveryOrder]:
         """The recovery under a lock on its project (a contractor: one naming its own contract only)."""
+        require_reader(actor)
         with answering_as("recovery", ident):
             found = session.execute(select(RecoveryOrder.project_id, RecoveryOrder.contract_id)
                                     .where(RecoveryOrder.id == ident)).first()
