@@ -324,6 +324,10 @@ def test_the_project_page_orders_a_recovery_after_a_confirmation_and_finance_rec
     shown = text_of(finance.get(f"/projects/{pid}"))
     figures = shown[shown.index('data-testid="recovery-figures"'):]
     assert "2,450,000.00" in figures and "1,450,000.00" in figures
+    english = text_of(finance.get(f"/projects/{pid}?lang=en"))
+    block = english[english.index('data-testid="recoveries"'):english.index("</section>",
+                                                                          english.index('data-testid="recoveries"'))]
+    assert "Recoveries" in block and "Fraud" in block and "Partly received" in block and "Outstanding" in block
 
     inspector, _ = logged_in(app, INSPECTOR)
     form = recovery_form(text_of(inspector.get(f"/projects/{pid}")))
