@@ -86,11 +86,13 @@ def record_receipt(step: Step[RecoveryOrder, RecoveryFacts]) -> None:
                                        received_on=on, voucher_no=voucher, recorded_by=step.actor.id,
                                        created_at=step.now))
     ledgers: dict[int, Ledger] = step.target.parents["ledgers"]
+    reserved: dict[int, Decimal] = step.target.parents["reserved"]
     if recovery.contract_id is not None:
         shares = {recovery.contract_id: amount}
-    else:
+    else:  # what a contract still holds, less what orders naming it are still owed (theirs to take)
         ids = sorted(ledgers)
-        room = [max(ledgers[i].disbursed - ledgers[i].recovered, Decimal(0)) for i in ids]
+        room = [max(ledgers[i].disbursed - ledgers[i].recovered - reserved.get(i, Decimal(0)), Decimal(0))
+                for i in ids]
         shares = dict(zip(ids, allocate(amount, room), strict=True))
     recovery.received += amount
     for contract_id, share in shares.items():
@@ -164,6 +166,12 @@ class RecoverySubject(RowState[RecoveryOrder, RecoveryFacts]):
             select(RecoveryOrder.contract_id, RecoveryOrder.amount).where(
                 RecoveryOrder.project_id == project.id, RecoveryOrder.state.in_(RECOVERY_ORDERED),
                 RecoveryOrder.id != (recovery.id or 0)))]
+        reserved = target.parents["reserved"] = {}
+        for c, a, r in session.execute(
+                select(RecoveryOrder.contract_id, RecoveryOrder.amount, RecoveryOrder.received).where(
+                    RecoveryOrder.project_id == project.id, RecoveryOrder.state.in_(RECOVERY_OWED),
+                    RecoveryOrder.contract_id.is_not(None), RecoveryOrder.id != (recovery.id or 0))):
+            reserved[c] = reserved.get(c, Decimal(0)) + a - r
         project_disbursed = sum((ledger.disbursed for ledger in ledgers.values()), Decimal(0))
         recoverable = project_disbursed - sum((a for _, a in others), Decimal(0))
         disbursed, contract_found = project_disbursed, True
