@@ -5,8 +5,8 @@ from typing import Any
 from flask import g
 from flask_smorest import Blueprint
 
-from disburse.api.common import db, now
-from disburse.api.schemas import RecoveryOut
+from disburse.api.common import db, localised, now
+from disburse.api.schemas import EventExplanation, RecoveryOut
 from disburse.api.security import current_actor
 from disburse.schemas.recovery import RecoveryEventIn, RecoveryIn
 from disburse.services import recoveries
@@ -34,6 +34,13 @@ def list_for_project(project_id: int) -> Any:
 def get(recovery_id: int) -> Any:
     """The recovery with its receipts and what is still outstanding."""
     return recoveries.get_recovery(db(), current_actor(), recovery_id, now())
+
+
+@blp.get("/recoveries/<int:recovery_id>/events/<event>")
+@blp.response(200, EventExplanation)
+def explain(recovery_id: int, event: str) -> dict[str, Any]:
+    """May I ``confirm_order``, ``dismiss`` or ``record_receipt`` now, and if not, why — changing nothing."""
+    return localised(recoveries.explain_event(db(), current_actor(), recovery_id, event, now()))
 
 
 @blp.post("/recoveries/<int:recovery_id>/events")

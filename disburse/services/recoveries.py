@@ -290,6 +290,16 @@ def get_recovery(db: Database, actor: Actor, recovery_id: int, now: datetime) ->
                              engine.allowed(workflow(), actor, target.entity.state, facts))
 
 
+def explain_event(db: Database, actor: Actor, recovery_id: int, event: str, now: datetime) -> dict[str, Any]:
+    """``GET /recoveries/{id}/events/{event}``: may the actor fire it now, and if not, why (and what the page
+    asks before it fires)."""
+    with db.reading() as tx:
+        target = SUBJECT.load(tx.session, actor, recovery_id, lock=False)  # outside the jurisdiction: 404 first
+        spec = engine.spec_of(workflow(), event)
+        facts = SUBJECT.facts(tx.session, target, actor, {}, now)
+        return engine.explanation(workflow(), spec, actor, target.entity.state, facts)
+
+
 def actions(db: Database, actor: Actor, recovery_id: int, now: datetime) -> list[dict[str, Any]]:
     """The recovery events of the actor's role from its state, each allowed or with why not (the UI)."""
     with db.reading() as tx:

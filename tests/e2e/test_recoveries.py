@@ -163,6 +163,10 @@ def test_only_the_supervisor_and_finance_order_an_inspector_proposes_and_a_contr
     balances(flow, pid, "2450000.00", "0.00", "0.00")  # a proposal owes nothing yet
     assert flow.post(f"/recoveries/{proposal['id']}/events", {"event": "confirm_order"}, INSPECTOR).status_code == 403
     assert receipt(flow, proposal, "1.00", "X").status_code == 409  # not ordered yet
+    explained = flow.ok(flow.get(f"/recoveries/{proposal['id']}/events/confirm_order", SUPERVISOR))
+    assert explained["allowed"] is True and "不可撤销" in explained["confirm"]["zh"]
+    early = flow.ok(flow.get(f"/recoveries/{proposal['id']}/events/record_receipt", FINANCE))
+    assert early["allowed"] is False and [u["code"] for u in early["unmet"]] == ["wrong_state"]
     confirmed = flow.ok(flow.post(f"/recoveries/{proposal['id']}/events", {"event": "confirm_order"}, SUPERVISOR))
     assert confirmed["state"] == "ordered" and confirmed["outstanding"] == "50000.00"
     assert receipt(flow, confirmed, "1.00", "X", as_=SUPERVISOR).status_code == 403

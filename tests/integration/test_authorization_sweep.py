@@ -92,6 +92,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/api/v1/projects/<int:project_id>/recoveries"): obj({"supervisor", "finance", "inspector"}, event=True),
     ("GET", "/api/v1/projects/<int:project_id>/recoveries"): obj(),
     ("GET", "/api/v1/recoveries/<int:recovery_id>"): obj(),
+    ("GET", "/api/v1/recoveries/<int:recovery_id>/events/<event>"): obj(),
     ("POST", "/api/v1/recoveries/<int:recovery_id>/events"): obj({"supervisor", "finance"}, event=True),
     ("GET", "/api/v1/projects/<int:project_id>/allocations"): obj(READERS - {"contractor"}),
     ("GET", "/api/v1/projects/<int:project_id>/reports"): obj(),
