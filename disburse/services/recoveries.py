@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from disburse.adapters.db import Database
-from disburse.adapters.orm import Document, Project, RecoveryOrder, RecoveryReceipt, RecoveryShare
+from disburse.adapters.orm import Document, Project, RecoveryOrder, RecoveryReceipt, RecoveryShare, Region
 from disburse.domain.ledger import Ledger, allocate
 from disburse.domain.money import format_yuan
 from disburse.domain.notice import local_date
@@ -266,6 +266,19 @@ def open_fraud(session: Session, project_id: int) -> int | None:
 
 
 # --- use cases -----------------------------------------------------------------------------------
+
+
+def owed_in_jurisdiction(db: Database, actor: Actor, limit: int = 50) -> list[dict[str, Any]]:
+    """The recoveries still owed in the actor's region subtree, the oldest order first (finance's desk: what is
+    to be received back)."""
+    require_reader(actor)
+    with db.reading() as tx:
+        rows = tx.session.execute(
+            select(RecoveryOrder, Project.name).join(Project, Project.id == RecoveryOrder.project_id)
+            .join(Region, Region.code == Project.region_code)
+            .where(RecoveryOrder.state.in_(RECOVERY_OWED), Region.path.startswith(actor.region_path))
+            .order_by(RecoveryOrder.ordered_at, RecoveryOrder.id).limit(limit)).all()
+        return [{"view": recovery_view(tx.session, r, []), "project_name": name} for r, name in rows]
 
 
 def order(db: Database, actor: Actor, origin: Origin, project_id: int, data: Mapping[str, Any],

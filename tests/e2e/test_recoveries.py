@@ -328,6 +328,10 @@ def test_the_project_page_orders_a_recovery_after_a_confirmation_and_finance_rec
     shown = text_of(finance.get(f"/projects/{pid}"))
     figures = shown[shown.index('data-testid="recovery-figures"'):]
     assert "2,450,000.00" in figures and "1,450,000.00" in figures
+    desk = text_of(finance.get("/desk/finance"))
+    start = desk.index('data-testid="owed-recoveries"')
+    owed = desk[start:desk.index("</table>", start)]
+    assert f"/projects/{pid}#recoveries" in owed and "1,450,000.00" in owed  # finance's desk: what is to come back
     english = text_of(finance.get(f"/projects/{pid}?lang=en"))
     block = english[english.index('data-testid="recoveries"'):english.index("</section>",
                                                                           english.index('data-testid="recoveries"'))]
