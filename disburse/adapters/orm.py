@@ -392,19 +392,6 @@ class Evaluation(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 
 
-class Clawback(Base):
-    """Recovery of paid funds after a failed evaluation (收回, seed 004 §5(5)4)."""
-
-    __tablename__ = "clawbacks"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
-    amount: Mapped[Decimal] = mapped_column(Money)
-    reason: Mapped[str | None] = mapped_column(Text)
-    recovered_amount: Mapped[Decimal | None] = mapped_column(Money)
-    recovered_on: Mapped[date | None] = mapped_column(Date)
-
-
 class Payment(Base):
     """An advance, stage or final payment on a contract and its workflow state (SPEC §5.3)."""
 
@@ -431,16 +418,62 @@ class Payment(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 
 
-class Recovery(Base):
-    """Recovered funds allocated to a contract, so each contract's ledger balances (seed 004 §5(5)4)."""
+class RecoveryOrder(Base):
+    """A recovery (资金收回, issue 17): an order to recover funds disbursed on a project or one of its contracts,
+    on a basis (seed 003 §5(1)3 fraud; seed 004 §5(5)4 failed review or evaluation; default; audit finding),
+    a receivable until its receipts add up to its amount. ``received`` is the sum of its receipts, kept with
+    them in the same transaction."""
+
+    __tablename__ = "recovery_orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"), index=True)
+    basis: Mapped[str] = mapped_column(String(24))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    received: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    reason: Mapped[str] = mapped_column(Text)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    #: the project's state when the recovery was asked for (``closed``: ordered after closure)
+    project_state: Mapped[str] = mapped_column(String(32))
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ordered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ordered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
+
+
+class RecoveryReceipt(Base):
+    """Money received back on a recovery order (收回款), with its voucher (issue 17)."""
+
+    __tablename__ = "recovery_receipts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recovery_id: Mapped[int] = mapped_column(ForeignKey("recovery_orders.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    received_on: Mapped[date] = mapped_column(Date)
+    voucher_no: Mapped[str] = mapped_column(String(64))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
+
+
+class RecoveryShare(Base):
+    """A receipt's share of one contract, so each contract's ledger shows what came back (seed 004 §5(5)4):
+    all of it for an order naming the contract, else in proportion to what each contract still holds."""
 
     __tablename__ = "recoveries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("recovery_receipts.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(Money)
     recovered_on: Mapped[date] = mapped_column(Date)
+
+    receipt: Mapped[RecoveryReceipt | None] = relationship()
 
 
 class IdempotencyKey(Base):

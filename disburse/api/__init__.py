@@ -26,6 +26,7 @@ from disburse.api import (
     problems,
     projects,
     public,
+    recoveries,
     reports,
 )
 from disburse.api.schemas import Problem
@@ -124,7 +125,7 @@ def init_app(app: Flask) -> None:
     blueprints = [("/auth", auth.blp), ("/projects", projects.blp), ("/audit", audit.blp), ("/me", me.blp),
                   ("", contracts.blp), ("", acceptances.blp), ("", payments.blp), ("/documents", documents.blp),
                   ("/public", public.blp), ("/reports", reports.blp), ("", pdfs.blp), ("", exports.blp),
-                  ("", amendments.blp)]
+                  ("", amendments.blp), ("", recoveries.blp)]
     for prefix, blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{prefix}")
     app.extensions["disburse.api"] = api

@@ -131,11 +131,46 @@ class EvaluationOut(Schema):
     recorded_at = When()
 
 
-class ClawbackOut(Schema):
+class RecoverySummaryOut(Schema):
+    ordered = MoneyField(dump_only=True)
+    received = MoneyField(dump_only=True)
+    outstanding = MoneyField(dump_only=True)
+
+
+class ReceiptOut(Schema):
+    id = fields.Integer()
     amount = MoneyField(dump_only=True)
-    reason = fields.String(allow_none=True)
-    recovered_amount = MoneyField(dump_only=True, allow_none=True)
-    recovered_on = When(allow_none=True)
+    received_on = When()
+    voucher_no = fields.String()
+    recorded_by = fields.Integer(allow_none=True)
+    created_at = When()
+
+
+class RecoveryOut(Schema):
+    """A recovery (资金收回, issue 17): what it demands, what came back, what is still owed."""
+
+    id = fields.Integer()
+    project_id = fields.Integer()
+    contract_id = fields.Integer(allow_none=True)
+    basis = fields.String()
+    basis_label = fields.Nested(Label)
+    amount = MoneyField(dump_only=True, metadata={"description": "ordered, yuan"})
+    received = MoneyField(dump_only=True)
+    outstanding = MoneyField(dump_only=True, metadata={"description": "ordered − received (0 unless ordered)"})
+    reason = fields.String()
+    document_id = fields.Integer(allow_none=True)
+    state = fields.String()
+    state_label = fields.Nested(Label, allow_none=True)
+    project_state = fields.String(metadata={"description": "the project's state when the recovery was asked for"})
+    after_closure = fields.Boolean()
+    proposed_by = fields.Integer(allow_none=True)
+    ordered_by = fields.Integer(allow_none=True)
+    ordered_at = When(allow_none=True)
+    note = fields.String(allow_none=True)
+    receipts = fields.List(fields.Nested(ReceiptOut))
+    allowed_events = fields.List(fields.String())
+    created_at = When()
+    updated_at = When()
 
 
 class ProjectOut(ProjectSummary):
@@ -157,7 +192,10 @@ class ProjectOut(ProjectSummary):
     tender = fields.Nested(TenderOut)
     contracts = fields.List(fields.Nested(ContractRefOut))
     evaluation = fields.Nested(EvaluationOut, allow_none=True)
-    clawback = fields.Nested(ClawbackOut, allow_none=True)
+    outstanding = MoneyField(dump_only=True, attribute="recovery.outstanding",
+                             metadata={"description": "ordered back and not yet received (issue 17)"})
+    recovery = fields.Nested(RecoverySummaryOut)
+    recoveries = fields.List(fields.Nested(RecoveryOut))
     allowed_events = fields.List(fields.String())
     created_at = When()
     updated_at = When()
@@ -563,6 +601,8 @@ class ProjectLedger(Schema):
     total = fields.String()
     contracts = fields.List(fields.Nested(LedgerRow))
     totals = fields.Dict(keys=fields.String(), values=fields.String())
+    recoveries = fields.Nested(lambda: RecoverySummaryOut(),
+                               metadata={"description": "the project's recoveries: ordered, received, outstanding"})
 
 
 class QueueItem(Schema):
@@ -773,6 +813,21 @@ class PublicPlan(Schema):
     reason = fields.String(allow_none=True)
 
 
+class PublicRecovery(Schema):
+    """A recovery ordered (issue 17): disclosed once ordered, also after the project closed."""
+
+    lot = fields.String(allow_none=True, metadata={"description": "the contract's lot, or none for the project"})
+    basis = fields.String()
+    basis_label = fields.Nested(PublicLabel)
+    amount = fields.String()
+    received = fields.String()
+    outstanding = fields.String()
+    state = fields.String()
+    state_label = fields.Nested(PublicLabel, allow_none=True)
+    ordered_on = fields.String(allow_none=True)
+    after_closure = fields.Boolean()
+
+
 class PublicProjectOut(PublicProjectSummary):
     regions = fields.List(fields.Nested(PublicRegion))
     funding = fields.List(fields.Nested(PublicFunding))
@@ -786,6 +841,8 @@ class PublicProjectOut(PublicProjectSummary):
     disbursed = fields.String()
     acceptances = fields.List(fields.Nested(PublicAcceptance))
     notices = fields.List(fields.Nested(PublicNotice), metadata={"description": "open for objections"})
+    recoveries = fields.List(fields.Nested(PublicRecovery),
+                             metadata={"description": "recoveries ordered, with what came back (issue 17)"})
     supervision = fields.Nested(PublicContact)
     audit = fields.Nested(PublicAuditHead)
     plan = fields.Nested(PublicPlan, metadata={"description": "the plan version in force; adjusted_on when an "

@@ -95,6 +95,8 @@ class PaymentFacts:
     arrived_clause: str = ""
     #: the payee's account recorded on the contract (issue 17), None while there is none
     payee_account: str | None = None
+    #: the project's open fraud recovery, if any (issue 17)
+    fraud_recovery: int | None = None
 
     def committed(self, *, kind: str | None = None) -> Decimal:
         """Disbursed plus in flight on the contract, other payments only (of ``kind`` if given)."""
@@ -114,6 +116,17 @@ def project_active(f: PaymentFacts) -> list[Unmet]:
         return _u("project_not_active", f"项目当前状态为 {f.project_state}，不能办理拨付",
                   f"The project is {f.project_state}; no payment may move", "SPEC §5.3")
     return []
+
+
+def no_fraud_recovery_open(f: PaymentFacts) -> list[Unmet]:
+    """No payment of a project moves while a fraud recovery on it is open (issue 17; seed 003 §5(1)3:
+    对弄虚作假、欺骗行为的项目，应当如数追缴回全部资金 — money is not paid out while it is being ordered back)."""
+    if f.fraud_recovery is None:
+        return []
+    return _u("fraud_recovery_open", f"本项目因弄虚作假、欺骗正在追缴全部资金（收回决定 {f.fraud_recovery}），暂停拨付",
+              f"All funds of this project are being recovered for fraud (recovery {f.fraud_recovery}); "
+              "no payment may move", "《XX县创建国家级电子商务进农村综合示范县工作实施方案》五(一)3"
+              "（对弄虚作假、欺骗行为的项目，应当如数追缴回全部资金）")
 
 
 def project_stage_allows_kind(f: PaymentFacts) -> list[Unmet]:
@@ -373,6 +386,7 @@ _KIND_ZH = {"advance": "预拨", "stage": "阶段拨付", "final": "尾款"}
 
 PAYMENT_GUARDS: dict[str, Callable[[PaymentFacts], list[Unmet]]] = {
     "project_active": project_active,
+    "no_fraud_recovery_open": no_fraud_recovery_open,
     "project_stage_allows_kind": project_stage_allows_kind,
     "amount_positive": amount_positive,
     "advance_within_cap": advance_within_cap,

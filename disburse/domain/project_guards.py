@@ -13,6 +13,7 @@ from disburse.domain import budget_checks
 from disburse.domain.contracts import Contract, coverage_unmet, eligibility_unmet
 from disburse.domain.money import format_yuan
 from disburse.domain.plan import Plan
+from disburse.domain.recovery_guards import REVIEW_CLAUSE
 from disburse.domain.rules import RuleSet
 from disburse.domain.unmet import Unmet
 
@@ -40,6 +41,8 @@ class ProjectFacts:
     tender_rounds: tuple[dict[str, Any], ...] = ()
     disbursed: Decimal = Decimal(0)
     in_flight: Decimal = Decimal(0)
+    #: what is still owed on the project's recoveries (issue 17)
+    recovery_outstanding: Decimal = Decimal(0)
     surplus_claims: tuple[SurplusClaim, ...] = ()
     data: dict[str, Any] = field(default_factory=dict)
     #: the project id, and the project a document named in the event's data belongs to (None: no such document)
@@ -157,26 +160,15 @@ def no_payment_in_flight(facts: ProjectFacts) -> list[Unmet]:
                   f"{format_yuan(facts.in_flight)} yuan of payments are still in flight", "SPEC §5.1")]
 
 
-def clawback_within_disbursed(facts: ProjectFacts) -> list[Unmet]:
-    """``fail_audit``: no more is recovered than was disbursed (seed 004 §5(5)4)."""
-    amount = facts.data.get("amount") or Decimal(0)
-    if amount <= facts.disbursed:
+def no_recovery_outstanding(facts: ProjectFacts) -> list[Unmet]:
+    """``pass_audit``, ``settle_clawback``: a project that is still owed money on a recovery cannot close
+    (issue 17; seed 004 §5(5)4: 收回中央补助资金 — recovered, not merely ordered)."""
+    if facts.recovery_outstanding <= 0:
         return []
-    return [Unmet("clawback_above_disbursed",
-                  f"收回金额 {format_yuan(amount)} 元超过已拨付的 {format_yuan(facts.disbursed)} 元",
-                  f"Recovering {format_yuan(amount)} yuan is more than the {format_yuan(facts.disbursed)} "
-                  f"yuan disbursed", "seed 004 §5(5)4")]
-
-
-def recovery_within_clawback(facts: ProjectFacts) -> list[Unmet]:
-    """``settle_clawback``: the recovered amount is no more than what was to be recovered."""
-    amount = facts.data.get("amount") or Decimal(0)
-    due = facts.data.get("clawback_due") or Decimal(0)
-    if amount <= due:
-        return []
-    return [Unmet("recovered_above_due", f"收回金额 {format_yuan(amount)} 元超过应收回的 {format_yuan(due)} 元",
-                  f"Recovered {format_yuan(amount)} yuan is more than the {format_yuan(due)} yuan due",
-                  "seed 004 §5(5)4")]
+    return [Unmet("recovery_outstanding",
+                  f"本项目尚有 {format_yuan(facts.recovery_outstanding)} 元应收回资金未收回，不能结项",
+                  f"{format_yuan(facts.recovery_outstanding)} yuan ordered back on this project is still outstanding; "
+                  "it cannot close", REVIEW_CLAUSE)]
 
 
 def evaluation_document_of_project(facts: ProjectFacts) -> list[Unmet]:
@@ -221,6 +213,5 @@ PROJECT_GUARDS: dict[str, Callable[[ProjectFacts], list[Unmet]]] = {
     "final_acceptances_approved": final_acceptances_approved,
     "targets_evaluated": targets_evaluated,
     "no_payment_in_flight": no_payment_in_flight,
-    "clawback_within_disbursed": clawback_within_disbursed,
-    "recovery_within_clawback": recovery_within_clawback,
+    "no_recovery_outstanding": no_recovery_outstanding,
 }

@@ -114,3 +114,28 @@ class AmendmentEvent(StrEnum):
 IN_FLIGHT = (PaymentState.REQUESTED, PaymentState.VERIFIED, PaymentState.APPROVED)
 #: A project in these states moves no money and no acceptance (SPEC §5.1, §5.3).
 HALTED = (ProjectState.SUSPENDED, ProjectState.CLOSED, ProjectState.CLAWBACK)
+
+
+class RecoveryState(StrEnum):
+    """Issue 17: a recovery order is a receivable."""
+
+    PROPOSED = "proposed"
+    ORDERED = "ordered"
+    PART_RECEIVED = "part_received"
+    SETTLED = "settled"
+    DISMISSED = "dismissed"
+
+
+class RecoveryEvent(StrEnum):
+    ORDER = "order"
+    CONFIRM_ORDER = "confirm_order"
+    DISMISS = "dismiss"
+    RECORD_RECEIPT = "record_receipt"
+
+
+#: A recovery that still stands open: proposed, or ordered and not yet received in full.
+RECOVERY_OPEN = (RecoveryState.PROPOSED, RecoveryState.ORDERED, RecoveryState.PART_RECEIVED)
+#: A recovery ordered (whatever was received since): what it demands counts against what was disbursed.
+RECOVERY_ORDERED = (RecoveryState.ORDERED, RecoveryState.PART_RECEIVED, RecoveryState.SETTLED)
+#: A recovery with money still owed on it.
+RECOVERY_OWED = (RecoveryState.ORDERED, RecoveryState.PART_RECEIVED)

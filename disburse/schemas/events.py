@@ -27,5 +27,4 @@ class ProjectEvent(Schema):
     evaluator = fields.String(load_default=None, validate=validate.Length(max=255))
     targets = fields.List(fields.Nested(TargetActual), load_default=None)
     amount = YuanField(load_default=None)
-    recovered_on = DateField(load_default=None)
     document_id = fields.Integer(load_default=None)

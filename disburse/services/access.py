@@ -31,7 +31,7 @@ from disburse.adapters.orm import (
     Document,
     Payment,
     Project,
-    Recovery,
+    RecoveryOrder,
     Region,
 )
 from disburse.domain.roles import PROJECT_READERS, Role, within
@@ -105,7 +105,7 @@ _CONTRACT_OF = {
     "acceptance": (Acceptance.id, Acceptance.contract_id),
     "payment": (Payment.id, Payment.contract_id),
     "document": (Document.id, Document.contract_id),
-    "recovery": (Recovery.id, Recovery.contract_id),
+    "recovery": (RecoveryOrder.id, RecoveryOrder.contract_id),
 }
 
 

@@ -39,9 +39,10 @@ from disburse.adapters.orm import (
 from disburse.adapters.regions import ROOT_CODE
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.notice import local_date
-from disburse.domain.states import AcceptanceState, PaymentState, ProjectState
+from disburse.domain.states import RECOVERY_ORDERED, AcceptanceState, PaymentState, ProjectState
 from disburse.paths import CONFIG_DIR
-from disburse.services import acceptances, audit, checkpoints, engine, pages, projects
+from disburse.services import acceptances, audit, checkpoints, engine, pages, projects, recoveries
+from disburse.services.context import SYSTEM
 from disburse.services.errors import NotFound
 
 #: The states whose projects are not disclosed: a draft is not yet an official plan; a draft withdrawn never was.
@@ -197,10 +198,22 @@ def public_project(db: Database, project_id: int, now: datetime) -> dict[str, An
                 for a in checks if a.state in RESULT_STATES],
             "notices": [{**_notice(a.notices[-1]), "lot": lots[a.contract_id], **_acceptance_label(a)}
                         for a in checks if _notice_is_open(a, now)],
+            "recoveries": _recoveries(session, project, lots),
             "supervision": supervision_contact(project.region.path),
             "audit": head,
             "plan": _plan_in_force(session, project),
         }
+
+
+def _recoveries(session: Session, project: Project, lots: dict[int, str]) -> list[dict[str, Any]]:
+    """The recoveries ordered (not proposals, not dismissed ones): basis, amount, what came back, what is owed,
+    the day ordered, and whether the project had closed by then — tracked and disclosed (issue 17)."""
+    return [{"lot": None if r.contract_id is None else lots[r.contract_id], "basis": r.basis,
+             "basis_label": r.basis_label, "amount": format_yuan(r.amount), "received": format_yuan(r.received),
+             "outstanding": format_yuan(r.outstanding), "state": r.state, "state_label": r.state_label,
+             "ordered_on": None if r.ordered_at is None else local_date(r.ordered_at).isoformat(),
+             "after_closure": r.after_closure}
+            for r in recoveries.views_of(session, project.id, SYSTEM) if r.state in RECOVERY_ORDERED]
 
 
 def _plan_in_force(session: Session, project: Project) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from disburse.adapters import audit_log
 from disburse.adapters.db import Database
 from disburse.adapters.orm import Project
 from disburse.domain.unmet import Unmet
-from disburse.domain.workflow import NEW, TransitionSpec, Workflow
+from disburse.domain.workflow import NEW, TransitionSpec, Workflow, WorkflowError
 from disburse.services import audit, idempotency
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import Conflict, Forbidden, Invalid, ServiceError
@@ -222,10 +222,14 @@ def fire_in(session: Session, subject: Subject[E, F], actor: Actor, origin: Orig
 
 def _cascade(session: Session, origin: Origin, now: datetime, subject: Subject[Any, Any], target: Target[Any],
              event: str, data: Mapping[str, Any]) -> None:
-    """An effect's event on another workflow, fired by the system in the same transaction."""
+    """An effect's event on another workflow, fired by the system in the same transaction; the event may
+    create its object (``target`` holds it, not yet in the session): a failed evaluation orders a recovery."""
     from disburse.services.context import SYSTEM
 
-    fire_in(session, subject, SYSTEM, origin, target, spec_of(subject.workflow(), event), data, now)
+    spec = subject.workflow().event(event)
+    if spec is None:
+        raise WorkflowError(f"{subject.kind}: no event {event!r} to cascade")
+    fire_in(session, subject, SYSTEM, origin, target, spec, data, now)
 
 
 # --- the checks, shared by firing, explaining and the buttons ---------------------------------------

@@ -5,7 +5,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from disburse.adapters.orm import Contract, Payment, Recovery
+from disburse.adapters.orm import Contract, Payment, RecoveryShare
 from disburse.domain.ledger import EMPTY, Ledger
 
 
@@ -19,7 +19,7 @@ def contract_ledgers(session: Session, project_id: int) -> dict[int, Ledger]:
         payments[contract_id].append((state, amount))
     recovered: dict[int, Decimal] = {c.id: Decimal(0) for c in contracts}
     for contract_id, amount in session.execute(
-            select(Recovery.contract_id, Recovery.amount).where(Recovery.project_id == project_id)):
+            select(RecoveryShare.contract_id, RecoveryShare.amount).where(RecoveryShare.project_id == project_id)):
         recovered[contract_id] += amount
     return {c.id: Ledger.of(c.amount, payments[c.id], recovered[c.id]) for c in contracts}
 

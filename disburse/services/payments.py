@@ -30,7 +30,7 @@ from disburse.domain.roles import Role
 from disburse.domain.states import IN_FLIGHT, AcceptanceState, PaymentEvent, PaymentState
 from disburse.domain.workflow import NEW, Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
-from disburse.services import acceptances, allocations, audit, engine, pages
+from disburse.services import acceptances, allocations, audit, engine, pages, recoveries
 from disburse.services.access import (
     answering_as,
     jurisdiction_clause,
@@ -206,6 +206,7 @@ def _facts(session: Session, contract: Contract, project: Project, *, kind: str,
         actor_id=actor.id, steps=steps, data=dict(data or {}),
         arrived=arrived, project_paid=paid, arrived_clause=rules.arrived_funds_clause,
         payee_account=contract.payee_account,
+        fraud_recovery=recoveries.open_fraud(session, project.id),
     )
 
 
@@ -372,17 +373,21 @@ def approval_queue(db: Database, actor: Actor, *, page: int = 1, per_page: int =
 
 
 def project_ledger(db: Database, actor: Actor, project_id: int) -> dict[str, Any]:
-    """Per contract and in total: contracted, requested, in flight, approved, disbursed, remaining, recovered."""
+    """Per contract and in total: contracted, requested, in flight, approved, disbursed, remaining, recovered;
+    and the recoveries (issue 17): ordered, received, outstanding (a contractor: those naming its contracts)."""
     with db.reading() as tx:
         project = load_project(tx.session, actor, project_id)
         ledgers = contract_ledgers(tx.session, project.id)
         contracts = visible_contracts(tx.session, actor, project.id)
         total = sum((ledgers[c.id] for c in contracts), EMPTY)
+        owed = recoveries.summary_of_views(recoveries.views_of(tx.session, project.id, actor))
         return {
             "project_id": project.id,
             "total": format_yuan(project.total),
             "contracts": [{"contract_id": c.id, "lot": c.lot, **ledgers[c.id].view()} for c in contracts],
-            "totals": total.view(),
+            "totals": {**total.view(), "outstanding": format_yuan(owed.outstanding)},
+            "recoveries": {"ordered": format_yuan(owed.ordered), "received": format_yuan(owed.received),
+                           "outstanding": format_yuan(owed.outstanding)},
         }
 
 

@@ -20,7 +20,6 @@ from disburse.adapters.orm import (
     Acceptance,
     AuditEntry,
     BudgetLine,
-    Clawback,
     Contract,
     Document,
     Evaluation,
@@ -28,7 +27,6 @@ from disburse.adapters.orm import (
     Phase,
     PlanVersion,
     Project,
-    Recovery,
     Region,
     RuleSetVersion,
     Target,
@@ -38,16 +36,16 @@ from disburse.clock import REAL
 from disburse.domain import contracts as domain_contracts
 from disburse.domain import plan as domain_plan
 from disburse.domain import plan_diff
-from disburse.domain.ledger import EMPTY, Ledger, allocate
+from disburse.domain.ledger import EMPTY, Ledger
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.project_guards import PROJECT_GUARDS, ProjectFacts, SurplusClaim
 from disburse.domain.roles import PROJECT_READERS, Role, within
-from disburse.domain.states import AcceptanceState, ProjectEvent, ProjectState
+from disburse.domain.states import AcceptanceState, ProjectEvent, ProjectState, RecoveryEvent
 from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
 from disburse.schemas.plan import dump_plan, load_plan
-from disburse.services import allocations, engine, pages
+from disburse.services import allocations, engine, pages, recoveries
 from disburse.services.access import (
     audit_clause,
     contractor_holds,
@@ -62,7 +60,6 @@ from disburse.services.engine import RowState, Step
 from disburse.services.errors import Forbidden, Invalid
 from disburse.services.ledger import contract_ledgers, project_ledger
 from disburse.services.views import (
-    ClawbackView,
     ContractRef,
     EvaluationView,
     FundingView,
@@ -117,26 +114,25 @@ def record_evaluation(step: Step[Project, ProjectFacts]) -> None:
                        document_id=data.get("document_id"))
 
 
-def order_clawback(step: Step[Project, ProjectFacts]) -> None:
-    """A failed evaluation orders the amount to recover (seed 004 §5(5)4)."""
-    step.add(Clawback(project_id=step.entity.id, amount=step.data["amount"], reason=step.data.get("note")))
-    step.record["amount"] = format_yuan(step.data["amount"])
+def order_recovery(step: Step[Project, ProjectFacts]) -> None:
+    """A failed evaluation orders its recovery (seed 004 §5(5)4): a recovery on the basis ``failed_evaluation``
+    for the amount given, fired by the system in this transaction through the recovery workflow, whose guards
+    hold it within what was disbursed (issue 17). An amount of 0 orders none: nothing was paid to recover."""
+    project, amount = step.entity, step.data["amount"]
+    step.record["amount"] = format_yuan(amount)
+    if amount == 0:
+        return
+    data = {"basis": "failed_evaluation", "amount": amount, "document_id": step.data.get("document_id"),
+            "reason": step.data.get("note") or f"绩效评价未通过（{step.data['evaluator']}）"}
+    assert step.cascade is not None
+    step.cascade(recoveries.SUBJECT, engine.Target(recoveries.new_order(project, data, step.now), project),
+                 RecoveryEvent.ORDER, data)
+    step.facts = replace(step.facts, recovery_outstanding=step.facts.recovery_outstanding + amount)
 
 
-def settle_clawback(step: Step[Project, ProjectFacts]) -> None:
-    """Record the recovery against the contracts in proportion to what each was paid, so every
-    contract's ledger balances (seed 004 §5(5)4)."""
-    amount, on = step.data["amount"], step.data["recovered_on"]
-    clawback: Clawback = step.target.parents["clawback"]
-    clawback.recovered_amount, clawback.recovered_on = amount, on
-    ledgers = sorted(step.target.parents["ledgers"].items())
-    shares = allocate(amount, [ledger.disbursed for _, ledger in ledgers])
-    allocation = {}
-    for (contract_id, _), share in zip(ledgers, shares, strict=True):
-        if share:
-            step.add(Recovery(project_id=step.entity.id, contract_id=contract_id, amount=share, recovered_on=on))
-            allocation[str(contract_id)] = format_yuan(share)
-    step.record.update(recovered_amount=format_yuan(amount), recovered_on=on.isoformat(), allocation=allocation)
+def record_recovered(step: Step[Project, ProjectFacts]) -> None:
+    """``settle_clawback``: the project closes with everything ordered back received (its recoveries say how)."""
+    step.record["outstanding"] = format_yuan(step.facts.recovery_outstanding)
 
 
 def write_plan(step: Step[Project, ProjectFacts]) -> None:
@@ -178,7 +174,8 @@ def forget_state(step: Step[Project, ProjectFacts]) -> None:
 
 
 EFFECTS = {f.__name__: f for f in (write_plan, open_tender_round, close_tender_round, record_contracted,
-                                   record_evaluation, order_clawback, settle_clawback, remember_state, forget_state)}
+                                   record_evaluation, order_recovery, record_recovered, remember_state,
+                                   forget_state)}
 
 
 @cache
@@ -209,9 +206,6 @@ class ProjectSubject(RowState[Project, ProjectFacts]):
         project = target.project
         held = target.parents["held"] = _held(session, project)
         facts = _facts(session, project, data, held)
-        if project.state == ProjectState.CLAWBACK:
-            target.parents["clawback"] = session.scalar(select(Clawback).where(Clawback.project_id == project.id))
-            target.parents["ledgers"] = contract_ledgers(session, project.id)
         if data.get("document_id") is not None:
             facts = replace(facts, document_project=session.scalar(
                 select(Document.project_id).where(Document.id == data["document_id"])))
@@ -435,12 +429,10 @@ def _facts(session: Session, project: Project, data: Mapping[str, Any] | None = 
            held: _Held | None = None) -> ProjectFacts:
     held = held or _held(session, project)
     facts_data = dict(data or {})
-    if project.state == ProjectState.CLAWBACK:
-        due = session.scalar(select(Clawback.amount).where(Clawback.project_id == project.id))
-        facts_data["clawback_due"] = due or Decimal(0)
     return ProjectFacts(
         plan=to_plan(project), rules=rulesets.for_project(session, project), state=project.state,
         previous_state=project.previous_state, disbursed=held.ledger.disbursed, in_flight=held.ledger.in_flight,
+        recovery_outstanding=recoveries.outstanding(session, project.id),
         contracts=tuple(contract_facts(c, c.id in held.approved_finals) for c in held.contracts),
         tender_rounds=tuple(_round_view(r) for r in held.rounds),
         surplus_claims=_surplus_claims(session, project) if project.state == ProjectState.PLAN_DRAFTED else (),
@@ -471,7 +463,7 @@ def project_view(session: Session, project: Project, actor: Actor, allowed: list
     contracted = sum((c.amount for c in contracts), Decimal(0))
     evaluation = session.scalar(select(Evaluation).where(Evaluation.project_id == project.id)
                                 .order_by(Evaluation.id.desc()).limit(1))
-    clawback = session.scalar(select(Clawback).where(Clawback.project_id == project.id))
+    recovered = recoveries.views_of(session, project.id, actor)
     return ProjectView(
         id=project.id, name=project.name, doc_no=project.doc_no,
         region={"code": project.region.code, "name": project.region.name}, rule_set=project.rule_set,
@@ -492,8 +484,7 @@ def project_view(session: Session, project: Project, actor: Actor, allowed: list
         contracts=tuple(ContractRef(c.id, c.lot, c.contractor.name, c.amount) for c in contracts),
         evaluation=None if evaluation is None else EvaluationView(
             evaluation.result, evaluation.evaluator, evaluation.document_id, evaluation.recorded_at),
-        clawback=None if clawback is None else ClawbackView(
-            clawback.amount, clawback.reason, clawback.recovered_amount, clawback.recovered_on),
+        recovery=recoveries.summary_of_views(recovered), recoveries=recovered,
         allowed_events=tuple(allowed if allowed is not None else allowed_events(session, project, actor, held)),
         created_at=project.created_at, updated_at=project.updated_at,
         funds=None if is_contractor(actor) else allocations.funds_of(session, project))

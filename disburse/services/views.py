@@ -287,11 +287,53 @@ class EvaluationView:
 
 
 @dataclass(frozen=True)
-class ClawbackView:
+class ReceiptView:
+    """Money received back on a recovery, with its voucher (issue 17)."""
+
+    id: int
     amount: Decimal
-    reason: str | None
-    recovered_amount: Decimal | None
-    recovered_on: date | None
+    received_on: date
+    voucher_no: str
+    recorded_by: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RecoveryView:
+    """A recovery order (资金收回, issue 17): what it demands, what came back, what is still owed."""
+
+    id: int
+    project_id: int
+    contract_id: int | None
+    basis: str
+    basis_label: Label
+    amount: Decimal
+    received: Decimal
+    outstanding: Decimal
+    reason: str
+    document_id: int | None
+    state: str
+    state_label: Label | None
+    project_state: str
+    #: ordered after the project closed: tracked and disclosed, reopening nothing
+    after_closure: bool
+    proposed_by: int | None
+    ordered_by: int | None
+    ordered_at: datetime | None
+    note: str | None
+    receipts: tuple[ReceiptView, ...]
+    allowed_events: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class RecoverySummary:
+    """A project's recoveries in figures: ordered (proposals and dismissed ones left out), received, outstanding."""
+
+    ordered: Decimal
+    received: Decimal
+    outstanding: Decimal
 
 
 @dataclass(frozen=True)
@@ -337,7 +379,8 @@ class ProjectView:
     tender_rounds: tuple[TenderRoundView, ...]
     contracts: tuple[ContractRef, ...]
     evaluation: EvaluationView | None
-    clawback: ClawbackView | None
+    recovery: RecoverySummary
+    recoveries: tuple[RecoveryView, ...]
     allowed_events: tuple[str, ...]
     created_at: datetime
     updated_at: datetime

@@ -24,7 +24,7 @@ from disburse.domain.states import AcceptanceState
 from disburse.inputs import takes_documents
 from disburse.schemas.contract import PayeeIn
 from disburse.schemas.errors import flatten_errors
-from disburse.services import acceptances, contracts, documents, engine, payments, projects
+from disburse.services import acceptances, contracts, documents, engine, payments, projects, recoveries
 from disburse.web.common import actor, attempt, db, now, origin, panel
 from disburse.web.i18n import SHANGHAI, local_time, pick
 
@@ -176,7 +176,8 @@ def finance_home() -> Any:
         ledger = payments.project_ledger(db(), actor(), project_id)
         ledger["project_name"] = next(i["project_name"] for i in queue["items"] if i["project_id"] == project_id)
         ledgers.append(ledger)
-    return render_template("money/finance_home.html", queue=queue, ledgers=ledgers, today=_today())
+    owed = recoveries.owed_in_jurisdiction(db(), actor())
+    return render_template("money/finance_home.html", queue=queue, ledgers=ledgers, owed=owed, today=_today())
 
 
 @bp.get("/desk/leader")

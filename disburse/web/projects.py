@@ -18,16 +18,19 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from marshmallow import ValidationError
 
+from disburse.domain.money import format_yuan, normalise_typed
 from disburse.domain.notice import local_date
+from disburse.domain.recovery_guards import BASES
 from disburse.domain.roles import Role
-from disburse.domain.states import ProjectEvent, ProjectState
+from disburse.domain.states import RECOVERY_OPEN, ProjectEvent, ProjectState
 from disburse.excel.plan import load_plan_workbook
 from disburse.schemas import flatten_errors
 from disburse.schemas.contract import ContractIn
 from disburse.schemas.events import PACKAGING, TENDER_METHODS
 from disburse.schemas.events import ProjectEvent as ProjectEventIn
 from disburse.schemas.plan import load_plan
-from disburse.services import allocations, amendments, contracts, desk, notifications, projects, reports
+from disburse.schemas.recovery import RecoveryEventIn, RecoveryIn
+from disburse.services import allocations, amendments, contracts, desk, notifications, projects, recoveries, reports
 from disburse.services.scheduling import ACTIVE_STATES
 from disburse.services.views import ProjectView
 from disburse.web import diagram
@@ -189,6 +192,7 @@ def render_detail(project_id: int, *, status: int = 200, posted: str | None = No
         return redirect(url_for("projects_ui.index"))
     today = local_date(now())
     actions = panel(projects.actions(db(), who, project_id))
+    project_contracts = contracts.list_contracts(db(), who, project_id)["items"]
     versions = projects.versions(db(), who, project_id)
     in_force = next((v.number for v in versions if v.in_force), project.plan_version)
     context = {
@@ -203,7 +207,14 @@ def render_detail(project_id: int, *, status: int = 200, posted: str | None = No
         "amendments": amendments.list_amendments(db(), who, project_id, now()),
         "may_propose": amendments.may_propose(who, project.state),
         "may_record_funds": who.role == Role.FINANCE and project.state in allocations.RECEIVING,
-        "contracts": contracts.list_contracts(db(), who, project_id)["items"],
+        "contracts": project_contracts,
+        "contract_lots": {c["id"]: c["lot"] for c in project_contracts},
+        "recovery_actions": {r.id: panel(recoveries.actions(db(), who, r.id, now())) for r in project.recoveries
+                             if r.state in RECOVERY_OPEN},
+        "may_order_recovery": recoveries.may_order(who) and project.disbursed > 0,
+        "proposes_recovery": who.role == Role.INSPECTOR,
+        "order_confirm": None if who.role == Role.INSPECTOR else recoveries.workflow().creation().confirm,
+        "recovery_bases": BASES,
         "acceptances": desk.project_acceptances(db(), who, project_id)["items"],
         "reports": reports.list_reports(db(), who, project_id, per_page=24),
         "month": _month(today),
@@ -266,8 +277,7 @@ def _status(errors: dict[str, list[str]]) -> int:
 def fire(project_id: int) -> Any:
     form = request.form
     event = form.get("event", "")
-    fields = ("note", "method", "packaging", "announced_on", "reference", "evaluator", "amount", "recovered_on",
-              "document_id")
+    fields = ("note", "method", "packaging", "announced_on", "reference", "evaluator", "amount", "document_id")
     body: dict[str, Any] = {"event": event, **{k: form[k] for k in fields if form.get(k, "").strip()}}
     targets = []
     i = 0
@@ -299,6 +309,63 @@ def fire(project_id: int) -> Any:
 def _state_name(state: str) -> str:
     spec = projects.workflow().states[state]
     return spec.en if lang() == "en" else spec.zh
+
+
+@bp.post("/projects/<int:project_id>/recoveries")
+@login_required
+def order_recovery(project_id: int) -> Any:
+    """Order a recovery (the supervisor, finance) or propose one (an inspector) from the project page (issue 17)."""
+    form = request.form
+    body: dict[str, Any] = {k: form[k].strip() for k in ("basis", "reason") if form.get(k, "").strip()}
+    if form.get("amount", "").strip():
+        body["amount"] = normalise_typed(form["amount"])
+    for name in ("contract_id", "document_id"):
+        text = form.get(name, "").strip()
+        if text:
+            body[name] = int(text) if text.isdigit() else text
+    values = {k: v for k, v in form.items() if k != "csrf_token"}
+    errors: dict[str, list[str]] = {}
+    try:
+        data = RecoveryIn().load(body)
+    except ValidationError as exc:
+        errors.update(flatten_errors(exc.messages))
+        return render_detail(project_id, status=422, posted="recovery", values=values, errors=errors)
+    done = attempt(lambda: recoveries.order(db(), actor(), origin(), project_id, data, now()), errors)
+    if done is None:
+        return render_detail(project_id, status=_status(errors), posted="recovery", values=values, errors=errors)
+    flash(_("资金收回已登记：%(basis)s，%(state)s", basis=done.basis_label["en" if lang() == "en" else "zh"],
+            state=(done.state_label or {}).get("en" if lang() == "en" else "zh", done.state)), "success")
+    return redirect(url_for("projects_ui.detail", project_id=project_id, _anchor="recoveries"))
+
+
+@bp.post("/recoveries/<int:recovery_id>/events")
+@login_required
+def recovery_event(recovery_id: int) -> Any:
+    """Confirm or dismiss a proposal; record a receipt (finance)."""
+    recovery = attempt(lambda: recoveries.get_recovery(db(), actor(), recovery_id, now()))
+    if recovery is None:
+        return redirect(url_for("projects_ui.index"))
+    form = request.form
+    event = form.get("event", "")
+    body: dict[str, Any] = {"event": event, **{k: form[k].strip() for k in ("note", "received_on", "voucher_no")
+                                                if form.get(k, "").strip()}}
+    if form.get("amount", "").strip():
+        body["amount"] = normalise_typed(form["amount"])
+    values = {k: v for k, v in form.items() if k != "csrf_token"}
+    errors: dict[str, list[str]] = {}
+    try:
+        data = RecoveryEventIn().load(body)
+    except ValidationError as exc:
+        errors.update(flatten_errors(exc.messages))
+        return render_detail(recovery.project_id, status=422, posted=event, values=values, errors=errors)
+    data.pop("event")
+    data = {k: v for k, v in data.items() if v is not None}
+    done = attempt(lambda: recoveries.fire_event(db(), actor(), origin(), recovery_id, event, data, now()), errors)
+    if done is None:
+        return render_detail(recovery.project_id, status=_status(errors), posted=event, values=values, errors=errors)
+    flash(_("资金收回：%(state)s，尚未收回 %(outstanding)s 元", state=(done.state_label or {}).get(
+        "en" if lang() == "en" else "zh", done.state), outstanding=format_yuan(done.outstanding)), "success")
+    return redirect(url_for("projects_ui.detail", project_id=recovery.project_id, _anchor="recoveries"))
 
 
 @bp.post("/projects/<int:project_id>/reports")

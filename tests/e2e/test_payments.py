@@ -246,11 +246,15 @@ def test_a_failed_evaluation_recovers_what_was_paid_and_the_ledger_balances(desk
     targets = [{"name": t["name"], "actual": "0"} for t in project["targets"]]
     over = desk.post(f"/projects/{pid}/events", {"event": "fail_audit", "evaluator": "第三方", "targets": targets,
                                                  "amount": "1500000.01"}, "alt-supervisor")
-    assert codes(over) == ["clawback_above_disbursed"]
-    desk.ok(desk.post(f"/projects/{pid}/events", {"event": "fail_audit", "evaluator": "第三方",
-                                                  "targets": targets, "amount": ADVANCE_CAP}, "alt-supervisor"))
-    closed = desk.ok(desk.post(f"/projects/{pid}/events", {"event": "settle_clawback", "amount": ADVANCE_CAP,
-                                                           "recovered_on": "2024-06-30"}, "bej-finance"))
+    assert codes(over) == ["recovery_above_disbursed"]
+    failed = desk.ok(desk.post(f"/projects/{pid}/events", {"event": "fail_audit", "evaluator": "第三方",
+                                                           "targets": targets, "amount": ADVANCE_CAP},
+                               "alt-supervisor"))
+    [recovery] = failed["recoveries"]
+    desk.ok(desk.post(f"/recoveries/{recovery['id']}/events",
+                      {"event": "record_receipt", "amount": ADVANCE_CAP, "received_on": desk.today(),
+                       "voucher_no": "BEJ-SH-1"}, "bej-finance"))
+    closed = desk.ok(desk.post(f"/projects/{pid}/events", {"event": "settle_clawback"}, "bej-finance"))
     assert closed["state"] == "closed" and closed["recovered"] == ADVANCE_CAP
     ledger = desk.get(f"/contracts/{contract['id']}")["ledger"]
     assert Decimal(ledger["disbursed"]) - Decimal(ledger["recovered"]) == 0

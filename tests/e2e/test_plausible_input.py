@@ -270,13 +270,14 @@ def test_a_report_month_like_1000_01_is_a_422(flow: Flow) -> None:
 
 @pytest.mark.parametrize(("path", "body"), [
     ("/projects/{pid}/events", {**TENDER, "event": "open_tender", "announced_on": "1900-01-01"}),
-    ("/projects/{pid}/events", {"event": "settle_clawback", "amount": "1.00", "recovered_on": "1000-01-01"}),
+    ("/recoveries/{pid}/events", {"event": "record_receipt", "amount": "1.00", "received_on": "1000-01-01",
+                                  "voucher_no": "XP-SH-1"}),
     ("/acceptances/{pid}/events", {"event": "rectify", "note": "整改", "deadline": "0999-12-31"}),
     ("/projects", {**example("003"), "period": {"start": "1900-01-01", "end": "2024-12-31"}}),
 ])
 def test_every_date_a_client_gives_is_refused_before_1949(flow: Flow, path: str, body: dict[str, Any]) -> None:
     pid = flow.create_project()["id"]
     messages = errors(flow.post(path.format(pid=pid), body))
-    assert messages and all(name in ("announced_on", "recovered_on", "deadline", "period.start")
+    assert messages and all(name in ("announced_on", "received_on", "deadline", "period.start")
                             for name in messages), messages
 

@@ -4,6 +4,8 @@ Used by the API fuzzing (``tests/fuzz/test_schemathesis.py``) and the authorizat
 (``tests/integration/test_authorization_sweep.py``), issue 10. County A is seed 003's county
 (``tests.flow.COUNTY``, 霞浦县 in 宁德市, Fujian); the other county is 富源县 (530325, 曲靖市, Yunnan),
 the county of ``tests.helpers.small_plan`` — in another province, so no user of it sees county A.
+County A's project has a small advance disbursed on contract A and a recovery ordered on that contract
+(issue 17), beside the advance still waiting for verification.
 """
 
 import io
@@ -14,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from disburse.services import checkpoints, scheduling
 from tests.flow import COMMERCE, CONTRACTOR_A, FINANCE, INSPECTOR, LEADER, SUPERVISOR, Flow, credit_code
+from tests.server_process import FINANCE_2
 
 PROVINCE = "350000"  # 福建省, county A's province (the admin's region)
 OTHER_COUNTY = "530325"  # 富源县
@@ -56,7 +59,16 @@ def build(flow: Flow) -> County:
     project, a, _b = flow.selected_project()
     acceptance = flow.in_notice(project, a)
     flow.ok(flow.object_to(acceptance), 201)
-    payment = flow.ok(flow.post(f"/contracts/{a['id']}/payments", {"kind": "advance", "amount": "1950000.00"},
+    flow.user(FINANCE_2, "finance")
+    paid = flow.ok(flow.post(f"/contracts/{a['id']}/payments", {"kind": "advance", "amount": "50000.00"},
+                             CONTRACTOR_A), 201)
+    for event, who, data in (("verify", COMMERCE, {}), ("approve", FINANCE, {}),
+                             ("disburse", FINANCE_2, {"voucher_no": "XP-PZ-9001", "disbursed_on": "2024-09-27"})):
+        flow.ok(flow.post(f"/payments/{paid['id']}/events", {"event": event, **data}, who))
+    recovery = flow.ok(flow.post(f"/projects/{project['id']}/recoveries",
+                                 {"basis": "default", "amount": "10000.00", "reason": "承办企业未按期建设",
+                                  "contract_id": a["id"]}, SUPERVISOR), 201)
+    payment = flow.ok(flow.post(f"/contracts/{a['id']}/payments", {"kind": "advance", "amount": "1900000.00"},
                                 CONTRACTOR_A), 201)
     amendment = flow.ok(flow.post(f"/projects/{project['id']}/amendments",
                                   {"plan": flow.plan_of(project), "reason": "补充绩效指标说明"}), 201)
@@ -77,5 +89,5 @@ def build(flow: Flow) -> County:
     county.ids = {"project_id": project["id"], "contract_id": a["id"], "acceptance_id": acceptance["id"],
                   "payment_id": payment["id"], "document_id": document["id"], "notice_id": acceptance["notice"]["id"],
                   "notification_id": mine[0]["id"], "seq": entry["seq"], "size": signed["size"],
-                  "amendment_id": amendment["id"]}
+                  "amendment_id": amendment["id"], "recovery_id": recovery["id"]}
     return county

@@ -89,6 +89,11 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/amendments/<int:amendment_id>"): obj(),
     ("POST", "/api/v1/amendments/<int:amendment_id>/events"): obj({"commerce", "supervisor"}, event=True),
     ("POST", "/api/v1/projects/<int:project_id>/allocations"): obj({"finance"}, event=True),
+    ("POST", "/api/v1/projects/<int:project_id>/recoveries"): obj({"supervisor", "finance", "inspector"}, event=True),
+    ("GET", "/api/v1/projects/<int:project_id>/recoveries"): obj(),
+    ("GET", "/api/v1/recoveries/<int:recovery_id>"): obj(),
+    ("GET", "/api/v1/recoveries/<int:recovery_id>/events/<event>"): obj(),
+    ("POST", "/api/v1/recoveries/<int:recovery_id>/events"): obj({"supervisor", "finance"}, event=True),
     ("GET", "/api/v1/projects/<int:project_id>/allocations"): obj(READERS - {"contractor"}),
     ("GET", "/api/v1/projects/<int:project_id>/reports"): obj(),
     ("POST", "/api/v1/projects/<int:project_id>/reports"): obj({"commerce"}, event=True),
@@ -164,6 +169,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/amendments/<int:amendment_id>"): obj(),
     ("POST", "/amendments/<int:amendment_id>/events"): obj({"commerce", "supervisor"}, event=True),
     ("POST", "/projects/<int:project_id>/allocations"): obj({"finance"}, event=True),
+    ("POST", "/projects/<int:project_id>/recoveries"): obj({"supervisor", "finance", "inspector"}, event=True),
+    ("POST", "/recoveries/<int:recovery_id>/events"): obj({"supervisor", "finance"}, event=True),
     ("GET", "/reports/late"): gate(READERS - {"contractor"}),
     ("GET", "/contracts/<int:contract_id>"): obj(),
     ("POST", "/contracts/<int:contract_id>/acceptances"): obj({"commerce", "contractor"}, event=True),
@@ -185,7 +192,8 @@ ROUTES: dict[tuple[str, str], Access] = {
 #: Path values for the rules' arguments: county A's objects, or a file every install has.
 FIXED = {"name": "project", "filename": "app.css"}
 #: The event asked about or fired on each workflow (one its state does not allow: nothing changes).
-EVENTS = {"projects": "resume", "acceptances": "approve", "payments": "verify", "amendments": "withdraw"}
+EVENTS = {"projects": "resume", "acceptances": "approve", "payments": "verify", "amendments": "withdraw",
+          "recoveries": "confirm_order"}
 
 
 def _path(rule: str, county: County) -> str:
@@ -210,6 +218,8 @@ def _api_body(rule: str, county: County) -> dict[str, Any]:
         return {"json": example("003")}
     if rule.endswith("/amendments"):
         return {"json": {"plan": example("003"), "reason": "调整"}}
+    if rule.endswith("/recoveries"):
+        return {"json": {"basis": "default", "amount": "1.00", "reason": "核查"}}
     if rule.endswith("/allocations"):
         return {"json": {"doc_no": "X财〔2024〕1号", "source": "中央财政专项资金", "amount": "1.00",
                          "arrived_on": "2024-09-01"}}
@@ -244,6 +254,8 @@ def _form(rule: str, county: County) -> dict[str, Any]:
         return {"month": "2024-08", "text": "八月进度"}
     if rule.endswith("/plan") or rule.endswith("/amendments/new"):
         return {"document": yaml.safe_dump(example("003"), allow_unicode=True), "reason": "调整"}
+    if rule.endswith("/recoveries"):
+        return {"basis": "default", "amount": "1.00", "reason": "核查"}
     if rule.endswith("/allocations"):
         return {"doc_no": "X财〔2024〕1号", "source": "中央财政专项资金", "amount": "1.00", "arrived_on": "2024-09-01"}
     if rule.endswith("/acceptances"):

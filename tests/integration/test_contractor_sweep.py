@@ -2,8 +2,9 @@
 
 Two contractors share seed 003's project: the rival (contractor A: lines 1–2, a contract, an acceptance
 in public notice with an objection, a verified advance, an uploaded document) and the caller (contractor
-B: lines 3–5, its own contract, acceptance, advance and document). The rival's figures are chosen so
-that they appear nowhere else (6 487 315.00, 1 234 567.89, 598 765.43, 1 987 654.32).
+B: lines 3–5, its own contract, acceptance, advance and document); the rival also has an advance disbursed
+and a recovery ordered on its contract (issue 17). The rival's figures are chosen so that they appear
+nowhere else (6 487 315.00, 1 234 567.89, 598 765.43, 1 987 654.32, 345 678.91, 123 456.78).
 
 Logged in as contractor B, the sweep calls every GET route of the URL map — the JSON API with a bearer
 token, the pages with a session — with B's own objects in the path, and then every object route with
@@ -34,26 +35,31 @@ from disburse.services import checkpoints, scheduling
 from tests.flow import (
     CODE_A,
     CODE_B,
+    COMMERCE,
     CONTRACTOR_A,
     CONTRACTOR_B,
     FINANCE,
     NAME_A,
     NAME_B,
+    SUPERVISOR,
     Flow,
 )
 from tests.fuzz.county import PDF
 from tests.helpers import PASSWORD
+from tests.server_process import FINANCE_2
 
 RIVAL_CONTRACT = "6487315.00"
 RIVAL_ADVANCE = "1234567.89"
 RIVAL_VERDICTS = ("598765.43", "1987654.32")
+RIVAL_PAID = "345678.91"  # an advance disbursed to the rival, of which a recovery orders back
+RIVAL_RECOVERY = "123456.78"
 OWN_CONTRACT = "3456000.00"
 OWN_ADVANCE = "777777.77"
 
 #: Routes that carry nothing of a project, or only what the public may read (see the module docstring).
 NOT_SWEPT = re.compile(r"^/(static/|login$|logout$|workflows/|public|api/v1/public|api/v1/openapi\.json$|"
                        r"api/v1/audit/(checkpoints|consistency)$)")
-KINDS = ("contract", "acceptance", "payment", "document")
+KINDS = ("contract", "acceptance", "payment", "document", "recovery")
 
 
 @dataclass
@@ -86,6 +92,15 @@ def build(flow: Flow) -> Scene:
     flow.act_ok(acceptance, "pass", verdicts=verdicts)
     acceptance = flow.publish(acceptance)
     flow.ok(flow.object_to(acceptance), 201)
+    flow.user(FINANCE_2, "finance")
+    paid = flow.ok(flow.post(f"/contracts/{rival['id']}/payments", {"kind": "advance", "amount": RIVAL_PAID},
+                             CONTRACTOR_A), 201)
+    for event, who, data in (("verify", COMMERCE, {}), ("approve", FINANCE, {}),
+                             ("disburse", FINANCE_2, {"voucher_no": "XP-PZ-7001", "disbursed_on": "2024-09-27"})):
+        flow.ok(flow.post(f"/payments/{paid['id']}/events", {"event": event, **data}, who))
+    recovery = flow.ok(flow.post(f"/projects/{project['id']}/recoveries",
+                                 {"basis": "default", "amount": RIVAL_RECOVERY, "reason": "承办企业未按期建设",
+                                  "contract_id": rival["id"]}, SUPERVISOR), 201)
     advance = flow.ok(flow.post(f"/contracts/{rival['id']}/payments", {"kind": "advance", "amount": RIVAL_ADVANCE},
                                 CONTRACTOR_A), 201)
     flow.ok(flow.post(f"/payments/{advance['id']}/events", {"event": "verify"}))
@@ -96,7 +111,7 @@ def build(flow: Flow) -> Scene:
     scene = Scene(flow)
     scene.rival = {"contract": rival["id"], "acceptance": acceptance["id"], "payment": advance["id"],
                    "document": _upload(flow, project["id"], rival["id"], CONTRACTOR_A), "notice":
-                   acceptance["notice"]["id"]}
+                   acceptance["notice"]["id"], "recovery": recovery["id"]}
     scene.own = {"project": project["id"], "contract": own["id"], "acceptance": own_acceptance["id"],
                  "payment": own_advance["id"], "document": _upload(flow, project["id"], own["id"], CONTRACTOR_B)}
     scheduling.tick(flow.db, flow.clock.now().replace(month=12, day=1))  # reminders and escalations to anyone
@@ -112,7 +127,7 @@ def build(flow: Flow) -> Scene:
 def forbidden_texts() -> list[str]:
     """The rival's name, credit code and amounts in every form a page or a file writes them."""
     texts = [NAME_A, CODE_A]
-    for amount in (RIVAL_CONTRACT, RIVAL_ADVANCE, *RIVAL_VERDICTS):
+    for amount in (RIVAL_CONTRACT, RIVAL_ADVANCE, *RIVAL_VERDICTS, RIVAL_PAID, RIVAL_RECOVERY):
         value = Decimal(amount)
         texts += [format_yuan(value), f"{value:,.2f}", format_wan(value), f"{value:,.0f}"]
     return texts
@@ -175,7 +190,8 @@ def path_for(rule: str, ids: dict[str, int], scene: Scene) -> str:
             return str(ids[name[:-3]])
         fixed = {"event": "approve", "seq": "1", "size": str(scene.extra["size"]),
                  "notification_id": "1", "notice_id": str(scene.rival["notice"]),
-                 "amendment_id": str(scene.extra.get("amendment", 1))}
+                 "amendment_id": str(scene.extra.get("amendment", 1)),
+                 "recovery_id": "999999"}  # contractor B's work has no recovery: one that does not exist
         assert name in fixed, f"the sweep has no value for <{name}> in {rule}: give it one"
         return fixed[name]
 
@@ -226,6 +242,8 @@ def test_the_sweep_would_see_a_leak(flow: Flow) -> None:
     assert leaked_references(queue, scene.rival)
     text = json.dumps(queue, ensure_ascii=False)
     assert any(t in text for t in forbidden_texts())
+    bureau = flow.project(scene.own["project"])
+    assert leaked_references(bureau, scene.rival) and RIVAL_RECOVERY in json.dumps(bureau)  # its recovery, shown
 
 
 def test_a_contractors_project_figures_are_summed_over_its_own_contracts(flow: Flow) -> None:

@@ -9,13 +9,15 @@ commerce, two finance, a leader, the city's inspector and supervisor, and one co
 Rules are small steps, valid or not: payment requests with amounts at, just over and under the gates'
 limits; verify/approve/disburse/reject/cancel of a random payment by a user of the right or the wrong
 role; acceptances (apply, review, pass with per-line verdicts or fail, publish, the clock past the
-notice, close, leader approval, rectify, re-apply); suspend/resume; the final audit and clawback.
+notice, close, leader approval, rectify, re-apply); suspend/resume; the final audit and clawback;
+recoveries (issue 17) ordered, proposed, confirmed or dismissed, and received in part or whole, in any state.
 
 A model predicts, from SPEC §5.3, whether each payment and project step must be allowed; the service
 must agree both ways, and a refusal must be a ``ServiceError`` that writes nothing. After every step
 the invariants are read from the database with SQLAlchemy: the money limits, what a disbursement
 relies on, segregation of duties, the project's state at every payment step (from the audit log),
-the audit chain, one audit entry per payment state change, and no float anywhere money is read.
+the audit chain, one audit entry per payment state change, no float anywhere money is read, and
+recovered ≤ ordered ≤ disbursed with outstanding = ordered − received ≥ 0.
 """
 
 import json
@@ -47,19 +49,21 @@ from disburse.adapters.orm import (
     Acceptance,
     AuditEntry,
     BudgetLine,
-    Clawback,
     Contract,
     Notice,
     Payment,
     Project,
-    Recovery,
+    RecoveryOrder,
+    RecoveryReceipt,
+    RecoveryShare,
     User,
     Verdict,
 )
 from disburse.api.schemas import AcceptanceOut, ContractIn, PaymentOut, ProjectOut
 from disburse.clock import ManualClock
+from disburse.domain.states import RECOVERY_ORDERED, RECOVERY_OWED
 from disburse.schemas.plan import load_plan
-from disburse.services import acceptances, allocations, audit, contracts, payments, projects
+from disburse.services import acceptances, allocations, audit, contracts, payments, projects, recoveries
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import ServiceError
 from disburse.services.users import actor_by_username
@@ -174,6 +178,16 @@ class MPayment:
     trail: list[tuple[str, str | None, str]] = field(default_factory=list)
 
 
+@dataclass
+class MRecovery:
+    """A recovery as the model sees it (issue 17)."""
+
+    basis: str
+    amount: Decimal
+    state: str
+    received: Decimal = Decimal(0)
+
+
 class PaymentMachine(RuleBasedStateMachine):
     def __init__(self, backends: Any, backend: str) -> None:
         super().__init__()
@@ -187,7 +201,8 @@ class PaymentMachine(RuleBasedStateMachine):
         self.project_state = ""
         self.previous_state: str | None = None
         self.project_total = Decimal(0)
-        self.clawback_due: Decimal | None = None
+        #: the project's recoveries as the model sees them, by id (issue 17)
+        self.recoveries: dict[int, MRecovery] = {}
         self.contracts: list[MContract] = []
         self.acceptances: dict[int, MAcceptance] = {}
         self.payments: dict[int, MPayment] = {}
@@ -297,6 +312,8 @@ class PaymentMachine(RuleBasedStateMachine):
                       exclude: int | None = None) -> list[str]:
         """SPEC §5.3's gates, as the model reads them; empty when the payment may move."""
         problems = []
+        if self.fraud_open():
+            problems.append("fraud_recovery_open")
         if self.project_state in INACTIVE:
             problems.append("project_not_active")
         elif self.project_state not in (("contractor_selected", "staged_acceptance") if kind == "advance"
@@ -753,10 +770,10 @@ class PaymentMachine(RuleBasedStateMachine):
                     problems.append("final_acceptance_missing")
         if event in ("pass_audit", "fail_audit") and in_flight:
             problems.append("payment_in_flight")
-        if event == "fail_audit" and data["amount"] > disbursed:
-            problems.append("clawback_above_disbursed")
-        if event == "settle_clawback" and data["amount"] > (self.clawback_due or Decimal(0)):
-            problems.append("recovered_above_due")
+        if event in ("pass_audit", "settle_clawback") and self.outstanding() > 0:
+            problems.append("recovery_outstanding")
+        if event == "fail_audit" and not problems and data["amount"] > 0:  # the recovery it orders, checked then
+            problems += self.order_problems("failed_evaluation", data["amount"], disbursed)
         return problems
 
     def project_event(self, event: str, username: str, data: dict[str, Any]) -> None:
@@ -764,13 +781,14 @@ class PaymentMachine(RuleBasedStateMachine):
         actor = self.actors[username]
         problems = self.project_problems(actor, event, data)
         before = self.project_state
+        orders = event == "fail_audit" and data["amount"] > 0
         view = self.attempt(f"{event} project by {username}", problems,
                             lambda: projects.fire_event(db, actor, self.origin, self.project_id, event, data,
-                                                        now=self.clock.now()))
+                                                        now=self.clock.now()), entries=2 if orders else 1)
         if view is None:
             return
         view = ProjectOut().dump(view)  # as a client reads it
-        for name in ("total", "contracted", "disbursed", "in_flight", "recovered", "surplus"):
+        for name in ("total", "contracted", "disbursed", "in_flight", "recovered", "surplus", "outstanding"):
             assert isinstance(view[name], str) and MONEY_TEXT.match(view[name]), (name, view[name])
         self.project_state = view["state"]
         if event == "suspend":
@@ -778,8 +796,9 @@ class PaymentMachine(RuleBasedStateMachine):
         if event == "resume":
             assert self.project_state == self.previous_state
             self.previous_state = None
-        if event == "fail_audit":
-            self.clawback_due = data["amount"]
+        if orders:
+            [ordered] = [r for r in view["recoveries"] if r["id"] not in self.recoveries]
+            self.recoveries[ordered["id"]] = MRecovery("failed_evaluation", data["amount"], "ordered")
 
     @rule(right=st.sampled_from([True, True, True, False]), linger=st.sampled_from([False, False, False, True]),
           pick=st.integers(0, 1000), who=st.integers(0, 1))
@@ -825,10 +844,85 @@ class PaymentMachine(RuleBasedStateMachine):
         if event == "fail_audit":
             disbursed = sum((p.amount for p in self.payments.values() if p.state == "disbursed"), Decimal(0))
             data["amount"] = fen(to_fen(disbursed) * share // 1000)
-        if event == "settle_clawback":
-            data["amount"] = fen(to_fen(self.clawback_due or Decimal(0)) * share // 1000)
-            data["recovered_on"] = self.clock.now().astimezone(SHANGHAI).date()
         self.project_event(event, username, data)
+
+    # --- recoveries (issue 17) ------------------------------------------------------------------
+
+    def disbursed(self) -> Decimal:
+        return sum((p.amount for p in self.payments.values() if p.state == "disbursed"), Decimal(0))
+
+    def ordered_total(self) -> Decimal:
+        return sum((r.amount for r in self.recoveries.values() if r.state in RECOVERY_ORDERED), Decimal(0))
+
+    def outstanding(self) -> Decimal:
+        return sum((r.amount - r.received for r in self.recoveries.values() if r.state in RECOVERY_OWED),
+                   Decimal(0))
+
+    def fraud_open(self) -> bool:
+        return any(r.basis == "fraud" and r.state in ("proposed", *RECOVERY_OWED) for r in self.recoveries.values())
+
+    def order_problems(self, basis: str, amount: Decimal | None, disbursed: Decimal) -> list[str]:
+        """What stops an order (or a confirmation) of ``amount`` (fraud: everything still recoverable)."""
+        recoverable = disbursed - self.ordered_total()
+        demand = recoverable if basis == "fraud" else amount
+        problems = []
+        if disbursed <= 0:
+            problems.append("not_yet_disbursed")
+        if demand is not None and demand > recoverable:
+            problems.append("recovery_above_disbursed")
+        if demand is not None and demand <= 0 and disbursed > 0:
+            problems.append("recovery_amount_not_positive")
+        return problems
+
+    @precondition(lambda self: self.project_state not in ("", "plan_drafted", "filed", "tendered"))
+    @rule(step=st.sampled_from(["order", "order", "receive", "receive", "decide"]),
+          basis=st.sampled_from(["fraud", "default", "audit_finding"]),
+          who=st.sampled_from([SUPERVISOR, FINANCE[0], INSPECTOR, CONTRACTORS[0]]), share=st.integers(0, 1100))
+    def recovery_step(self, step: str, basis: str, who: str, share: int) -> None:
+        """A recovery ordered (or proposed, or refused to a contractor) in whatever state the project is, a
+        proposal confirmed or dismissed, or a receipt — of part, all, or more than is outstanding."""
+        db, now = self.database(), self.clock.now()
+        if step == "order":
+            amount = None if basis == "fraud" else fen(to_fen(self.disbursed()) * share // 1000)
+            problems = ["role_not_allowed"] if who == CONTRACTORS[0] else \
+                self.order_problems(basis, amount, self.disbursed())
+            data = {"basis": basis, "amount": amount, "reason": f"{basis} (property test)"}
+            view = self.attempt(f"order recovery by {who}", problems,
+                                lambda: recoveries.order(db, self.actors[who], self.origin, self.project_id, data, now))
+            if view is not None:
+                state = "proposed" if who == INSPECTOR else "ordered"
+                assert view.state == state and view.amount == (amount if amount is not None else view.amount)
+                self.recoveries[view.id] = MRecovery(basis, view.amount, state)
+            return
+        if step == "decide":
+            rid = next((i for i, r in self.recoveries.items() if r.state == "proposed"), None)
+            if rid is None:
+                return
+            r = self.recoveries[rid]
+            confirm = share % 2 == 0
+            problems = self.order_problems(r.basis, r.amount, self.disbursed()) if confirm else []
+            event, data = ("confirm_order", {}) if confirm else ("dismiss", {"note": "查无实据"})
+            view = self.attempt(f"{event} recovery {rid}", problems,
+                                lambda: recoveries.fire_event(db, self.actors[SUPERVISOR], self.origin, rid, event,
+                                                              data, now))
+            if view is not None:
+                r.state, r.amount = view.state, view.amount
+            return
+        rid = next((i for i, r in self.recoveries.items() if r.state in RECOVERY_OWED), None)
+        if rid is None:
+            return
+        r = self.recoveries[rid]
+        amount = fen(to_fen(r.amount - r.received) * share // 1000)
+        problems = [*(["receipt_not_positive"] if amount <= 0 else []),
+                    *(["receipt_above_outstanding"] if amount > r.amount - r.received else [])]
+        data = {"amount": amount, "received_on": now.astimezone(SHANGHAI).date(), "voucher_no": f"SH-{rid}"}
+        view = self.attempt(f"receipt on recovery {rid}", problems,
+                            lambda: recoveries.fire_event(db, self.actors[FINANCE[0]], self.origin, rid,
+                                                          "record_receipt", data, now))
+        if view is not None:
+            r.received += amount
+            r.state = "settled" if r.received == r.amount else "part_received"
+            assert (view.state, view.received) == (r.state, r.received)
 
     # --- invariants -------------------------------------------------------------------------
 
@@ -851,16 +945,17 @@ class PaymentMachine(RuleBasedStateMachine):
 
             # money is Decimal wherever it is read through the ORM, integer fen underneath
             money = [project.total, *(p.amount for p in rows), *(c.amount for c in contract_rows),
-                     *s.scalars(select(Verdict.accepted_amount)), *s.scalars(select(Clawback.amount)),
-                     *(x for x in s.scalars(select(Clawback.recovered_amount)) if x is not None),
-                     *s.scalars(select(Recovery.amount)),
+                     *s.scalars(select(Verdict.accepted_amount)), *s.scalars(select(RecoveryOrder.amount)),
+                     *s.scalars(select(RecoveryOrder.received)), *s.scalars(select(RecoveryReceipt.amount)),
+                     *s.scalars(select(RecoveryShare.amount)),
                      *(x for x in s.scalars(select(BudgetLine.amount)) if x is not None)]
             for value in money:
                 assert isinstance(value, Decimal) and not isinstance(value, float), repr(value)
                 assert value == value.quantize(FEN), value
             for table, column in (("payments", "amount"), ("contracts", "amount"), ("projects", "total"),
                                   ("verdicts", "accepted_amount"), ("budget_lines", "amount"),
-                                  ("clawbacks", "amount"), ("recoveries", "amount")):
+                                  ("recovery_orders", "amount"), ("recovery_receipts", "amount"),
+                                  ("recoveries", "amount")):
                 for (raw,) in s.execute(text(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL")):
                     assert type(raw) is int, f"{table}.{column} stored as {type(raw).__name__}: {raw!r}"
 
@@ -910,12 +1005,24 @@ class PaymentMachine(RuleBasedStateMachine):
                             f"payment {p.id} verified/approved by {relied.verdict_by}, "
                             f"who recorded the verdict of acceptance {relied.id}")
 
-            # a settled clawback is recovered exactly, from contracts that were paid at least as much
-            recovered = s.scalars(select(Clawback.recovered_amount).where(Clawback.project_id == project.id)).first()
+            # recovered ≤ ordered ≤ disbursed; outstanding = ordered − received ≥ 0; every receipt shared out
+            # among contracts that were paid at least as much (issue 17)
+            disbursed = sum((p.amount for p in rows if p.state == "disbursed"), Decimal(0))
+            orders = s.scalars(select(RecoveryOrder).where(RecoveryOrder.project_id == project.id)).all()
+            ordered = [o for o in orders if o.state in RECOVERY_ORDERED]
+            assert sum((o.amount for o in ordered), Decimal(0)) <= disbursed
+            for o in orders:
+                received = sum(s.scalars(select(RecoveryReceipt.amount).where(RecoveryReceipt.recovery_id == o.id)),
+                               Decimal(0))
+                assert received == o.received and Decimal(0) <= o.received <= o.amount, (o.id, received, o.amount)
+                assert (o.state == "settled") == (o in ordered and o.received == o.amount), (o.id, o.state)
+                assert (o.state in ("proposed", "dismissed")) <= (o.received == 0)
+                assert o.amount == self.recoveries[o.id].amount and o.state == self.recoveries[o.id].state
+            recovered = sum((o.received for o in orders), Decimal(0))
             by_contract: dict[int, Decimal] = {}
-            for r in s.scalars(select(Recovery).where(Recovery.project_id == project.id)):
+            for r in s.scalars(select(RecoveryShare).where(RecoveryShare.project_id == project.id)):
                 by_contract[r.contract_id] = by_contract.get(r.contract_id, Decimal(0)) + r.amount
-            assert sum(by_contract.values(), Decimal(0)) == (recovered or Decimal(0)), (recovered, by_contract)
+            assert sum(by_contract.values(), Decimal(0)) == recovered, (recovered, by_contract)
             for cid, amount in by_contract.items():
                 paid = sum((p.amount for p in rows if p.contract_id == cid and p.state == "disbursed"), Decimal(0))
                 assert 0 < amount <= paid, f"contract {cid}: recovered {amount} of {paid} disbursed"

@@ -22,14 +22,15 @@ from sqlalchemy import inspect
 from disburse.adapters.orm import (
     Acceptance,
     Amendment,
-    Clawback,
     Document,
     Evaluation,
     Notice,
     Objection,
     Payment,
     Project,
-    Recovery,
+    RecoveryOrder,
+    RecoveryReceipt,
+    RecoveryShare,
     TenderRound,
     Verdict,
     VoucherNumber,
@@ -44,16 +45,17 @@ from disburse.domain.ledger import EMPTY
 from disburse.domain.payment_gates import PaymentFacts
 from disburse.domain.plan import FundingSource, Plan
 from disburse.domain.project_guards import ProjectFacts
+from disburse.domain.recovery_guards import RecoveryFacts
 from disburse.domain.rules import RuleSet
 from disburse.domain.workflow import Workflow
-from disburse.services import acceptances, amendments, payments, projects
+from disburse.services import acceptances, amendments, payments, projects, recoveries
 from disburse.services.context import Actor, Origin
 from disburse.services.engine import Step, Target
 from disburse.services.workflows import LOADERS
 
 EFFECTS: dict[str, Mapping[str, Callable[[Any], None]]] = {
     "project": projects.EFFECTS, "acceptance": acceptances.EFFECTS, "payment": payments.EFFECTS,
-    "amendment": amendments.EFFECTS}
+    "amendment": amendments.EFFECTS, "recovery": recoveries.EFFECTS}
 WORKFLOWS: dict[str, Callable[[], Workflow[Any, Any]]] = LOADERS
 
 ACTOR = Actor(id=9, username="demo-9", role="commerce", region_code="530325", region_path="/530000/530300/530325/")
@@ -407,25 +409,22 @@ PROJECT_CASES = [
          added=[(Evaluation, {"project_id": 7, "result": "failed", "evaluator": "某会计师事务所", "recorded_by": 9,
                               "recorded_at": NOW})],
          record={"result": "failed", "evaluator": "某会计师事务所", "targets": {"网点数": "12"}, "document_id": None}),
-    case("project", "order_clawback", "the amount to recover is ordered with the reason",
+    case("project", "order_recovery", "a failed evaluation orders its recovery through the recovery workflow",
          lambda: step("project", "fail_audit", county_project("final_audit"), project_facts(state="final_audit"),
-                      data={"amount": Decimal("120000.00"), "note": "绩效评价未通过"}),
-         added=[(Clawback, {"project_id": 7, "amount": Decimal("120000.00"), "reason": "绩效评价未通过"})],
-         record={"amount": "120000.00"}),
-    case("project", "settle_clawback", "the recovery is shared by what each contract was paid, to the fen",
-         lambda: step("project", "settle_clawback", county_project("clawback"), project_facts(state="clawback"),
-                      data={"amount": Decimal("100.00"), "recovered_on": date(2024, 9, 1)},
-                      parents={"clawback": Clawback(id=1, project_id=7, amount=Decimal("100.00")),
-                               "ledgers": {5: replace(EMPTY, disbursed=Decimal("200.00")), 4: EMPTY,
-                                           3: replace(EMPTY, disbursed=Decimal("100.00"))}}),
-         changed={"target.parents['clawback'].recovered_amount": Decimal("100.00"),
-                  "target.parents['clawback'].recovered_on": date(2024, 9, 1)},
-         added=[(Recovery, {"project_id": 7, "contract_id": 3, "amount": Decimal("33.33"),
-                            "recovered_on": date(2024, 9, 1)}),
-                (Recovery, {"project_id": 7, "contract_id": 5, "amount": Decimal("66.67"),
-                            "recovered_on": date(2024, 9, 1)})],
-         record={"recovered_amount": "100.00", "recovered_on": "2024-09-01",
-                 "allocation": {"3": "33.33", "5": "66.67"}}),
+                      data={"amount": Decimal("120000.00"), "note": "绩效评价未通过", "evaluator": "某会计师事务所"}),
+         facts={"recovery_outstanding": Decimal("120000.00")}, record={"amount": "120000.00"},
+         cascades=[(recoveries.SUBJECT, ("RecoveryOrder", {
+             "project_id": 7, "basis": "failed_evaluation", "amount": Decimal("120000.00"), "received": Decimal(0),
+             "reason": "绩效评价未通过", "state": "ordered", "project_state": "final_audit", "created_at": NOW,
+             "updated_at": NOW}), "order", {"basis": "failed_evaluation", "amount": Decimal("120000.00"),
+                                            "document_id": None, "reason": "绩效评价未通过"})]),
+    case("project", "order_recovery", "a failed evaluation with nothing to recover orders none",
+         lambda: step("project", "fail_audit", county_project("final_audit"), project_facts(state="final_audit"),
+                      data={"amount": Decimal("0"), "evaluator": "某会计师事务所"}),
+         record={"amount": "0.00"}),
+    case("project", "record_recovered", "the clawback settles with nothing outstanding",
+         lambda: step("project", "settle_clawback", county_project("clawback"), project_facts(state="clawback")),
+         record={"outstanding": "0.00"}),
     case("project", "remember_state", "suspend remembers the state it left, for resume",
          lambda: step("project", "suspend", county_project("staged_acceptance"),
                       project_facts(state="staged_acceptance"), before="staged_acceptance"),
@@ -491,7 +490,92 @@ PLAN_CASES = [
          changed={"entity.decided_by": ACTOR.id, "entity.note": None}),
 ]
 
-EFFECT_CASES = PROJECT_CASES + ACCEPTANCE_CASES + PAYMENT_CASES + PLAN_CASES
+# --- recoveries (issue 17) ------------------------------------------------------------------------------
+
+
+def recovery_row(**columns: Any) -> RecoveryOrder:
+    """Recovery 61 of project 7: fraud, everything disbursed (2450000.00), nothing received yet."""
+    return RecoveryOrder(**{"id": 61, "project_id": 7, "basis": "fraud", "amount": Decimal("2450000.00"),
+                            "received": Decimal(0), "reason": "虚报建设内容", "state": "ordered",
+                            "project_state": "staged_acceptance", **columns})
+
+
+def recovery_facts(**changes: Any) -> RecoveryFacts:
+    return replace(RecoveryFacts(basis="fraud", amount=Decimal("2450000.00"), given=None,
+                                 disbursed=Decimal("2450000.00"), recoverable=Decimal("2450000.00"),
+                                 actor_role="supervisor"), **changes)
+
+
+TWO_PAID = {3: replace(EMPTY, disbursed=Decimal("1950000.00")), 4: EMPTY,
+            5: replace(EMPTY, disbursed=Decimal("500000.00"), recovered=Decimal("100000.00"))}
+ORDERED = {"basis": "fraud", "amount": "2450000.00", "contract_id": None, "disbursed": "2450000.00",
+           "reason": "虚报建设内容", "document_id": None, "project_state": "staged_acceptance"}
+
+RECOVERY_CASES = [
+    case("recovery", "record_order", "an order demands everything for fraud, whatever was given, signed by who ordered",
+         lambda: step("recovery", "order", recovery_row(amount=Decimal("1.00"), state="ordered"), recovery_facts(),
+                      after="ordered"),
+         changed={"entity.amount": Decimal("2450000.00"), "entity.ordered_by": 9, "entity.ordered_at": NOW},
+         facts={"state": "ordered"}, record=ORDERED),
+    case("recovery", "record_order", "an inspector's proposal is signed as proposed, not ordered",
+         lambda: step("recovery", "order", recovery_row(), recovery_facts(actor_role="inspector"), after="proposed"),
+         changed={"entity.proposed_by": 9}, facts={"state": "proposed"}, record=ORDERED),
+    case("recovery", "record_order", "confirming a proposal orders it",
+         lambda: step("recovery", "confirm_order", recovery_row(state="proposed", proposed_by=4),
+                      recovery_facts(state="proposed")),
+         changed={"entity.ordered_by": 9, "entity.ordered_at": NOW}, facts={"state": "ordered"}, record=ORDERED),
+    case("recovery", "record_dismissal", "a dismissed proposal keeps the note and who dismissed it",
+         lambda: step("recovery", "dismiss", recovery_row(state="proposed"), recovery_facts(state="proposed"),
+                      data={"note": "查无实据"}),
+         changed={"entity.note": "查无实据", "entity.ordered_by": 9}),
+    case("recovery", "record_receipt", "a receipt is shared by what each contract still holds, to the fen",
+         lambda: step("recovery", "record_receipt", recovery_row(), recovery_facts(),
+                      parents={"ledgers": TWO_PAID, "reserved": {}},
+                      data={"amount": Decimal("1000000.00"), "received_on": date(2024, 9, 27),
+                            "voucher_no": " SH-1 "}),
+         changed={"entity.received": Decimal("1000000.00")},
+         added=[(RecoveryReceipt, {"recovery_id": 61, "project_id": 7, "amount": Decimal("1000000.00"),
+                                   "received_on": date(2024, 9, 27), "voucher_no": "SH-1", "recorded_by": 9,
+                                   "created_at": NOW}),
+                (RecoveryShare, {"project_id": 7, "contract_id": 3, "amount": Decimal("829787.23"),
+                                 "recovered_on": date(2024, 9, 27)}),
+                (RecoveryShare, {"project_id": 7, "contract_id": 5, "amount": Decimal("170212.77"),
+                                 "recovered_on": date(2024, 9, 27)})],
+         facts={"state": "part_received", "received": Decimal("1000000.00")},
+         record={"amount": "1000000.00", "received_on": "2024-09-27", "voucher_no": "SH-1",
+                 "received": "1000000.00", "outstanding": "1450000.00",
+                 "allocation": {"3": "829787.23", "5": "170212.77"}, "receipt_id": None}),
+    case("recovery", "record_receipt", "a project-wide receipt leaves alone what orders naming a contract are owed",
+         lambda: step("recovery", "record_receipt", recovery_row(), recovery_facts(),
+                      parents={"ledgers": TWO_PAID, "reserved": {5: Decimal("400000.00")}},
+                      data={"amount": Decimal("1000.00"), "received_on": date(2024, 9, 27), "voucher_no": "SH-3"}),
+         changed={"entity.received": Decimal("1000.00")},
+         added=[(RecoveryReceipt, {"recovery_id": 61, "project_id": 7, "amount": Decimal("1000.00"),
+                                   "received_on": date(2024, 9, 27), "voucher_no": "SH-3", "recorded_by": 9,
+                                   "created_at": NOW}),
+                (RecoveryShare, {"project_id": 7, "contract_id": 3, "amount": Decimal("1000.00"),
+                                 "recovered_on": date(2024, 9, 27)})],
+         facts={"state": "part_received", "received": Decimal("1000.00")},
+         record={"amount": "1000.00", "received_on": "2024-09-27", "voucher_no": "SH-3", "received": "1000.00",
+                 "outstanding": "2449000.00", "allocation": {"3": "1000.00"}, "receipt_id": None}),
+    case("recovery", "record_receipt", "a receipt on an order naming a contract is all that contract's",
+         lambda: step("recovery", "record_receipt", recovery_row(contract_id=5, amount=Decimal("400000.00")),
+                      recovery_facts(amount=Decimal("400000.00"), contract_id=5),
+                      parents={"ledgers": TWO_PAID, "reserved": {}},
+                      data={"amount": Decimal("400000.00"), "received_on": date(2024, 9, 27), "voucher_no": "SH-2"},
+                      after="settled"),
+         changed={"entity.received": Decimal("400000.00")},
+         added=[(RecoveryReceipt, {"recovery_id": 61, "project_id": 7, "amount": Decimal("400000.00"),
+                                   "received_on": date(2024, 9, 27), "voucher_no": "SH-2", "recorded_by": 9,
+                                   "created_at": NOW}),
+                (RecoveryShare, {"project_id": 7, "contract_id": 5, "amount": Decimal("400000.00"),
+                                 "recovered_on": date(2024, 9, 27)})],
+         facts={"state": "settled", "received": Decimal("400000.00")},
+         record={"amount": "400000.00", "received_on": "2024-09-27", "voucher_no": "SH-2", "received": "400000.00",
+                 "outstanding": "0.00", "allocation": {"5": "400000.00"}, "receipt_id": None}),
+]
+
+EFFECT_CASES = PROJECT_CASES + ACCEPTANCE_CASES + PAYMENT_CASES + PLAN_CASES + RECOVERY_CASES
 
 
 # --- reading what an effect did ------------------------------------------------------------------------
@@ -519,13 +603,19 @@ def columns(row: Any) -> dict[str, Any]:
     return {attr.key: getattr(row, attr.key) for attr in inspect(row).mapper.column_attrs}
 
 
+def created(target: Target[Any]) -> tuple[str, dict[str, Any]]:
+    """An object a cascade creates: its class and every column it sets."""
+    return type(target.entity).__name__, {k: v for k, v in columns(target.entity).items() if v is not None}
+
+
 @pytest.mark.parametrize(("workflow", "effect", "given", "then"), EFFECT_CASES)
 def test_effect_does_what_its_transition_declares(workflow: str, effect: str, given: Callable[[], Step[Any, Any]],
                                                   then: Then) -> None:
     given_step = given()
     fired: list[tuple[Any, Any, str, Mapping[str, Any]]] = []
     given_step.cascade = lambda subject, target, event, data: fired.append((
-        subject, ITS_PROJECT if target.entity is target.project is given_step.target.project else target, event, data))
+        subject, ITS_PROJECT if target.entity is target.project is given_step.target.project else created(target),
+        event, data))
     facts, before = given_step.facts, columns(given_step.entity)
 
     EFFECTS[workflow][effect](given_step)

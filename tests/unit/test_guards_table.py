@@ -26,13 +26,14 @@ from disburse.domain.contracts import DECLARATIONS, Contract, Contractor, Schedu
 from disburse.domain.payment_gates import PAYMENT_GUARDS, AcceptanceRef, OtherPayment, PaymentFacts
 from disburse.domain.plan import BudgetLine, FundingSource, Plan, Target
 from disburse.domain.project_guards import PROJECT_GUARDS, ProjectFacts, SurplusClaim
+from disburse.domain.recovery_guards import RECOVERY_CHOOSERS, RECOVERY_GUARDS, RecoveryFacts
 from disburse.domain.rules import Prohibition, RuleSet, TagRule
 from disburse.domain.unmet import Unmet
 from disburse.services import acceptances
 
 REGISTRIES: dict[str, Mapping[str, Callable[[Any], list[Unmet]]]] = {
     "project": PROJECT_GUARDS, "acceptance": ACCEPTANCE_GUARDS, "payment": PAYMENT_GUARDS,
-    "amendment": AMENDMENT_GUARDS}
+    "amendment": AMENDMENT_GUARDS, "recovery": RECOVERY_GUARDS}
 
 Expected = tuple[str, str | None]
 
@@ -186,15 +187,9 @@ PROJECT_CASES = [
     case("project", "no_payment_in_flight", "nothing in flight passes", project(disbursed=Decimal("9.00"))),
     case("project", "no_payment_in_flight", "one fen in flight fails", project(in_flight=Decimal("0.01")),
          unmet("payment_in_flight")),
-    case("project", "clawback_within_disbursed", "recovering exactly what was disbursed passes",
-         project(disbursed=Decimal("800000.00"), data={"amount": Decimal("800000.00")})),
-    case("project", "clawback_within_disbursed", "recovering one fen more than was disbursed fails",
-         project(disbursed=Decimal("800000.00"), data={"amount": Decimal("800000.01")}),
-         unmet("clawback_above_disbursed")),
-    case("project", "recovery_within_clawback", "recovering exactly what is due passes",
-         project(data={"amount": Decimal("500.00"), "clawback_due": Decimal("500.00")})),
-    case("project", "recovery_within_clawback", "recovering one fen more than is due fails",
-         project(data={"amount": Decimal("500.01"), "clawback_due": Decimal("500.00")}), unmet("recovered_above_due")),
+    case("project", "no_recovery_outstanding", "everything ordered back received passes", project()),
+    case("project", "no_recovery_outstanding", "one fen still owed on a recovery fails",
+         project(recovery_outstanding=Decimal("0.01")), unmet("recovery_outstanding")),
     case("project", "evaluation_document_of_project", "a verdict without a report passes", project()),
     case("project", "evaluation_document_of_project", "a report of this project passes",
          project(data={"document_id": 5}, document_project=7)),
@@ -424,6 +419,9 @@ def disbursing(day: date, **changes: Any) -> PaymentFacts:
 
 
 PAYMENT_CASES = [
+    case("payment", "no_fraud_recovery_open", "no open fraud recovery passes", payment()),
+    case("payment", "no_fraud_recovery_open", "an open fraud recovery on the project fails",
+         payment(fraud_recovery=61), unmet("fraud_recovery_open")),
     case("payment", "project_active", "a project in staged acceptance passes",
          payment(project_state="staged_acceptance")),
     *(case("payment", "project_active", f"a {state} project fails", payment(project_state=state),
@@ -630,7 +628,65 @@ AMENDMENT_CASES = [
     case("amendment", "is_the_author", "someone else fails", amendment(actor_id=6), unmet("not_the_author")),
 ]
 
-GUARD_CASES = PROJECT_CASES + ACCEPTANCE_CASES + PAYMENT_CASES + AMENDMENT_CASES
+# --- recovery facts (issue 17) ----------------------------------------------------------------------
+
+
+def recovery(**changes: Any) -> RecoveryFacts:
+    """A fraud order on a project that disbursed 2450000.00, nothing else ordered, asked by the supervisor."""
+    return replace(RecoveryFacts(basis="fraud", amount=Decimal("2450000.00"), given=None,
+                                 disbursed=Decimal("2450000.00"), recoverable=Decimal("2450000.00"),
+                                 actor_role="supervisor", today=date(2024, 9, 27)), **changes)
+
+
+def owed(ordered: str, received: str = "0.00", **data: Any) -> RecoveryFacts:
+    """A default order of ``ordered`` with ``received`` already in, and a receipt's data."""
+    return recovery(basis="default", amount=Decimal(ordered), received=Decimal(received), data=data)
+
+
+RECOVERY_CASES = [
+    case("recovery", "after_first_disbursement", "one fen disbursed passes", recovery(disbursed=Decimal("0.01"))),
+    case("recovery", "after_first_disbursement", "nothing disbursed fails", recovery(disbursed=Decimal(0)),
+         unmet("not_yet_disbursed")),
+    case("recovery", "contract_of_project", "a contract of the project passes", recovery(contract_id=3)),
+    case("recovery", "contract_of_project", "another project's contract fails on its field",
+         recovery(contract_id=3, contract_found=False), unmet("contract_not_of_project", "contract_id")),
+    case("recovery", "document_of_project", "a document of the project passes", recovery()),
+    case("recovery", "document_of_project", "another project's document fails on its field",
+         recovery(document_found=False), unmet("document_not_of_project", "document_id")),
+    case("recovery", "amount_given", "fraud without an amount passes (it recovers everything)",
+         recovery(amount=Decimal("2450000.00"))),
+    case("recovery", "amount_given", "a default without an amount fails on its field",
+         recovery(basis="default", amount=None), unmet("amount_required", "amount")),
+    case("recovery", "fraud_recovers_all", "fraud giving exactly everything passes",
+         recovery(given=Decimal("2450000.00"))),
+    case("recovery", "fraud_recovers_all", "fraud giving one fen less fails",
+         recovery(given=Decimal("2449999.99")), unmet("fraud_recovers_all")),
+    case("recovery", "fraud_recovers_all", "another basis may recover part",
+         recovery(basis="failed_review", given=Decimal("1.00"), amount=Decimal("1.00"))),
+    case("recovery", "within_disbursed", "exactly what is recoverable passes",
+         recovery(basis="default", amount=Decimal("450000.00"), recoverable=Decimal("450000.00"))),
+    case("recovery", "within_disbursed", "one fen more than is recoverable fails",
+         recovery(basis="default", amount=Decimal("450000.01"), recoverable=Decimal("450000.00")),
+         unmet("recovery_above_disbursed")),
+    case("recovery", "within_disbursed", "fraud giving more than everything fails",
+         recovery(given=Decimal("2450000.01")), unmet("recovery_above_disbursed")),
+    case("recovery", "amount_positive", "one fen passes", recovery(basis="default", amount=Decimal("0.01"))),
+    case("recovery", "amount_positive", "nothing fails", recovery(basis="default", amount=Decimal(0)),
+         unmet("recovery_amount_not_positive")),
+    case("recovery", "receipt_positive", "one fen received passes", owed("100.00", amount=Decimal("0.01"))),
+    case("recovery", "receipt_positive", "nothing received fails on its field", owed("100.00", amount=Decimal(0)),
+         unmet("receipt_not_positive", "amount")),
+    case("recovery", "receipt_within_outstanding", "exactly what is outstanding passes",
+         owed("100.00", "40.00", amount=Decimal("60.00"))),
+    case("recovery", "receipt_within_outstanding", "one fen more than is outstanding fails",
+         owed("100.00", "40.00", amount=Decimal("60.01")), unmet("receipt_above_outstanding")),
+    case("recovery", "received_not_in_future", "received today passes",
+         owed("100.00", received_on=date(2024, 9, 27))),
+    case("recovery", "received_not_in_future", "received tomorrow fails on its field",
+         owed("100.00", received_on=date(2024, 9, 28)), unmet("received_in_future", "received_on")),
+]
+
+GUARD_CASES = PROJECT_CASES + ACCEPTANCE_CASES + PAYMENT_CASES + AMENDMENT_CASES + RECOVERY_CASES
 
 
 @pytest.mark.parametrize(("registry", "guard", "facts", "expected"), GUARD_CASES)
@@ -678,6 +734,31 @@ CHOOSER_CASES = [
 @pytest.mark.parametrize(("chooser", "facts", "state"), CHOOSER_CASES)
 def test_chooser_picks_the_state(chooser: str, facts: AcceptanceFacts, state: str) -> None:
     assert ACCEPTANCE_CHOOSERS[chooser](facts) == state
+
+
+RECOVERY_CHOOSER_CASES = [
+    pytest.param("proposed_by_inspector", recovery(actor_role="inspector"), "proposed",
+                 id="proposed_by_inspector: an inspector proposes"),
+    pytest.param("proposed_by_inspector", recovery(actor_role="finance"), "ordered",
+                 id="proposed_by_inspector: finance orders"),
+    pytest.param("settled_when_nothing_outstanding", owed("100.00", "40.00", amount=Decimal("60.00")), "settled",
+                 id="settled_when_nothing_outstanding: the last of it settles"),
+    pytest.param("settled_when_nothing_outstanding", owed("100.00", "40.00", amount=Decimal("59.99")),
+                 "part_received", id="settled_when_nothing_outstanding: one fen short is partly received"),
+]
+
+
+@pytest.mark.parametrize(("chooser", "facts", "state"), RECOVERY_CHOOSER_CASES)
+def test_recovery_chooser_picks_the_state(chooser: str, facts: RecoveryFacts, state: str) -> None:
+    assert RECOVERY_CHOOSERS[chooser](facts) == state
+
+
+def test_every_recovery_chooser_has_a_case_for_each_state_its_event_may_reach() -> None:
+    from disburse.services import recoveries
+
+    reachable = {(t.chooser, dest) for t in recoveries.workflow().transitions.values()
+                 if t.chooser in RECOVERY_CHOOSERS for dest in t.dests}
+    assert {(c.values[0], c.values[2]) for c in RECOVERY_CHOOSER_CASES} == reachable
 
 
 def test_every_chooser_has_a_case_for_each_state_its_event_may_reach() -> None:
