@@ -966,12 +966,22 @@ class PaymentMachine(RuleBasedStateMachine):
                 # Σ(disbursed + in flight) ≤ contract amount
                 committed = sum((p.amount for p in mine if p.state in COMMITTED), Decimal(0))
                 assert committed <= c.amount, f"contract {c.id}: {committed} committed > {c.amount}"
-                # after the final acceptance: Σ(disbursed + in flight) ≤ what the approved acceptances accepted
+                # after the final acceptance no money moves beyond what the approved acceptances accepted:
+                # Σ disbursed ≤ min(contract, accepted), unless more had left before that approval (an advance
+                # above what a reduced acceptance accepted is a recovery to order, not a payment to refuse)
                 approved = [a for a in acceptance_rows.values() if a.contract_id == c.id and a.state == "approved"]
-                if any(a.kind == "final" for a in approved):
+                final_row = next((a for a in approved if a.kind == "final"), None)
+                if final_row is not None:
                     accepted = sum((v.accepted_amount for a in approved for v in a.verdicts if v.result == "pass"),
                                    Decimal(0))
-                    assert committed <= min(c.amount, accepted), (c.id, committed, accepted)
+                    approved_at = s.scalar(select(func.max(AuditEntry.seq)).where(
+                        AuditEntry.action == "acceptance.approve", AuditEntry.entity_type == "acceptance",
+                        AuditEntry.entity_id == str(final_row.id)))
+                    left = {int(e) for e in s.scalars(select(AuditEntry.entity_id).where(
+                        AuditEntry.action == "payment.disburse", AuditEntry.seq < approved_at))}
+                    disbursed = sum((p.amount for p in mine if p.state == "disbursed"), Decimal(0))
+                    before = sum((p.amount for p in mine if p.state == "disbursed" and p.id in left), Decimal(0))
+                    assert disbursed <= max(min(c.amount, accepted), before), (c.id, disbursed, accepted, before)
                 # each line accepted once, within its budget
                 lines_accepted = [v.line_id for a in acceptance_rows.values() if a.contract_id == c.id
                                   and a.state in STANDING for v in a.verdicts if v.result == "pass"]
