@@ -784,8 +784,6 @@ class PublicNoticeLine(Schema):
     result_label = fields.Nested(PublicLabel, allow_none=True)
     accepted = fields.String(metadata={"description": "the amount accepted, 元"})
     accepted_wan = fields.String()
-    note = fields.String(allow_none=True, metadata={"description": "the reviewers' note, e.g. why an amount "
-                                                                   "was reduced (核减)"})
 
 
 class PublicProposedPayment(Schema):

@@ -248,7 +248,8 @@ def published_verdicts(session: Session, project_id: int, acceptance_id: int, no
 
 
 def _notice_lines(session: Session, verdicts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The lines a notice covers, each with its budget, verdict, accepted amount and the reviewers' note."""
+    """The lines a notice covers, each with its budget, verdict and accepted amount (not the reviewers' notes:
+    internal, like every note)."""
     found = {line.id: line for line in session.scalars(
         select(BudgetLine).where(BudgetLine.id.in_([v["line_id"] for v in verdicts])))}
     rows = []
@@ -258,8 +259,7 @@ def _notice_lines(session: Session, verdicts: list[dict[str, Any]]) -> list[dict
         rows.append({"ref": line.ref, "category": line.category, "item": line.item,
                      "budget": None if line.amount is None else format_yuan(line.amount),
                      "result": verdict["result"], "result_label": RESULT_LABELS.get(verdict["result"]),
-                     "accepted": format_yuan(accepted), "accepted_wan": format_wan(accepted),
-                     "note": verdict.get("note") or None})
+                     "accepted": format_yuan(accepted), "accepted_wan": format_wan(accepted)})
     return rows
 
 
