@@ -93,7 +93,8 @@ def test_the_nearest_enclosing_region_gives_the_supervision_contact() -> None:
 
 def test_the_public_endpoints_need_no_login_in_the_openapi_document(client: Any) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
-    for path in ("/api/v1/public/projects", "/api/v1/public/projects/{project_id}"):
+    for path in ("/api/v1/public/projects", "/api/v1/public/projects/{project_id}", "/api/v1/public/notices",
+                 "/api/v1/public/notices/{notice_id}"):
         assert spec["paths"][path]["get"]["security"] == []
 
 
