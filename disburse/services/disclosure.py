@@ -263,7 +263,7 @@ def _notice_lines(session: Session, verdicts: list[dict[str, Any]]) -> list[dict
     return rows
 
 
-def _proposed(session: Session, acceptance: Acceptance, contract: Contract, accepted: Decimal) -> dict[str, Any]:
+def proposed_payment_of(session: Session, acceptance: Acceptance, contract: Contract, accepted: Decimal) -> dict[str, Any]:
     """The proposed payment (拟补助资金) of a notice: :func:`disburse.domain.proposed_payment.proposed_payment`."""
     others = session.scalars(select(Acceptance).where(Acceptance.contract_id == contract.id,
                                                       Acceptance.id != acceptance.id,
@@ -310,7 +310,7 @@ def public_notice(db: Database, notice_id: int, now: datetime) -> dict[str, Any]
             "lines": _notice_lines(tx.session, verdicts),
             "accepted_total": format_yuan(accepted),
             "accepted_total_wan": format_wan(accepted),
-            "proposed_payment": _proposed(tx.session, acceptance, contract, accepted),
+            "proposed_payment": proposed_payment_of(tx.session, acceptance, contract, accepted),
             "supervision": supervision_contact(project.region.path),
         }
 

@@ -118,6 +118,8 @@ def notice_facts(db: Database, notice_id: int, page_url: str) -> dict[str, Any]:
         assert contract is not None
         verdicts = disclosure.published_verdicts(session, project.id, acceptance.id, notice.id)
         county = project.region.name
+        accepted = sum((Decimal(v["accepted_amount"]) for v in verdicts if v["result"] == "pass"), _ZERO)
+        proposed = disclosure.proposed_payment_of(session, acceptance, contract, accepted)
         return {
             "notice_id": notice.id,
             "project": project.name,
@@ -131,6 +133,8 @@ def notice_facts(db: Database, notice_id: int, page_url: str) -> dict[str, Any]:
             "lines": _lines(session, verdicts),
             "all_passed": all(v["result"] == "pass" for v in verdicts),
             "total": _total(verdicts),
+            "proposed": {**_total([{"accepted_amount": proposed["amount"]}]), "basis": proposed["basis"]["zh"],
+                         "clause": proposed["clause"]["zh"]},
             "published_on": day_zh(local_date(notice.published_at)),
             "ends_on": day_zh(local_date(notice.ends_at - _SECOND)),
             "days": notice.days,
