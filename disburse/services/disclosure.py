@@ -263,7 +263,8 @@ def _notice_lines(session: Session, verdicts: list[dict[str, Any]]) -> list[dict
     return rows
 
 
-def proposed_payment_of(session: Session, acceptance: Acceptance, contract: Contract, accepted: Decimal) -> dict[str, Any]:
+def proposed_payment_of(session: Session, acceptance: Acceptance, contract: Contract,
+                        accepted: Decimal) -> dict[str, Any]:
     """The proposed payment (拟补助资金) of a notice: :func:`disburse.domain.proposed_payment.proposed_payment`."""
     others = session.scalars(select(Acceptance).where(Acceptance.contract_id == contract.id,
                                                       Acceptance.id != acceptance.id,
