@@ -1,4 +1,6 @@
-"""The public disclosure pages (SPEC §9), no login: the projects, one project, one notice with its objection form.
+"""The public disclosure pages (SPEC §9), no login: the landing page (the notices running now first, then the
+newest projects), the list of projects, one project, one notice with what it publishes (the lines with their
+verdicts and accepted amounts, and the proposed payment) and its objection form.
 
 What is disclosed is decided by :mod:`disburse.services.disclosure`; objections go to
 :func:`disburse.services.acceptances.file_objection`, which counts every attempt against the client's

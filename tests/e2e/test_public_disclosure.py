@@ -178,6 +178,8 @@ def test_no_bank_account_objector_or_hash_reaches_the_public_pages(flow: Flow) -
         if path.startswith("/public"):
             visible = outside_inspector_details(text)
             assert not HEX_HASH.search(visible) and not B64_HASH.search(visible), path
+            for developer_word in ("SPEC", "seed 0", "§", "xx-2024", "in_notice", "staged_acceptance"):
+                assert developer_word not in text, (path, developer_word)
     html = flow.client.get(f"/public/projects/{project['id']}").get_data(as_text=True)
     assert HEX_HASH.search(html) and "供核查人员查看" in html  # the chain head is there, for inspectors
 
