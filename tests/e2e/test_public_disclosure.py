@@ -167,6 +167,8 @@ def test_no_bank_account_objector_or_hash_reaches_the_public_pages(flow: Flow) -
     acceptance = flow.in_notice(project, a)
     assert flow.object_to(acceptance, contact="objector@example.com", name="李四").status_code == 201
     notice_id = acceptance["notice"]["id"]
+    # objected, the notice still runs and is still listed first
+    assert [n["id"] for n in flow.client.get("/api/v1/public/notices").get_json()["items"]] == [notice_id]
     for path in ("/public", "/public/projects", f"/public/projects/{project['id']}", f"/public/notices/{notice_id}",
                  f"/api/v1/public/notices/{notice_id}", "/api/v1/public/notices", "/api/v1/public/projects",
                  f"/api/v1/public/projects/{project['id']}"):
