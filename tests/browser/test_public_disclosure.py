@@ -109,3 +109,12 @@ def test_hashes_stay_folded_for_inspectors_on_the_project_page(live: Live, flow:
     page.click("[data-testid=audit-digest] details.for-inspectors summary")
     assert head.is_visible() and len(head.inner_text()) == 64
     live.shot(page, "public-project-inspectors")
+
+
+def test_the_landing_page_and_the_notice_fit_a_phone(live: Live, flow: Flow) -> None:
+    page, _project, acceptance = notice_page(live, flow, width=375, height=740)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    live.shot(page, "public-landing-phone")
+    page.goto(f"/public/notices/{acceptance['notice']['id']}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    live.shot(page, "public-notice-phone")
