@@ -15,7 +15,6 @@ from marshmallow import ValidationError
 
 from disburse.adapters.db import Database
 from disburse.excel.plan import load_plan_workbook
-from disburse.paths import EXAMPLES_DIR
 from disburse.schemas import flatten_errors
 from disburse.schemas.plan import load_plan
 from disburse.services import audit, projects, regions, users
@@ -394,38 +393,30 @@ def _configure_jobs() -> Settings:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
-@click.option("--no-scheduler", is_flag=True, help="do not start `disburse scheduler run` beside the server")
-def serve(host: str, port: int, workers: int, no_scheduler: bool) -> None:
-    """Run the production WSGI server (gunicorn, several workers) and the scheduler."""
-    from disburse.server import run
-
-    if not (os.environ.get("DISBURSE_SECRET_KEY", "").strip() or os.environ.get("DISBURSE_DEMO") == "1"):
-        click.echo("DISBURSE_SECRET_KEY is required to serve (or run `disburse demo`)", err=True)
-        sys.exit(2)
-    run(host, port, workers, scheduler=not no_scheduler)
-
-
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
 def demo(host: str, port: int, workers: int) -> None:
-    """The embedded default: SQLite in the instance folder, the seed plans, demo users, the server."""
+    """The embedded default: SQLite in the instance folder, a demo county in motion, its logins, the server."""
     from disburse.adapters.migrations import upgrade
     from disburse.server import run
     from disburse.services import demo as demo_service
+    from disburse.services.documents_pdf import ROLE_ZH
 
     os.environ["DISBURSE_DEMO"] = "1"
     settings = _settings()
     upgrade(settings.db_url)
     _sign_first_checkpoint(settings)
     database = Database(settings.db_url)
-    demo_service.prepare(database, sorted((EXAMPLES_DIR / "plans").glob("*.yaml")), ORIGIN)
+    seeded = demo_service.prepare(database, ORIGIN)
+    logins = demo_service.logins(database)
     database.dispose()
     click.echo(f"disburse demo — database {settings.db_url}")
+    click.echo("the demo county's projects were seeded now" if seeded else
+               "the demo county's projects are already there: nothing seeded again")
     click.echo(f"open http://{host}:{port}/ and log in as one of (password {demo_service.PASSWORD}):")
-    for name, role, _ in demo_service.USERS:
-        click.echo(f"  {name:18} {role}")
+    for row in logins:
+        role = f"{row['role']} {ROLE_ZH.get(row['role'], '')}"
+        click.echo(f"  {row['username']:18} {role:16} {row['region_name']} {row['region']}  {row['waiting']}")
+        if row["contractor"]:
+            click.echo(f"  {'':18} credit code {row['contractor']} {row['contractor_name']}")
     sys.stdout.flush()
     run(host, port, workers)
 
