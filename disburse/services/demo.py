@@ -10,7 +10,8 @@ the past up to yesterday, so every notice, deadline and voucher date is plausibl
 - 霞浦县, two years ago: closed, its evaluation recorded;
 - 霞浦县, last year: a stage acceptance failed and in rectification, its deadline ahead;
 - 霞浦县, this year: an advance verified by commerce waiting for finance approval, another approved and
-  waiting for the second finance user to disburse it, a stage acceptance in public notice with an objection;
+  waiting for the second finance user to disburse it, a stage acceptance in public notice with an objection,
+  another whose notice ended clear, waiting for the leading group;
 - 古田县, this year: tendering; next year: filed, waiting on the prefecture.
 
 Running it again changes nothing once the demo county has projects; users already there are kept.
@@ -101,7 +102,8 @@ def prepare(db: Database, origin: Origin, *, today: date | None = None) -> bool:
     if projects.list_projects(db, reader, per_page=1)["total"]:
         return False
     demo = Demo(db, origin, today)
-    run_stories(demo, [demo.closed(), demo.rectifying(), demo.current(), demo.tendering(), demo.filed()])
+    run_stories(demo, [demo.closed(), demo.rectifying(), demo.current(), demo.awaiting_leader(),
+                       demo.tendering(), demo.filed()])
     demo.welcome_admin()
     return True
 
@@ -176,6 +178,8 @@ class Demo:
         self.db, self.origin, self.today = db, origin, today
         self.now = _at(today)
         self._actors: dict[str, Actor] = {}
+        #: this year's 霞浦县 project and contractor B's contract, once signed (for :meth:`awaiting_leader`)
+        self.current_b: tuple[projects.ProjectView, int] | None = None
         self._vouchers = 0
 
     def ago(self, days: int, hour: int = 10) -> datetime:
@@ -367,6 +371,7 @@ class Demo:
         b = self.sign(project, [3, 4, 5], "3500000.00", "标段二", CONTRACTOR_B, stages)
         yield self.ago(29)
         self.fire(project.id, "select_contractor")
+        self.current_b = (project, b)
         yield self.ago(10)
         waiting_approval = self.request(a, "advance", "1000000.00", CONTRACTOR)
         waiting_disbursement = self.request(b, "advance", "1050000.00", CONTRACTOR_2)
@@ -390,6 +395,26 @@ class Demo:
         assert notice is not None
         yield self.ago(1, 15)
         self.object_to(notice.id, "公示的村级服务站中有两处尚未挂牌运营，请核实。", "13905930000")
+
+    def awaiting_leader(self) -> Story:
+        """霞浦县, this year: contractor B's first stage passed, its notice ended without objection; the
+        leading group has yet to approve it."""
+        yield self.ago(26)
+        assert self.current_b is not None, "the current project's contracts are signed 29 days ago"
+        project, b = self.current_b
+        line = project.lines[2].id
+        acceptance = self.apply(b, CONTRACTOR_2, "stage", [line])
+        yield self.ago(25)
+        self.act(acceptance, "start_review")
+        yield self.ago(23)
+        self.act(acceptance, "pass", verdicts=self.verdicts(project, [line], "0.90", note="培训人次按签到记录核定"))
+        yield self.ago(22)
+        self.act(acceptance, "finance_recheck", FINANCE, note="经复核，评审结果属实")
+        yield self.ago(21)
+        notice = self.act(acceptance, "publish").notice
+        assert notice is not None
+        yield notice.ends_at + timedelta(hours=10)
+        self.act(acceptance, "close_notice")
 
     def tendering(self) -> Story:
         """古田县, this year: filed and out to tender."""
