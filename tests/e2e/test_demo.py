@@ -2,12 +2,13 @@
 alone carry a payment from request to disbursed through the web forms."""
 
 import re
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
 
-from disburse.domain.notice import local_date
-from disburse.services import demo, payments, projects, users
+from disburse.domain.notice import SHANGHAI, local_date
+from disburse.services import acceptances, demo, payments, projects, users
 from disburse.services.context import Origin
 
 #: What shows that a home page has work on it, by demo login (each role's home, ``disburse.web.common.HOMES``):
@@ -25,6 +26,11 @@ HOME_ITEMS = {
     "demo-inspector": ("data-seq", ""),
     "demo-admin": ("data-kind", "demo"),
 }
+
+
+def local_now(day: date) -> datetime:
+    """Midnight at the start of ``day`` in Asia/Shanghai."""
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI).astimezone(UTC)
 
 
 def csrf_token(html: str) -> str:
@@ -137,3 +143,19 @@ def test_the_demo_users_carry_payments_to_disbursed_through_the_forms(demo_app: 
     Browser(demo_app, "demo-finance").post(f"/payments/{new}/events", event="approve")
     finance_2.post(f"/payments/{new}/events", event="disburse", voucher_no="XP-DEMO-0103", disbursed_on=today)
     assert _state(demo_app, "demo-contractor", new) == "disbursed"
+
+
+@pytest.mark.parametrize("today", ["2025-01-02", "2025-01-27", "2024-10-09"])
+def test_the_stories_hold_whatever_the_day_the_demo_is_first_run(db: Any, today: str) -> None:
+    """New Year, the eve of the Spring Festival, the day after the National Day week: every step passes its
+    guards, the objected notice is still open on the first day and the rectification deadline is ahead."""
+    day = date.fromisoformat(today)
+    assert demo.prepare(db, Origin(client_addr="test"), today=day) is True
+    leader = users.actor_by_username(db, "demo-leader")
+    assert leader is not None
+    found = {a["state"]: a for a in acceptances.list_in_jurisdiction(db, leader, per_page=50)["items"]}
+    assert set(found) == {"approved", "rectifying", "objected", "notice_clear"}
+    notice = acceptances.get_acceptance(db, leader, found["objected"]["id"], local_now(day)).notice
+    assert notice is not None and local_date(notice.ends_at) > day
+    rectifying = acceptances.get_acceptance(db, leader, found["rectifying"]["id"], local_now(day))
+    assert rectifying.rectify_deadline is not None and rectifying.rectify_deadline > day
