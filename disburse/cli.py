@@ -410,7 +410,7 @@ def demo(host: str, port: int, workers: int) -> None:
     database.dispose()
     click.echo(f"disburse demo — database {settings.db_url}")
     click.echo("the demo county's projects were seeded now" if seeded else
-               "the demo county's projects are already there: nothing seeded again")
+               "the database already holds projects: no demo project added")
     click.echo(f"open http://{host}:{port}/ and log in as one of (password {demo_service.PASSWORD}):")
     for row in logins:
         role = f"{row['role']} {ROLE_ZH.get(row['role'], '')}"

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from disburse.domain.notice import SHANGHAI, local_date
-from disburse.services import acceptances, demo, payments, projects, users
-from disburse.services.context import Origin
+from disburse.schemas.plan import load_plan
+from disburse.services import acceptances, demo, payments, projects, regions, users
+from disburse.services.context import SYSTEM, Origin
+from tests.helpers import example
 
 #: What shows that a home page has work on it, by demo login (each role's home, ``disburse.web.common.HOMES``):
 #: an element with this attribute, its value starting with this prefix.
@@ -159,3 +161,13 @@ def test_the_stories_hold_whatever_the_day_the_demo_is_first_run(db: Any, today:
     assert notice is not None and local_date(notice.ends_at) > day
     rectifying = acceptances.get_acceptance(db, leader, found["rectifying"]["id"], local_now(day))
     assert rectifying.rectify_deadline is not None and rectifying.rectify_deadline > day
+
+
+def test_a_database_with_projects_of_its_own_gets_the_demo_users_and_no_demo_project(db: Any) -> None:
+    origin = Origin(client_addr="test")
+    regions.load_regions(db)
+    plan, source = load_plan(example("000"))
+    projects.create_project(db, SYSTEM, origin, plan, source)
+    assert demo.prepare(db, origin) is False
+    supervisor = users.actor_by_username(db, "demo-supervisor")
+    assert supervisor is not None and projects.list_projects(db, supervisor, per_page=1)["total"] == 0
