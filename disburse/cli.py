@@ -393,6 +393,21 @@ def _configure_jobs() -> Settings:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--no-scheduler", is_flag=True, help="do not start `disburse scheduler run` beside the server")
+def serve(host: str, port: int, workers: int, no_scheduler: bool) -> None:
+    """Run the production WSGI server (gunicorn, several workers) and the scheduler."""
+    from disburse.server import run
+
+    if not (os.environ.get("DISBURSE_SECRET_KEY", "").strip() or os.environ.get("DISBURSE_DEMO") == "1"):
+        click.echo("DISBURSE_SECRET_KEY is required to serve (or run `disburse demo`)", err=True)
+        sys.exit(2)
+    run(host, port, workers, scheduler=not no_scheduler)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
 def demo(host: str, port: int, workers: int) -> None:
     """The embedded default: SQLite in the instance folder, a demo county in motion, its logins, the server."""
     from disburse.adapters.migrations import upgrade
