@@ -184,12 +184,15 @@ class Demo:
         self._vouchers = 0
 
     def ago(self, days: int, hour: int = 10) -> datetime:
+        """``hour`` o'clock, ``days`` before the day the demo is run (Asia/Shanghai)."""
         return _at(self.today - timedelta(days=days), hour)
 
     def on(self, year: int, month: int, day: int, hour: int = 10) -> datetime:
+        """``hour`` o'clock on a day of a past year (Asia/Shanghai)."""
         return _at(date(year, month, day), hour)
 
     def who(self, username: str) -> Actor:
+        """The demo user acting, as the services see it."""
         if username not in self._actors:
             self._actors[username] = _actor(self.db, username)
         return self._actors[username]
@@ -197,11 +200,13 @@ class Demo:
     # --- projects -----------------------------------------------------------------------------
 
     def create(self, plan: dict[str, Any], as_: str = COMMERCE) -> projects.ProjectView:
+        """A project from a plan document (``POST /projects``)."""
         loaded, source = load_plan(plan)
         pid = projects.create_project(self.db, self.who(as_), self.origin, loaded, source, now=self.now)
         return projects.get_project(self.db, self.who(as_), pid)
 
     def fire(self, pid: int, event: str, as_: str = COMMERCE, **data: Any) -> projects.ProjectView:
+        """A project event with its data loaded as the API loads it (``POST /projects/{id}/events``)."""
         body = ProjectEvent().load({"event": event, **data})
         body.pop("event")
         return projects.fire_event(self.db, self.who(as_), self.origin, pid, event, body, now=self.now)
@@ -214,6 +219,7 @@ class Demo:
             allocations.record(self.db, self.who(FINANCE), self.origin, project.id, data, now=self.now)
 
     def tender(self, pid: int, reference: str, as_: str = COMMERCE) -> None:
+        """An open tender by item, announced today."""
         self.fire(pid, "open_tender", as_, method="open", packaging="by_item",
                   announced_on=local_date(self.now).isoformat(), reference=reference)
 
@@ -232,37 +238,44 @@ class Demo:
     # --- acceptances --------------------------------------------------------------------------
 
     def apply(self, contract_id: int, as_: str, kind: str, line_ids: list[int] | None = None) -> int:
+        """An application for acceptance (a stage names the lines it delivers); its id."""
         data: dict[str, Any] = {"kind": kind, "stage": 1 if kind == "stage" else None, "note": None,
                                 "document_ids": [], "line_ids": line_ids}
         return acceptances.apply(self.db, self.who(as_), self.origin, contract_id, data, self.now).id
 
     def act(self, acceptance_id: int, event: str, as_: str = COMMERCE, **data: Any) -> acceptances.AcceptanceView:
+        """An acceptance event (``POST /acceptances/{id}/events``)."""
         body = {"note": None, **data}
         return acceptances.fire_event(self.db, self.who(as_), self.origin, acceptance_id, event, body, self.now)
 
     @staticmethod
     def verdicts(project: projects.ProjectView, line_ids: list[int], share: str, *, fail: bool = False,
                  note: str) -> list[dict[str, Any]]:
+        """One verdict per line: accepted ``share`` of the line's amount, or failed with nothing accepted."""
         amounts = {line.id: line.amount or Decimal(0) for line in project.lines}
         return [{"line_id": i, "result": "fail" if fail else "pass", "note": note,
                  "accepted_amount": Decimal(0) if fail else (amounts[i] * Decimal(share)).quantize(Decimal("0.01"))}
                 for i in line_ids]
 
     def object_to(self, notice_id: int, content: str, contact: str) -> None:
+        """A member of the public objects to a notice, without login."""
         public = Origin(request_id=None, client_addr="demo-public", lang="zh")
         acceptances.file_objection(self.db, public, notice_id, {"contact": contact, "content": content}, self.now)
 
     # --- payments -----------------------------------------------------------------------------
 
     def request(self, contract_id: int, kind: str, amount: str, as_: str, acceptance_id: int | None = None) -> int:
+        """A payment request on the contract; its id."""
         data = {"kind": kind, "amount": Decimal(amount), "acceptance_id": acceptance_id, "note": None}
         return payments.request_payment(self.db, self.who(as_), self.origin, contract_id, data, now=self.now)[1].id
 
     def step(self, payment_id: int, event: str, as_: str, **data: Any) -> None:
+        """A payment event (``POST /payments/{id}/events``)."""
         payments.fire_event(self.db, self.who(as_), self.origin, payment_id, event,
                             {"note": None, "voucher_no": None, "disbursed_on": None, **data}, now=self.now)
 
     def disburse(self, payment_id: int) -> None:
+        """The second finance user disburses with the next voucher number, dated today."""
         self._vouchers += 1
         self.step(payment_id, "disburse", FINANCE_2, voucher_no=f"XP{local_date(self.now):%Y}-{self._vouchers:04d}",
                   disbursed_on=local_date(self.now))
