@@ -201,11 +201,11 @@ def to_final_audit(flow: Flow, project: dict[str, Any], a: dict[str, Any], b: di
     for kind in ("stage", "final"):
         published = []
         for contract, contractor in ((a, CONTRACTOR_A), (b, CONTRACTOR_B)):
-            acceptance = flow.ok(flow.apply(contract, contractor, kind), 201)
+            named = {"line_ids": contract["line_ids"][:1]} if kind == "stage" else {}
+            acceptance = flow.ok(flow.apply(contract, contractor, kind, **named), 201)
             flow.act_ok(acceptance, "start_review")
-            share = "0.40" if kind == "stage" else "1.00"
-            flow.act_ok(acceptance, "pass", verdicts=flow.verdicts(project, contract, share))
-            published.append(flow.act_ok(acceptance, "publish"))
+            flow.act_ok(acceptance, "pass", verdicts=flow.verdicts(project, contract, "1.00", acceptance=acceptance))
+            published.append(flow.publish(acceptance))
         flow.after_notice(published[-1])
         for notice in published:
             flow.act_ok(notice, "close_notice")
