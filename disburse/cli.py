@@ -15,7 +15,6 @@ from marshmallow import ValidationError
 
 from disburse.adapters.db import Database
 from disburse.excel.plan import load_plan_workbook
-from disburse.paths import EXAMPLES_DIR
 from disburse.schemas import flatten_errors
 from disburse.schemas.plan import load_plan
 from disburse.services import audit, projects, regions, users
@@ -410,22 +409,29 @@ def serve(host: str, port: int, workers: int, no_scheduler: bool) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
 def demo(host: str, port: int, workers: int) -> None:
-    """The embedded default: SQLite in the instance folder, the seed plans, demo users, the server."""
+    """The embedded default: SQLite in the instance folder, a demo county in motion, its logins, the server."""
     from disburse.adapters.migrations import upgrade
     from disburse.server import run
     from disburse.services import demo as demo_service
+    from disburse.services.documents_pdf import ROLE_ZH
 
     os.environ["DISBURSE_DEMO"] = "1"
     settings = _settings()
     upgrade(settings.db_url)
     _sign_first_checkpoint(settings)
     database = Database(settings.db_url)
-    demo_service.prepare(database, sorted((EXAMPLES_DIR / "plans").glob("*.yaml")), ORIGIN)
+    seeded = demo_service.prepare(database, ORIGIN)
+    logins = demo_service.logins(database)
     database.dispose()
     click.echo(f"disburse demo — database {settings.db_url}")
+    click.echo("the demo county's projects were seeded now" if seeded else
+               "the database already holds projects: no demo project added")
     click.echo(f"open http://{host}:{port}/ and log in as one of (password {demo_service.PASSWORD}):")
-    for name, role, _ in demo_service.USERS:
-        click.echo(f"  {name:18} {role}")
+    for row in logins:
+        role = f"{row['role']} {ROLE_ZH.get(row['role'], '')}"
+        click.echo(f"  {row['username']:18} {role:16} {row['region_name']} {row['region']}  {row['waiting']}")
+        if row["contractor"]:
+            click.echo(f"  {'':18} credit code {row['contractor']} {row['contractor_name']}")
     sys.stdout.flush()
     run(host, port, workers)
 

@@ -8,13 +8,15 @@ from flask_smorest import Blueprint
 from disburse.api.common import db, now
 from disburse.api.schemas import (
     ObjectionCreated,
+    PublicNoticeOut,
+    PublicOpenNotices,
     PublicProjectArgs,
     PublicProjectOut,
     PublicProjectPage,
 )
 from disburse.inputs import checks_own_text
 from disburse.schemas.objection import ObjectionIn
-from disburse.services import acceptances, disclosure, ocds
+from disburse.services import acceptances, disclosure, ocds, pages
 from disburse.services.errors import Invalid
 
 blp = Blueprint("api_public", __name__, description="Public disclosure and objections, no login (SPEC §9)")
@@ -34,6 +36,23 @@ def object_to_notice(notice_id: int) -> dict[str, Any]:
     objection_id = acceptances.file_objection(db(), g.origin, notice_id, sent, received,
                                               current_app.extensions["disburse.limits"])
     return {"id": objection_id, "notice_id": notice_id, "received_at": received.isoformat()}
+
+
+@blp.get("/notices")
+@blp.response(200, PublicOpenNotices)
+@blp.doc(security=[])
+def open_notices() -> dict[str, Any]:
+    """The public notices running now, the soonest to end first: what the landing page lists first."""
+    return pages.whole(disclosure.open_notices(db(), now()))
+
+
+@blp.get("/notices/<int:notice_id>")
+@blp.response(200, PublicNoticeOut)
+@blp.doc(security=[])
+def public_notice(notice_id: int) -> dict[str, Any]:
+    """One notice of an acceptance result: the lines with their verdicts and accepted amounts and the proposed
+    payment (拟补助资金); 404 when the project is not disclosed."""
+    return disclosure.public_notice(db(), notice_id, now())
 
 
 @blp.get("/projects")

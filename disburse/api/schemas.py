@@ -730,6 +730,7 @@ class PublicProjectSummary(Schema):
     period = fields.Nested(PublicPeriod)
     total = fields.String()
     total_wan = fields.String()
+    rule_set = fields.Nested(lambda: PublicRuleSet())
 
 
 PublicProjectPage = page_of(PublicProjectSummary)
@@ -785,10 +786,79 @@ class PublicNotice(Schema):
     stage = fields.Integer(allow_none=True)
 
 
+class PublicNoticeProject(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    county = fields.Nested(PublicCounty)
+
+
+class PublicOpenNotice(PublicNotice):
+    """A notice running now, as the public landing page lists it."""
+
+    project = fields.Nested(PublicNoticeProject)
+    contractor = fields.String(metadata={"description": "the contractor's name"})
+    accepted_total = fields.String(metadata={"description": "what the acceptance accepted, 元"})
+    accepted_total_wan = fields.String()
+
+
+class PublicNoticeContract(Schema):
+    lot = fields.String()
+    contractor = fields.String(metadata={"description": "the contractor's name"})
+    amount = fields.String()
+    amount_wan = fields.String()
+
+
+class PublicNoticeAcceptance(Schema):
+    kind = fields.String()
+    stage = fields.Integer(allow_none=True)
+    state = fields.String()
+    state_label = fields.Nested(PublicLabel, allow_none=True)
+
+
+class PublicNoticeLine(Schema):
+    ref = fields.String(allow_none=True)
+    category = fields.String()
+    item = fields.String()
+    budget = fields.String(allow_none=True)
+    result = fields.String(metadata={"description": "pass (合格) or fail (不合格)"})
+    result_label = fields.Nested(PublicLabel, allow_none=True)
+    accepted = fields.String(metadata={"description": "the amount accepted, 元"})
+    accepted_wan = fields.String()
+
+
+class PublicProposedPayment(Schema):
+    amount = fields.String(metadata={"description": "the proposed payment (拟补助资金), 元"})
+    amount_wan = fields.String()
+    basis = fields.Nested(PublicLabel, metadata={"description": "how the amount is reckoned"})
+    clause = fields.Nested(PublicLabel)
+
+
 class PublicContact(Schema):
     zh = fields.String()
     en = fields.String()
     phone = fields.String()
+
+
+class PublicNoticeOut(Schema):
+    """One public notice of an acceptance result (docs/decisions.md, issue 18)."""
+
+    id = fields.Integer()
+    published_at = fields.String()
+    ends_at = fields.String()
+    ends_on = fields.String(metadata={"description": "the last day of the notice (Asia/Shanghai)"})
+    open = fields.Boolean(metadata={"description": "objections are taken"})
+    project = fields.Nested(Schema.from_dict({"id": fields.Integer(), "name": fields.String(),
+                                               "county": fields.String()}, name="PublicNoticeOfProject"))
+    contract = fields.Nested(PublicNoticeContract)
+    acceptance = fields.Nested(PublicNoticeAcceptance)
+    lines = fields.List(fields.Nested(PublicNoticeLine))
+    accepted_total = fields.String()
+    accepted_total_wan = fields.String()
+    proposed_payment = fields.Nested(PublicProposedPayment)
+    supervision = fields.Nested(PublicContact)
+
+
+PublicOpenNotices = page_of(PublicOpenNotice)
 
 
 class PublicCheckpoint(Schema):
@@ -834,7 +904,6 @@ class PublicProjectOut(PublicProjectSummary):
     lines = fields.List(fields.Nested(PublicLine))
     lines_total = fields.String()
     tag_labels = fields.Dict(keys=fields.String(), values=fields.Nested(PublicLabel))
-    rule_set = fields.Nested(PublicRuleSet)
     contracts = fields.List(fields.Nested(PublicContract))
     contracted = fields.String()
     payments = fields.List(fields.Nested(PublicPayment))

@@ -29,6 +29,7 @@ from disburse.adapters.db import Database
 from disburse.adapters.orm import (
     Acceptance,
     AuditCheckpoint,
+    BudgetLine,
     Contract,
     Notice,
     Payment,
@@ -39,7 +40,8 @@ from disburse.adapters.orm import (
 from disburse.adapters.regions import ROOT_CODE
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.notice import local_date
-from disburse.domain.states import RECOVERY_ORDERED, AcceptanceState, PaymentState, ProjectState
+from disburse.domain.proposed_payment import proposed_payment
+from disburse.domain.states import IN_FLIGHT, RECOVERY_ORDERED, AcceptanceState, PaymentState, ProjectState
 from disburse.paths import CONFIG_DIR
 from disburse.services import acceptances, audit, checkpoints, engine, pages, projects, recoveries
 from disburse.services.context import SYSTEM
@@ -88,7 +90,8 @@ def _regions(session: Session, path: str) -> list[dict[str, str]]:
     return [{"code": c, "name": found[c].name, "level": found[c].level} for c in codes if c in found]
 
 
-def _summary(project: Project) -> dict[str, Any]:
+def _summary(session: Session, project: Project) -> dict[str, Any]:
+    rules = rulesets.for_project(session, project)
     return {
         "id": project.id,
         "name": project.name,
@@ -99,6 +102,7 @@ def _summary(project: Project) -> dict[str, Any]:
         "period": {"start": _iso(project.period_start), "end": _iso(project.period_end)},
         "total": format_yuan(project.total),
         "total_wan": format_wan(project.total),
+        "rule_set": {"id": rules.id, "title": {"zh": rules.title_zh, "en": rules.title_en}},
     }
 
 
@@ -118,7 +122,7 @@ def public_projects(db: Database, page: int = 1, per_page: int = 20, region: str
         total = tx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = tx.session.scalars(stmt.order_by(Project.id.desc()).offset((page - 1) * per_page)
                                   .limit(per_page)).unique().all()
-        return pages.page([_summary(p) for p in rows], total, page, per_page)
+        return pages.page([_summary(tx.session, p) for p in rows], total, page, per_page)
 
 
 def _notice_is_open(acceptance: Acceptance, now: datetime) -> bool:
@@ -176,7 +180,7 @@ def public_project(db: Database, project_id: int, now: datetime) -> dict[str, An
                                  .order_by(Acceptance.id)).all()
         lines_total = sum((line.amount for line in project.lines if line.amount is not None), Decimal(0))
         return {
-            **_summary(project),
+            **_summary(session, project),
             "regions": _regions(session, project.region.path),
             "funding": [{"source": f.source, "amount": format_yuan(f.amount)} for f in project.funding],
             "lines": [{"category": line.category, "item": line.item,
@@ -184,7 +188,6 @@ def public_project(db: Database, project_id: int, now: datetime) -> dict[str, An
                       for line in project.lines],
             "lines_total": format_yuan(lines_total),
             "tag_labels": {tag: {"zh": zh, "en": en} for tag, (zh, en) in rules.tags.items()},
-            "rule_set": {"id": rules.id, "title": {"zh": rules.title_zh, "en": rules.title_en}},
             "contracts": [{"lot": c.lot, "contractor": c.contractor.name, "amount": format_yuan(c.amount),
                            "signed_on": c.signed_on.isoformat()} for c in contracts],
             "contracted": format_yuan(sum((c.amount for c in contracts), Decimal(0))),
@@ -226,8 +229,75 @@ def _plan_in_force(session: Session, project: Project) -> dict[str, Any]:
     return {"version": made.number, "adjusted_on": local_date(made.approved_at).isoformat(), "reason": made.reason}
 
 
+#: The verdicts of seed 004 §5(5)2 (合格/不合格) by their result codes.
+RESULT_LABELS = {"pass": {"zh": "合格", "en": "Passed"}, "fail": {"zh": "不合格", "en": "Failed"}}
+#: Where the notice's proposed payment comes from, as a citizen reads it.
+PROPOSED_CLAUSE = {"zh": "曲政办发〔2018〕205号 五(五)2：对验收合格项目和拟补助资金在政府网站上进行公示",
+                   "en": "Qujing Gov. Office Doc. [2018] No. 205, V(5)2: projects accepted and the subsidy "
+                         "proposed for them are publicised on the government website"}
+PROPOSED_BASIS = {
+    "stage": {"zh": "本阶段合同约定比例对应金额、本次验收核定金额与合同余额三者中的最低者",
+              "en": "the least of the stage's share of the contract, the amount this acceptance accepted and "
+                    "what remains of the contract"},
+    "final": {"zh": "本合同历次已审定验收与本次验收核定金额合计（不超过合同金额），扣除已拨付及在途资金（含预拨）",
+              "en": "what the contract's approved acceptances and this one accepted in all (at most the "
+                    "contract), less what is paid or being paid on it, advances included"},
+}
+
+
+def published_verdicts(session: Session, project_id: int, acceptance_id: int, notice_id: int) -> list[dict[str, Any]]:
+    """The verdicts a notice published: those of the last ``pass`` or ``fail`` before the notice's ``publish``.
+
+    A re-application clears an acceptance's verdicts (SPEC §5.2), so an earlier notice reads the verdicts it
+    showed from the audit log, where each verdict step records them. 404 when the log has no such notice.
+    """
+    verdicts: list[dict[str, Any]] = []
+    for entry in audit.entity_history(session, project_id, "acceptance", acceptance_id):
+        if entry["action"] in ("acceptance.pass", "acceptance.fail"):
+            verdicts = entry["data"]["verdicts"]
+        elif entry["action"] == "acceptance.publish" and entry["data"].get("notice_id") == notice_id:
+            return verdicts
+    raise NotFound(f"no published result for notice {notice_id}")
+
+
+def _notice_lines(session: Session, verdicts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The lines a notice covers, each with its budget, verdict and accepted amount (not the reviewers' notes:
+    internal, like every note)."""
+    found = {line.id: line for line in session.scalars(
+        select(BudgetLine).where(BudgetLine.id.in_([v["line_id"] for v in verdicts])))}
+    rows = []
+    for verdict in verdicts:
+        line = found[verdict["line_id"]]
+        accepted = Decimal(verdict["accepted_amount"])
+        rows.append({"ref": line.ref, "category": line.category, "item": line.item,
+                     "budget": None if line.amount is None else format_yuan(line.amount),
+                     "result": verdict["result"], "result_label": RESULT_LABELS.get(verdict["result"]),
+                     "accepted": format_yuan(accepted), "accepted_wan": format_wan(accepted)})
+    return rows
+
+
+def proposed_payment_of(session: Session, acceptance: Acceptance, contract: Contract,
+                        accepted: Decimal) -> dict[str, Any]:
+    """The proposed payment (拟补助资金) of a notice: :func:`disburse.domain.proposed_payment.proposed_payment`."""
+    others = session.scalars(select(Acceptance).where(Acceptance.contract_id == contract.id,
+                                                      Acceptance.id != acceptance.id,
+                                                      Acceptance.state == AcceptanceState.APPROVED)).all()
+    paid = session.scalars(select(Payment.amount).where(
+        Payment.contract_id == contract.id, Payment.state.in_((PaymentState.DISBURSED, *IN_FLIGHT)),
+        (Payment.acceptance_id.is_(None)) | (Payment.acceptance_id != acceptance.id))).all()
+    amount = proposed_payment(kind=acceptance.kind, stage=acceptance.stage, accepted=accepted,
+                              contract_amount=contract.amount,
+                              stage_shares=[Decimal(s["share"]) for s in contract.stages],
+                              accepted_before=sum((acceptances.accepted_total(a) for a in others), Decimal(0)),
+                              paid_before=sum(paid, Decimal(0)))
+    return {"amount": format_yuan(amount), "amount_wan": format_wan(amount),
+            "basis": PROPOSED_BASIS["final" if acceptance.kind == "final" else "stage"], "clause": PROPOSED_CLAUSE}
+
+
 def public_notice(db: Database, notice_id: int, now: datetime) -> dict[str, Any]:
-    """One public notice as the objection page shows it: what is on notice, until when, whether it is open.
+    """One public notice as the objection page shows it: what is on notice — the lines the acceptance covers
+    with their verdicts (合格/不合格) and accepted amounts, and the proposed payment (seed 004 §5(5)2) —
+    until when, whether it is open. No objector, no bank account, no user.
 
     404 when there is no such notice or its project is not disclosed.
     """
@@ -241,13 +311,45 @@ def public_notice(db: Database, notice_id: int, now: datetime) -> dict[str, Any]
         contract = tx.session.get(Contract, acceptance.contract_id)
         assert contract is not None
         latest = acceptance.notices[-1].id == notice.id
+        verdicts = published_verdicts(tx.session, project.id, acceptance.id, notice.id)
+        accepted = sum((Decimal(v["accepted_amount"]) for v in verdicts if v["result"] == "pass"), Decimal(0))
         return {
             **_notice(notice),
             "open": latest and _notice_is_open(acceptance, now),
             "project": {"id": project.id, "name": project.name, "county": project.region.name},
             "contract": {"lot": contract.lot, "contractor": contract.contractor.name,
-                         "amount": format_yuan(contract.amount)},
+                         "amount": format_yuan(contract.amount), "amount_wan": format_wan(contract.amount)},
             "acceptance": {**_acceptance_label(acceptance), "state": acceptance.state,
                            "state_label": engine.state_label(acceptances.workflow(), acceptance.state)},
+            "lines": _notice_lines(tx.session, verdicts),
+            "accepted_total": format_yuan(accepted),
+            "accepted_total_wan": format_wan(accepted),
+            "proposed_payment": proposed_payment_of(tx.session, acceptance, contract, accepted),
             "supervision": supervision_contact(project.region.path),
         }
+
+
+def open_notices(db: Database, now: datetime) -> list[dict[str, Any]]:
+    """The notices running now on disclosed projects, the soonest to end first: what the public landing page
+    lists before anything else, each with its project, county, lot, contractor and what the acceptance accepted."""
+    with db.reading() as tx:
+        rows = tx.session.execute(
+            select(Notice, Acceptance).join(Acceptance, Acceptance.id == Notice.acceptance_id)
+            .join(Project, Project.id == Acceptance.project_id)
+            .where(Acceptance.state.in_(NOTICE_STATES), Notice.closed_at.is_(None), Notice.ends_at > now,
+                   Project.state.not_in(UNDISCLOSED))
+            .order_by(Notice.ends_at, Notice.id)).unique().all()
+        shown = []
+        for notice, acceptance in rows:
+            if acceptance.notices[-1].id != notice.id:
+                continue
+            project = tx.session.get(Project, acceptance.project_id)
+            contract = tx.session.get(Contract, acceptance.contract_id)
+            assert project is not None and contract is not None
+            accepted = acceptances.accepted_total(acceptance)
+            shown.append({**_notice(notice), **_acceptance_label(acceptance),
+                          "project": {"id": project.id, "name": project.name,
+                                      "county": {"code": project.region.code, "name": project.region.name}},
+                          "lot": contract.lot, "contractor": contract.contractor.name,
+                          "accepted_total": format_yuan(accepted), "accepted_total_wan": format_wan(accepted)})
+        return shown

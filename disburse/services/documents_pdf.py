@@ -104,21 +104,6 @@ def _steps(entries: list[dict[str, Any]], workflow: Any) -> list[dict[str, str]]
     return steps
 
 
-def _published_verdicts(entries: list[dict[str, Any]], notice_id: int) -> list[dict[str, Any]]:
-    """The verdicts a notice published: those of the last ``pass`` before the notice's ``publish`` entry.
-
-    A re-application clears an acceptance's verdicts (SPEC §5.2), so an earlier notice reads the
-    verdicts it showed from the audit log, where each ``pass`` records them.
-    """
-    verdicts: list[dict[str, Any]] = []
-    for entry in entries:
-        if entry["action"] in ("acceptance.pass", "acceptance.fail"):
-            verdicts = entry["data"]["verdicts"]
-        elif entry["action"] == "acceptance.publish" and entry["data"].get("notice_id") == notice_id:
-            return verdicts
-    raise NotFound(f"no published result for notice {notice_id}")
-
-
 def notice_facts(db: Database, notice_id: int, page_url: str) -> dict[str, Any]:
     """What the public notice of an acceptance result says; ``page_url`` is the notice's public page, where
     objections are filed (SPEC §9). 404 when there is no such notice or its project is not disclosed."""
@@ -131,9 +116,10 @@ def notice_facts(db: Database, notice_id: int, page_url: str) -> dict[str, Any]:
             raise NotFound(f"no notice {notice_id}")
         contract = session.get(Contract, acceptance.contract_id)
         assert contract is not None
-        verdicts = _published_verdicts(audit.entity_history(session, project.id, "acceptance", acceptance.id),
-                                       notice.id)
+        verdicts = disclosure.published_verdicts(session, project.id, acceptance.id, notice.id)
         county = project.region.name
+        accepted = sum((Decimal(v["accepted_amount"]) for v in verdicts if v["result"] == "pass"), _ZERO)
+        proposed = disclosure.proposed_payment_of(session, acceptance, contract, accepted)
         return {
             "notice_id": notice.id,
             "project": project.name,
@@ -147,6 +133,8 @@ def notice_facts(db: Database, notice_id: int, page_url: str) -> dict[str, Any]:
             "lines": _lines(session, verdicts),
             "all_passed": all(v["result"] == "pass" for v in verdicts),
             "total": _total(verdicts),
+            "proposed": {**_total([{"accepted_amount": proposed["amount"]}]), "basis": proposed["basis"]["zh"],
+                         "clause": proposed["clause"]["zh"]},
             "published_on": day_zh(local_date(notice.published_at)),
             "ends_on": day_zh(local_date(notice.ends_at - _SECOND)),
             "days": notice.days,

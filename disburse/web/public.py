@@ -1,4 +1,6 @@
-"""The public disclosure pages (SPEC §9), no login: the projects, one project, one notice with its objection form.
+"""The public disclosure pages (SPEC §9), no login: the landing page (the notices running now first, then the
+newest projects), the list of projects, one project, one notice with what it publishes (the lines with their
+verdicts and accepted amounts, and the proposed payment) and its objection form.
 
 What is disclosed is decided by :mod:`disburse.services.disclosure`; objections go to
 :func:`disburse.services.acceptances.file_objection`, which counts every attempt against the client's
@@ -91,15 +93,27 @@ def _field_errors(refused: Invalid) -> dict[str, list[str]]:
             for name in FIELDS if name in refused.errors}
 
 
+def _region_arg() -> str | None:
+    region = request.args.get("region") or None
+    return region if region is not None and region.isdigit() and len(region) == 6 else None
+
+
 @bp.get("/public")
 def index() -> Any:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    region = request.args.get("region") or None
-    if region is not None and not (region.isdigit() and len(region) == 6):
-        region = None
-    listed = disclosure.public_projects(db(), page, PER_PAGE, region=region)
-    return render_template("public/index.html", listed=listed, region=region,
+    """The landing page: the notices running now first (a citizen objects while a notice runs), then the newest
+    projects and the audit log's latest checkpoint."""
+    listed = disclosure.public_projects(db(), 1, PER_PAGE)
+    return render_template("public/index.html", listed=listed, notices=disclosure.open_notices(db(), now()),
                            checkpoint=disclosure.latest_checkpoint(db()))
+
+
+@bp.get("/public/projects")
+def projects() -> Any:
+    """Every disclosed project, newest first, optionally within one region (``?region=`` a six-digit code)."""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    region = _region_arg()
+    listed = disclosure.public_projects(db(), page, PER_PAGE, region=region)
+    return render_template("public/projects.html", listed=listed, region=region)
 
 
 @bp.get("/public/checkpoints", endpoint="checkpoints")

@@ -70,3 +70,51 @@ def test_the_project_page_fits_a_phone(live: Live, flow: Flow) -> None:
     page.goto(f"/public/projects/{project['id']}")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     live.shot(page, "public-project-phone")
+
+
+def test_a_citizen_reads_the_open_notice_from_the_landing_page_with_what_was_accepted(live: Live, flow: Flow) -> None:
+    page, project, acceptance = notice_page(live, flow)
+    notice_id = acceptance["notice"]["id"]
+    notices = page.locator("[data-testid=open-notices]")
+    assert notices.bounding_box()["y"] < page.locator("[data-testid=public-projects]").bounding_box()["y"]
+    row = page.locator(f"[data-testid=open-notice-{notice_id}]").inner_text()
+    assert NAME_A in row and "260万元" in row and "2024-10-10 24:00" in row
+    hash_text = page.locator("[data-testid=audit-checkpoint] details.for-inspectors")
+    assert hash_text.count() == 0 or not page.locator("code.hash").first.is_visible()
+    live.shot(page, "public-landing")
+    page.click(f"[data-testid=notice-{notice_id}]")
+    lines = page.locator("[data-testid=notice-lines]").inner_text()
+    assert project["lines"][0]["item"].split("；")[0] in lines and lines.count("合格") == 2
+    assert "260万元" in page.locator("[data-testid=notice-proposed]").inner_text()
+    assert "曲政办发〔2018〕205号" in page.locator("[data-testid=notice-result]").inner_text()
+    live.shot(page, "public-notice-lines")
+    page.goto(f"/public/notices/{notice_id}?lang=en")
+    assert "Proposed subsidy" in page.locator("[data-testid=notice-result]").inner_text()
+    assert "2.6 million yuan" in page.locator("[data-testid=notice-proposed]").inner_text()
+    assert not HAN.findall(chrome_text(page)), chrome_text(page)
+    live.shot(page, "public-notice-lines-en")
+    page.goto("/public?lang=en")
+    assert not HAN.findall(chrome_text(page)), chrome_text(page)
+    live.shot(page, "public-landing-en")
+    page.goto("/public/projects?lang=en")
+    assert not HAN.findall(chrome_text(page)), chrome_text(page)
+    assert "fund rules" in page.locator("[data-testid=public-projects]").inner_text()
+
+
+def test_hashes_stay_folded_for_inspectors_on_the_project_page(live: Live, flow: Flow) -> None:
+    page, project, _acceptance = notice_page(live, flow)
+    page.goto(f"/public/projects/{project['id']}")
+    head = page.locator("[data-testid=audit-digest] code.hash").first
+    assert not head.is_visible()
+    page.click("[data-testid=audit-digest] details.for-inspectors summary")
+    assert head.is_visible() and len(head.inner_text()) == 64
+    live.shot(page, "public-project-inspectors")
+
+
+def test_the_landing_page_and_the_notice_fit_a_phone(live: Live, flow: Flow) -> None:
+    page, _project, acceptance = notice_page(live, flow, width=375, height=740)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    live.shot(page, "public-landing-phone")
+    page.goto(f"/public/notices/{acceptance['notice']['id']}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    live.shot(page, "public-notice-phone")

@@ -279,6 +279,13 @@ def test_the_finance_queue_lists_what_waits_oldest_first(desk: Desk) -> None:
     assert desk.client.get("/api/v1/payments/queue", headers=desk.headers["alt-inspector"]).status_code == 403
 
 
+def proposed(desk: Desk, acceptance: dict[str, Any]) -> str:
+    """The proposed payment (拟补助资金) the acceptance's public notice shows."""
+    resp = desk.client.get(f"/api/v1/public/notices/{acceptance['notice']['id']}")
+    assert resp.status_code == 200
+    return str(resp.get_json()["proposed_payment"]["amount"])
+
+
 def test_seed_001_stage_accepts_the_work_delivered_and_the_final_the_rest_paid_up_to_what_was_accepted(
         desk: Desk) -> None:
     """Issue 17, done when: a stage acceptance of 5 of the contract's lines passes and pays its stage; the final
@@ -303,6 +310,8 @@ def test_seed_001_stage_accepts_the_work_delivered_and_the_final_the_rest_paid_u
     approved = desk.ok(desk.post(f"/acceptances/{stage_id}/events", {"event": "approve"}, "bej-leader"))
     five_total = sum((lines[i] for i in five), Decimal(0))
     assert Decimal(approved["accepted_total"]) == five_total == Decimal("2900000.00")
+    # the public notice proposed what the stage gate allows (issue 18: 拟补助资金)
+    assert proposed(desk, approved) == "2000000.00"
     # the stage pays min(40 % of the contract, what the stage accepted) = 200万
     stage_paid = desk.through(desk.ok(desk.request(contract, "stage", "2000000.00", acceptance_id=stage_id), 201),
                               "BEJ-2")
@@ -327,6 +336,8 @@ def test_seed_001_stage_accepts_the_work_delivered_and_the_final_the_rest_paid_u
     desk.ok(desk.post(f"/acceptances/{final_id}/events", {"event": "approve"}, "bej-leader"))
 
     # accepted 290万 + 200万 = 490万; advance 150万 + stage 200万 paid: 140万 may follow, not a yuan more
+    final_notice = desk.get(f"/acceptances/{final_id}")
+    assert proposed(desk, final_notice) == "1400000.00"  # the notice proposed what the final gate allows
     one_yuan_more = desk.request(contract, "final", "1400001.00")
     assert one_yuan_more.status_code == 409 and codes(one_yuan_more) == ["above_accepted_amount"]
     unmet = one_yuan_more.get_json()["unmet"][0]
@@ -335,6 +346,7 @@ def test_seed_001_stage_accepts_the_work_delivered_and_the_final_the_rest_paid_u
     assert final_paid["state"] == "disbursed"
     ledger = desk.get(f"/contracts/{contract['id']}")["ledger"]
     assert ledger["disbursed"] == "4900000.00"
+    assert proposed(desk, final_notice) == "1400000.00"  # the notice still reads as published once paid
 
 
 def test_a_contract_above_the_budget_of_its_lines_is_refused(desk: Desk) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from disburse.services.demo import CONTRACTOR_A, CONTRACTOR_B
 from tests.cli import SCRIPT
 from tests.server_process import free_port, request, start, stop
 
@@ -21,21 +22,29 @@ def demo(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     stop(proc)
 
 
-def test_the_demo_serves_the_seed_plans_to_the_printed_logins(demo: tuple[int, Path]) -> None:
+def test_the_demo_serves_its_county_to_the_printed_logins(demo: tuple[int, Path]) -> None:
     port, log = demo
     printed = log.read_text(encoding="utf-8", errors="replace")
     assert "demo-commerce" in printed and "disburse-demo" in printed and "demo-inspector" in printed
+    assert "霞浦县 350921" in printed and "古田县 350922" in printed and "宁德市 350900" in printed
+    assert CONTRACTOR_A in printed and CONTRACTOR_B in printed
     base = f"http://127.0.0.1:{port}/api/v1"
-    status, body = request(f"{base}/auth/tokens", {"username": "demo-commerce", "password": "disburse-demo"})
-    assert status == 201
-    status, page = request(f"{base}/projects", token=body["token"])
-    assert status == 200 and page["total"] == 4
-    names = {p["region"]["name"] for p in page["items"]}
-    assert {"柯坪县", "布尔津县", "喀喇沁左翼蒙古族自治县"} <= names
-    kazuo = next(p for p in page["items"] if p["region"]["code"] == "211324")
-    status, explained = request(f"{base}/projects/{kazuo['id']}/events/file", token=body["token"])
-    assert explained["allowed"] is False
-    assert {u["code"] for u in explained["unmet"]} == {"line_amount_missing"}
+
+    def token(username: str) -> str:
+        status, body = request(f"{base}/auth/tokens", {"username": username, "password": "disburse-demo"})
+        assert status == 201, body
+        return str(body["token"])
+
+    status, page = request(f"{base}/projects", token=token("demo-commerce"))
+    assert status == 200 and {p["region"]["name"] for p in page["items"]} == {"霞浦县"} and page["total"] == 3
+    status, page = request(f"{base}/projects", token=token("demo-supervisor"))
+    assert {p["region"]["name"] for p in page["items"]} == {"霞浦县", "古田县"}
+    assert {"filed", "tendered", "staged_acceptance", "closed"} <= {p["state"] for p in page["items"]}
+    second = token("demo-finance-2")
+    status, queue = request(f"{base}/payments/queue", token=second)
+    approved = next(p for p in queue["items"] if p["state"] == "approved")
+    status, explained = request(f"{base}/payments/{approved['id']}/events/disburse", token=second)
+    assert status == 200 and explained["allowed"] is True, explained
 
 
 def test_serve_runs_several_workers_on_postgresql(database_url: str, backend: str, tmp_path: Path) -> None:

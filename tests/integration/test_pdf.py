@@ -79,6 +79,8 @@ def test_the_public_notice_pdf_says_what_is_on_notice_until_when_and_where_to_ob
     assert "霞浦县商务局" in text
     accepted = sum(float(v["accepted_amount"]) for v in acceptance["verdicts"])
     assert f"{accepted:,.2f}" in text and "贰佰陆拾万元整" in text  # 40 % of 150万 + 500万 = 260万
+    # the proposed payment (拟补助资金) as on the notice's page: the stage's 40 % of 650万, also 260万
+    assert "拟拨付补助资金：人民币贰佰陆拾万元整（¥2,600,000.00）" in text
 
 
 def test_the_public_notice_pdf_renders_chinese_glyphs_not_boxes(flow: Flow) -> None:

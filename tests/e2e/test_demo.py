@@ -1,0 +1,173 @@
+"""``disburse demo``'s county in motion (issue 18 item 7): every demo login opens on work, and the demo users
+alone carry a payment from request to disbursed through the web forms."""
+
+import re
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import pytest
+
+from disburse.domain.notice import SHANGHAI, local_date
+from disburse.schemas.plan import load_plan
+from disburse.services import acceptances, demo, payments, projects, regions, users
+from disburse.services.context import SYSTEM, Origin
+from tests.helpers import example
+
+#: What shows that a home page has work on it, by demo login (each role's home, ``disburse.web.common.HOMES``):
+#: an element with this attribute, its value starting with this prefix.
+HOME_ITEMS = {
+    "demo-commerce": ("data-project", ""),
+    "demo-commerce-2": ("data-project", ""),
+    "demo-gt-commerce": ("data-project", ""),
+    "demo-supervisor": ("data-project", ""),
+    "demo-finance": ("data-testid", "queue-item-"),
+    "demo-finance-2": ("data-testid", "queue-item-"),
+    "demo-leader": ("data-state", "notice_clear"),
+    "demo-contractor": ("data-contract", ""),
+    "demo-contractor-2": ("data-contract", ""),
+    "demo-inspector": ("data-seq", ""),
+    "demo-admin": ("data-kind", "demo"),
+}
+
+
+def local_now(day: date) -> datetime:
+    """Midnight at the start of ``day`` in Asia/Shanghai."""
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, html[:2000]
+    return match.group(1)
+
+
+class Browser:
+    """One demo user's logged-in session on the test client."""
+
+    def __init__(self, app: Any, username: str) -> None:
+        self.client = app.test_client()
+        page = self.client.get("/login").get_data(as_text=True)
+        resp = self.client.post("/login", data={"username": username, "password": demo.PASSWORD,
+                                                "csrf_token": csrf_token(page)})
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        self.home = self.client.get("/", follow_redirects=True)
+        self.token = csrf_token(self.home.get_data(as_text=True))
+
+    def post(self, path: str, **form: str) -> Any:
+        resp = self.client.post(path, data={"csrf_token": self.token, **form})
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]
+        return resp
+
+
+@pytest.fixture
+def demo_app(app: Any) -> Any:
+    assert demo.prepare(app.extensions["disburse.db"], Origin(client_addr="test")) is True
+    return app
+
+
+def test_every_demo_login_opens_on_a_home_page_with_work_on_it(demo_app: Any) -> None:
+    assert set(HOME_ITEMS) == {u.username for u in demo.USERS}
+    for username, (attribute, prefix) in HOME_ITEMS.items():
+        home = Browser(demo_app, username).home
+        assert home.status_code == 200, (username, home.status_code)
+        assert f'{attribute}="{prefix}' in home.get_data(as_text=True), username
+
+
+def test_the_demo_users_sit_on_real_counties_under_one_prefecture(demo_app: Any) -> None:
+    db = demo_app.extensions["disburse.db"]
+    printed = {row["username"]: row for row in demo.logins(db)}
+    assert printed["demo-commerce"]["region_name"] == "霞浦县"
+    assert printed["demo-gt-commerce"]["region_name"] == "古田县"
+    assert printed["demo-supervisor"]["region_name"] == printed["demo-inspector"]["region_name"] == "宁德市"
+    assert printed["demo-contractor"]["contractor"] == demo.CONTRACTOR_A
+    for row in printed.values():
+        actor = users.actor_by_username(db, row["username"])
+        assert actor is not None and actor.role == row["role"] and actor.region_code == row["region"]
+        assert f"/350000/{demo.CITY}/" in actor.region_path
+    roles = [row["role"] for row in printed.values() if row["region"] == demo.COUNTY]
+    assert roles.count("commerce") == 2 and roles.count("finance") == 2
+
+
+def test_the_demo_holds_a_project_in_every_state_that_matters(demo_app: Any) -> None:
+    db = demo_app.extensions["disburse.db"]
+    supervisor = users.actor_by_username(db, "demo-supervisor")
+    assert supervisor is not None
+    states = {p["state"] for p in projects.list_projects(db, supervisor, per_page=50)["items"]}
+    assert {"filed", "tendered", "staged_acceptance", "closed"} <= states
+    finance = users.actor_by_username(db, "demo-finance")
+    assert finance is not None
+    queue = payments.approval_queue(db, finance)["items"]
+    assert sorted(p["state"] for p in queue) == ["approved", "verified"]
+
+
+def test_running_the_demo_again_seeds_nothing_more(demo_app: Any) -> None:
+    db = demo_app.extensions["disburse.db"]
+    inspector = users.actor_by_username(db, "demo-inspector")
+    assert inspector is not None
+    before = projects.list_projects(db, inspector, per_page=1)["total"]
+    assert demo.prepare(db, Origin(client_addr="test")) is False
+    assert projects.list_projects(db, inspector, per_page=1)["total"] == before
+
+
+def _queued(browser: Browser, state: str) -> int:
+    html = browser.home.get_data(as_text=True)
+    found = re.search(rf'data-testid="queue-item-(\d+)" data-state="{state}"', html)
+    assert found, html[:3000]
+    return int(found.group(1))
+
+
+def _state(app: Any, username: str, payment_id: int) -> str:
+    who = users.actor_by_username(app.extensions["disburse.db"], username)
+    assert who is not None
+    return payments.get_payment(app.extensions["disburse.db"], who, payment_id).state
+
+
+def test_the_demo_users_carry_payments_to_disbursed_through_the_forms(demo_app: Any) -> None:
+    today = local_date(demo_app.extensions["disburse.clock"].now()).isoformat()
+    finance, finance_2 = Browser(demo_app, "demo-finance"), Browser(demo_app, "demo-finance-2")
+    verified, approved = _queued(finance, "verified"), _queued(finance_2, "approved")
+
+    finance.post(f"/payments/{verified}/events", event="approve")
+    for payment_id, voucher in ((approved, "XP-DEMO-0101"), (verified, "XP-DEMO-0102")):
+        finance_2.post(f"/payments/{payment_id}/events", event="disburse", voucher_no=voucher, disbursed_on=today)
+        page = finance_2.client.get(f"/payments/{payment_id}").get_data(as_text=True)
+        assert voucher in page and _state(demo_app, "demo-finance", payment_id) == "disbursed"
+
+    # A new advance on the same contract, from the contractor's request to the voucher, four demo users.
+    contractor = Browser(demo_app, "demo-contractor")
+    finance_actor = users.actor_by_username(demo_app.extensions["disburse.db"], "demo-finance")
+    assert finance_actor is not None
+    contract_id = payments.get_payment(demo_app.extensions["disburse.db"], finance_actor, verified).contract_id
+    requested = contractor.post(f"/contracts/{contract_id}/payments", kind="advance", amount="500000.00")
+    new = int(requested.headers["location"].rstrip("/").rsplit("/", 1)[1])
+    Browser(demo_app, "demo-commerce").post(f"/payments/{new}/events", event="verify")
+    Browser(demo_app, "demo-finance").post(f"/payments/{new}/events", event="approve")
+    finance_2.post(f"/payments/{new}/events", event="disburse", voucher_no="XP-DEMO-0103", disbursed_on=today)
+    assert _state(demo_app, "demo-contractor", new) == "disbursed"
+
+
+@pytest.mark.parametrize("today", ["2025-01-02", "2025-01-27", "2024-10-09"])
+def test_the_stories_hold_whatever_the_day_the_demo_is_first_run(db: Any, today: str) -> None:
+    """New Year, the eve of the Spring Festival, the day after the National Day week: every step passes its
+    guards, the objected notice is still open on the first day and the rectification deadline is ahead."""
+    day = date.fromisoformat(today)
+    assert demo.prepare(db, Origin(client_addr="test"), today=day) is True
+    leader = users.actor_by_username(db, "demo-leader")
+    assert leader is not None
+    found = {a["state"]: a for a in acceptances.list_in_jurisdiction(db, leader, per_page=50)["items"]}
+    assert set(found) == {"approved", "rectifying", "objected", "notice_clear"}
+    notice = acceptances.get_acceptance(db, leader, found["objected"]["id"], local_now(day)).notice
+    assert notice is not None and local_date(notice.ends_at) > day
+    rectifying = acceptances.get_acceptance(db, leader, found["rectifying"]["id"], local_now(day))
+    assert rectifying.rectify_deadline is not None and rectifying.rectify_deadline > day
+
+
+def test_a_database_with_projects_of_its_own_gets_the_demo_users_and_no_demo_project(db: Any) -> None:
+    origin = Origin(client_addr="test")
+    regions.load_regions(db)
+    plan, source = load_plan(example("000"))
+    projects.create_project(db, SYSTEM, origin, plan, source)
+    assert demo.prepare(db, origin) is False
+    supervisor = users.actor_by_username(db, "demo-supervisor")
+    assert supervisor is not None and projects.list_projects(db, supervisor, per_page=1)["total"] == 0
