@@ -27,6 +27,7 @@ from disburse.api import (
     projects,
     public,
     reports,
+    users,
 )
 from disburse.api.schemas import Problem
 from disburse.api.security import authenticate_first, begin_request
@@ -124,7 +125,7 @@ def init_app(app: Flask) -> None:
     blueprints = [("/auth", auth.blp), ("/projects", projects.blp), ("/audit", audit.blp), ("/me", me.blp),
                   ("", contracts.blp), ("", acceptances.blp), ("", payments.blp), ("/documents", documents.blp),
                   ("/public", public.blp), ("/reports", reports.blp), ("", pdfs.blp), ("", exports.blp),
-                  ("", amendments.blp)]
+                  ("", amendments.blp), ("/users", users.blp)]
     for prefix, blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{prefix}")
     app.extensions["disburse.api"] = api

@@ -355,8 +355,8 @@ def administer_create(db: Database, actor: Actor, origin: Origin, data: dict[str
             errors["region"] = [f"no region with code {region} (没有这个行政区划)"]
         elif not within(place.path, actor.region_path):
             errors["region"] = [f"{place.name} is outside your jurisdiction ({place.name}不在您的管辖范围内)"]
-        if code and "contractor" not in errors and tx.session.scalar(
-                select(Contractor.id).where(Contractor.credit_code == code)) is None:
+        company = tx.session.scalar(select(Contractor.name).where(Contractor.credit_code == code)) if code else None
+        if code and company is None and "contractor" not in errors:
             problem = credit_code.problem(code)
             if problem:
                 errors["contractor"] = [problem]
@@ -372,7 +372,7 @@ def administer_create(db: Database, actor: Actor, origin: Origin, data: dict[str
                          entity_id=user.id, data={"username": username, "role": role, "region": region,
                                                   "contractor": code, "temporary_password": temporary},
                          note=data.get("note"), at=now)
-        view = _user_view(user)
+        view = _user_view(user, company)
         tx.commit()
     return {**view, "temporary_password": password if temporary else None}
 
