@@ -1,10 +1,14 @@
 """What an administrator sends to manage users (issue 18): the API and the pages load the same schemas."""
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from disburse.domain.roles import Role
 
 ROLES = [role.value for role in Role]
+#: What a missing field is told, in both languages (the page shows it beside the field).
+REQUIRED: dict[str, Any] = {"required": "required (必填)"}
 #: What an administrator may do to a user (``POST /users/{id}/events``).
 USER_EVENTS = ["reset_password", "disable", "enable"]
 
@@ -14,11 +18,12 @@ class UserIn(Schema):
 
     Without a password the service makes a temporary one and answers it once."""
 
-    username = fields.String(required=True, validate=validate.Regexp(
+    username = fields.String(required=True, error_messages=REQUIRED, validate=validate.Regexp(
         r"^[^\s]{2,64}$", error="2 to 64 characters without spaces (2至64个字符，不含空格)"),
         metadata={"example": "xp-finance-2"})
-    role = fields.String(required=True, validate=validate.OneOf(ROLES), metadata={"enum": ROLES})
-    region = fields.String(required=True, validate=validate.Regexp(
+    role = fields.String(required=True, error_messages=REQUIRED, validate=validate.OneOf(ROLES),
+                         metadata={"enum": ROLES})
+    region = fields.String(required=True, error_messages=REQUIRED, validate=validate.Regexp(
         r"^\d{6}$", error="a 6-digit region code (6位行政区划代码)"), metadata={"example": "350921"})
     contractor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=18),
                                metadata={"description": "the company's unified social credit code (contractor users)"})

@@ -243,7 +243,7 @@ def temporary_password() -> str:
     return "".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(TEMPORARY_LENGTH))
 
 
-def _require_admin(actor: Actor) -> None:
+def require_admin(actor: Actor) -> None:
     """Only the admin role manages users (SPEC §1); a refusal is a logged denied access (SPEC §6)."""
     if actor.role != Role.ADMIN:
         raise Forbidden(f"the role {actor.role} may not manage users (仅系统管理员可管理用户)", audit=True)
@@ -276,7 +276,7 @@ def _load_user(session: Any, actor: Actor, user_id: int, *, lock: bool = False) 
 def regions_in_jurisdiction(db: Database, actor: Actor) -> list[dict[str, str]]:
     """The regions an admin may give a user, in tree order, each named with its ancestors
     (``福建省 / 宁德市 / 霞浦县``) so two counties of the same name can be told apart."""
-    _require_admin(actor)
+    require_admin(actor)
     with db.reading() as tx:
         rows = tx.session.execute(select(Region.code, Region.name, Region.level, Region.path)
                                   .where(Region.path.startswith(actor.region_path)).order_by(Region.path)).all()
@@ -295,7 +295,7 @@ def list_users(db: Database, actor: Actor, *, region: str | None = None, role: s
                active: bool | None = None, q: str | None = None, page: int = 1,
                per_page: int = 50) -> dict[str, Any]:
     """The users in the admin's jurisdiction (or in ``region``'s subtree within it), by region then name."""
-    _require_admin(actor)
+    require_admin(actor)
     with db.reading() as tx:
         stmt = select(User).join(Region, Region.code == User.region_code).where(
             Region.path.startswith(actor.region_path))
@@ -320,7 +320,7 @@ def list_users(db: Database, actor: Actor, *, region: str | None = None, role: s
 
 def get_user(db: Database, actor: Actor, user_id: int) -> dict[str, Any]:
     """One user of the admin's jurisdiction."""
-    _require_admin(actor)
+    require_admin(actor)
     with db.reading() as tx:
         user = _load_user(tx.session, actor, user_id)
         names = _contractor_names(tx.session, {user.contractor_code} if user.contractor_code else set())
@@ -335,7 +335,7 @@ def administer_create(db: Database, actor: Actor, origin: Origin, data: dict[str
     registered with its first contract — and no credit code for any other role; a username nobody has.
     Without a password a temporary one is made and answered once (``temporary_password``). Written to
     the audit log as ``user.create`` (never the password)."""
-    _require_admin(actor)
+    require_admin(actor)
     username = data["username"].strip()
     role, region, code = data["role"], data["region"], (data.get("contractor") or "").strip().upper() or None
     errors: dict[str, list[str]] = text_errors({"username": username, "email": data.get("email") or ""})
@@ -392,7 +392,7 @@ def administer(db: Database, actor: Actor, origin: Origin, user_id: int, event: 
     Resetting or disabling ends every session and token the user holds (as a logout does). An admin
     may not disable or reset itself (it would lock itself out; another admin does it); disabling a
     disabled user or enabling an active one is a conflict (409) that changes nothing."""
-    _require_admin(actor)
+    require_admin(actor)
     if event not in USER_EVENTS:
         raise Invalid("unknown event", {"event": [f"unknown event {event!r}; one of {', '.join(USER_EVENTS)}"]})
     with db.writing() as tx:
