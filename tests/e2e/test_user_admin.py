@@ -3,6 +3,7 @@ the admin's jurisdiction, reset passwords, disable and re-enable, list by region
 the admin still without any business power."""
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -196,3 +197,40 @@ def test_the_openapi_document_lists_the_user_operations_without_password_hashes(
     document = admin_flow.client.get("/api/v1/openapi.json").get_json()
     assert {"/api/v1/users", "/api/v1/users/{user_id}", "/api/v1/users/{user_id}/events"} <= set(document["paths"])
     assert "password_hash" not in json.dumps(document)
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, html[:2000]
+    return match.group(1)
+
+
+def _page_session(flow: Flow, username: str) -> tuple[Any, str]:
+    client = flow.app.test_client()
+    login = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login)
+    assert token
+    assert client.post("/login", data={"username": username, "password": PASSWORD,
+                                       "csrf_token": token.group(1)}).status_code == 302
+    home = client.get("/", follow_redirects=True)
+    return client, home.get_data(as_text=True)
+
+
+def test_the_page_resets_a_password_and_shows_it_once(admin_flow: Flow) -> None:
+    client, home = _page_session(admin_flow, ADMIN)
+    assert "用户管理" in home and FINANCE in home
+    victim = admin_flow.user_ids[FINANCE]
+    resp = client.post(f"/admin/users/{victim}/events", data={"event": "reset_password", "csrf_token": _csrf(home)})
+    assert resp.status_code == 200
+    shown = re.search(r'data-testid="password-value" data-data>([^<]+)<', resp.get_data(as_text=True))
+    assert shown
+    assert _login(admin_flow, FINANCE, shown.group(1)).status_code == 201
+    assert 'data-testid="password-value"' not in client.get("/admin/users").get_data(as_text=True)
+
+
+def test_the_page_lists_by_region_and_refuses_other_roles(admin_flow: Flow) -> None:
+    client, _home = _page_session(admin_flow, ADMIN)
+    county = client.get(f"/admin/users?region={COUNTY}").get_data(as_text=True)
+    assert f'data-user="{FINANCE}"' in county and 'data-user="nd-supervisor"' not in county
+    finance, _ = _page_session(admin_flow, FINANCE)
+    assert finance.get("/admin/users").status_code == 403
