@@ -101,7 +101,8 @@ def test_contracts_over_the_project_total_are_refused(flow: Flow, tendered: dict
     flow.contract_a(tendered)
     over = flow.contract_body(tendered, [3, 4, 5], "3500000.01", lot="标段二", code=CODE_C, name=NAME_C)
     resp = flow.add_contract(tendered, over)
-    assert resp.status_code == 409 and unmet_codes(resp) == ["contracts_over_total"]
+    # above the lines it covers (issue 17) and above the project total
+    assert resp.status_code == 409 and unmet_codes(resp) == ["contract_above_lines", "contracts_over_total"]
     assert len(contracts_of(flow, tendered["id"])) == 1
     over["amount"] = "3500000.00"  # exactly the total is allowed
     assert flow.add_contract(tendered, over).status_code == 201
