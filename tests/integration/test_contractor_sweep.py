@@ -175,7 +175,8 @@ def path_for(rule: str, ids: dict[str, int], scene: Scene) -> str:
             return str(ids[name[:-3]])
         fixed = {"event": "approve", "seq": "1", "size": str(scene.extra["size"]),
                  "notification_id": "1", "notice_id": str(scene.rival["notice"]),
-                 "amendment_id": str(scene.extra.get("amendment", 1))}
+                 "amendment_id": str(scene.extra.get("amendment", 1)),
+                 "user_id": str(scene.flow.user_ids[CONTRACTOR_A])}  # the rival's user: the admin's routes only
         assert name in fixed, f"the sweep has no value for <{name}> in {rule}: give it one"
         return fixed[name]
 
