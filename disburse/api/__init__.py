@@ -28,6 +28,7 @@ from disburse.api import (
     public,
     recoveries,
     reports,
+    users,
 )
 from disburse.api.schemas import Problem
 from disburse.api.security import authenticate_first, begin_request
@@ -125,7 +126,8 @@ def init_app(app: Flask) -> None:
     blueprints = [("/auth", auth.blp), ("/projects", projects.blp), ("/audit", audit.blp), ("/me", me.blp),
                   ("", contracts.blp), ("", acceptances.blp), ("", payments.blp), ("/documents", documents.blp),
                   ("/public", public.blp), ("/reports", reports.blp), ("", pdfs.blp), ("", exports.blp),
-                  ("", amendments.blp), ("", recoveries.blp)]
+                  ("", amendments.blp), ("", recoveries.blp),
+                  ("/users", users.blp)]
     for prefix, blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{prefix}")
     app.extensions["disburse.api"] = api

@@ -981,3 +981,33 @@ class FundsOut(Schema):
     allocations = fields.List(fields.Nested(AllocationOut))
     planned = MoneyField(dump_only=True)
     arrived = MoneyField(dump_only=True)
+
+
+class UserRegion(Schema):
+    code = fields.String()
+    name = fields.String()
+    level = fields.String()
+
+
+class UserOut(Schema):
+    """A user as an administrator reads it (issue 18): never its password hash."""
+
+    id = fields.Integer()
+    username = fields.String()
+    role = fields.String()
+    region = fields.Nested(UserRegion)
+    contractor = fields.String(allow_none=True, metadata={"description": "a contractor user's credit code"})
+    contractor_name = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    active = fields.Boolean()
+    created_at = When()
+
+
+class UserAdministered(UserOut):
+    """A user just created or acted on: a temporary password made for it is given here, once."""
+
+    temporary_password = fields.String(allow_none=True, metadata={
+        "description": "the password to hand to the user; shown only in this answer"})
+
+
+UserPage = page_of(UserOut)

@@ -19,7 +19,7 @@ from disburse.services.context import Actor
 from disburse.web import auth, core, i18n
 
 #: The UI's parts beyond core and auth: module name -> its blueprint attribute ``bp``.
-PARTS = ("projects", "plans", "money", "inspect", "public")
+PARTS = ("projects", "plans", "money", "inspect", "public", "admin")
 
 ROLE_LABELS = {
     "commerce": _l("商务部门"), "finance": _l("财政部门"), "leader": _l("领导小组"), "supervisor": _l("上级监管"),
@@ -42,6 +42,7 @@ NAV = (
     ("money_ui.leader_home", _l("待审定验收"), {"leader"}),
     ("money_ui.contractor_home", _l("我的合同"), {"contractor"}),
     ("inspect_ui.home", _l("审计日志"), {"inspector"}),
+    ("admin_ui.users_page", _l("用户管理"), {"admin"}),
     ("projects_ui.index", _l("项目列表"), {"commerce", "finance", "leader", "supervisor", "inspector", "contractor"}),
     ("projects_ui.late_reports", _l("进度月报"), {"commerce", "supervisor", "inspector", "finance", "leader"}),
 )

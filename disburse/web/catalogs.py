@@ -30,6 +30,7 @@ PARTS: dict[str, tuple[str, ...]] = {
     "money": ("money.py", "templates/money/*.html"),
     "inspect": ("inspect.py", "templates/inspect/*.html"),
     "public": ("public.py", "templates/public/*.html"),
+    "admin": ("admin.py", "templates/admin/*.html"),
 }
 
 

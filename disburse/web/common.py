@@ -30,7 +30,7 @@ HOMES = {
     "leader": "money_ui.leader_home",
     "contractor": "money_ui.contractor_home",
     "inspector": "inspect_ui.home",
-    "admin": "core.inbox",
+    "admin": "admin_ui.users_page",
 }
 
 

@@ -31,6 +31,8 @@ HOME = {"commerce": COMMERCE, "finance": FINANCE, "leader": LEADER, "supervisor"
 OTHER = {"commerce": "fy-commerce", "finance": "fy-finance", "leader": "fy-leader", "supervisor": "qj-supervisor",
          "inspector": "qj-inspector", "contractor": "fy-contractor", "admin": "yn-admin"}
 ROLES = tuple(HOME)
+#: A user of county A that only the admin's routes touch (enabling an enabled user changes nothing).
+CLERK = "xp-clerk"
 
 PDF = "%PDF-1.7\n% 验收报告\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".encode()
 
@@ -52,6 +54,7 @@ class County:
 def build(flow: Flow) -> County:
     """County A's users and objects, and the other county's users (``flow.county_users()`` done already)."""
     flow.user(HOME["admin"], "admin", PROVINCE)
+    clerk = flow.user(CLERK, "commerce")  # the user the admin's routes act on (no other caller logs in as it)
     levels = {"supervisor": OTHER_CITY, "inspector": OTHER_CITY, "admin": OTHER_PROVINCE}
     for role, name in OTHER.items():
         flow.user(name, role, levels.get(role, OTHER_COUNTY),
@@ -89,5 +92,6 @@ def build(flow: Flow) -> County:
     county.ids = {"project_id": project["id"], "contract_id": a["id"], "acceptance_id": acceptance["id"],
                   "payment_id": payment["id"], "document_id": document["id"], "notice_id": acceptance["notice"]["id"],
                   "notification_id": mine[0]["id"], "seq": entry["seq"], "size": signed["size"],
-                  "amendment_id": amendment["id"], "recovery_id": recovery["id"]}
+                  "amendment_id": amendment["id"], "recovery_id": recovery["id"],
+                  "user_id": clerk}
     return county

@@ -25,13 +25,14 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.flow import NAME_A, Flow
+from tests.flow import COUNTY, NAME_A, Flow
 from tests.fuzz.county import HOME, OTHER, PDF, ROLES, County, build
 from tests.helpers import PASSWORD, example
 
 READERS = frozenset({"commerce", "finance", "leader", "supervisor", "inspector", "contractor"})
 PROVERS = frozenset({"inspector", "supervisor", "admin"})
 ALL = frozenset(ROLES)
+ADMIN = frozenset({"admin"})
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,11 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/public/ocds"): PUBLIC,
     ("GET", "/api/v1/public/notices/<int:notice_id>/notice.pdf"): PUBLIC,
     ("POST", "/api/v1/public/notices/<int:notice_id>/objections"): PUBLIC,
+    # a user of another province's admin is outside its jurisdiction (404); a new user's region is a 422
+    ("GET", "/api/v1/users"): gate(ADMIN),
+    ("POST", "/api/v1/users"): gate(ADMIN),
+    ("GET", "/api/v1/users/<int:user_id>"): obj(ADMIN),
+    ("POST", "/api/v1/users/<int:user_id>/events"): obj(ADMIN, event=True),
     # --- the pages ------------------------------------------------------------------------
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
@@ -190,13 +196,16 @@ ROUTES: dict[tuple[str, str], Access] = {
     # jurisdiction covers it (services.audit.entries_outside) — only the CLI's system actor exports
     ("GET", "/audit/export.zip"): gate(frozenset()),
     ("POST", "/audit/verify"): gate(PROVERS),
+    ("GET", "/admin/users"): gate(ADMIN),
+    ("POST", "/admin/users"): gate(ADMIN),
+    ("POST", "/admin/users/<int:user_id>/events"): obj(ADMIN, event=True),
 }
 
 #: Path values for the rules' arguments: county A's objects, or a file every install has.
 FIXED = {"name": "project", "filename": "app.css"}
 #: The event asked about or fired on each workflow (one its state does not allow: nothing changes).
 EVENTS = {"projects": "resume", "acceptances": "approve", "payments": "verify", "amendments": "withdraw",
-          "recoveries": "confirm_order"}
+          "recoveries": "confirm_order", "users": "enable", "admin": "enable"}
 
 
 def _path(rule: str, county: County) -> str:
@@ -217,6 +226,8 @@ def _api_body(rule: str, county: County) -> dict[str, Any]:
     """Keyword arguments for the test client: a body that passes the operation's schema."""
     if rule.endswith("/auth/tokens"):
         return {"json": {"username": HOME["commerce"], "password": PASSWORD}}
+    if rule == "/api/v1/users":
+        return {"json": {"username": "xp-finance-sweep", "role": "finance", "region": COUNTY}}
     if rule == "/api/v1/projects" or rule.endswith("/plan"):
         return {"json": example("003")}
     if rule.endswith("/amendments"):

@@ -191,7 +191,8 @@ def path_for(rule: str, ids: dict[str, int], scene: Scene) -> str:
         fixed = {"event": "approve", "seq": "1", "size": str(scene.extra["size"]),
                  "notification_id": "1", "notice_id": str(scene.rival["notice"]),
                  "amendment_id": str(scene.extra.get("amendment", 1)),
-                 "recovery_id": "999999"}  # contractor B's work has no recovery: one that does not exist
+                 "recovery_id": "999999",  # contractor B's work has no recovery: one that does not exist
+                 "user_id": str(scene.flow.user_ids[CONTRACTOR_A])}  # the rival's user: the admin's routes only
         assert name in fixed, f"the sweep has no value for <{name}> in {rule}: give it one"
         return fixed[name]
 
