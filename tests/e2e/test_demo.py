@@ -26,7 +26,7 @@ HOME_ITEMS = {
     "demo-contractor": ("data-contract", ""),
     "demo-contractor-2": ("data-contract", ""),
     "demo-inspector": ("data-seq", ""),
-    "demo-admin": ("data-kind", "demo"),
+    "demo-admin": ("data-user", "demo-"),  # the admin opens on its users (issue 18 item 6)
 }
 
 
