@@ -18,6 +18,7 @@ from disburse.adapters import audit_log, rulesets
 from disburse.adapters.db import Database
 from disburse.adapters.orm import ProgressReport, Project, Region, User
 from disburse.adapters.rulesets import RULE_KEY
+from disburse.domain.citations import QUJING, cite
 from disburse.domain.dates import DateError, parse_month
 from disburse.domain.notice import local_date
 from disburse.domain.roles import PROJECT_READERS, Role
@@ -29,7 +30,7 @@ from disburse.services.errors import Conflict, Forbidden, Invalid
 from disburse.services.scheduling import ACTIVE_STATES, report_due_date
 
 MAX_TEXT = 20_000
-CLAUSE = "seed 004 §8(1)3"
+CLAUSE = cite(QUJING, "八(一)3")
 
 
 def _month(value: str) -> tuple[int, int]:
