@@ -14,6 +14,7 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from disburse.domain import labels
 from disburse.domain.citations import BURQIN, QUJING, SYSTEM_RULE, XX_COUNTY, cite, cites
 from disburse.domain.money import format_yuan, share_text
 from disburse.domain.states import HALTED, IN_FLIGHT, AcceptanceState, PaymentState, ProjectState
@@ -114,8 +115,9 @@ def _u(code: str, zh: str, en: str, clause: str = GATE_CLAUSE) -> list[Unmet]:
 def project_active(f: PaymentFacts) -> list[Unmet]:
     """Nothing moves while the project is suspended, closed or in clawback (SPEC §5.1, §5.3)."""
     if f.project_state in HALTED:
-        return _u("project_not_active", f"项目当前状态为 {f.project_state}，不能办理拨付",
-                  f"The project is {f.project_state}; no payment may move", SYSTEM_RULE)
+        zh, en = labels.PROJECT_STATES.get(f.project_state, (f.project_state, f.project_state))
+        return _u("project_not_active", f"项目当前状态为“{zh}”，不能办理拨付",
+                  f"The project is {en.lower()}; no payment may move", SYSTEM_RULE)
     return []
 
 
@@ -135,8 +137,9 @@ def project_stage_allows_kind(f: PaymentFacts) -> list[Unmet]:
     allowed = ADVANCE_STATES if f.kind == "advance" else LATER_STATES
     if f.project_state in allowed or f.project_state in HALTED:
         return []
-    return _u("project_stage", f"项目处于 {f.project_state} 阶段，不能申请{_KIND_ZH[f.kind]}",
-              f"A {f.kind} payment is not possible while the project is {f.project_state}")
+    zh, en = labels.PROJECT_STATES.get(f.project_state, (f.project_state, f.project_state))
+    return _u("project_stage", f"项目处于“{zh}”阶段，不能申请{_KIND_ZH[f.kind]}",
+              f"A {f.kind} payment is not possible while the project is at '{en}'", GATE_CLAUSE)
 
 
 def amount_positive(f: PaymentFacts) -> list[Unmet]:
@@ -169,8 +172,9 @@ def stage_acceptance_approved(f: PaymentFacts) -> list[Unmet]:
         return _u("stage_acceptance_missing", "阶段拨付须指明本合同的阶段验收",
                   "A stage payment names a stage acceptance of this contract", cite(QUJING, "五(五)3"))
     if a.state != AcceptanceState.APPROVED:
-        return _u("acceptance_not_approved", f"阶段验收 {a.id} 尚未经领导小组审定（当前 {a.state}）",
-                  f"Stage acceptance {a.id} is not approved yet ({a.state})", cite(QUJING, "五(五)3"))
+        zh, en = labels.ACCEPTANCE_STATES.get(a.state, (a.state, a.state))
+        return _u("acceptance_not_approved", f"阶段验收 {a.id} 尚未经领导小组审定（当前：{zh}）",
+                  f"Stage acceptance {a.id} is not approved yet ({en.lower()})", cite(QUJING, "五(五)3"))
     return []
 
 
@@ -274,8 +278,10 @@ def not_an_earlier_step(f: PaymentFacts) -> list[Unmet]:
     done = [step for step, user in f.steps.items() if user is not None and user == f.actor_id]
     if not done:
         return []
-    return _u("same_user_two_steps", f"同一人员不能办理同一笔拨付的两个环节（已办理：{'、'.join(done)}）",
-              f"One user may not perform two steps of one payment (already did: {', '.join(done)})", SYSTEM_RULE)
+    zh = "、".join(labels.of(labels.PAYMENT_STEPS, step, "zh") for step in done)
+    en = ", ".join(labels.of(labels.PAYMENT_STEPS, step, "en").lower() for step in done)
+    return _u("same_user_two_steps", f"同一人员不能办理同一笔拨付的两个环节（已办理：{zh}）",
+              f"One user may not perform two steps of one payment (already did: {en})", SYSTEM_RULE)
 
 
 def not_the_verdict_recorder(f: PaymentFacts) -> list[Unmet]:

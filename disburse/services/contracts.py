@@ -20,7 +20,7 @@ from disburse.adapters.db import Database
 from disburse.adapters.orm import BudgetLine, Contract, ContractLine, Contractor, Document, Project, Region
 from disburse.clock import REAL
 from disburse.domain import contracts as domain
-from disburse.domain import payee
+from disburse.domain import labels, payee
 from disburse.domain.citations import SYSTEM_RULE
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.roles import Role
@@ -114,8 +114,9 @@ def record_payee(db: Database, actor: Actor, origin: Origin, contract_id: int, d
         contract, project = load_contract(tx.session, actor, contract_id, lock=True)
         _require_signer(actor)
         if project.state in HALTED:
-            unmet = Unmet("project_not_active", f"项目当前状态为 {project.state}，不能变更收款账户",
-                          f"The project is {project.state}; the payee's account cannot change", SYSTEM_RULE)
+            zh, en = labels.PROJECT_STATES.get(project.state, (project.state, project.state))
+            unmet = Unmet("project_not_active", f"项目当前状态为“{zh}”，不能变更收款账户",
+                          f"The project is {en.lower()}; the payee's account cannot change", SYSTEM_RULE)
             raise Conflict(unmet.en, [unmet])
         before = {"payee_bank": contract.payee_bank, "payee_account": contract.payee_account}
         contract.payee_bank, contract.payee_account = data["payee_bank"], data["payee_account"]
