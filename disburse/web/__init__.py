@@ -16,7 +16,7 @@ from flask_wtf import CSRFProtect
 
 from disburse.services import notifications, users
 from disburse.services.context import Actor
-from disburse.web import auth, core, i18n, labels
+from disburse.web import auth, core, errors, i18n, labels
 
 #: The UI's parts beyond core and auth: module name -> its blueprint attribute ``bp``.
 PARTS = ("projects", "plans", "money", "inspect", "public", "admin")
@@ -71,6 +71,7 @@ def _load_user(session_id: str) -> Any:
 def init_app(app: Flask) -> None:
     i18n.init_app(app, Path(app.instance_path))
     labels.init_app(app)
+    errors.init_app(app)
     login = LoginManager(app)
     login.login_view = "auth.login"
     login.login_message = _l("请先登录")
