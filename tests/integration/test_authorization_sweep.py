@@ -173,6 +173,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/projects/<int:project_id>/reports"): obj({"commerce"}, event=True),
     ("GET", "/projects/<int:project_id>/plan"): obj({"commerce"}),
     ("POST", "/projects/<int:project_id>/plan"): obj({"commerce"}, event=True),
+    ("GET", "/projects/<int:project_id>/plan/document"): obj({"commerce"}),
+    ("POST", "/plans/check"): gate({"commerce"}),
     ("GET", "/projects/<int:project_id>/amendments/new"): obj({"commerce"}),
     ("POST", "/projects/<int:project_id>/amendments/new"): obj({"commerce"}, event=True),
     ("GET", "/amendments/<int:amendment_id>"): obj(),
