@@ -42,6 +42,8 @@ TYPED = {
     "targets": ("name", "target", "unit", "note"),
     "subtotals": ("category", "yuan"),
 }
+#: The units an amount is typed in, as the reader's language names them.
+UNIT_LABELS = {"万元": lambda: _("万元"), "元": lambda: _("元")}
 #: Spare rows a form shows after the typed ones, for a browser without scripts.
 SPARE = {"funding": 1, "phases": 1, "lines": 2, "targets": 1}
 _LIST_SEPARATORS = re.compile(r"[、，,；;\n]+")
@@ -159,7 +161,7 @@ def to_document(values: Values, errors: dict[str, list[str]]) -> dict[str, Any]:
         try:
             parse_money(plain, unit)
         except MoneyError:
-            errors[key] = [_("金额应为数字，单位%(unit)s，最多%(n)s位小数（精确到分）", unit=unit,
+            errors[key] = [_("金额应为数字，单位%(unit)s，最多%(n)s位小数（精确到分）", unit=UNIT_LABELS[unit](),
                              n=6 if unit == "万元" else 2)]
         return plain
 
@@ -276,7 +278,7 @@ def context(values: Values, errors: dict[str, list[str]], plan: Plan | None, *,
         "typed": values, "errors": errors, "rows": shown, "spare": SPARE,
         "regions": regions, "rule_sets": rule_set_choices(), "tag_allowed": allowed, "tag_prohibited": prohibited,
         "checks": None if plan is None else checks_json(plan_checks(plan)),
-        "check_url": url_for("plans_ui.check"), "units": list(UNITS),
+        "check_url": url_for("plans_ui.check"), "units": {unit: UNIT_LABELS[unit]() for unit in UNITS},
         "shown_fields": shown_fields(values, with_region=regions is not None),
         "error_labels": {key: describe(key) for key in errors},
         "categories": sorted({r["category"] for r in values.rows.get("lines", []) if r["category"]}),

@@ -40,7 +40,7 @@
 
   function unit() {
     var chosen = form.querySelector('input[name=unit]:checked');
-    return chosen ? chosen.value : '';
+    return chosen ? chosen.dataset.label : '';
   }
 
   function item(check) {
