@@ -13,6 +13,8 @@ from disburse.domain import budget_checks
 from disburse.domain.plan import Plan
 from disburse.domain.unmet import Unmet
 from disburse.services import projects
+from disburse.services.context import Actor
+from disburse.services.errors import Forbidden
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,8 @@ _RULE_CODES = {"prohibited_use", "share_above_cap", "share_below_floor"}
 
 
 def plan_checks(plan: Plan) -> list[Check]:
-    """Every check ``file`` makes of ``plan`` under its rule set, in the order an official reads them.
+    """Every check ``file`` makes of ``plan`` under its rule set: the failed ones first, each group in the order
+    an official reads them.
 
     The refusals are those of :func:`~disburse.services.projects.check_plan_document`; a refusal under the
     rule set is put beside its own rule by asking the same budget check of that rule alone. A refusal of no
@@ -59,15 +62,13 @@ def plan_checks(plan: Plan) -> list[Check]:
     """
     unmet = projects.check_plan_document(plan)
     rules = rulesets.load(plan.rule_set)
-    spec = projects.workflow().event("file")
-    plan_clause = spec.clause if spec is not None else ""
     checks: list[Check] = []
     claimed: set[str] = set(_RULE_CODES)
     for code, zh, en, codes in _PLAN_CHECKS:
         claimed |= codes
         if code == "subtotals" and not plan.subtotals:
             continue
-        checks.append(Check(code, zh, en, plan_clause, tuple(u for u in unmet if u.code in codes)))
+        checks.append(Check(code, zh, en, "", tuple(u for u in unmet if u.code in codes)))
     alone = replace(rules, prohibited=(), caps=(), floors=())
     for p in rules.prohibited:
         found = budget_checks.rule_set_holds(plan, replace(alone, prohibited=(p,)))
@@ -84,4 +85,17 @@ def plan_checks(plan: Plan) -> list[Check]:
     for u in unmet:
         if u.code not in claimed:
             checks.append(Check(u.code, u.zh, u.en, u.clause, (u,)))
-    return checks
+    return sorted(checks, key=lambda check: check.passed)  # what fails first, each group in reading order
+
+
+def filing_clause() -> str:
+    """What the checks on the plan itself rest on: the ``file`` event's clause (the rules cite their own)."""
+    spec = projects.workflow().event("file")
+    return spec.clause if spec is not None else ""
+
+
+def check_as(actor: Actor, plan: Plan) -> list[Check]:
+    """The checks of :func:`plan_checks`, for a plan author (who else would file it: SPEC §5.1 ``file``)."""
+    if actor.role not in projects.PLAN_AUTHORS:
+        raise Forbidden(f"the role {actor.role} does not write plans", audit=True)
+    return plan_checks(plan)

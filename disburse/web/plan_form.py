@@ -23,7 +23,7 @@ from disburse.domain.money import UNITS, MoneyError, normalise_typed, parse_mone
 from disburse.domain.plan import Plan
 from disburse.schemas import flatten_errors
 from disburse.schemas.plan import load_plan
-from disburse.services.plan_checks import Check, plan_checks
+from disburse.services.plan_checks import Check, filing_clause, plan_checks
 from disburse.web.i18n import lang
 
 #: The sections of rows and the fields of each row the official types.
@@ -278,7 +278,8 @@ def context(values: Values, errors: dict[str, list[str]], plan: Plan | None, *,
         "typed": values, "errors": errors, "rows": shown, "spare": SPARE,
         "regions": regions, "rule_sets": rule_set_choices(), "tag_allowed": allowed, "tag_prohibited": prohibited,
         "checks": None if plan is None else checks_json(plan_checks(plan)),
-        "check_url": url_for("plans_ui.check"), "units": {unit: UNIT_LABELS[unit]() for unit in UNITS},
+        "check_url": url_for("plans_ui.check"), "units": {unit: UNIT_LABELS[unit]() for unit in ("万元", "元")},
+        "filing_clause": filing_clause(), "parens": ("(", ")") if lang() == "en" else ("（", "）"),
         "shown_fields": shown_fields(values, with_region=regions is not None),
         "error_labels": {key: describe(key) for key in errors},
         "categories": sorted({r["category"] for r in values.rows.get("lines", []) if r["category"]}),

@@ -5,11 +5,13 @@ centre's cap fail as she types and pass once corrected, saves and files the plan
 import pytest
 
 from tests.browser.conftest import HAN, Live, chrome_text
+from tests.browser.test_content_security_policy import watched
 from tests.flow import COMMERCE, Flow
 
 WORDS = {
     "zh": {"rules": "曲靖市2018年电子商务进农村综合示范项目资金管理规则", "centre": "公共服务中心",
-           "chain": "农村电商供应链体系", "logistics": "农村物流配送体系", "add_line": "添加建设内容", "filed": "已报备"},
+           "chain": "农村电商供应链体系", "logistics": "农村物流配送体系", "add_line": "添加建设内容",
+           "filed": "已报备"},
     "en": {"rules": "Qujing 2018 rural e-commerce demonstration: fund rules", "centre": "Public service centre",
            "chain": "Rural e-commerce supply chain", "logistics": "Rural logistics and delivery",
            "add_line": "Add a budget line", "filed": "Filed"},
@@ -29,7 +31,8 @@ def fill_line(page: object, n: int, category: str, item: str, amount: str, tag: 
 def test_an_official_types_a_plan_in_wan_sees_the_cap_fail_then_pass_saves_and_files_it(
         live: Live, flow: Flow, lang: str) -> None:
     words = WORDS[lang]
-    page = live.login(COMMERCE)
+    page, refused = watched(live)
+    live.login(COMMERCE, page)
     page.goto(f"/projects/new?lang={lang}")
     form = page.locator("[data-plan-form]")
     form.locator("[data-testid=pf-name]").fill("富源县电子商务进农村综合示范项目")
@@ -66,6 +69,7 @@ def test_an_official_types_a_plan_in_wan_sees_the_cap_fail_then_pass_saves_and_f
     page.wait_for_selector(f"{CAP}[data-passed=true]")
     assert page.locator("[data-testid=plan-checks] .pf-check.fail").count() == 0
     live.shot(page, f"plan-form-checks-passed-{lang}")
+    assert not page.evaluate("() => window.__csp") and not refused  # the script runs under the strict policy
 
     form.locator("[data-testid=save-plan]").click()
     page.wait_for_url("**/projects/*")

@@ -12,6 +12,7 @@ import yaml
 
 from tests.e2e.test_projects_ui import logged_in
 from tests.flow import COMMERCE, COUNTY, FINANCE, Flow
+from tests.helpers import example
 
 
 def text_of(resp: Any) -> str:
@@ -133,7 +134,7 @@ def test_a_draft_is_edited_in_the_form_keeping_its_lines_and_an_untagged_line_mu
     before = flow.project(pid)
     client, token = logged_in(app, COMMERCE)
     page = text_of(client.get(f"/projects/{pid}/plan"))
-    assert 'name="unit" value="万元" checked' in page and 'name="lines-1-amount" value="500"' in page
+    assert re.search(r'name="unit" value="万元"[^>]* checked', page) and 'name="lines-1-amount" value="500"' in page
     assert 'data-testid="plan-document-link"' in page
 
     form = form_of(page)
@@ -201,3 +202,19 @@ def form_of(page: str) -> dict[str, Any]:
         chosen = re.search(r'<option value="([^"]*)" selected', options)
         form[name] = chosen.group(1) if chosen else ""
     return form
+
+
+def test_the_api_checks_a_plan_document_rule_by_rule_without_storing_it(app: Any, flow: Flow) -> None:
+    document = example("003")
+    document["rule_set"] = "qujing-2018"  # its cap: 15 % to the public service centre
+    document["lines"][0]["amount"], document["lines"][4]["amount"] = "200", "50"
+    answer = flow.ok(flow.post("/plans/check", document))
+    assert answer["ok"] is False and answer["checks"][0]["code"] == "caps:public_service_center"  # failed first
+    by_code = {check["code"]: check for check in answer["checks"]}
+    assert not by_code["caps:public_service_center"]["passed"] and by_code["lines_sum"]["passed"]
+    assert by_code["caps:public_service_center"]["unmet"][0]["code"] == "share_above_cap"
+    assert flow.ok(flow.post("/plans/check", example("003")))["ok"] is True
+    assert flow.get("/projects").get_json()["total"] == 0  # nothing was created
+    document["total"] = 1000
+    assert flow.post("/plans/check", document).status_code == 422
+    assert flow.post("/plans/check", example("003"), FINANCE).status_code == 403
