@@ -105,14 +105,14 @@ def from_document(document: dict[str, Any]) -> Values:
     """A plan document (in yuan, as :func:`~disburse.schemas.plan.dump_plan` writes it) as the form shows it.
 
     The amounts are shown in 万元 when every one is a whole 百元 (what the counties' tables print, e.g.
-    ``22.5``), in 元 otherwise, so no amount is shown with a long tail of decimals."""
+    ``22.5``), in 元 otherwise, so no amount is shown with a long tail of decimals; thousands are grouped."""
     amounts = [document.get("total")] + [f.get("amount") for f in document.get("funding") or []] + \
         [line.get("amount") for line in document.get("lines") or []]
     unit = "万元" if all(Decimal(a) % 100 == 0 for a in amounts if a) else "元"
     period = document.get("period") or {}
 
     def money(value: Any) -> str:
-        return "" if value in (None, "") else in_unit(Decimal(str(value)), unit)
+        return "" if value in (None, "") else in_unit(Decimal(str(value)), unit, grouped=True)
 
     def text(value: Any) -> str:
         return "" if value is None else str(value)
@@ -143,10 +143,11 @@ def from_document(document: dict[str, Any]) -> Values:
     return values
 
 
-def in_unit(yuan: Decimal, unit: str) -> str:
-    """An amount in yuan written in ``unit``, exactly (a fen is 0.000001 万元), without trailing zeros."""
+def in_unit(yuan: Decimal, unit: str, *, grouped: bool = False) -> str:
+    """An amount in yuan written in ``unit``, exactly (a fen is 0.000001 万元), without trailing zeros; with
+    thousands separators when ``grouped`` (for the eye: the form reads them back)."""
     shown = (yuan / UNITS[unit]).normalize()
-    return f"{shown:f}"
+    return f"{shown:,f}" if grouped else f"{shown:f}"
 
 
 def to_document(values: Values, errors: dict[str, list[str]]) -> dict[str, Any]:

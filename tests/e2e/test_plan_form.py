@@ -72,6 +72,13 @@ def test_a_plan_typed_in_wan_yuan_becomes_the_project_exactly_to_the_fen(app: An
     assert [line["amount"] for line in project["lines"]] == ["1500000.00", "5000000.01", "3500000.00"]
     assert [line["tags"] for line in project["lines"]] == [["public_service_center"], ["supply_chain"], ["logistics"]]
     assert project["lines"][0]["responsible"] == ["县商务局", "县财政局"]
+
+    page = text_of(client.get(f"/projects/{pid}/plan"))  # not whole 百元: the draft opens in 元, grouped
+    assert re.search(r'name="unit" value="元"[^>]* checked', page) and 'value="10,000,000.01"' in page
+    form = form_of(page)
+    form["csrf_token"] = token
+    assert client.post(f"/projects/{pid}/plan", data=form).status_code == 302
+    assert flow.project(pid)["lines"] == project["lines"]  # what the form shows reads back to the same plan
     filed = flow.fire(pid, "file")
     assert filed.status_code == 200, filed.get_json()["unmet"]  # the form made a plan that files
 
