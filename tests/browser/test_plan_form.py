@@ -99,3 +99,19 @@ def test_a_draft_edited_in_the_form_shows_its_untagged_line_and_works_without_sc
     assert page.locator(".pf-needs-tag").count() == 1
     assert page.locator("[data-testid=plan-checks] [data-check=tags]").get_attribute("data-passed") == "false"
     live.shot(page, "plan-form-untagged-line")
+
+    scripted = live.login(COMMERCE)
+    scripted.goto(f"/projects/{pid}/plan")
+    line = scripted.locator("[data-rows=lines] [data-line]").nth(4)
+    assert "pf-needs-tag" in (line.get_attribute("class") or "")
+    live.shot(scripted, "plan-form-draft")
+    line.locator("label.pf-tag", has_text="其他").locator("input").check()
+    scripted.wait_for_selector("[data-testid=plan-checks] [data-check=tags][data-passed=true]")
+    assert "pf-needs-tag" not in (line.get_attribute("class") or "")
+
+
+def test_the_plan_form_fits_a_phone(live: Live, flow: Flow) -> None:
+    phone = live.login(COMMERCE, live.page(width=375, height=800))
+    phone.goto("/projects/new")
+    assert phone.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+    live.shot(phone, "plan-form-phone")
