@@ -24,7 +24,7 @@ from disburse.domain.plan import Plan
 from disburse.schemas import flatten_errors
 from disburse.schemas.plan import load_plan
 from disburse.services.plan_checks import Check, filing_clause, plan_checks
-from disburse.web.i18n import lang
+from disburse.web.i18n import lang, wan, yuan
 
 #: The sections of rows and the fields of each row the official types.
 ROW_FIELDS = {
@@ -270,6 +270,13 @@ def checks_json(checks: list[Check]) -> list[dict[str, object]]:
     return [check.as_dict(lang()) for check in checks]
 
 
+def sums(plan: Plan) -> list[dict[str, str]]:
+    """The plan's total and what its lines and funding sources add up to, in 万元 and 元, for the eye."""
+    return [{"label": str(label), "wan": wan(amount), "yuan": yuan(amount)}
+            for label, amount in ((_("总投资"), plan.total), (_("建设内容合计"), plan.lines_sum()),
+                                  (_("资金来源合计"), plan.funding_sum()))]
+
+
 def context(values: Values, errors: dict[str, list[str]], plan: Plan | None, *,
             regions: list[dict[str, str]] | None = None) -> dict[str, Any]:
     """What the plan form partial (``projects/_plan_form.html``) shows."""
@@ -279,6 +286,7 @@ def context(values: Values, errors: dict[str, list[str]], plan: Plan | None, *,
         "typed": values, "errors": errors, "rows": shown, "spare": SPARE,
         "regions": regions, "rule_sets": rule_set_choices(), "tag_allowed": allowed, "tag_prohibited": prohibited,
         "checks": None if plan is None else checks_json(plan_checks(plan)),
+        "sums": [] if plan is None else sums(plan),
         "check_url": url_for("plans_ui.check"), "units": {unit: UNIT_LABELS[unit]() for unit in ("万元", "元")},
         "filing_clause": filing_clause(), "parens": (" (", ")") if lang() == "en" else ("（", "）"),
         "shown_fields": shown_fields(values, with_region=regions is not None),

@@ -122,7 +122,8 @@ def check() -> Any:
     errors: dict[str, list[str]] = {}
     plan = plan_form.load(plan_form.read(request.form), errors)
     return jsonify({"complete": plan is not None, "errors": errors,
-                    "checks": [] if plan is None else plan_form.checks_json(plan_checks(plan))})
+                    "checks": [] if plan is None else plan_form.checks_json(plan_checks(plan)),
+                    "sums": [] if plan is None else plan_form.sums(plan)})
 
 
 # --- amendments -----------------------------------------------------------------------------------

@@ -112,6 +112,7 @@ def test_the_plan_check_answers_each_rule_as_the_official_types(app: Any, flow: 
     assert "20%" in cap["unmet"][0]["message"] and cap["clause"]
     assert by_code["floors:supply_chain"]["passed"] and by_code["lines_sum"]["passed"]
     assert by_code["prohibited:trading_platform"]["passed"]
+    assert answer["sums"][0] == {"label": "总投资", "wan": "1000万元", "yuan": "10,000,000.00 元"}
 
     within = client.post("/plans/check?lang=en", data=qujing_plan(token), headers={"X-CSRFToken": token}).get_json()
     assert all(check["passed"] for check in within["checks"]), within

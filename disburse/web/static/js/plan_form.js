@@ -9,6 +9,7 @@
   var panel = document.querySelector('[data-testid=plan-checks]');
   var list = panel && panel.querySelector('[data-checks]');
   var note = panel && panel.querySelector('[data-checks-note]');
+  var sums = panel && panel.querySelector('[data-sums]');
   var timer = null;
   var sent = 0;
 
@@ -73,7 +74,20 @@
     return li;
   }
 
+  function sum(row) {
+    var div = document.createElement('div');
+    var dt = document.createElement('dt');
+    dt.textContent = row.label;
+    var dd = document.createElement('dd');
+    var small = document.createElement('small');
+    small.textContent = row.yuan;
+    dd.append(row.wan + ' ', small);
+    div.append(dt, dd);
+    return div;
+  }
+
   function draw(answer) {
+    sums.replaceChildren.apply(sums, answer.sums.map(sum));
     if (answer.complete) {
       note.textContent = panel.dataset.complete;
       list.replaceChildren.apply(list, answer.checks.map(item));
