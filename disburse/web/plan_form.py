@@ -76,8 +76,8 @@ class Values:
 def read(form: MultiDict[str, str]) -> Values:
     """The posted form as typed; empty rows dropped, rows renumbered in the order they came."""
     values = Values(fields={key: (form.get(key) or "").strip()
-                            for key in ("name", "doc_no", "region", "rule_set", "rule_version", "unit", "total",
-                                        "period_start", "period_end")})
+                            for key in ("name", "doc_no", "region", "rule_set", "rule_version", "pinned_rule_set",
+                                        "unit", "total", "period_start", "period_end")})
     if values.fields["unit"] not in UNITS:
         values.fields["unit"] = "万元"
     seen: dict[str, list[int]] = {section: [] for section in ROW_FIELDS}
@@ -120,7 +120,8 @@ def from_document(document: dict[str, Any]) -> Values:
     values = Values(fields={
         "name": text(document.get("name")), "doc_no": text(document.get("doc_no")),
         "region": text(document.get("region")), "rule_set": text(document.get("rule_set")),
-        "rule_version": text(document.get("rule_version")), "unit": unit, "total": money(document.get("total")),
+        "rule_version": text(document.get("rule_version")), "pinned_rule_set": text(document.get("rule_set")),
+        "unit": unit, "total": money(document.get("total")),
         "period_start": text(period.get("start")), "period_end": text(period.get("end"))})
     values.rows["funding"] = [{"source": text(f.get("source")), "amount": money(f.get("amount")),
                                "note": text(f.get("note")), "predecessor": text(f.get("predecessor"))}
@@ -181,7 +182,9 @@ def to_document(values: Values, errors: dict[str, list[str]]) -> dict[str, Any]:
     f = values.fields
     document: dict[str, Any] = {
         "name": f["name"], "doc_no": optional(f["doc_no"]), "region": f["region"], "rule_set": f["rule_set"],
-        "rule_version": number(f["rule_version"]), "unit": unit, "total": money(f["total"], "total"),
+        # the version a draft is pinned to holds while its rule set stays; another rule set is taken as it is now
+        "rule_version": number(f["rule_version"]) if f["rule_set"] == f["pinned_rule_set"] else None,
+        "unit": unit, "total": money(f["total"], "total"),
         "period": None if not (f["period_start"] or f["period_end"]) else
         {"start": f["period_start"], "end": f["period_end"]},
     }

@@ -68,6 +68,12 @@ def test_an_official_types_a_plan_in_wan_sees_the_cap_fail_then_pass_saves_and_f
     form.locator("[data-rows=lines] [data-line]").nth(2).locator("input[name$=-amount]").fill("350")
     page.wait_for_selector(f"{CAP}[data-passed=true]")
     assert "10,000,000.00" in page.locator("[data-sums]").inner_text()
+    form.locator("[data-testid=pf-unit-yuan]").check()  # the amounts typed are converted, not re-read
+    assert form.locator("[data-testid=pf-total]").input_value() == "10000000"
+    assert form.locator("[data-rows=lines] [data-line] input[name$=-amount]").first.input_value() == "1500000"
+    form.locator("[data-testid=pf-unit-wan]").check()
+    assert form.locator("[data-testid=pf-total]").input_value() == "1000"
+    page.wait_for_selector(f"{CAP}[data-passed=true]")
     assert page.locator("[data-testid=plan-checks] .pf-check.fail").count() == 0
     live.shot(page, f"plan-form-checks-passed-{lang}")
     assert not page.evaluate("() => window.__csp") and not refused  # the script runs under the strict policy

@@ -163,7 +163,9 @@ def test_a_draft_is_edited_in_the_form_keeping_its_lines_and_an_untagged_line_mu
     assert flow.fire(pid, "file").status_code == 409
 
     form["lines-4-tags"] = ["training"]
+    form["rule_set"] = "national-2020"  # another rule set: taken as it is now, not at the old one's version
     assert client.post(f"/projects/{pid}/plan", data=form).status_code == 302
+    assert flow.project(pid)["rule_set"] == "national-2020"
     assert flow.fire(pid, "file").status_code == 200
 
 

@@ -1,5 +1,6 @@
-// The plan form (issue 18): rows are added from the section's <template> and removed; the amounts' unit
-// label follows the unit switch; a line without a use of funds is marked; and, as the official types, the
+// The plan form (issue 18): rows are added from the section's <template> and removed; switching the unit
+// converts the amounts typed (a shift of the decimal point in the text: no floating point touches money)
+// and relabels them; a line without a use of funds is marked; and, as the official types, the
 // form is sent to the plan check (POST /plans/check, with the page's CSRF token) and the budget checks
 // beside it are drawn again. Without script the form still posts and the server shows the same checks.
 (function () {
@@ -11,6 +12,8 @@
   var note = panel && panel.querySelector('[data-checks-note]');
   var sums = panel && panel.querySelector('[data-sums]');
   var timer = null;
+  var chosen = form.querySelector('input[name=unit]:checked');
+  var current = chosen ? chosen.value : '';
   var sent = 0;
 
   function reveal(root) {
@@ -115,6 +118,29 @@
     });
   }
 
+  // "150.5" shifted by 4 places is "1505000"; by -4, "0.01505". Text that is not a plain number is left.
+  function shifted(text, places) {
+    var plain = text.replace(/,/g, '').trim();
+    if (!/^[0-9]+(\.[0-9]+)?$/.test(plain)) { return null; }
+    var parts = plain.split('.');
+    var digits = parts[0] + (parts[1] || '');
+    var point = parts[0].length + places;
+    if (point < 1) { digits = '0'.repeat(1 - point) + digits; point = 1; }
+    if (point > digits.length) { digits += '0'.repeat(point - digits.length); }
+    var whole = digits.slice(0, point).replace(/^0+(?=[0-9])/, '');
+    var fraction = digits.slice(point).replace(/0+$/, '');
+    return fraction ? whole + '.' + fraction : whole;
+  }
+
+  function convert(from, to) {
+    var places = from === '万元' && to === '元' ? 4 : from === '元' && to === '万元' ? -4 : 0;
+    if (!places) { return; }
+    form.querySelectorAll('input.pf-money').forEach(function (input) {
+      var value = shifted(input.value, places);
+      if (value !== null) { input.value = value; }
+    });
+  }
+
   function schedule() {
     window.clearTimeout(timer);
     timer = window.setTimeout(check, 350);
@@ -133,6 +159,8 @@
   });
   form.addEventListener('change', function (event) {
     if (event.target.name === 'unit') {
+      convert(current, event.target.value);
+      current = event.target.value;
       form.querySelectorAll('.pf-unit').forEach(function (el) { el.textContent = unit(); });
     }
     var line = event.target.closest('[data-line]');
