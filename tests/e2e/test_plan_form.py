@@ -228,3 +228,13 @@ def test_the_api_checks_a_plan_document_rule_by_rule_without_storing_it(app: Any
     document["total"] = 1000
     assert flow.post("/plans/check", document).status_code == 422
     assert flow.post("/plans/check", example("003"), FINANCE).status_code == 403
+
+
+def test_a_plan_without_lines_says_so_above_the_form_in_the_readers_language(app: Any, flow: Flow) -> None:
+    client, token = logged_in(app, COMMERCE)
+    form = {k: v for k, v in qujing_plan(token).items() if not k.startswith("lines-")}
+    page = text_of(client.post("/projects/new", data=form))
+    errors = page[page.index('data-testid="plan-errors"'):page.index("</div>", page.index('data-testid="plan-errors"'))]
+    assert '<li data-field="lines">建设内容与资金安排：必填</li>' in errors
+    english = text_of(client.post("/projects/new?lang=en", data=form))
+    assert '<li data-field="lines">Budget lines: Required</li>' in english
