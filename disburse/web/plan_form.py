@@ -300,14 +300,15 @@ def context(values: Values, errors: dict[str, list[str]], plan: Plan | None, *,
 
 
 def describe(key: str) -> str:
-    """Where an error is, as the form names it (``建设内容第 2 行 · 资金拆分``), for the list above the form."""
-    sections = {"lines": _("建设内容与资金安排"), "funding": _("资金来源"), "phases": _("实施阶段"), "targets": _("绩效目标"),
-                "subtotals": _("小计"), "region": _("示范县"), "rule_version": _("资金管理规则"),
-                "period": _("实施期"), "source": _("来源")}
+    """Where an error is, as the form names it (``建设内容第 2 行``), for the list above the form."""
+    sections = {"lines": _("建设内容与资金安排"), "funding": _("资金来源"), "phases": _("实施阶段"),
+                "targets": _("绩效目标"), "subtotals": _("小计"), "region": _("示范县"),
+                "rule_version": _("资金管理规则"), "period": _("实施期"), "source": _("来源")}
     parts = key.split(".")
     label = str(sections.get(parts[0], ""))
     if len(parts) > 1 and parts[1].isdigit():
-        label = _("%(section)s第 %(n)s 行", section=label, n=int(parts[1]) + 1)
+        row = _("建设内容") if parts[0] == "lines" else label
+        label = _("%(section)s第 %(n)s 行", section=row, n=int(parts[1]) + 1)
     return label
 
 
