@@ -295,7 +295,8 @@ def context(values: Values, errors: dict[str, list[str]], plan: Plan | None, *,
         "colon": ": " if lang() == "en" else "：",
         "shown_fields": shown_fields(values, with_region=regions is not None),
         "error_labels": {key: describe(key) for key in errors},
-        "categories": sorted({r["category"] for r in values.rows.get("lines", []) if r["category"]}),
+        "categories": list(dict.fromkeys([*(r["category"] for r in values.rows.get("lines", []) if r["category"]),
+                                          *(c.label for c in allowed)])),
     }
 
 
