@@ -292,7 +292,7 @@ def context(values: Values, errors: dict[str, list[str]], plan: Plan | None, *,
         "sums": [] if plan is None else sums(plan),
         "check_url": url_for("plans_ui.check"), "units": {unit: UNIT_LABELS[unit]() for unit in ("万元", "元")},
         "filing_clause": filing_clause(), "parens": (" (", ")") if lang() == "en" else ("（", "）"),
-        "colon": ": " if lang() == "en" else "：",
+        "colon": ": " if lang() == "en" else "：", "separator": ", " if lang() == "en" else "、",
         "shown_fields": shown_fields(values, with_region=regions is not None),
         "error_labels": {key: describe(key) for key in errors},
         "categories": list(dict.fromkeys([*(r["category"] for r in values.rows.get("lines", []) if r["category"]),
@@ -304,7 +304,9 @@ def describe(key: str) -> str:
     """Where an error is, as the form names it (``建设内容第 2 行``), for the list above the form."""
     sections = {"lines": _("建设内容与资金安排"), "funding": _("资金来源"), "phases": _("实施阶段"),
                 "targets": _("绩效目标"), "subtotals": _("小计"), "region": _("示范县"),
-                "rule_version": _("资金管理规则"), "period": _("实施期"), "source": _("来源")}
+                "rule_version": _("资金管理规则"), "period": _("实施期"), "source": _("来源"),
+                "name": _("项目名称"), "doc_no": _("文号"), "rule_set": _("资金管理规则"), "total": _("总投资"),
+                "unit": _("金额单位")}
     parts = key.split(".")
     label = str(sections.get(parts[0], ""))
     if len(parts) > 1 and parts[1].isdigit():

@@ -122,6 +122,7 @@ def check() -> Any:
     errors: dict[str, list[str]] = {}
     plan = plan_form.load(plan_form.read(request.form), errors)
     return jsonify({"complete": plan is not None, "errors": errors,
+                    "where": list(dict.fromkeys(plan_form.describe(key) for key in errors)),
                     "checks": [] if plan is None else plan_form.checks_json(plan_checks(plan)),
                     "sums": [] if plan is None else plan_form.sums(plan)})
 

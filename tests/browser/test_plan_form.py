@@ -36,6 +36,8 @@ def test_an_official_types_a_plan_in_wan_sees_the_cap_fail_then_pass_saves_and_f
     page.goto(f"/projects/new?lang={lang}")
     form = page.locator("[data-plan-form]")
     form.locator("[data-testid=pf-name]").fill("富源县电子商务进农村综合示范项目")
+    page.wait_for_selector("[data-testid=plan-checks][data-state=incomplete] [data-checks-note]:has-text('{}')"
+                           .format("Total budget" if lang == "en" else "总投资"))  # what is still missing
     form.locator("[data-testid=pf-rule-set]").select_option(label=words["rules"])
     assert form.locator("[data-testid=pf-unit-wan]").is_checked()  # 万元 unless the official switches
     form.locator("[data-testid=pf-total]").fill("1,000")

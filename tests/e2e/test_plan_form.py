@@ -118,9 +118,10 @@ def test_the_plan_check_answers_each_rule_as_the_official_types(app: Any, flow: 
     assert all(check["passed"] for check in within["checks"]), within
     assert any(check["label"].startswith("Funds supporting the public service centre") for check in within["checks"])
 
-    incomplete = client.post("/plans/check", data={**qujing_plan(token), "name": "", "total": ""},
+    incomplete = client.post("/plans/check?lang=zh", data={**qujing_plan(token), "name": "", "total": ""},
                              headers={"X-CSRFToken": token}).get_json()
     assert not incomplete["complete"] and set(incomplete["errors"]) >= {"name", "total"}
+    assert {"项目名称", "总投资"} <= set(incomplete["where"])
     assert client.post("/plans/check", data={k: v for k, v in qujing_plan(token).items()
                                               if k != "csrf_token"}).status_code == 400  # the CSRF token is required
 

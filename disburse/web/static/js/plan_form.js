@@ -95,7 +95,7 @@
       note.textContent = panel.dataset.complete;
       list.replaceChildren.apply(list, answer.checks.map(item));
     } else {
-      note.textContent = panel.dataset.incomplete.replace('{n}', String(Object.keys(answer.errors).length));
+      note.textContent = panel.dataset.incomplete.replace('{where}', answer.where.filter(Boolean).join(panel.dataset.separator));
       list.replaceChildren();
     }
     panel.dataset.state = answer.complete ? 'checked' : 'incomplete';
