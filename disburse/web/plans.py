@@ -77,7 +77,7 @@ def edit(project_id: int) -> Any:
         document = attempt(lambda: projects.plan_document(db(), actor(), project_id)) or {}
         return render_template("projects/plan_edit.html", project=project,
                                form=plan_form.context(plan_form.from_document(document), errors,
-                                                      load_plan(document)[0]))
+                                                      load_plan(document)[0] if document else None))
     if "document" in request.form:  # the plan document as text (the advanced editor)
         return _edit_document(project)
     values = plan_form.read(request.form)
