@@ -34,9 +34,6 @@ PER_SHAPE = 2
 #: A standard's section (RFC 9162 §2.1.3, for the inspectors' proofs) is a citation, not a developer's file.
 DEVELOPER = re.compile(r"SPEC|seed 0|(?<!RFC \d{4} )§")
 
-#: Findings on pages other parts own (issue 18 is fixed there by their owners); each with its reason.
-ALLOWED: dict[tuple[str, str], str] = {}
-
 
 def codes() -> set[str]:
     workflows = load_all()
@@ -121,8 +118,6 @@ def findings(page: Any, path: str, lang: str) -> list[str]:
     found = [f"{lang} {path}: developer reference {m.group(0)!r}" for m in DEVELOPER.finditer(text)]
     codes_of = ZH_CODES if lang == "zh" else EN_CODES
     for match in codes_of.finditer(text):
-        if (shape(path), match.group(1)) in ALLOWED:
-            continue
         line = next((ln for ln in text.splitlines() if match.group(1) in ln), "")
         found.append(f"{lang} {path}: raw code {match.group(1)!r} in {line.strip()[:120]!r}")
     return found
