@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from disburse.domain.citations import QUJING, SYSTEM_RULE, XX_COUNTY, cite
-from disburse.domain.money import format_yuan
+from disburse.domain.money import amount_en, amount_zh
 from disburse.domain.notice import SHANGHAI
 from disburse.domain.rules import RuleSet
 from disburse.domain.states import HALTED, AcceptanceState, ProjectState
@@ -100,10 +100,10 @@ def verdicts_complete(facts: AcceptanceFacts) -> list[Unmet]:
                                f"{en} failed, so nothing of it is accepted", VERDICT_CLAUSE))
         elif verdict["accepted_amount"] > amount:
             unmet.append(Unmet("accepted_above_line",
-                               f"{zh} 核定金额 {format_yuan(verdict['accepted_amount'])} 元，"
-                               f"超过其预算 {format_yuan(amount)} 元",
-                               f"{en}: accepted {format_yuan(verdict['accepted_amount'])} yuan "
-                               f"is more than its {format_yuan(amount)} yuan", VERDICT_CLAUSE))
+                               f"{zh} 核定金额 {amount_zh(verdict['accepted_amount'])}，"
+                               f"超过其预算 {amount_zh(amount)}",
+                               f"{en}: accepted {amount_en(verdict['accepted_amount'])} "
+                               f"is more than its {amount_en(amount)}", VERDICT_CLAUSE))
     return unmet
 
 
@@ -128,8 +128,8 @@ def pass_verdicts_hold(facts: AcceptanceFacts) -> list[Unmet]:
                 and not (v.get("note") or "").strip()):
             zh, en = _line(v["line_id"])
             unmet.append(Unmet("reduction_without_note",
-                               f"{zh} 核减 {format_yuan(amount - v['accepted_amount'])} 元，须说明核减理由",
-                               f"{en} is reduced by {format_yuan(amount - v['accepted_amount'])} yuan; "
+                               f"{zh} 核减 {amount_zh(amount - v['accepted_amount'])}，须说明核减理由",
+                               f"{en} is reduced by {amount_en(amount - v['accepted_amount'])}; "
                                f"say why in its note", VERDICT_CLAUSE))
     return unmet
 
@@ -170,9 +170,9 @@ def accepted_within_contract(facts: AcceptanceFacts) -> list[Unmet]:
     if total <= facts.contract_amount:
         return []
     return [Unmet("accepted_above_contract",
-                  f"本合同验收核定合计 {format_yuan(total)} 元，超过合同金额 {format_yuan(facts.contract_amount)} 元",
-                  f"The contract's acceptances would accept {format_yuan(total)} yuan, above the contract's "
-                  f"{format_yuan(facts.contract_amount)} yuan", VERDICT_CLAUSE)]
+                  f"本合同验收核定合计 {amount_zh(total)}，超过合同金额 {amount_zh(facts.contract_amount)}",
+                  f"The contract's acceptances would accept {amount_en(total)}, above the contract's "
+                  f"{amount_en(facts.contract_amount)}", VERDICT_CLAUSE)]
 
 
 RECHECK_CLAUSE = cite(XX_COUNTY, "五(二)3①")

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from disburse.domain import budget_checks
 from disburse.domain.citations import QUJING, SYSTEM_RULE, cite
-from disburse.domain.money import format_yuan
+from disburse.domain.money import amount_en, amount_zh
 from disburse.domain.plan import Plan
 from disburse.domain.rules import RuleSet
 from disburse.domain.states import ProjectState
@@ -94,10 +94,10 @@ def contracted_lines_kept(f: AmendmentFacts) -> list[Unmet]:
         covered = sum((amounts[line_id] or Decimal(0) for line_id in c.line_ids), Decimal(0))
         if covered < c.amount:
             unmet.append(Unmet("contracted_line_cut",
-                               f"合同 {c.id}（{c.lot}）金额 {format_yuan(c.amount)} 元，调整后其覆盖的建设内容合计仅 "
-                               f"{format_yuan(covered)} 元",
-                               f"Contract {c.id} ({c.lot}) is for {format_yuan(c.amount)} yuan; the lines it covers "
-                               f"would add up to only {format_yuan(covered)} yuan", CLAUSE))
+                               f"合同 {c.id}（{c.lot}）金额 {amount_zh(c.amount)}，调整后其覆盖的建设内容合计仅 "
+                               f"{amount_zh(covered)}",
+                               f"Contract {c.id} ({c.lot}) is for {amount_en(c.amount)}; the lines it covers "
+                               f"would add up to only {amount_en(covered)}", CLAUSE))
     return unmet
 
 
@@ -106,9 +106,9 @@ def no_payment_in_flight_on_changed_lines(f: AmendmentFacts) -> list[Unmet]:
     before = {line.id: line.amount for line in f.in_force.lines if line.id is not None}
     after = {line.id: line.amount for line in f.proposed.lines if line.id is not None}
     changed = {line_id for line_id, amount in before.items() if after.get(line_id, None) != amount}
-    return [Unmet("payment_in_flight", f"合同 {c.id}（{c.lot}）有在途拨付 {format_yuan(c.in_flight)} 元，"
+    return [Unmet("payment_in_flight", f"合同 {c.id}（{c.lot}）有在途拨付 {amount_zh(c.in_flight)}，"
                   "其覆盖的建设内容暂不能调整",
-                  f"Contract {c.id} ({c.lot}) has {format_yuan(c.in_flight)} yuan in flight; the lines it covers "
+                  f"Contract {c.id} ({c.lot}) has {amount_en(c.in_flight)} in flight; the lines it covers "
                   "cannot change now", CLAUSE)
             for c in f.contracts if c.in_flight > 0 and changed & set(c.line_ids)]
 

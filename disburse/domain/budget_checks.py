@@ -8,7 +8,7 @@ Decimal, never by dividing, so a share exactly at a cap passes (SPEC §7: 150万
 from decimal import Decimal
 
 from disburse.domain.citations import KEPING, QUJING, SYSTEM_RULE, cite
-from disburse.domain.money import format_wan, format_yuan, share_text
+from disburse.domain.money import amount_en, amount_zh, share_text
 from disburse.domain.plan import Plan
 from disburse.domain.rules import RuleSet
 from disburse.domain.unmet import Unmet
@@ -67,9 +67,9 @@ def sums_match(plan: Plan) -> list[Unmet]:
         unmet.append(
             Unmet(
                 "lines_sum_mismatch",
-                f"建设内容合计 {format_yuan(plan.lines_sum())} 元，与总投资 {format_yuan(plan.total)} 元不符",
-                f"Budget lines sum to {format_yuan(plan.lines_sum())} yuan, "
-                f"not the total of {format_yuan(plan.total)} yuan",
+                f"建设内容合计 {amount_zh(plan.lines_sum())}，与总投资 {amount_zh(plan.total)} 不符",
+                f"Budget lines sum to {amount_en(plan.lines_sum())}, "
+                f"not the total of {amount_en(plan.total)}",
                 _PLAN_CLAUSE,
             )
         )
@@ -77,9 +77,9 @@ def sums_match(plan: Plan) -> list[Unmet]:
         unmet.append(
             Unmet(
                 "funding_sum_mismatch",
-                f"资金来源合计 {format_yuan(plan.funding_sum())} 元，与总投资 {format_yuan(plan.total)} 元不符",
-                f"Funding sources sum to {format_yuan(plan.funding_sum())} yuan, "
-                f"not the total of {format_yuan(plan.total)} yuan",
+                f"资金来源合计 {amount_zh(plan.funding_sum())}，与总投资 {amount_zh(plan.total)} 不符",
+                f"Funding sources sum to {amount_en(plan.funding_sum())}, "
+                f"not the total of {amount_en(plan.total)}",
                 _PLAN_CLAUSE,
             )
         )
@@ -102,9 +102,9 @@ def sums_match(plan: Plan) -> list[Unmet]:
             unmet.append(
                 Unmet(
                     "subtotal_mismatch",
-                    f"“{category}”各项合计 {format_wan(actual)}，与小计 {format_wan(subtotal)} 不符",
-                    f"Lines of '{category}' sum to {format_yuan(actual)} yuan, "
-                    f"not its subtotal of {format_yuan(subtotal)} yuan",
+                    f"“{category}”各项合计 {amount_zh(actual)}，与小计 {amount_zh(subtotal)} 不符",
+                    f"Lines of '{category}' sum to {amount_en(actual)}, "
+                    f"not its subtotal of {amount_en(subtotal)}",
                     _PLAN_CLAUSE,
                 )
             )
@@ -122,24 +122,26 @@ def tags_counted_once(plan: Plan, rules: RuleSet) -> list[Unmet]:
             stray = sorted(set(line.split) - set(line.tags))
             if stray:
                 unmet.append(Unmet("split_tag_not_on_line",
-                                   f"建设内容“{line.label()}”的资金拆分含有该行没有的类别：{'、'.join(stray)}",
+                                   f"建设内容“{line.label()}”的资金拆分含有该行没有的类别："
+                                   f"{'、'.join(rules.tag_label(t)[0] for t in stray)}",
                                    f"Budget line '{line.label()}' splits its amount to tags it does not carry: "
-                                   f"{', '.join(stray)}", _PLAN_CLAUSE))
+                                   f"{', '.join(rules.tag_label(t)[1] for t in stray)}", _PLAN_CLAUSE))
             parts = sum(line.split.values(), Decimal(0))
             if line.amount is not None and parts != line.amount:
                 unmet.append(Unmet("split_sum_mismatch",
-                                   f"建设内容“{line.label()}”拆分合计 {format_yuan(parts)} 元，与其金额 "
-                                   f"{format_yuan(line.amount)} 元不符",
-                                   f"Budget line '{line.label()}' splits {format_yuan(parts)} yuan, not its "
-                                   f"{format_yuan(line.amount)} yuan", _PLAN_CLAUSE))
+                                   f"建设内容“{line.label()}”拆分合计 {amount_zh(parts)}，与其金额 "
+                                   f"{amount_zh(line.amount)} 不符",
+                                   f"Budget line '{line.label()}' splits {amount_en(parts)}, not its "
+                                   f"{amount_en(line.amount)}", _PLAN_CLAUSE))
             continue
         both = [tag for tag in line.tags if tag in judged]
         if len(both) > 1:
             names = "、".join(rules.tag_label(t)[0] for t in both)
+            names_en = ", ".join(rules.tag_label(t)[1] for t in both)
             unmet.append(Unmet("ambiguous_tags",
                                f"建设内容“{line.label()}”同时属于{names}，须写明金额在各类别间的拆分（split），"
                                f"同一笔资金不能重复计入比例",
-                               f"Budget line '{line.label()}' carries {', '.join(both)}: declare how its amount "
+                               f"Budget line '{line.label()}' carries {names_en}: declare how its amount "
                                f"splits between them (split); one yuan counts toward one share only",
                                _SHARES_CLAUSE))
     return unmet
@@ -172,9 +174,9 @@ def rule_set_holds(plan: Plan, rules: RuleSet) -> list[Unmet]:
             unmet.append(
                 Unmet(
                     "share_above_cap",
-                    f"{zh_tag}资金 {format_yuan(tagged)} 元，占总投资 {_pct(tagged, plan.total)}，"
+                    f"{zh_tag}资金 {amount_zh(tagged)}，占总投资 {_pct(tagged, plan.total)}，"
                     f"超过 {share_text(cap.share)} 的上限（{cap.zh}）",
-                    f"{en_tag} takes {format_yuan(tagged)} yuan, {_pct(tagged, plan.total)} of the total, "
+                    f"{en_tag} takes {amount_en(tagged)}, {_pct(tagged, plan.total)} of the total, "
                     f"above the {share_text(cap.share)} cap ({cap.en})",
                     cap.clause,
                 )
@@ -186,9 +188,9 @@ def rule_set_holds(plan: Plan, rules: RuleSet) -> list[Unmet]:
             unmet.append(
                 Unmet(
                     "share_below_floor",
-                    f"{zh_tag}资金 {format_yuan(tagged)} 元，占总投资 {_pct(tagged, plan.total)}，"
+                    f"{zh_tag}资金 {amount_zh(tagged)}，占总投资 {_pct(tagged, plan.total)}，"
                     f"低于 {share_text(floor.share)} 的下限（{floor.zh}）",
-                    f"{en_tag} takes {format_yuan(tagged)} yuan, {_pct(tagged, plan.total)} of the total, "
+                    f"{en_tag} takes {amount_en(tagged)}, {_pct(tagged, plan.total)} of the total, "
                     f"below the {share_text(floor.share)} floor ({floor.en})",
                     floor.clause,
                 )

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from disburse.domain import credit_code
 from disburse.domain.citations import BURQIN, QUJING, SYSTEM_RULE, XX_COUNTY, cite, cites
-from disburse.domain.money import format_yuan, share_text
+from disburse.domain.money import amount_en, amount_zh, share_text
 from disburse.domain.rules import RuleSet
 from disburse.domain.unmet import Unmet
 
@@ -120,16 +120,16 @@ def coverage_unmet(total: Decimal, contracts: list[Contract],
         under = amounts_under(contract, lines or {})
         if contract.amount > under:
             unmet.append(Unmet("contract_above_lines",
-                               f"合同“{contract.lot}”金额 {format_yuan(contract.amount)} 元，超过其所含建设内容的"
-                               f"预算合计 {format_yuan(under)} 元",
-                               f"Contract '{contract.lot}' of {format_yuan(contract.amount)} yuan is above the "
-                               f"{format_yuan(under)} yuan the plan budgets for the lines it covers", LINES_CLAUSE))
+                               f"合同“{contract.lot}”金额 {amount_zh(contract.amount)}，超过其所含建设内容的"
+                               f"预算合计 {amount_zh(under)}",
+                               f"Contract '{contract.lot}' of {amount_en(contract.amount)} is above the "
+                               f"{amount_en(under)} the plan budgets for the lines it covers", LINES_CLAUSE))
     contracted = sum((c.amount for c in contracts), Decimal(0))
     if contracted > total:
         unmet.append(Unmet("contracts_over_total",
-                           f"合同金额合计 {format_yuan(contracted)} 元，超过项目总投资 {format_yuan(total)} 元",
-                           f"Contracts sum to {format_yuan(contracted)} yuan, above the project total of "
-                           f"{format_yuan(total)} yuan", SYSTEM_RULE))
+                           f"合同金额合计 {amount_zh(contracted)}，超过项目总投资 {amount_zh(total)}",
+                           f"Contracts sum to {amount_en(contracted)}, above the project total of "
+                           f"{amount_en(total)}", SYSTEM_RULE))
     owner: dict[int, str] = {}
     for contract in contracts:
         for line_id in contract.line_ids:

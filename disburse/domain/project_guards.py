@@ -12,7 +12,7 @@ from typing import Any
 from disburse.domain import budget_checks
 from disburse.domain.citations import BURQIN, KEPING, QUJING, SYSTEM_RULE, cite, cites
 from disburse.domain.contracts import Contract, coverage_unmet, eligibility_unmet
-from disburse.domain.money import format_yuan
+from disburse.domain.money import amount_en, amount_zh
 from disburse.domain.plan import Plan
 from disburse.domain.recovery_guards import REVIEW_CLAUSE
 from disburse.domain.rules import RuleSet
@@ -98,10 +98,10 @@ def predecessor_surplus_available(facts: ProjectFacts) -> list[Unmet]:
                                f"surplus is not known", SURPLUS_CLAUSE))
         elif claim.amount > claim.available:
             unmet.append(Unmet("predecessor_surplus_spent",
-                               f"前期项目 {claim.predecessor_id} 可用结余 {format_yuan(claim.available)} 元，"
-                               f"不足 {format_yuan(claim.amount)} 元",
-                               f"Predecessor project {claim.predecessor_id} has {format_yuan(claim.available)} "
-                               f"yuan of surplus left, less than {format_yuan(claim.amount)} yuan",
+                               f"前期项目 {claim.predecessor_id} 可用结余 {amount_zh(claim.available)}，"
+                               f"不足 {amount_zh(claim.amount)}",
+                               f"Predecessor project {claim.predecessor_id} has {amount_en(claim.available)} "
+                               f"of surplus left, less than {amount_en(claim.amount)}",
                                SURPLUS_CLAUSE))
     return unmet
 
@@ -164,8 +164,8 @@ def no_payment_in_flight(facts: ProjectFacts) -> list[Unmet]:
     """``pass_audit``/``fail_audit``: no payment is between request and disbursement (SPEC §5.1)."""
     if facts.in_flight == 0:
         return []
-    return [Unmet("payment_in_flight", f"尚有 {format_yuan(facts.in_flight)} 元拨付在途",
-                  f"{format_yuan(facts.in_flight)} yuan of payments are still in flight", SYSTEM_RULE)]
+    return [Unmet("payment_in_flight", f"尚有 {amount_zh(facts.in_flight)} 拨付在途",
+                  f"{amount_en(facts.in_flight)} of payments are still in flight", SYSTEM_RULE)]
 
 
 def no_recovery_outstanding(facts: ProjectFacts) -> list[Unmet]:
@@ -174,8 +174,8 @@ def no_recovery_outstanding(facts: ProjectFacts) -> list[Unmet]:
     if facts.recovery_outstanding <= 0:
         return []
     return [Unmet("recovery_outstanding",
-                  f"本项目尚有 {format_yuan(facts.recovery_outstanding)} 元应收回资金未收回，不能结项",
-                  f"{format_yuan(facts.recovery_outstanding)} yuan ordered back on this project is still outstanding; "
+                  f"本项目尚有 {amount_zh(facts.recovery_outstanding)} 应收回资金未收回，不能结项",
+                  f"{amount_en(facts.recovery_outstanding)} ordered back on this project is still outstanding; "
                   "it cannot close", REVIEW_CLAUSE)]
 
 

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from disburse.domain.money import format_yuan
+from disburse.domain.money import amount_en, amount_zh
 from disburse.domain.states import RecoveryState
 from disburse.domain.unmet import Unmet
 
@@ -110,10 +110,10 @@ def fraud_recovers_all(f: RecoveryFacts) -> list[Unmet]:
         return []
     zh, en = _scope(f)
     return [Unmet("fraud_recovers_all",
-                  f"弄虚作假、欺骗的项目应如数追缴全部资金：{zh}应收回 {format_yuan(f.recoverable)} 元，"
-                  f"不能只收回 {format_yuan(f.given)} 元",
-                  f"Fraud recovers everything disbursed: {format_yuan(f.recoverable)} yuan on {en}, "
-                  f"not {format_yuan(f.given)} yuan", FRAUD_CLAUSE)]
+                  f"弄虚作假、欺骗的项目应如数追缴全部资金：{zh}应收回 {amount_zh(f.recoverable)}，"
+                  f"不能只收回 {amount_zh(f.given)}",
+                  f"Fraud recovers everything disbursed: {amount_en(f.recoverable)} on {en}, "
+                  f"not {amount_en(f.given)}", FRAUD_CLAUSE)]
 
 
 def within_disbursed(f: RecoveryFacts) -> list[Unmet]:
@@ -123,10 +123,10 @@ def within_disbursed(f: RecoveryFacts) -> list[Unmet]:
         return []
     zh, en = _scope(f)
     return [Unmet("recovery_above_disbursed",
-                  f"应收回 {format_yuan(amount)} 元超过{zh}可收回的 {format_yuan(f.recoverable)} 元"
-                  f"（已拨付 {format_yuan(f.disbursed)} 元，减去其他收回决定）",
-                  f"Recovering {format_yuan(amount)} yuan is more than the {format_yuan(f.recoverable)} yuan "
-                  f"recoverable on {en} ({format_yuan(f.disbursed)} yuan disbursed, less other recovery orders)",
+                  f"应收回 {amount_zh(amount)} 超过{zh}可收回的 {amount_zh(f.recoverable)}"
+                  f"：已拨付 {amount_zh(f.disbursed)}，减去其他收回决定",
+                  f"Recovering {amount_en(amount)} is more than the {amount_en(f.recoverable)} "
+                  f"recoverable on {en} ({amount_en(f.disbursed)} disbursed, less other recovery orders)",
                   REVIEW_CLAUSE)]
 
 
@@ -153,8 +153,8 @@ def receipt_within_outstanding(f: RecoveryFacts) -> list[Unmet]:
     if amount is None or amount <= f.outstanding:
         return []
     return [Unmet("receipt_above_outstanding",
-                  f"收回 {format_yuan(amount)} 元超过尚未收回的 {format_yuan(f.outstanding)} 元",
-                  f"Receiving {format_yuan(amount)} yuan is more than the {format_yuan(f.outstanding)} yuan "
+                  f"收回 {amount_zh(amount)} 超过尚未收回的 {amount_zh(f.outstanding)}",
+                  f"Receiving {amount_en(amount)} is more than the {amount_en(f.outstanding)} "
                   "outstanding",
                   FINANCE_CLAUSE)]
 

@@ -20,7 +20,7 @@ from disburse.adapters import audit_log
 from disburse.adapters.db import Database
 from disburse.adapters.orm import Allocation, FundingSource, Project
 from disburse.domain.citations import KEPING, XX_COUNTY, cite, cites
-from disburse.domain.money import format_yuan
+from disburse.domain.money import amount_en, amount_zh, format_yuan
 from disburse.domain.notice import local_date
 from disburse.domain.roles import Role
 from disburse.domain.states import ProjectState
@@ -66,10 +66,10 @@ def record(db: Database, actor: Actor, origin: Origin, project_id: int, data: Ma
             Allocation.project_id == project.id, Allocation.source == source)), Decimal(0))
         if before + amount > planned[source]:
             unmet = Unmet("allocation_above_plan",
-                          f"资金来源“{source}”已到位 {format_yuan(before)} 元，再到位 {format_yuan(amount)} 元"
-                          f"将超过方案安排的 {format_yuan(planned[source])} 元",
-                          f"'{source}' has {format_yuan(before)} yuan arrived; {format_yuan(amount)} more would exceed "
-                          f"the {format_yuan(planned[source])} yuan the plan budgets", CLAUSE)
+                          f"资金来源“{source}”已到位 {amount_zh(before)}，再到位 {amount_zh(amount)} "
+                          f"将超过方案安排的 {amount_zh(planned[source])}",
+                          f"'{source}' has {amount_en(before)} arrived; {amount_en(amount)} more would exceed "
+                          f"the {amount_en(planned[source])} the plan budgets", CLAUSE)
             raise Conflict(unmet.en, [unmet])
         allocation = Allocation(project_id=project.id, doc_no=data["doc_no"], source=source, amount=amount,
                                 arrived_on=arrived_on, recorded_by=actor.id, recorded_at=now)

@@ -57,7 +57,7 @@ def test_a_blocked_event_shows_its_unmet_reasons_with_their_clauses(live: Live, 
     assert page.locator("[data-testid=event-select_contractor]").count() == 0
     page.goto(f"/projects/{drafted['id']}")
     reason = page.locator("[data-testid=blocked-file] li[data-code=lines_sum_mismatch]")
-    assert "9900000.00" in reason.inner_text() and reason.locator("cite").inner_text()
+    assert "9,900,000.00 元（990万元）" in reason.inner_text() and reason.locator("cite").inner_text()
 
 
 def test_the_supervisor_sees_no_commerce_button_and_its_desk(live: Live, flow: Flow) -> None:

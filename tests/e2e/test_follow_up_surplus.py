@@ -37,7 +37,8 @@ def test_surplus_funds_one_follow_up_and_not_a_second(flow: Flow) -> None:
     second = flow.ok(flow.post("/projects", follow_up(predecessor["id"], "100")), 201)
     resp = flow.fire(second["id"], "file", as_=COMMERCE)
     assert resp.status_code == 409 and unmet_codes(resp) == ["predecessor_surplus_spent"]
-    assert "500000.00" in resp.get_json()["unmet"][0]["message_en"]
+    assert "500,000.00 yuan" in resp.get_json()["unmet"][0]["message_en"]
+    assert "500,000.00 元（50万元）" in resp.get_json()["unmet"][0]["message_zh"]
 
 
 def test_a_predecessor_without_contracts_has_no_known_surplus(flow: Flow) -> None:

@@ -365,6 +365,7 @@ def test_a_contract_above_the_budget_of_its_lines_is_refused(desk: Desk) -> None
             "schedule": {"advance": "0.30", "stages": [{"name": "阶段一", "share": "0.40"}], "final": "0.30"}}
     refused = desk.post(f"/projects/{pid}/contracts", body, "bej-commerce")
     assert refused.status_code == 409 and codes(refused) == ["contract_above_lines"]
-    assert "600000.00" in refused.get_json()["unmet"][0]["message_en"]
+    assert "600,000.00 yuan" in refused.get_json()["unmet"][0]["message_en"]
+    assert "600,000.00 元（60万元）" in refused.get_json()["unmet"][0]["message_zh"]
     body["amount"] = first["amount"]
     desk.ok(desk.post(f"/projects/{pid}/contracts", body, "bej-commerce"), 201)

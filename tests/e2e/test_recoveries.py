@@ -97,7 +97,8 @@ def test_a_fraud_recovery_in_staged_acceptance_demands_everything_blocks_payment
     smaller = order(flow, pid, basis="fraud", amount="2000000.00", reason="虚报建设内容")
     assert smaller.status_code == 409 and unmet_codes(smaller) == ["fraud_recovers_all"]
     refusal = smaller.get_json()["unmet"][0]
-    assert "五(一)3" in refusal["clause"] and "2450000.00" in refusal["message"]
+    assert "五(一)3" in refusal["clause"] and "2,450,000.00" in refusal["message"]
+    assert "2,450,000.00 元（245万元）" in refusal["message_zh"]
     assert "seed" not in refusal["clause"].lower() and "SPEC" not in refusal["clause"]
     assert flow.ok(flow.get(f"/projects/{pid}/recoveries")) == []
 
