@@ -67,9 +67,9 @@ AUDIT_ACTIONS: Mapping[str, Label] = {
 }
 
 
-#: Kinds of payment.
-PAYMENT_KINDS: Mapping[str, Label] = {"advance": ("预拨", "advance"), "stage": ("阶段拨付", "stage"),
-                                      "final": ("尾款", "final")}
+#: Kinds of payment, as the voucher and the ledger's workbook name them.
+PAYMENT_KINDS: Mapping[str, Label] = {"advance": ("预拨资金", "Advance"), "stage": ("阶段拨付", "Stage payment"),
+                                      "final": ("尾款", "Final payment")}
 
 
 def pick(label: Label, lang: str) -> str:

@@ -12,10 +12,10 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 
+from disburse.domain import labels
 from disburse.domain.ledger import Ledger
 from disburse.excel.cells import BOLD, TOTAL_FILL, WRAP, YUAN_FORMAT, header, put, title, to_bytes
 
-PAYMENT_KINDS = {"advance": "预付款", "stage": "阶段款", "final": "尾款"}
 #: The report status of a project for the month, as the late-reports page names it (seed 004 §8(1)3).
 REPORT_STATUS = {"submitted": "已报送", "submitted_late": "逾期报送", "pending": "待报送", "late": "逾期未报"}
 #: The ledger's figures, in the order and with the names of ``GET /projects/{id}/ledger`` (SPEC §5.3).
@@ -93,8 +93,9 @@ def ledger_workbook(project_id: int, project_name: str, contracts: Sequence[Cont
     title(detail, f"{project_name}（项目 {project_id}）拨付明细", len(columns))
     header(detail, 2, columns)
     for row, p in enumerate(payments, start=3):
-        values = (p.id, p.contract_id, p.lot, PAYMENT_KINDS.get(p.kind, p.kind), p.amount, p.state, p.voucher_no,
-                  p.disbursed_on, p.requested_at, p.note)
+        kind = labels.of(labels.PAYMENT_KINDS, p.kind, "zh")
+        values = (p.id, p.contract_id, p.lot, kind, p.amount, p.state, p.voucher_no, p.disbursed_on, p.requested_at,
+                  p.note)
         for col, value in enumerate(values, start=1):
             put(detail, row, col, value, YUAN_FORMAT if col == 5 else None, style=WRAP)
     return to_bytes(wb, when)

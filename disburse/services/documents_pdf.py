@@ -37,12 +37,11 @@ from disburse.services.access import load_acceptance, load_payment
 from disburse.services.context import Actor
 from disburse.services.errors import Conflict, NotFound
 
-#: The roles as the documents name them (the Chinese of ``disburse.web.ROLE_LABELS``).
-ROLE_ZH = {"commerce": "商务部门", "finance": "财政部门", "leader": "领导小组", "supervisor": "上级监管",
-           "inspector": "纪检监察", "contractor": "承办企业", "admin": "系统管理员", "public": "社会公众",
-           "system": "系统"}
+#: The roles as the documents name them: the Chinese of the one table, :data:`disburse.domain.labels.ROLES`.
+ROLE_ZH = {code: zh for code, (zh, _) in labels.ROLES.items()}
 RESULT_ZH = {"pass": "合格", "fail": "不合格"}
-PAYMENT_KIND_ZH = {"advance": "预拨资金", "stage": "阶段拨付", "final": "尾款"}
+#: The kinds of payment: the Chinese of :data:`disburse.domain.labels.PAYMENT_KINDS`.
+PAYMENT_KIND_ZH = {code: zh for code, (zh, _) in labels.PAYMENT_KINDS.items()}
 #: The first step of each object, which no workflow event names.
 CREATED_ZH = {"acceptance.apply": "申请验收", "payment.request": "申请拨付"}
 _SECOND = timedelta(seconds=1)

@@ -61,7 +61,8 @@ def test_the_ledger_exports_totals_equal_the_apis_ledger(flow: Flow) -> None:
 
     detail = wb["拨付明细"]
     payments = list(detail.iter_rows(min_row=3, values_only=True))
-    assert [(p[3], p[4], p[6]) for p in payments] == [("预付款", 1950000, "XP-2024-PZ-001"), ("预付款", 1000000, None)]
+    assert [(p[3], p[4], p[6]) for p in payments] == [("预拨资金", 1950000, "XP-2024-PZ-001"),
+                                                    ("预拨资金", 1000000, None)]
     assert payments[0][7].date().isoformat() == "2024-09-27" and detail["E3"].number_format == YUAN_FORMAT
 
 
