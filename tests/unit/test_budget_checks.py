@@ -29,6 +29,7 @@ def test_one_yuan_over_the_cap_fails_naming_the_cap_and_citing_seed_004() -> Non
     assert [u.code for u in unmet] == ["share_above_cap"]
     assert "15%" in unmet[0].zh and "15%" in unmet[0].en
     assert unmet[0].clause == "曲政办发〔2018〕205号 五(一)"
+    assert "1,500,001.00 元（150.0001万元）" in unmet[0].zh and "1,500,001.00 yuan" in unmet[0].en
 
 
 def test_supply_chain_below_half_fails_as_a_floor() -> None:
@@ -126,6 +127,7 @@ def test_tagging_every_line_supply_chain_too_no_longer_meets_the_floor() -> None
     unmet = check_plan(plan_of(doc), QUJING)
     assert [u.code for u in unmet] == ["ambiguous_tags"]  # the logistics line: only supply_chain is judged
     assert "公共服务中心" in unmet[0].zh and "split" in unmet[0].en
+    assert "supply_chain" not in unmet[0].en and "Public service" in unmet[0].en, unmet[0].en
 
 
 def test_a_declared_split_counts_each_yuan_once() -> None:
@@ -138,4 +140,6 @@ def test_a_declared_split_counts_each_yuan_once() -> None:
     doc["lines"][0]["split"]["supply_chain"] = "499999.99"
     assert [u.code for u in check_plan(plan_of(doc), QUJING)] == ["split_sum_mismatch", "share_below_floor"]
     doc["lines"][0]["split"] = {"public_service_center": "1000000.00", "training": "500000.00"}
-    assert [u.code for u in check_plan(plan_of(doc), QUJING)] == ["split_tag_not_on_line", "share_below_floor"]
+    unmet = check_plan(plan_of(doc), QUJING)
+    assert [u.code for u in unmet] == ["split_tag_not_on_line", "share_below_floor"]
+    assert unmet[0].zh.endswith("：电子商务培训") and unmet[0].en.endswith(": E-commerce training"), unmet[0]
