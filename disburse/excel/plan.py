@@ -516,7 +516,8 @@ def _tags(read: _Read, where: str, text: str, rule_set: str | None) -> list[str]
         else:
             unknown.append(word)
     if unknown:
-        allowed = "、".join(labels.values())
+        rules = rulesets.load(rule_set or "")
+        allowed = "、".join(labels[t] for t in [*rules.tags, *(p.tag for p in rules.prohibited)] if t in labels)
         read.error(where, f"资金用途“{'、'.join(unknown)}”不是本资金规则的类别（可选：{allowed}）",
                    f"use of funds '{', '.join(unknown)}' is not a category of this rule set (choose from: {allowed})")
     return tags
@@ -743,10 +744,10 @@ def _read(data: bytes, name: str | None, region: str | None, rule_set: str | Non
             read.error(key, f"缺少{zh}：请在导入页或“{INFO_SHEET}”表中填写（命令行用 {flag}）",
                        f"missing {en}: fill it in on the import page or on the {INFO_SHEET} sheet "
                        f"(command line: {flag})")
-    if "total" not in document:
+    if "total" not in document and not read.errors:
         read.error("total", f"缺少总投资：请在预算表的合计行或“{INFO_SHEET}”表中填写",
                    f"missing total: give it in the table's 合计 row or on the {INFO_SHEET} sheet")
-    elif table_only and not document.get("funding"):
+    if table_only and "total" in document and not document.get("funding"):
         source = table.source or DEFAULT_SOURCE
         document["funding"] = [{"source": source, "amount": document["total"]}]
         read.defaults.append((f"资金来源按{source} {document['total']}{document['unit']}填入（表中没有资金来源）",
