@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from disburse.excel.cells import XLSX
 from tests.e2e.test_projects_ui import logged_in
-from tests.flow import CONTRACTOR_A, COMMERCE, COUNTY, Flow, unmet_codes
+from tests.flow import COMMERCE, CONTRACTOR_A, COUNTY, Flow, unmet_codes
 from tests.unit.test_county_tables import keping_as_printed, saved
 
 QUERY = f"name=柯坪县续建项目（县表导入）&region={COUNTY}&rule_set=national-2020"
