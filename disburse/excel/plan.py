@@ -832,6 +832,6 @@ def import_plan_workbook(data: bytes, *, name: str | None = None, region: str | 
 
 def load_plan_workbook(data: bytes, *, name: str | None = None, region: str | None = None,
                        rule_set: str | None = None) -> tuple[Plan, dict[str, Any]]:
-    """:func:`import_plan_workbook` for the command line: the plan and its ``source`` note (in Chinese)."""
+    """:func:`import_plan_workbook`'s plan and ``source`` note only (what a round trip compares)."""
     imported = import_plan_workbook(data, name=name, region=region, rule_set=rule_set)
     return imported.plan, imported.source
