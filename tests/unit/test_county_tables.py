@@ -200,3 +200,10 @@ def test_an_amount_that_is_not_a_number_is_refused_naming_its_cell_in_either_lan
                       above=(["资金安排表"],))
     assert refused(wb) == {"C3": ["不是金额：十万"]}
     assert refused(wb, lang="en") == {"C3": ["not an amount: 十万"]}
+
+
+def test_a_schema_error_is_moved_to_its_cell_and_named_by_the_columns_label_not_its_code() -> None:
+    wb = county_table(["类别", "建设内容", "金额（万元）", "完成时限"], [["电子商务培训", "普及性培训", 10, "明年"]])
+    zh, en = refused(wb), refused(wb, lang="en")
+    assert list(zh) == ["D2"] and zh["D2"][0].startswith("完成时限：not a date: '明年'")
+    assert en["D2"][0].startswith("deadline: not a date") and "lines." not in en["D2"][0]
