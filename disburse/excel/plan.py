@@ -70,6 +70,7 @@ HEADER_WORDS: tuple[tuple[str, str], ...] = (
     ("实施内容", "item"), ("建设任务", "item"), ("建设项目", "item"), ("具体内容", "item"),
     ("小计", "subtotal"), ("合计", "subtotal"), ("资金用途", "tags"), ("标签", "tags"), ("资金来源", "ignored"),
     ("金额", "amount"), ("支持资金", "amount"), ("补助资金", "amount"), ("投资额", "amount"), ("投资", "amount"),
+    ("总投资", "amount"), ("总金额", "amount"),
     ("中央", "amount"), ("资金", "amount"), ("预算", "amount"),
     ("责任单位", "responsible"), ("实施单位", "responsible"), ("实施主体", "responsible"), ("牵头单位", "responsible"),
     ("配合单位", "cooperating"), ("完成时限", "deadline"), ("时限", "deadline"), ("完成时间", "deadline"),
@@ -78,6 +79,8 @@ HEADER_WORDS: tuple[tuple[str, str], ...] = (
     ("subtotal", "subtotal"), ("tags", "tags"), ("responsible", "responsible"),
     ("cooperating", "cooperating"), ("deadline", "deadline"), ("note", "note"),
 )
+#: 其中： before a money header (总投资 | 其中：中央财政资金).
+OF_WHICH = re.compile(r"^其中[:：]?")
 #: How far down the header row may be (title rows, a 单位：万元 line and blank rows come first).
 HEADER_SEARCH = 30
 #: A money header that names where the money comes from (中央财政资金（万元）) names the funding source.
@@ -91,8 +94,12 @@ TOTAL_LABEL = re.compile(r"^(合计|小计|总计)(?:[（(][^）)]*[）)])?[:：
 NOTE_LINE = re.compile(r"^(注|说明|备注)\s*[:：\d１]")
 #: A line that states the unit (单位：万元 above the table, 注：…以万元计 below it).
 UNIT_NOTE = re.compile(r"单位|[以按]万元")
+#: A category that is a row of its own, in a table without a category column: 序号 一 (or 一、) beside it,
+#: or its text numbered 一、 / （一）.
+SECTION_REF = re.compile(r"^[一二三四五六七八九十]+[、.．]?$")
+SECTION_ITEM = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)])")
 #: An item numbered in its own cell (1. 围绕…, seed 000 §7) when the table has no 序号 for it.
-ITEM_NUMBER = re.compile(r"^(\d{1,3})[.．、](?!\d)\s*")
+ITEM_NUMBER = re.compile(r"^[（(]?(\d{1,3})(?:[.．、](?!\d)|[）)])\s*")
 #: A category's own numeral (一、完善…, （一）…), dropped as the example plans drop it.
 CATEGORY_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)])\s*")
 
@@ -410,29 +417,35 @@ def _unit_of(text: str) -> str | None:
 
 
 def _header(sheet: _Sheet) -> _Header:
-    """The first row (of the first 30: title rows and a 单位：万元 line may come first) with a category,
-    an item and an amount column."""
+    """The first row (of the first 30: title rows and a 单位：万元 line may come first) with an item and an
+    amount column, and a category or a 序号 column (a table whose categories are rows of their own)."""
     ws = sheet.ws
     note_unit = None
     for row in range(1, min(ws.max_row, HEADER_SEARCH) + 1):
         columns: dict[str, int] = {}
-        found = _Header(row, columns)
+        texts: dict[str, str] = {}
+        money: list[tuple[int, str]] = []
         for col in range(1, ws.max_column + 1):
-            text = re.sub(r"\s+", "", str(sheet.value(row, col) or ""))
-            if not text:
-                continue
-            key = next((k for word, k in HEADER_WORDS if text.lower().startswith(word)), None)
-            if key == "amount" and "amount" in columns and "subtotal" not in columns:
-                key = "subtotal"  # seed 000 §7 heads both money columns 金额（万元）
-            if key is None or key == "ignored" or key in columns:
-                continue
-            columns[key] = col
-            if key in ("amount", "subtotal") and found.unit is None and _unit_of(text):
-                found.unit, found.unit_cell = _unit_of(text), sheet.address(row, col)
-            if key == "amount" and any(word in text for word in SOURCE_WORDS):
-                found.source = re.sub(r"[（(].*", "", text)
-        if {"category", "item", "amount"} <= set(columns):
-            found.note_unit = note_unit
+            text = OF_WHICH.sub("", re.sub(r"\s+", "", str(sheet.value(row, col) or "")))
+            key = next((k for word, k in HEADER_WORDS if text.lower().startswith(word)), None) if text else None
+            if key == "amount":
+                money.append((col, text))
+            elif key is not None and key != "ignored" and key not in columns:
+                columns[key], texts[key] = col, text
+        central = [m for m in money if "中央" in m[1]]
+        if len(money) > 1 and len(central) == 1:
+            money = central  # 总投资 | 其中：中央财政资金（万元）: the plan budgets the central funds
+        elif len(money) > 1 and "subtotal" not in columns:
+            columns["subtotal"], texts["subtotal"] = money[1]  # seed 000 §7 heads both money columns 金额（万元）
+        if money:
+            columns["amount"], texts["amount"] = money[0]
+        if {"item", "amount"} <= set(columns) and ({"category", "ref"} & set(columns)):
+            found = _Header(row, columns, note_unit=note_unit)
+            for key in ("amount", "subtotal"):
+                if key in texts and found.unit is None and _unit_of(texts[key]):
+                    found.unit, found.unit_cell = _unit_of(texts[key]), sheet.address(row, columns[key])
+            if any(word in texts["amount"] for word in SOURCE_WORDS):
+                found.source = re.sub(r"[（(].*", "", texts["amount"])
             return found
         for _, text in sheet.texts(row):
             if UNIT_NOTE.search(text):
@@ -606,6 +619,12 @@ def _table(read: _Read, sheet: _Sheet, rule_set: str | None) -> _Table:
             ref, item = numbered.group(1), item[numbered.end():].strip() or item
         if own_category:
             category = own_category
+        elif item and (SECTION_REF.match(ref or "") or SECTION_ITEM.match(item)):
+            category = _category(item)  # 一、完善… as a row of its own, its 小计 beside it
+            found = money_in(r)
+            if found and category:
+                subtotal_rows[category] = found
+            continue
         if item is None and cell(r, "amount") is None:
             continue  # a category's own row (一、…) above its lines, or a row with only a note
         i = len(lines)
@@ -631,7 +650,7 @@ def _table(read: _Read, sheet: _Sheet, rule_set: str | None) -> _Table:
         for key in ("category", "item"):
             if line[key] is None:
                 zh, en = FIELD_LABELS[key]
-                read.error(sheet.address(r, columns[key]), f"{zh}为空", f"the {en} is empty")
+                read.error(sheet.address(r, columns.get(key, columns["item"])), f"{zh}为空", f"the {en} is empty")
         lines.append({k: v for k, v in line.items() if v is not None})
         if "subtotal" in columns and category:
             value = cell(r, "subtotal")

@@ -207,3 +207,28 @@ def test_a_schema_error_is_moved_to_its_cell_and_named_by_the_columns_label_not_
     zh, en = refused(wb), refused(wb, lang="en")
     assert list(zh) == ["D2"] and zh["D2"][0].startswith("完成时限：not a date: '明年'")
     assert en["D2"][0].startswith("deadline: not a date") and "lines." not in en["D2"][0]
+
+
+def test_categories_written_as_rows_of_their_own_head_the_lines_under_them() -> None:
+    """序号 | 建设内容 | 金额: 一、… rows carry the category and its 小计, (1) rows are its lines."""
+    wb = county_table(["序号", "建设内容", "金额（万元）"], [
+        ["一", "完善电子商务公共服务中心", 26], [1, "公共服务中心运营", 22], [2, "电商孵化", 4],
+        ["二", "支持农村电子商务培训", 15], [None, "（1）普及性培训", 12], [None, "（2）专业培训", 3],
+        ["合计", None, 41],
+    ], above=(["XX县资金安排表"],))
+    result = imported(wb)
+    assert [(line.ref, line.category, line.item) for line in result.plan.lines] == [
+        ("1", "完善电子商务公共服务中心", "公共服务中心运营"), ("2", "完善电子商务公共服务中心", "电商孵化"),
+        ("1", "支持农村电子商务培训", "普及性培训"), ("2", "支持农村电子商务培训", "专业培训")]
+    assert result.plan.subtotals == {"完善电子商务公共服务中心": Decimal(260_000),
+                                     "支持农村电子商务培训": Decimal(150_000)}
+    assert result.plan.total == Decimal(410_000) and result.warnings == ()
+    assert [line.tags for line in result.plan.lines] == [("public_service_center",)] * 2 + [("training",)] * 2
+
+
+def test_of_a_total_and_its_central_funds_the_plan_budgets_the_central_funds() -> None:
+    wb = county_table(["类别", "建设内容", "总投资（万元）", "其中：中央财政资金（万元）", "实施单位"], [
+        ["电子商务培训", "普及性培训", 15, 12, "县商务局"], ["农村物流配送体系", "物流配送中心", 50, 30, "县交通局"]])
+    plan = imported(wb).plan
+    assert [line.amount for line in plan.lines] == [Decimal(120_000), Decimal(300_000)] and plan.subtotals == {}
+    assert plan.funding == (FundingSource("中央财政资金", Decimal(420_000)),)
