@@ -51,10 +51,15 @@ def infer_tag(category: str | None, item: str | None, keywords: Mapping[str, tup
 
 
 def inferrer(rule_set: str | None) -> Callable[[str | None, str | None], str | None]:
-    """:func:`infer_tag` with the rule set's keyword map and prohibited uses (never a tag without one)."""
-    keywords = keyword_map(rule_set) if rule_set else {}
+    """:func:`infer_tag` with the rule set's keyword map (its tags only) and prohibited uses; without a
+    known rule set, never a tag."""
     try:
-        prohibited = frozenset(p.tag for p in rulesets.load(rule_set).prohibited) if rule_set else frozenset()
+        rules = rulesets.load(rule_set) if rule_set else None
     except LookupError:
-        prohibited = frozenset()
-    return lambda category, item: infer_tag(category, item, keywords, prohibited) if keywords else None
+        rules = None
+    if rules is None:
+        return lambda category, item: None
+    vocabulary = rules.vocabulary()
+    keywords = {tag: words for tag, words in keyword_map(rules.id).items() if tag in vocabulary}
+    prohibited = frozenset(p.tag for p in rules.prohibited)
+    return lambda category, item: infer_tag(category, item, keywords, prohibited)

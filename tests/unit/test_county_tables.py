@@ -15,9 +15,10 @@ import yaml
 from marshmallow import ValidationError
 from openpyxl import Workbook
 
+from disburse.adapters import rulesets
 from disburse.domain.plan import FundingSource
 from disburse.excel.plan import Imported, import_plan_workbook
-from disburse.excel.tagging import inferrer
+from disburse.excel.tagging import inferrer, keyword_map
 from tests.helpers import EXAMPLES
 
 KEPING = yaml.safe_load((EXAMPLES / "000-keping-2020.yaml").read_text(encoding="utf-8"))
@@ -232,3 +233,10 @@ def test_of_a_total_and_its_central_funds_the_plan_budgets_the_central_funds() -
     plan = imported(wb).plan
     assert [line.amount for line in plan.lines] == [Decimal(120_000), Decimal(300_000)] and plan.subtotals == {}
     assert plan.funding == (FundingSource("中央财政资金", Decimal(420_000)),)
+
+
+@pytest.mark.parametrize("rule_set", rulesets.available())
+def test_every_rule_files_keyword_map_names_only_its_own_tags(rule_set: str) -> None:
+    keywords = keyword_map(rule_set)
+    assert keywords and set(keywords) <= rulesets.load(rule_set).vocabulary()
+    assert all(words and all(isinstance(w, str) and w for w in words) for words in keywords.values())
