@@ -280,10 +280,6 @@ class WorkbookError(ValueError):
     def messages(self, lang: str = "zh") -> dict[str, list[str]]:
         return {where: [say(m, lang) for m in messages] for where, messages in self.pairs.items()}
 
-    @property
-    def errors(self) -> dict[str, list[str]]:
-        return self.messages("zh")
-
 
 @dataclass
 class _Read:
@@ -787,17 +783,6 @@ def _read(data: bytes, name: str | None, region: str | None, rule_set: str | Non
     if read.errors:
         raise WorkbookError(read.errors)
     return read
-
-
-def read_plan_workbook(data: bytes, *, name: str | None = None, region: str | None = None,
-                       rule_set: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:
-    """The plan document a workbook holds, and the cell each field came from.
-
-    ``name``, ``region`` and ``rule_set`` fill in (or replace) what the 项目信息 sheet gives, so a
-    workbook with only the budget table can be imported. Raises :class:`WorkbookError` naming cells.
-    """
-    read = _read(data, name, region, rule_set)
-    return read.document, read.cells
 
 
 def _at_cells(errors: dict[str, list[str]], cells: Mapping[str, str], lang: str) -> dict[str, list[str]]:
