@@ -431,7 +431,7 @@ def _header(sheet: _Sheet) -> _Header:
         central = [m for m in money if "中央" in m[1]]
         if len(money) > 1 and len(central) == 1:
             money = central  # 总投资 | 其中：中央财政资金（万元）: the plan budgets the central funds
-        elif len(money) > 1 and "subtotal" not in columns:
+        elif len(money) > 1 and "subtotal" not in columns and money[1][1] == money[0][1]:
             columns["subtotal"], texts["subtotal"] = money[1]  # seed 000 §7 heads both money columns 金额（万元）
         if money:
             columns["amount"], texts["amount"] = money[0]

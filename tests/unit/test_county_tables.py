@@ -240,3 +240,10 @@ def test_every_rule_files_keyword_map_names_only_its_own_tags(rule_set: str) -> 
     keywords = keyword_map(rule_set)
     assert keywords and set(keywords) <= rulesets.load(rule_set).vocabulary()
     assert all(words and all(isinstance(w, str) and w for w in words) for words in keywords.values())
+
+
+def test_a_second_money_column_of_another_name_is_not_read_as_the_subtotal() -> None:
+    wb = county_table(["类别", "建设内容", "金额（万元）", "自筹资金（万元）"], [
+        ["电子商务培训", "普及性培训", 12, 3], [None, "专业培训", 5, 1]])
+    result = imported(wb)
+    assert result.plan.total == Decimal(170_000) and result.plan.subtotals == {} and result.warnings == ()
