@@ -752,7 +752,14 @@ def _read(data: bytes, name: str | None, region: str | None, rule_set: str | Non
         value = _text(info.get(key))
         if key == "region" and value and (m := REGION_CODE.match(value)):
             value = m.group(1)
-        if value:
+        if key == "region" and value and not re.fullmatch(r"\d{6}", value):
+            read.error(key, f"地区代码应为6位数字（GB/T 2260）：{value}",
+                       f"the region code is 6 digits (GB/T 2260): {value}")
+        elif key == "rule_set" and value and value not in rulesets.available():
+            known = rulesets.available()
+            read.error(key, f"没有这个资金规则：{value}（可用：{'、'.join(known)}）",
+                       f"no such rule set: {value} (available: {', '.join(known)})")
+        elif value:
             document[key] = value
         else:
             zh, en = FIELD_LABELS[key]

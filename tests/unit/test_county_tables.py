@@ -247,3 +247,10 @@ def test_a_second_money_column_of_another_name_is_not_read_as_the_subtotal() -> 
         ["电子商务培训", "普及性培训", 12, 3], [None, "专业培训", 5, 1]])
     result = imported(wb)
     assert result.plan.total == Decimal(170_000) and result.plan.subtotals == {} and result.warnings == ()
+
+
+def test_a_region_or_rule_set_that_cannot_be_is_refused_in_the_users_language() -> None:
+    wb = county_table(["类别", "建设内容", "金额"], [["电子商务培训", "普及性培训", 10]])
+    assert refused(wb, region="65292")["region"] == ["地区代码应为6位数字（GB/T 2260）：65292"]
+    assert refused(wb, lang="en", rule_set="national-2021")["rule_set"][0].startswith(
+        "no such rule set: national-2021 (available: national-2019, national-2020")
