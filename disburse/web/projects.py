@@ -18,7 +18,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from marshmallow import ValidationError
 
-from disburse.adapters import rulesets
 from disburse.domain.money import format_yuan, normalise_typed
 from disburse.domain.notice import local_date
 from disburse.domain.recovery_guards import BASES
@@ -140,10 +139,9 @@ def new() -> Any:
         if project_id is not None:
             flash(_("项目已创建"), "success")
             return redirect(url_for("projects_ui.detail", project_id=project_id))
-        return render_template("projects/new.html", text=text, errors=errors, field_labels=FIELD_LABELS,
-                               rule_sets=rulesets.available()), (422 if errors else 409)
-    return render_template("projects/new.html", text=text, errors=errors, field_labels=FIELD_LABELS,
-                           rule_sets=rulesets.available())
+        return render_template("projects/new.html", text=text, errors=errors, field_labels=FIELD_LABELS), \
+            (422 if errors else 409)
+    return render_template("projects/new.html", text=text, errors=errors, field_labels=FIELD_LABELS)
 
 
 #: What a refusal names when it is not a cell: the fields of the page, by their labels.
