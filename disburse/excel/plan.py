@@ -13,6 +13,7 @@ every 小计 and the 合计 against the lines: a mismatch is a field error named
 
 import io
 import re
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,6 +24,7 @@ from marshmallow import ValidationError
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Border
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
 from disburse.adapters import rulesets
@@ -81,6 +83,12 @@ HEADER_WORDS: tuple[tuple[str, str], ...] = (
 )
 #: 其中： before a money header (总投资 | 其中：中央财政资金).
 OF_WHICH = re.compile(r"^其中[:：]?")
+#: The window a sheet is read in: a county's budget table has a few hundred rows and a dozen columns.
+MAX_ROWS = 5000
+MAX_COLUMNS = 60
+#: What the parts of an uploaded workbook may unpack to, and a merged range in a sheet's XML.
+MAX_UNPACKED = 64 * 1024 * 1024
+MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3}\d{1,7}:[A-Z]{1,3}\d{1,7})"')
 #: How far down the header row may be (title rows, a 单位：万元 line and blank rows come first).
 HEADER_SEARCH = 30
 #: A money header that names where the money comes from (中央财政资金（万元）) names the funding source.
@@ -300,15 +308,19 @@ class _Read:
 
 
 class _Sheet:
-    """A worksheet's values with merged ranges filled in from their top-left cell."""
+    """A worksheet's values with merged ranges filled in from their top-left cell, read within
+    :data:`MAX_ROWS` × :data:`MAX_COLUMNS` (a budget table is far smaller; a merged range over a whole sheet
+    costs no more than the window)."""
 
     def __init__(self, ws: Worksheet, prefix: str = "") -> None:
         self.ws = ws
         self.prefix = prefix
+        self.rows = min(ws.max_row, MAX_ROWS)
+        self.columns = min(ws.max_column, MAX_COLUMNS)
         self.origin: dict[tuple[int, int], tuple[int, int]] = {}
         for rng in ws.merged_cells.ranges:
-            for row in range(rng.min_row, rng.max_row + 1):
-                for col in range(rng.min_col, rng.max_col + 1):
+            for row in range(rng.min_row, min(rng.max_row, self.rows) + 1):
+                for col in range(rng.min_col, min(rng.max_col, self.columns) + 1):
                     self.origin[(row, col)] = (rng.min_row, rng.min_col)
 
     def value(self, row: int, col: int) -> Any:
@@ -327,7 +339,7 @@ class _Sheet:
         """The row's non-empty cells as text, left to right (a merged range once)."""
         seen: set[tuple[int, int]] = set()
         found = []
-        for col in range(1, self.ws.max_column + 1):
+        for col in range(1, self.columns + 1):
             origin = self.origin.get((row, col), (row, col))
             if origin in seen:
                 continue
@@ -415,13 +427,12 @@ def _unit_of(text: str) -> str | None:
 def _header(sheet: _Sheet) -> _Header:
     """The first row (of the first 30: title rows and a 单位：万元 line may come first) with an item and an
     amount column, and a category or a 序号 column (a table whose categories are rows of their own)."""
-    ws = sheet.ws
     note_unit = None
-    for row in range(1, min(ws.max_row, HEADER_SEARCH) + 1):
+    for row in range(1, min(sheet.rows, HEADER_SEARCH) + 1):
         columns: dict[str, int] = {}
         texts: dict[str, str] = {}
         money: list[tuple[int, str]] = []
-        for col in range(1, ws.max_column + 1):
+        for col in range(1, sheet.columns + 1):
             text = OF_WHICH.sub("", re.sub(r"\s+", "", str(sheet.value(row, col) or "")))
             key = next((k for word, k in HEADER_WORDS if text.lower().startswith(word)), None) if text else None
             if key == "amount":
@@ -458,10 +469,9 @@ def _info(read: _Read, wb: Any) -> dict[str, Any]:
     if INFO_SHEET not in wb.sheetnames:
         return {}
     sheet = _Sheet(wb[INFO_SHEET], f"{INFO_SHEET}!")
-    ws = sheet.ws
     values: dict[str, Any] = {}
     row = 1
-    while row <= ws.max_row:
+    while row <= sheet.rows:
         label = _text(sheet.value(row, 1))
         key = INFO_ALIASES.get(label or "")
         section = SECTION_ALIASES.get(label or "")
@@ -480,13 +490,13 @@ def _section(read: _Read, sheet: _Sheet, row: int, section: str) -> int:
     _, columns = SECTIONS[section]
     words = {name: key for key, name, _ in columns} | {key: key for key, _, _ in columns}
     where: dict[str, int] = {}
-    for col in range(1, sheet.ws.max_column + 1):
+    for col in range(1, sheet.columns + 1):
         text = re.sub(r"[（(].*", "", _text(sheet.value(row, col)) or "")
         if text in words:
             where[words[text]] = col
     entries: list[dict[str, Any]] = []
     row += 1
-    while row <= sheet.ws.max_row and any(sheet.value(row, c) is not None for c in where.values()):
+    while row <= sheet.rows and any(sheet.value(row, c) is not None for c in where.values()):
         i = len(entries)
         entry: dict[str, Any] = {}
         for key, col in where.items():
@@ -584,7 +594,7 @@ def _table(read: _Read, sheet: _Sheet, rule_set: str | None) -> _Table:
                 return number, sheet.address(r, columns[key])
         return None
 
-    for r in range(head.row + 1, sheet.ws.max_row + 1):
+    for r in range(head.row + 1, sheet.rows + 1):
         texts = sheet.texts(r)
         if not texts:
             continue
@@ -705,8 +715,32 @@ def _check_sums(read: _Read, lines: list[dict[str, Any]], subtotals: dict[str, t
                   f"total {total} ≠ the sum of the lines {_fmt(got)}")
 
 
+def _within_bounds(data: bytes) -> None:
+    """Refuse, before openpyxl reads it, a workbook that would take the server's memory: openpyxl makes an
+    object for every cell of a merged range (one over a whole sheet is 17 billion), and an .xlsx is a zip
+    whose parts may unpack to far more than was uploaded."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+            if sum(part.file_size for part in parts) > MAX_UNPACKED:
+                raise WorkbookError({"file": [("工作簿解压后过大", "the workbook unpacks to too much data")]})
+            sheets = [archive.read(p) for p in parts if p.filename.startswith("xl/worksheets/")]
+    except zipfile.BadZipFile:
+        raise WorkbookError({"file": [("不是 .xlsx 工作簿", "not an .xlsx workbook")]}) from None
+    for sheet in sheets:
+        for ref in MERGE_REF.findall(sheet):
+            first, last = (coordinate_from_string(part) for part in ref.decode().split(":"))
+            rows = last[1] - first[1] + 1
+            columns = column_index_from_string(last[0]) - column_index_from_string(first[0]) + 1
+            if rows > MAX_ROWS or columns > MAX_COLUMNS:
+                where = ref.decode()
+                raise WorkbookError({where: [(f"合并单元格 {where} 过大：超出预算表的范围",
+                                              f"the merged range {where} is too large for a budget table")]})
+
+
 def _read(data: bytes, name: str | None, region: str | None, rule_set: str | None) -> _Read:
     """Everything a workbook says, with what is wrong (errors) and what is doubtful (warnings)."""
+    _within_bounds(data)
     try:
         wb = load_workbook(io.BytesIO(data), data_only=True)
     except Exception:  # openpyxl raises zipfile, KeyError and its own errors for a non-workbook

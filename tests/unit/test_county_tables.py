@@ -6,6 +6,7 @@ lines under the table, amounts in 万元 when the header or a note says so, and 
 """
 
 import io
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -254,3 +255,34 @@ def test_a_region_or_rule_set_that_cannot_be_is_refused_in_the_users_language() 
     assert refused(wb, region="65292")["region"] == ["地区代码应为6位数字（GB/T 2260）：65292"]
     assert refused(wb, lang="en", rule_set="national-2021")["rule_set"][0].startswith(
         "no such rule set: national-2021 (available: national-2019, national-2020")
+
+
+def test_a_merged_range_over_the_whole_sheet_is_refused_before_it_is_read() -> None:
+    """openpyxl makes an object per merged cell: one merge over a whole sheet would take the server's memory."""
+    wb = county_table(["类别", "建设内容", "金额"], [["电子商务培训", "普及性培训", 10]], above=(["资金安排表"],))
+    source = io.BytesIO(saved(wb))
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(out, "w") as dst:
+        for part in src.infolist():
+            content = src.read(part.filename)
+            if part.filename == "xl/worksheets/sheet1.xml":
+                merge = b'<mergeCells count="1"><mergeCell ref="F1:XFD1048576"/></mergeCells>'
+                content = content.replace(b"</sheetData>", b"</sheetData>" + merge)
+            dst.writestr(part, content)
+    with pytest.raises(ValidationError) as caught:
+        import_plan_workbook(out.getvalue(), **FORM, lang="en")
+    assert caught.value.messages == {
+        "F1:XFD1048576": ["the merged range F1:XFD1048576 is too large for a budget table"]}
+
+
+def test_a_workbook_that_unpacks_to_far_more_than_was_sent_is_refused_before_it_is_read() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(saved(Workbook()))) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for part in src.infolist():
+            dst.writestr(part, src.read(part.filename))
+        dst.writestr("xl/media/padding.bin", bytes(65 * 1024 * 1024))
+    assert len(out.getvalue()) < 1024 * 1024
+    with pytest.raises(ValidationError) as caught:
+        import_plan_workbook(out.getvalue(), **FORM)
+    assert caught.value.messages == {"file": ["工作簿解压后过大"]}
