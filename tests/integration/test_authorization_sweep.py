@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 import yaml
 
+from disburse.excel.cells import XLSX
+from disburse.excel.template import county_template
 from disburse.paths import RULES_DIR as RULES
 from tests.flow import COUNTY, NAME_A, Flow
 from tests.fuzz.county import HOME, OTHER, PDF, ROLES, County, build
@@ -79,6 +81,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/api/v1/me/notifications/<int:notification_id>/read"): MINE,
     ("GET", "/api/v1/projects"): gate(READERS),
     ("POST", "/api/v1/projects"): gate({"commerce"}),  # a plan outside the jurisdiction is a 422 on its region
+    ("POST", "/api/v1/projects/import"): gate({"commerce"}),  # a workbook, likewise
     ("GET", "/api/v1/projects/<int:project_id>"): obj(),
     ("GET", "/api/v1/projects/<int:project_id>/events/<event>"): obj(),
     ("POST", "/api/v1/projects/<int:project_id>/events"): obj(READERS, event=True),
@@ -168,6 +171,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/projects"): gate(READERS),
     ("GET", "/projects/new"): gate({"commerce"}),
     ("POST", "/projects/new"): gate({"commerce"}),
+    ("GET", "/projects/new/template.xlsx"): gate({"commerce"}),
     ("GET", "/projects/<int:project_id>"): obj(),
     ("POST", "/projects/<int:project_id>/events"): obj(READERS, event=True),
     ("POST", "/projects/<int:project_id>/contracts"): obj({"commerce"}, event=True),
@@ -236,6 +240,9 @@ def _api_body(rule: str, county: County) -> dict[str, Any]:
         return {"json": {**example("003"), "name": "某县自拟实施方案"}}
     if rule == "/api/v1/projects" or rule.endswith("/plan"):
         return {"json": example("003")}
+    if rule == "/api/v1/projects/import":
+        return {"data": county_template(), "content_type": XLSX,
+                "query_string": {"name": "XX县（县表导入）", "region": COUNTY, "rule_set": "national-2020"}}
     if rule.endswith("/amendments"):
         return {"json": {"plan": example("003"), "reason": "调整"}}
     if rule.endswith("/recoveries"):
