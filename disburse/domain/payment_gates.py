@@ -97,6 +97,9 @@ class PaymentFacts:
     payee_account: str | None = None
     #: the project's open fraud recovery, if any (issue 17)
     fraud_recovery: int | None = None
+    #: for a request: of the documents it names (``document_ids``), those of the project the actor may see,
+    #: each with its SHA-256 (issue 18 item 4, :mod:`disburse.domain.payment_evidence`)
+    project_documents: dict[int, str] = field(default_factory=dict)
 
     def committed(self, *, kind: str | None = None) -> Decimal:
         """Disbursed plus in flight on the contract, other payments only (of ``kind`` if given)."""

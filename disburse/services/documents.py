@@ -40,7 +40,8 @@ ALLOWED_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".xls": ("application/vnd.ms-excel", _OLE),
     ".ofd": ("application/ofd", _ZIP),
 }
-KINDS = ("application", "report", "evaluation", "declaration", "other")
+#: invoice (发票) and acceptance report (验收报告) are what a payment request carries (issue 18 item 4)
+KINDS = ("application", "report", "evaluation", "declaration", "invoice", "acceptance_report", "other")
 #: Inspectors change nothing (SPEC §6), so they upload nothing either.
 UPLOADERS = frozenset({Role.COMMERCE, Role.CONTRACTOR, Role.FINANCE, Role.LEADER, Role.SUPERVISOR})
 
