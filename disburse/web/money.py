@@ -497,7 +497,7 @@ def _waits_for(actions: list[dict[str, Any]]) -> str:
 def confirming(actions: list[dict[str, Any]], amount_of: Any, payee: str) -> list[dict[str, Any]]:
     """The question an irreversible step asks, with the amount and the payee it moves money for (the
     workflow file's ``confirm`` says what follows; this says to whom and how much)."""
-    amount = f"{yuan(amount_of)}（{wan(amount_of)}）"
+    amount = _("%(yuan)s（%(wan)s）", yuan=yuan(amount_of), wan=wan(amount_of))
     asks = {"approve": _("批准向%(payee)s拨付 %(amount)s？批准后即可办理拨付，本笔申请不能再驳回或撤销。",
                          payee=payee, amount=amount),
             "disburse": _("登记已向%(payee)s拨付 %(amount)s？登记后凭证号即归本笔拨付，记录不可更改。",
