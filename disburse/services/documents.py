@@ -88,7 +88,7 @@ def upload(db: Database, actor: Actor, origin: Origin, *, root: Path, project_id
         _write_once(_storage(root, sha256), content)
         document = Document(project_id=project.id, contract_id=contract_id, kind=kind,
                             filename=Path(filename).name[:255], content_type=content_type, size=len(content),
-                            sha256=sha256, uploaded_by=actor.id)
+                            sha256=sha256, uploaded_by=actor.id, created_at=now or REAL.now())
         tx.session.add(document)
         tx.session.flush()
         audit_log.append(tx.session, action="document.upload", actor=actor, origin=origin, entity_type="document",

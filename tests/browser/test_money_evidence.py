@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import HAN, Live, chrome_text
+from tests.browser.conftest import ARTIFACTS, HAN, Live, chrome_text
 from tests.flow import COMMERCE, CONTRACTOR_A, FINANCE, Flow
 from tests.integration.test_pdf import pdf_text
 
@@ -107,6 +107,7 @@ def test_a_payment_goes_from_request_to_disbursement_with_its_evidence_before_ev
     answer = cashier.request.get(sheet.get_attribute("href"))
     assert answer.ok and answer.body().startswith(b"%PDF-")
     text = pdf_text(answer.body())
+    (ARTIFACTS / f"approval-sheet-{lang}.pdf").write_bytes(answer.body())
     for what in ("资金拨付审批单", "1,950,000.00", "壹佰玖拾伍万元整", "XP-ZF-2024-0201", "NX20240927000789",
                  "发票-预付款.pdf", FINANCE, FINANCE_2, COMMERCE):
         assert what in text, what
