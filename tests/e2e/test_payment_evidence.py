@@ -13,7 +13,7 @@ from sqlalchemy import event
 from disburse.services import desk, users
 from tests.e2e.test_documents import PDF, upload
 from tests.e2e.test_sessions_and_caches import login_page
-from tests.flow import COMMERCE, CONTRACTOR_A, CONTRACTOR_B, FINANCE, INSPECTOR, Flow, unmet_codes
+from tests.flow import CODE_A, COMMERCE, CONTRACTOR_A, CONTRACTOR_B, FINANCE, INSPECTOR, Flow, unmet_codes
 from tests.integration.test_pdf import assert_pdf, pdf_text
 
 CASHIER = "xp-finance-2"
@@ -189,3 +189,23 @@ def test_finance_home_reads_a_fixed_number_of_statements_however_many_projects(f
     flow.tendered_project()
     assert statements() == one <= 10
 
+
+
+def test_the_contract_form_takes_the_payment_shares_in_percent_as_officials_write_them(flow: Flow) -> None:
+    project = flow.tendered_project()
+    login_page(flow, COMMERCE)
+    page = flow.client.get(f"/projects/{project['id']}").get_data(as_text=True)
+    assert 'name="schedule.advance" value="30"' in page and "0.30" not in page
+    form = {"lot": "标段一", "amount": "6500000.00", "signed_on": "2024-09-20",
+            "contractor.name": "XX县电商物流服务有限公司", "contractor.credit_code": CODE_A,
+            "contractor.region": "350921", "contractor.declarations.independent_legal_person": "on",
+            "contractor.declarations.sound_accounting": "on", "contractor.declarations.no_violation_3y": "on",
+            "line_ids": [str(project["lines"][0]["id"]), str(project["lines"][1]["id"])],
+            "schedule.advance": "３０", "schedule.final": "30 %",
+            "schedule.stages.0.name": "阶段一", "schedule.stages.0.share": "40%"}
+    assert flow.client.post(f"/projects/{project['id']}/contracts", data=form).status_code == 302
+    contract = flow.ok(flow.get(f"/projects/{project['id']}/contracts"))["items"][0]
+    assert contract["schedule"]["advance"] in ("0.3", "0.30") and contract["schedule"]["stages"][0]["share"] in (
+        "0.4", "0.40")
+    shown = flow.client.get(f"/contracts/{contract['id']}").get_data(as_text=True)
+    assert "30%" in shown and "40%" in shown
