@@ -6,12 +6,14 @@ Seed 003's project through the API (``tests.flow``), the pages through a logged-
 """
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import event
 
 from disburse.services import desk, users
 from tests.e2e.test_documents import PDF, upload
+from tests.e2e.test_payment_records import REVIEWER, approved_stage, selected, stage_payment
 from tests.e2e.test_sessions_and_caches import login_page
 from tests.flow import CODE_A, COMMERCE, CONTRACTOR_A, CONTRACTOR_B, FINANCE, INSPECTOR, Flow, unmet_codes
 from tests.integration.test_pdf import assert_pdf, pdf_text
@@ -209,3 +211,21 @@ def test_the_contract_form_takes_the_payment_shares_in_percent_as_officials_writ
         "0.4", "0.40")
     shown = flow.client.get(f"/contracts/{contract['id']}").get_data(as_text=True)
     assert "30%" in shown and "40%" in shown
+
+
+def test_a_stage_payment_shows_the_verdicts_it_relies_on_on_its_page_and_its_sheet(flow: Flow) -> None:
+    flow.user(REVIEWER, "commerce")
+    project, a = selected(flow)
+    acceptance = approved_stage(flow, project, a)
+    payment = stage_payment(flow, a, acceptance)
+    login_page(flow, FINANCE)
+    page = flow.client.get(f"/payments/{payment['id']}").get_data(as_text=True)
+    verdicts = page[page.index('data-testid="verdicts"'):page.index("</table>", page.index('data-testid="verdicts"'))]
+    for line in acceptance["verdicts"]:
+        amount = f"{Decimal(line['accepted_amount']):,.2f} 元"
+        assert amount in verdicts, amount
+    accepted = sum(Decimal(v["accepted_amount"]) for v in acceptance["verdicts"] if v["result"] == "pass")
+    assert f'data-testid="accepted-total">{accepted:,.2f} 元' in verdicts
+    assert re.search(rf'data-field="accepted">{accepted:,.2f} 元', page)  # the contract's accepted so far
+    text = pdf_text(assert_pdf(flow.get(f"/payments/{payment['id']}/approval-sheet.pdf", FINANCE)))
+    assert "第1阶段验收" in text and f"{accepted:,.2f}" in text and "合格" in text
