@@ -23,6 +23,7 @@ from disburse.api import (
     me,
     payments,
     pdfs,
+    plans,
     problems,
     projects,
     public,
@@ -127,7 +128,7 @@ def init_app(app: Flask) -> None:
                   ("", contracts.blp), ("", acceptances.blp), ("", payments.blp), ("/documents", documents.blp),
                   ("/public", public.blp), ("/reports", reports.blp), ("", pdfs.blp), ("", exports.blp),
                   ("", amendments.blp), ("", recoveries.blp),
-                  ("/users", users.blp)]
+                  ("/users", users.blp), ("/plans", plans.blp)]
     for prefix, blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{prefix}")
     app.extensions["disburse.api"] = api

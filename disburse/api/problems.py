@@ -60,9 +60,16 @@ def _is_api() -> bool:
     return request.path.startswith("/api/")
 
 
+def _page(status: int, plain: Any) -> Any:
+    """A browser's error outside the API: the UI's styled page (``disburse.error_page``, registered by the web
+    UI) when it is installed, else ``plain``."""
+    render = current_app.extensions.get("disburse.error_page")
+    return render(status) if render is not None else plain
+
+
 def handle_http_exception(error: HTTPException) -> Any:
     if not _is_api():
-        return error
+        return _page(error.code, error) if error.code and error.code >= 400 else error
     status = error.code or 500
     data = getattr(error, "data", None) or {}
     messages = data.get("messages")
@@ -94,7 +101,7 @@ def handle_service_error(error: ServiceError) -> Any:
     if isinstance(error, Forbidden) and error.extra.get("unmet"):
         extra["unmet"] = [u.as_dict(lang) for u in error.extra["unmet"]]
     if not _is_api() and error.status in (401, 403, 404):
-        return error.detail, error.status
+        return _page(error.status, (error.detail, error.status))
     resp = problem(error.status, error.title, error.detail, **extra)
     if error.extra.get("retry_after"):
         resp.headers["Retry-After"] = str(error.extra["retry_after"])
@@ -134,7 +141,7 @@ def handle_out_of_range(error: Exception) -> Any:
         return handle_unexpected(error)
     log.warning("number out of range on %s: %s", request.path, error)
     if not _is_api():
-        return "Unprocessable Entity", 422
+        return _page(422, ("Unprocessable Entity", 422))
     return problem(422, "Unprocessable Entity", "a number in the request is out of range (数值超出范围)")
 
 
@@ -143,5 +150,5 @@ def handle_unexpected(error: Exception) -> Any:
         return handle_http_exception(error)
     log.exception("unexpected error in request %s", getattr(g, "request_id", "?"))
     if not _is_api():
-        return "Internal Server Error", 500
+        return _page(500, ("Internal Server Error", 500))
     return problem(500, "Internal Server Error", "an unexpected error was logged; nothing was changed")

@@ -224,6 +224,23 @@ class UnmetOut(Schema):
     clause = fields.String()
 
 
+class PlanCheck(Schema):
+    code = fields.String(metadata={"description": "the check: amounts, tags, lines_sum, funding_sum, subtotals, "
+                                                  "counted_once, or prohibited:/caps:/floors: and the rule's tag"})
+    passed = fields.Boolean()
+    label = fields.String()
+    label_zh = fields.String()
+    label_en = fields.String()
+    clause = fields.String()
+    unmet = fields.List(fields.Nested(UnmetOut))
+
+
+class PlanCheckOut(Schema):
+    ok = fields.Boolean(metadata={"description": "every check passed: ``file`` would accept the plan"})
+    filing_clause = fields.String(metadata={"description": "what the checks without a clause of their own rest on"})
+    checks = fields.List(fields.Nested(PlanCheck), metadata={"description": "the failed checks first"})
+
+
 class EventExplanation(Schema):
     event = fields.String()
     label = fields.Nested(Label)

@@ -12,13 +12,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from disburse.domain.citations import QUJING, SYSTEM_RULE, XX_COUNTY, cite
 from disburse.domain.money import format_yuan
 from disburse.domain.notice import SHANGHAI
 from disburse.domain.rules import RuleSet
 from disburse.domain.states import HALTED, AcceptanceState, ProjectState
 from disburse.domain.unmet import Unmet
 
-VERDICT_CLAUSE = "seed 004 §5(5)2"
+VERDICT_CLAUSE = cite(QUJING, "五(五)2")
 _ONE_SECOND = timedelta(seconds=1)
 
 
@@ -174,7 +175,7 @@ def accepted_within_contract(facts: AcceptanceFacts) -> list[Unmet]:
                   f"{format_yuan(facts.contract_amount)} yuan", VERDICT_CLAUSE)]
 
 
-RECHECK_CLAUSE = "seed 003 §5(2)3①"
+RECHECK_CLAUSE = cite(XX_COUNTY, "五(二)3①")
 
 
 def recheck_in_rules(facts: AcceptanceFacts) -> list[Unmet]:
@@ -217,7 +218,7 @@ def notice_open(facts: AcceptanceFacts) -> list[Unmet]:
         return []
     last, _ = _end_text(facts)
     return [Unmet("notice_closed", f"公示期已于 {last} 结束，不再受理异议",
-                  f"The public notice ended on {last}; objections are no longer taken", "seed 004 §5(5)2")]
+                  f"The public notice ended on {last}; objections are no longer taken", cite(QUJING, "五(五)2"))]
 
 
 def notice_ended(facts: AcceptanceFacts) -> list[Unmet]:
@@ -227,7 +228,7 @@ def notice_ended(facts: AcceptanceFacts) -> list[Unmet]:
     last, _ = _end_text(facts)
     return [Unmet("notice_not_ended", f"公示期至 {last} 24:00 结束，尚未届满",
                   f"The public notice runs until the end of {last} (Asia/Shanghai); it has not ended yet",
-                  "seed 004 §5(5)2")]
+                  cite(QUJING, "五(五)2"))]
 
 
 def objection_pending(facts: AcceptanceFacts) -> list[Unmet]:
@@ -238,9 +239,9 @@ def objection_pending(facts: AcceptanceFacts) -> list[Unmet]:
             if objection.decision is None:
                 return []
             return [Unmet("objection_decided", f"异议 {wanted} 已处理",
-                          f"Objection {wanted} has been decided already", "seed 004 §5(5)3")]
+                          f"Objection {wanted} has been decided already", cite(QUJING, "五(五)3"))]
     return [Unmet("objection_unknown", f"本公示没有异议 {wanted}",
-                  f"This notice has no objection {wanted}", "seed 004 §5(5)3")]
+                  f"This notice has no objection {wanted}", cite(QUJING, "五(五)3"))]
 
 
 def not_the_verdict_actor(facts: AcceptanceFacts) -> list[Unmet]:
@@ -248,7 +249,7 @@ def not_the_verdict_actor(facts: AcceptanceFacts) -> list[Unmet]:
     if facts.actor_id is None or facts.actor_id != facts.verdict_by:
         return []
     return [Unmet("same_actor_as_verdict", "作出验收结论的人员不能审定同一验收",
-                  "The user who recorded the verdict may not approve the same acceptance", "SPEC §5.2")]
+                  "The user who recorded the verdict may not approve the same acceptance", SYSTEM_RULE)]
 
 
 def deadline_ahead(facts: AcceptanceFacts) -> list[Unmet]:
@@ -259,7 +260,7 @@ def deadline_ahead(facts: AcceptanceFacts) -> list[Unmet]:
         return []
     return [Unmet("deadline_passed", f"整改期限 {deadline.isoformat()} 应晚于今天 {today.isoformat()}",
                   f"The deadline {deadline.isoformat()} must be after today, {today.isoformat()}",
-                  "seed 004 §5(5)4")]
+                  cite(QUJING, "五(五)4"))]
 
 
 def objection_outcome(facts: AcceptanceFacts) -> str:
@@ -285,7 +286,7 @@ def project_active(facts: AcceptanceFacts) -> list[Unmet]:
         return []
     label = facts.project_state_label
     return [Unmet("project_not_active", f"项目处于“{label.get('zh')}”状态，验收暂停",
-                  f"The project is {label.get('en', '').lower()}; acceptance is on hold", "SPEC §5.1")]
+                  f"The project is {label.get('en', '').lower()}; acceptance is on hold", SYSTEM_RULE)]
 
 
 def project_takes_applications(facts: AcceptanceFacts) -> list[Unmet]:
@@ -293,7 +294,7 @@ def project_takes_applications(facts: AcceptanceFacts) -> list[Unmet]:
     if facts.project_state in APPLYING_STATES:
         return []
     return [Unmet("wrong_state", "项目不在可申请验收的阶段",
-                  "The project is not in a state that takes acceptance applications", "seed 004 §5(5)1")]
+                  "The project is not in a state that takes acceptance applications", cite(QUJING, "五(五)1"))]
 
 
 def stage_in_schedule(facts: AcceptanceFacts) -> list[Unmet]:
@@ -302,7 +303,7 @@ def stage_in_schedule(facts: AcceptanceFacts) -> list[Unmet]:
     if facts.data.get("kind") != "stage" or (stage and 1 <= stage <= facts.stages):
         return []
     return [Unmet("stage_not_in_schedule", f"合同的付款安排有第 1 至 {facts.stages} 阶段",
-                  f"the contract's schedule has stages 1 to {facts.stages}", "SPEC §4", field="stage")]
+                  f"the contract's schedule has stages 1 to {facts.stages}", SYSTEM_RULE, field="stage")]
 
 
 def one_acceptance_per_stage(facts: AcceptanceFacts) -> list[Unmet]:
@@ -312,7 +313,7 @@ def one_acceptance_per_stage(facts: AcceptanceFacts) -> list[Unmet]:
     kind, stage = facts.data.get("kind"), facts.data.get("stage")
     what = "终验" if kind == "final" else f"第{stage}阶段验收"
     return [Unmet("acceptance_exists", f"该{what}已有验收申请（{facts.existing}）",
-                  f"This {kind} acceptance exists already ({facts.existing})", "seed 004 §5(5)1")]
+                  f"This {kind} acceptance exists already ({facts.existing})", cite(QUJING, "五(五)1"))]
 
 
 def documents_of_the_project(facts: AcceptanceFacts) -> list[Unmet]:
@@ -321,7 +322,7 @@ def documents_of_the_project(facts: AcceptanceFacts) -> list[Unmet]:
              if doc_id not in facts.documents or facts.documents[doc_id][0] != facts.project_id
              or facts.documents[doc_id][1] is not None]
     return [Unmet("document_not_of_project", f"本项目没有文件 {doc_id}", f"no document {doc_id} of this project",
-                  "SPEC §4", field="document_ids") for doc_id in wrong]
+                  SYSTEM_RULE, field="document_ids") for doc_id in wrong]
 
 
 ACCEPTANCE_GUARDS: dict[str, Callable[[AcceptanceFacts], list[Unmet]]] = {

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from disburse.domain import budget_checks
+from disburse.domain.citations import QUJING, SYSTEM_RULE, cite
 from disburse.domain.money import format_yuan
 from disburse.domain.plan import Plan
 from disburse.domain.rules import RuleSet
 from disburse.domain.states import ProjectState
 from disburse.domain.unmet import Unmet
 
-CLAUSE = "seed 004 §6(1)1; SPEC §13"
+CLAUSE = cite(QUJING, "六(一)1")
 #: From filing up to the final audit the plan is amended; before, it is edited as a draft; after, it is done.
 AMENDABLE = (ProjectState.FILED, ProjectState.TENDERED, ProjectState.CONTRACTOR_SELECTED,
              ProjectState.STAGED_ACCEPTANCE, ProjectState.FINAL_AUDIT)
@@ -123,7 +124,7 @@ def is_the_author(f: AmendmentFacts) -> list[Unmet]:
     if f.author_id is not None and f.author_id == f.actor_id:
         return []
     return [Unmet("not_the_author", "只有提出人可以撤回方案调整申请", "Only its author may withdraw an amendment",
-                  "SPEC §13")]
+                  SYSTEM_RULE)]
 
 
 AMENDMENT_GUARDS: dict[str, Callable[[AmendmentFacts], list[Unmet]]] = {

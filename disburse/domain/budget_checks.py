@@ -7,12 +7,13 @@ Decimal, never by dividing, so a share exactly at a cap passes (SPEC §7: 150万
 
 from decimal import Decimal
 
+from disburse.domain.citations import KEPING, QUJING, SYSTEM_RULE, cite
 from disburse.domain.money import format_wan, format_yuan, share_text
 from disburse.domain.plan import Plan
 from disburse.domain.rules import RuleSet
 from disburse.domain.unmet import Unmet
 
-_PLAN_CLAUSE = "SPEC §5.1 file"
+_PLAN_CLAUSE = SYSTEM_RULE
 
 
 def missing_amounts(plan: Plan) -> list[Unmet]:
@@ -35,16 +36,16 @@ def fits_the_project(current: Plan, sent: Plan, county: str, predecessors_found:
     unmet = []
     if sent.region != county:
         unmet.append(Unmet("county_changed", "示范项目的县不能更改", "The county of a project does not change",
-                           "SPEC §4", field="region"))
+                           SYSTEM_RULE, field="region"))
     known = {line.id for line in current.lines}
     for i, line in enumerate(sent.lines):
         if line.id is not None and line.id not in known:
             unmet.append(Unmet("line_not_of_plan", f"本方案没有编号为 {line.id} 的建设内容",
-                               f"This plan has no budget line {line.id}", "SPEC §4", field=f"lines.{i}.id"))
+                               f"This plan has no budget line {line.id}", SYSTEM_RULE, field=f"lines.{i}.id"))
     for i, source in enumerate(sent.funding):
         if source.predecessor is not None and source.predecessor not in predecessors_found:
             unmet.append(Unmet("no_predecessor", f"没有前期项目 {source.predecessor}",
-                               f"no predecessor project {source.predecessor}", "seed 000 §7",
+                               f"no predecessor project {source.predecessor}", cite(KEPING, "附件 七"),
                                field=f"funding.{i}.predecessor"))
     return unmet
 
@@ -145,7 +146,7 @@ def tags_counted_once(plan: Plan, rules: RuleSet) -> list[Unmet]:
 
 
 #: The shares a rule set caps or floors are shares of the money (seed 004 §5(1): 不超过15%, 不低于50%).
-_SHARES_CLAUSE = "seed 004 §5(1)"
+_SHARES_CLAUSE = cite(QUJING, "五(一)")
 
 
 def rule_set_holds(plan: Plan, rules: RuleSet) -> list[Unmet]:

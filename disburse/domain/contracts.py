@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from disburse.domain import credit_code
+from disburse.domain.citations import BURQIN, QUJING, SYSTEM_RULE, XX_COUNTY, cite, cites
 from disburse.domain.money import format_yuan, share_text
 from disburse.domain.rules import RuleSet
 from disburse.domain.unmet import Unmet
 
-ELIGIBILITY_CLAUSE = "seed 003 §5(2)1"
-SCHEDULE_CLAUSE = "seed 001 §6(2)2"
+ELIGIBILITY_CLAUSE = cite(XX_COUNTY, "五(二)1")
+SCHEDULE_CLAUSE = cite(BURQIN, "六(二)2")
 
 #: The declarations seed 003 §5(2)1 asks of an applicant, with their labels.
 DECLARATIONS: dict[str, tuple[str, str]] = {
@@ -101,7 +102,7 @@ def schedule_unmet(schedule: Schedule, rules: RuleSet) -> list[Unmet]:
 
 #: A contract spends what the plan budgets for the lines it covers: seed 004 §5(1) (严格项目资金使用) and
 #: seed 001 §6 (资金规划和管理) — the plan's lines, not the contract, carry the caps, floors and prohibited uses.
-LINES_CLAUSE = "seed 004 §5(1) (严格项目资金使用); seed 001 §6 (资金规划和管理)"
+LINES_CLAUSE = cites(cite(QUJING, "五(一)", "严格项目资金使用"), cite(BURQIN, "六", "资金规划和管理"))
 
 
 def amounts_under(contract: Contract, lines: Mapping[int, Decimal | None]) -> Decimal:
@@ -128,7 +129,7 @@ def coverage_unmet(total: Decimal, contracts: list[Contract],
         unmet.append(Unmet("contracts_over_total",
                            f"合同金额合计 {format_yuan(contracted)} 元，超过项目总投资 {format_yuan(total)} 元",
                            f"Contracts sum to {format_yuan(contracted)} yuan, above the project total of "
-                           f"{format_yuan(total)} yuan", "SPEC §5.1 select_contractor"))
+                           f"{format_yuan(total)} yuan", SYSTEM_RULE))
     owner: dict[int, str] = {}
     for contract in contracts:
         for line_id in contract.line_ids:
@@ -136,7 +137,7 @@ def coverage_unmet(total: Decimal, contracts: list[Contract],
                 unmet.append(Unmet("line_covered_twice",
                                    f"建设内容 {line_id} 已由合同“{owner[line_id]}”覆盖，不能再由“{contract.lot}”覆盖",
                                    f"Budget line {line_id} is covered by '{owner[line_id]}' already and cannot "
-                                   f"also be covered by '{contract.lot}'", "SPEC §5.1 select_contractor"))
+                                   f"also be covered by '{contract.lot}'", SYSTEM_RULE))
             else:
                 owner[line_id] = contract.lot
     return unmet

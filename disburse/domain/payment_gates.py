@@ -14,6 +14,8 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from disburse.domain import labels
+from disburse.domain.citations import BURQIN, QUJING, SYSTEM_RULE, XX_COUNTY, cite, cites
 from disburse.domain.money import amount_en, amount_zh, share_text
 from disburse.domain.states import HALTED, IN_FLIGHT, AcceptanceState, PaymentState, ProjectState
 from disburse.domain.unmet import Unmet
@@ -21,9 +23,9 @@ from disburse.domain.unmet import Unmet
 FEN = Decimal("0.01")
 ADVANCE_STATES = (ProjectState.CONTRACTOR_SELECTED, ProjectState.STAGED_ACCEPTANCE)
 LATER_STATES = (ProjectState.STAGED_ACCEPTANCE, ProjectState.FINAL_AUDIT)
-GATE_CLAUSE = "seed 001 §6(2)2"
+GATE_CLAUSE = cite(BURQIN, "六(二)2")
 #: No official document of the seeds numbers vouchers; one number per disbursement is sound treasury practice.
-VOUCHER_CLAUSE = ("SPEC §4 支付凭证号; 财政国库支付惯例：一张支付凭证对应一笔拨付（无具体文件条款） / "
+VOUCHER_CLAUSE = ("财政国库支付惯例：一张支付凭证对应一笔拨付（无具体文件条款） / "
                   "sound treasury practice: one voucher number, one disbursement (no document clause)")
 #: Where a payment goes; no seed document speaks of accounts.
 PAYEE_CLAUSE = ("财政国库支付惯例：款项支付至收款人（合同承办企业）登记的银行账户 / "
@@ -116,8 +118,9 @@ def _u(code: str, zh: str, en: str, clause: str = GATE_CLAUSE) -> list[Unmet]:
 def project_active(f: PaymentFacts) -> list[Unmet]:
     """Nothing moves while the project is suspended, closed or in clawback (SPEC §5.1, §5.3)."""
     if f.project_state in HALTED:
-        return _u("project_not_active", f"项目当前状态为 {f.project_state}，不能办理拨付",
-                  f"The project is {f.project_state}; no payment may move", "SPEC §5.3")
+        zh, en = labels.PROJECT_STATES.get(f.project_state, (f.project_state, f.project_state))
+        return _u("project_not_active", f"项目当前状态为“{zh}”，不能办理拨付",
+                  f"The project is {en.lower()}; no payment may move", SYSTEM_RULE)
     return []
 
 
@@ -137,14 +140,15 @@ def project_stage_allows_kind(f: PaymentFacts) -> list[Unmet]:
     allowed = ADVANCE_STATES if f.kind == "advance" else LATER_STATES
     if f.project_state in allowed or f.project_state in HALTED:
         return []
-    return _u("project_stage", f"项目处于 {f.project_state} 阶段，不能申请{_KIND_ZH[f.kind]}",
-              f"A {f.kind} payment is not possible while the project is {f.project_state}")
+    zh, en = labels.PROJECT_STATES.get(f.project_state, (f.project_state, f.project_state))
+    return _u("project_stage", f"项目处于“{zh}”阶段，不能申请{_KIND_ZH[f.kind]}",
+              f"A {f.kind} payment is not possible while the project is at '{en}'", GATE_CLAUSE)
 
 
 def amount_positive(f: PaymentFacts) -> list[Unmet]:
     if f.amount > 0:
         return []
-    return _u("amount_not_positive", "拨付金额须大于零", "The amount must be more than zero", "SPEC §5.3")
+    return _u("amount_not_positive", "拨付金额须大于零", "The amount must be more than zero", SYSTEM_RULE)
 
 
 def advance_within_cap(f: PaymentFacts) -> list[Unmet]:
@@ -169,10 +173,11 @@ def stage_acceptance_approved(f: PaymentFacts) -> list[Unmet]:
     a = f.acceptance
     if a is None or a.contract_id != f.contract_id or a.kind != "stage":
         return _u("stage_acceptance_missing", "阶段拨付须指明本合同的阶段验收",
-                  "A stage payment names a stage acceptance of this contract", "seed 004 §5(5)3")
+                  "A stage payment names a stage acceptance of this contract", cite(QUJING, "五(五)3"))
     if a.state != AcceptanceState.APPROVED:
-        return _u("acceptance_not_approved", f"阶段验收 {a.id} 尚未经领导小组审定（当前 {a.state}）",
-                  f"Stage acceptance {a.id} is not approved yet ({a.state})", "seed 004 §5(5)3")
+        zh, en = labels.ACCEPTANCE_STATES.get(a.state, (a.state, a.state))
+        return _u("acceptance_not_approved", f"阶段验收 {a.id} 尚未经领导小组审定（当前：{zh}）",
+                  f"Stage acceptance {a.id} is not approved yet ({en.lower()})", cite(QUJING, "五(五)3"))
     return []
 
 
@@ -185,7 +190,7 @@ def one_payment_per_acceptance(f: PaymentFacts) -> list[Unmet]:
     if not taken:
         return []
     return _u("acceptance_already_paid", f"阶段验收 {f.acceptance.id} 已有拨付 {taken[0]}",
-              f"Stage acceptance {f.acceptance.id} already has payment {taken[0]}", "SPEC §5.3")
+              f"Stage acceptance {f.acceptance.id} already has payment {taken[0]}", SYSTEM_RULE)
 
 
 def stage_within_share(f: PaymentFacts) -> list[Unmet]:
@@ -214,7 +219,7 @@ def stage_within_share(f: PaymentFacts) -> list[Unmet]:
 
 #: Money follows what acceptance accepted: seed 001 §6(2)2 (全部项目完成审核验收合格后，拨付其余全部资金),
 #: seed 004 §5(5)2 (验收结论及核定金额).
-ACCEPTED_CLAUSE = "seed 001 §6(2)2; seed 004 §5(5)2"
+ACCEPTED_CLAUSE = cites(cite(BURQIN, "六(二)2"), cite(QUJING, "五(五)2"))
 
 
 def within_accepted_amount(f: PaymentFacts) -> list[Unmet]:
@@ -261,14 +266,14 @@ def contract_not_exceeded(f: PaymentFacts) -> list[Unmet]:
     return _u("contract_exceeded", f"已拨付与在途合计将达 {amount_zh(total)}，超过合同金额 "
               f"{amount_zh(f.contract_amount)}",
               f"Disbursed and in flight would reach {amount_en(total)}, above the contract's "
-              f"{amount_en(f.contract_amount)}", "SPEC §5.3")
+              f"{amount_en(f.contract_amount)}", SYSTEM_RULE)
 
 
 def contracts_within_total(f: PaymentFacts) -> list[Unmet]:
     """Σ contracts ≤ project total (SPEC §5.3)."""
     if f.contracts_total <= f.project_total:
         return []
-    return _u("contracts_over_total", "合同金额合计超过项目总投资", "Contracts exceed the project total", "SPEC §5.3")
+    return _u("contracts_over_total", "合同金额合计超过项目总投资", "Contracts exceed the project total", SYSTEM_RULE)
 
 
 def not_an_earlier_step(f: PaymentFacts) -> list[Unmet]:
@@ -276,8 +281,10 @@ def not_an_earlier_step(f: PaymentFacts) -> list[Unmet]:
     done = [step for step, user in f.steps.items() if user is not None and user == f.actor_id]
     if not done:
         return []
-    return _u("same_user_two_steps", f"同一人员不能办理同一笔拨付的两个环节（已办理：{'、'.join(done)}）",
-              f"One user may not perform two steps of one payment (already did: {', '.join(done)})", "SPEC §5.3")
+    zh = "、".join(labels.of(labels.PAYMENT_STEPS, step, "zh") for step in done)
+    en = ", ".join(labels.of(labels.PAYMENT_STEPS, step, "en").lower() for step in done)
+    return _u("same_user_two_steps", f"同一人员不能办理同一笔拨付的两个环节（已办理：{zh}）",
+              f"One user may not perform two steps of one payment (already did: {en})", SYSTEM_RULE)
 
 
 def not_the_verdict_recorder(f: PaymentFacts) -> list[Unmet]:
@@ -285,7 +292,7 @@ def not_the_verdict_recorder(f: PaymentFacts) -> list[Unmet]:
     if f.acceptance is None or f.acceptance.verdict_by is None or f.acceptance.verdict_by != f.actor_id:
         return []
     return _u("verdict_recorder", "作出验收结论的人员不能审核或批准依据该验收的拨付",
-              "The user who recorded the acceptance's verdict may not verify or approve its payment", "SPEC §5.3")
+              "The user who recorded the acceptance's verdict may not verify or approve its payment", SYSTEM_RULE)
 
 
 def is_the_requester(f: PaymentFacts) -> list[Unmet]:
@@ -293,7 +300,7 @@ def is_the_requester(f: PaymentFacts) -> list[Unmet]:
     if f.steps.get("request") == f.actor_id:
         return []
     return _u("not_the_requester", "只有申请人可以撤销拨付申请", "Only the requester may cancel a payment request",
-              "SPEC §5.3")
+              SYSTEM_RULE)
 
 
 def relies_on_its_acceptance(f: PaymentFacts) -> list[Unmet]:
@@ -314,7 +321,7 @@ def relies_on_its_acceptance(f: PaymentFacts) -> list[Unmet]:
 
 
 def _field(code: str, zh: str, en: str) -> list[Unmet]:
-    return [Unmet(code, zh, en, "SPEC §5.3", field="acceptance_id")]
+    return [Unmet(code, zh, en, SYSTEM_RULE, field="acceptance_id")]
 
 
 def within_arrived_funds(f: PaymentFacts) -> list[Unmet]:
@@ -361,7 +368,7 @@ def disbursed_not_in_future(f: PaymentFacts) -> list[Unmet]:
     if day is None or f.today is None or day <= f.today:
         return []
     return _u("disbursed_on_in_future", f"拨付日期 {day.isoformat()} 晚于今天 {f.today.isoformat()}",
-              f"The disbursement date {day.isoformat()} is after today, {f.today.isoformat()}", "SPEC §5.3")
+              f"The disbursement date {day.isoformat()} is after today, {f.today.isoformat()}", SYSTEM_RULE)
 
 
 def disbursed_not_before_approval(f: PaymentFacts) -> list[Unmet]:
@@ -373,7 +380,7 @@ def disbursed_not_before_approval(f: PaymentFacts) -> list[Unmet]:
     return _u("disbursed_before_approval",
               f"拨付日期 {day.isoformat()} 早于批准日期 {f.approved_on.isoformat()}",
               f"The disbursement date {day.isoformat()} is before the approval on {f.approved_on.isoformat()}",
-              "SPEC §5.3; seed 003 §5(2)3③")
+              cite(XX_COUNTY, "五(二)3③"))
 
 
 def payee_account_recorded(f: PaymentFacts) -> list[Unmet]:

@@ -10,12 +10,20 @@ from decimal import Decimal
 from typing import Any
 
 from disburse.domain import budget_checks
+from disburse.domain.citations import BURQIN, KEPING, QUJING, SYSTEM_RULE, cite, cites
 from disburse.domain.contracts import Contract, coverage_unmet, eligibility_unmet
 from disburse.domain.money import format_yuan
 from disburse.domain.plan import Plan
 from disburse.domain.recovery_guards import REVIEW_CLAUSE
 from disburse.domain.rules import RuleSet
 from disburse.domain.unmet import Unmet
+
+#: A follow-up funded from a predecessor's surplus (seed 000 §7: 首款结余150万).
+SURPLUS_CLAUSE = cite(KEPING, "附件 七")
+#: The final audit follows every contract's final acceptance (seed 004 §5(5)4; seed 001 §6(2)3).
+FINAL_CLAUSE = cites(cite(QUJING, "五(五)4"), cite(BURQIN, "六(二)3"))
+#: The performance evaluation against the plan's targets (seed 004 §7(6), 附件2).
+TARGETS_CLAUSE = cites(cite(QUJING, "七(六)"), cite(QUJING, "附件2"))
 
 
 @dataclass(frozen=True)
@@ -82,19 +90,19 @@ def predecessor_surplus_available(facts: ProjectFacts) -> list[Unmet]:
     for claim in facts.surplus_claims:
         if not claim.same_county:
             unmet.append(Unmet("predecessor_elsewhere", f"前期项目 {claim.predecessor_id} 不属于本县",
-                               f"Predecessor project {claim.predecessor_id} is not of this county", "seed 000 §7"))
+                               f"Predecessor project {claim.predecessor_id} is not of this county", SURPLUS_CLAUSE))
         elif claim.available is None:
             unmet.append(Unmet("predecessor_surplus_unknown",
                                f"前期项目 {claim.predecessor_id} 尚未确定承办企业，结余未知",
                                f"Predecessor project {claim.predecessor_id} has no contracts yet, so its "
-                               f"surplus is not known", "seed 000 §7"))
+                               f"surplus is not known", SURPLUS_CLAUSE))
         elif claim.amount > claim.available:
             unmet.append(Unmet("predecessor_surplus_spent",
                                f"前期项目 {claim.predecessor_id} 可用结余 {format_yuan(claim.available)} 元，"
                                f"不足 {format_yuan(claim.amount)} 元",
                                f"Predecessor project {claim.predecessor_id} has {format_yuan(claim.available)} "
                                f"yuan of surplus left, less than {format_yuan(claim.amount)} yuan",
-                               "seed 000 §7"))
+                               SURPLUS_CLAUSE))
     return unmet
 
 
@@ -102,7 +110,7 @@ def tender_round_open(facts: ProjectFacts) -> list[Unmet]:
     """``tender_failed``: there is an announced round that has not failed yet."""
     if facts.tender_rounds and facts.tender_rounds[-1].get("outcome") == "open":
         return []
-    return [Unmet("no_open_round", "没有进行中的招标轮次", "No tender round is open", "seed 004 §5(2)")]
+    return [Unmet("no_open_round", "没有进行中的招标轮次", "No tender round is open", cite(QUJING, "五(二)"))]
 
 
 def tender_round_failed(facts: ProjectFacts) -> list[Unmet]:
@@ -110,14 +118,14 @@ def tender_round_failed(facts: ProjectFacts) -> list[Unmet]:
     if facts.tender_rounds and facts.tender_rounds[-1].get("outcome") == "failed":
         return []
     return [Unmet("round_not_failed", "当前招标轮次未流标，不能重新公告",
-                  "The current tender round has not failed, so it cannot be announced again", "seed 004 §5(2)")]
+                  "The current tender round has not failed, so it cannot be announced again", cite(QUJING, "五(二)"))]
 
 
 def has_contracts(facts: ProjectFacts) -> list[Unmet]:
     """At least one signed contract (SPEC §5.1 ``select_contractor``)."""
     if facts.contracts:
         return []
-    return [Unmet("no_contract", "尚未签订任何合同", "No contract has been signed yet", "SPEC §5.1 select_contractor")]
+    return [Unmet("no_contract", "尚未签订任何合同", "No contract has been signed yet", SYSTEM_RULE)]
 
 
 def contractors_eligible(facts: ProjectFacts) -> list[Unmet]:
@@ -135,7 +143,7 @@ def contracts_cover_plan(facts: ProjectFacts) -> list[Unmet]:
 def final_acceptances_approved(facts: ProjectFacts) -> list[Unmet]:
     """``request_final_audit``: every contract has an approved final acceptance (seed 001 §6(2)3)."""
     return [Unmet("final_acceptance_missing", f"合同“{c.lot}”尚无审定的终验",
-                  f"Contract '{c.lot}' has no approved final acceptance", "seed 004 §5(5)4; seed 001 §6(2)3")
+                  f"Contract '{c.lot}' has no approved final acceptance", FINAL_CLAUSE)
             for c in facts.contracts if not c.final_approved]
 
 
@@ -144,10 +152,10 @@ def targets_evaluated(facts: ProjectFacts) -> list[Unmet]:
     given = {t["name"] for t in facts.data.get("targets") or []}
     planned = {t.name for t in facts.plan.targets}
     unmet = [Unmet("target_actual_missing", f"绩效指标“{name}”缺少实际完成值",
-                   f"Performance target '{name}' has no actual value", "seed 004 §7(6); seed 004 附件2")
+                   f"Performance target '{name}' has no actual value", TARGETS_CLAUSE)
              for name in sorted(planned - given)]
     unmet += [Unmet("unknown_target", f"方案中没有绩效指标“{name}”",
-                    f"The plan has no performance target '{name}'", "seed 004 附件2")
+                    f"The plan has no performance target '{name}'", cite(QUJING, "附件2"))
               for name in sorted(given - planned)]
     return unmet
 
@@ -157,7 +165,7 @@ def no_payment_in_flight(facts: ProjectFacts) -> list[Unmet]:
     if facts.in_flight == 0:
         return []
     return [Unmet("payment_in_flight", f"尚有 {format_yuan(facts.in_flight)} 元拨付在途",
-                  f"{format_yuan(facts.in_flight)} yuan of payments are still in flight", "SPEC §5.1")]
+                  f"{format_yuan(facts.in_flight)} yuan of payments are still in flight", SYSTEM_RULE)]
 
 
 def no_recovery_outstanding(facts: ProjectFacts) -> list[Unmet]:
@@ -177,7 +185,7 @@ def evaluation_document_of_project(facts: ProjectFacts) -> list[Unmet]:
     if document_id is None or facts.document_project == facts.project_id:
         return []
     return [Unmet("document_not_of_project", f"本项目没有文件 {document_id}", f"no document {document_id} of this "
-                  "project", "seed 001 §6(2)3", field="document_id")]
+                  "project", cite(BURQIN, "六(二)3"), field="document_id")]
 
 
 def never_filed(facts: ProjectFacts) -> list[Unmet]:
@@ -185,7 +193,7 @@ def never_filed(facts: ProjectFacts) -> list[Unmet]:
     if not facts.ever_filed:
         return []
     return [Unmet("filed_before", "该方案曾经报备，不能撤回（可申请方案调整）",
-                  "This plan was filed before and cannot be withdrawn (propose an amendment instead)", "SPEC §5.1")]
+                  "This plan was filed before and cannot be withdrawn (propose an amendment instead)", SYSTEM_RULE)]
 
 
 def edit_fits_the_project(facts: ProjectFacts) -> list[Unmet]:

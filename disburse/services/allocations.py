@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from disburse.adapters import audit_log
 from disburse.adapters.db import Database
 from disburse.adapters.orm import Allocation, FundingSource, Project
+from disburse.domain.citations import KEPING, XX_COUNTY, cite, cites
 from disburse.domain.money import format_yuan
 from disburse.domain.notice import local_date
 from disburse.domain.roles import Role
@@ -31,7 +32,7 @@ from disburse.services.views import AllocationView, FundsView, SourceFunds
 
 #: Funds arrive for a filed plan; a draft has none yet, a withdrawn one never will.
 RECEIVING = frozenset(ProjectState) - {ProjectState.PLAN_DRAFTED, ProjectState.WITHDRAWN}
-CLAUSE = "seed 003 §5(1)4; seed 000 §2(5)"
+CLAUSE = cites(cite(XX_COUNTY, "五(一)4"), cite(KEPING, "附件 二(五)"))
 
 
 def arrived_total(session: Session, project_id: int) -> Decimal:

@@ -32,6 +32,7 @@ from disburse.adapters.orm import AuditCheckpoint, AuditEntry, AuditLeaf
 from disburse.domain import merkle
 from disburse.domain.audit import CANONICAL_ORDER, GENESIS, PREV_AT, SEQ_AT, encode_row
 from disburse.domain.checkpoint import Checkpoint, Signer, generate_key, parse_signer_key, sign_checkpoint
+from disburse.domain.citations import SYSTEM_RULE
 from disburse.domain.unmet import Unmet
 from disburse.services import audit as audit_service
 from disburse.services.context import Actor
@@ -204,7 +205,7 @@ def _covered(session: Session) -> int:
 def _not_covered(what: str, size: int, covered: int) -> Conflict:
     return Conflict(f"{what}: size {size} is beyond the latest checkpoint ({covered})", [Unmet(
         "beyond_checkpoint", f"规模 {size} 超出最新检查点（{covered} 条）", f"size {size} is beyond the latest "
-        f"checkpoint ({covered} entries); sign a checkpoint first", "SPEC §8")])
+        f"checkpoint ({covered} entries); sign a checkpoint first", SYSTEM_RULE)])
 
 
 def inclusion(db: Database, actor: Actor, seq: int, size: int | None = None) -> dict[str, Any]:

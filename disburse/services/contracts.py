@@ -20,7 +20,8 @@ from disburse.adapters.db import Database
 from disburse.adapters.orm import BudgetLine, Contract, ContractLine, Contractor, Document, Project, Region
 from disburse.clock import REAL
 from disburse.domain import contracts as domain
-from disburse.domain import payee
+from disburse.domain import labels, payee
+from disburse.domain.citations import SYSTEM_RULE
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.roles import Role
 from disburse.domain.states import HALTED, ProjectState
@@ -44,7 +45,7 @@ def _require_tendered(project: Project, doing_zh: str, doing_en: str) -> None:
     """Contracts are signed and withdrawn only while the project is ``tendered`` (SPEC §11.1)."""
     if project.state != ProjectState.TENDERED:
         unmet = Unmet("wrong_state", f"只有在招标中才能{doing_zh}", f"Contracts are {doing_en} only while tendering",
-                      "SPEC §5.1")
+                      SYSTEM_RULE)
         raise Conflict(unmet.en, [unmet])
 
 
@@ -113,8 +114,9 @@ def record_payee(db: Database, actor: Actor, origin: Origin, contract_id: int, d
         contract, project = load_contract(tx.session, actor, contract_id, lock=True)
         _require_signer(actor)
         if project.state in HALTED:
-            unmet = Unmet("project_not_active", f"项目当前状态为 {project.state}，不能变更收款账户",
-                          f"The project is {project.state}; the payee's account cannot change", "SPEC §5.3")
+            zh, en = labels.PROJECT_STATES.get(project.state, (project.state, project.state))
+            unmet = Unmet("project_not_active", f"项目当前状态为“{zh}”，不能变更收款账户",
+                          f"The project is {en.lower()}; the payee's account cannot change", SYSTEM_RULE)
             raise Conflict(unmet.en, [unmet])
         before = {"payee_bank": contract.payee_bank, "payee_account": contract.payee_account}
         contract.payee_bank, contract.payee_account = data["payee_bank"], data["payee_account"]

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from disburse.adapters import pdf
 from disburse.adapters.db import Database
 from disburse.adapters.orm import Acceptance, BudgetLine, Contract, Notice, Payment, Project, User
+from disburse.domain.citations import QUJING, SYSTEM_RULE, cite
 from disburse.domain.money import format_daxie, format_wan
 from disburse.domain.notice import SHANGHAI, local_date
 from disburse.domain.payee import DUE_CLAUSE
@@ -168,7 +169,7 @@ def certificate_facts(db: Database, actor: Actor, acceptance_id: int) -> dict[st
         acceptance, contract, project = load_acceptance(session, actor, acceptance_id)
         if not acceptance.verdicts:
             unmet = Unmet("no_verdict", "尚未作出验收结论，暂无验收证书",
-                          "No verdict has been recorded yet, so there is no certificate", "seed 004 §5(5)2")
+                          "No verdict has been recorded yet, so there is no certificate", cite(QUJING, "五(五)2"))
             raise Conflict(unmet.en, [unmet])
         verdicts = [{"line_id": v.line_id, "result": v.result, "accepted_amount": v.accepted_amount, "note": v.note}
                     for v in acceptance.verdicts]
@@ -225,7 +226,7 @@ def voucher_facts(db: Database, actor: Actor, payment_id: int) -> dict[str, Any]
         payment, contract, project = load_payment(session, actor, payment_id)
         if payment.state != PaymentState.DISBURSED:
             unmet = Unmet("not_disbursed", "资金尚未拨付，暂无拨付凭证", "The payment has not been disbursed yet, "
-                          "so there is no voucher", "SPEC §5.3")
+                          "so there is no voucher", SYSTEM_RULE)
             raise Conflict(unmet.en, [unmet])
         assert payment.disbursed_on is not None
         basis = session.get(Acceptance, payment.acceptance_id) if payment.acceptance_id else None

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from disburse.adapters import audit_log
 from disburse.adapters.db import Database
 from disburse.adapters.orm import Project
+from disburse.domain import labels
 from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import NEW, TransitionSpec, Workflow, WorkflowError
 from disburse.services import audit, idempotency
@@ -236,9 +237,12 @@ def _cascade(session: Session, origin: Origin, now: datetime, subject: Subject[A
 
 
 def role_unmet(spec: TransitionSpec, actor: Actor) -> Unmet:
-    roles = ", ".join(spec.roles)
-    return Unmet("role_not_allowed", f"角色“{actor.role}”无权执行“{spec.zh}”（限 {roles}）",
-                 f"The role '{actor.role}' may not '{spec.en}' (only {roles})", spec.clause)
+    roles_zh = "、".join(labels.of(labels.ROLES, role, "zh") for role in spec.roles)
+    roles_en = ", ".join(labels.of(labels.ROLES, role, "en") for role in spec.roles)
+    return Unmet("role_not_allowed",
+                 f"角色“{labels.of(labels.ROLES, actor.role, 'zh')}”无权执行“{spec.zh}”（限 {roles_zh}）",
+                 f"The role '{labels.of(labels.ROLES, actor.role, 'en')}' may not '{spec.en}' (only {roles_en})",
+                 spec.clause)
 
 
 def check(workflow: Workflow[F, Any], spec: TransitionSpec, actor: Actor, state: str,

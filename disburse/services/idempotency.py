@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from disburse.adapters.db import Database
 from disburse.adapters.orm import IdempotencyKey
 from disburse.domain.audit import canonical_json
+from disburse.domain.citations import SYSTEM_RULE
 from disburse.domain.unmet import Unmet
 from disburse.services.context import Actor
 from disburse.services.errors import Conflict, Invalid
@@ -58,7 +59,7 @@ def replay(session: Session, actor: Actor, idem: Idem | None) -> tuple[int, Any]
         return None
     if row.request_hash != idem.request_hash:
         unmet = Unmet("idempotency_key_reused", "该幂等键已用于另一请求",
-                      "This Idempotency-Key was used for a different request", "SPEC §11.1")
+                      "This Idempotency-Key was used for a different request", SYSTEM_RULE)
         raise Conflict(unmet.en, [unmet])
     return row.status, json.loads(row.response)
 

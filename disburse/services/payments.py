@@ -31,7 +31,7 @@ from disburse.adapters.orm import (
     VoucherNumber,
 )
 from disburse.clock import REAL
-from disburse.domain import payee
+from disburse.domain import labels, payee
 from disburse.domain.ledger import EMPTY
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.notice import local_date
@@ -299,10 +299,6 @@ def explain_event(db: Database, actor: Actor, payment_id: int, event: str,
         return engine.explanation(workflow(), spec, actor, target.entity.state, facts)
 
 
-#: Who does a step, as a refusal names them while the actor waits for it.
-STEP_ROLE = {Role.COMMERCE: ("商务部门", "the commerce bureau"), Role.FINANCE: ("财政部门", "the finance bureau")}
-
-
 def waiting_for_others(actor: Actor, state: str, mine: list[str]) -> list[dict[str, Any]]:
     """The actor's next steps that wait for another role's step first, each shown as not yet possible and
     saying what it waits for (issue 18 item 4: finance sees 批准 greyed out, waiting for commerce to verify,
@@ -312,12 +308,13 @@ def waiting_for_others(actor: Actor, state: str, mine: list[str]) -> list[dict[s
     for before in flow.events_from(state):
         if actor.role in before.roles or len(before.dests) != 1 or before.dests[0] not in IN_FLIGHT:
             continue
-        who = STEP_ROLE.get(before.roles[0], (before.roles[0], before.roles[0]))  # type: ignore[call-overload]
+        who = labels.ROLES.get(before.roles[0], (before.roles[0], before.roles[0]))
         for spec in flow.events_from(before.dests[0]):
             if actor.role not in spec.roles or spec.trigger in mine or spec.dests[0] not in (*IN_FLIGHT, "disbursed"):
                 continue
             unmet = Unmet("awaiting_step", f"等待{who[0]}{before.zh}：{before.zh}后方可{spec.zh}",
-                          f"Waiting for {who[1]} to {before.en.lower()} the request: then it can be {spec.en.lower()}d",
+                          f"Waiting for the {who[1].lower()} to {before.en.lower()} the request: then it can be "
+                          f"{spec.en.lower()}d",
                           before.clause)
             waiting.append({"event": spec.trigger, "label": {"zh": spec.zh, "en": spec.en}, "allowed": False,
                             "unmet": [unmet], "requires": list(spec.requires), "roles": list(spec.roles),

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from disburse.adapters import regions as region_file
 from disburse.adapters.db import Database
 from disburse.adapters.orm import Region
+from disburse.services.context import Actor
 
 
 def load_regions(db: Database) -> tuple[int, int]:
@@ -29,3 +30,16 @@ def load_regions(db: Database) -> tuple[int, int]:
                 updated += 1
         tx.commit()
     return added, updated
+
+
+def counties_in_jurisdiction(db: Database, actor: Actor) -> list[dict[str, str]]:
+    """The counties a plan author may create a project in (SPEC §6: inside the actor's region), in tree order,
+    each named with its province and city (``云南省 / 曲靖市 / 富源县``) so two of the same name are told apart."""
+    with db.reading() as tx:
+        rows = tx.session.execute(select(Region.code, Region.path).where(
+            Region.path.startswith(actor.region_path), Region.level == "county").order_by(Region.path)).all()
+        above = {code for row in rows for code in row.path.strip("/").split("/")} - {region_file.ROOT_CODE}
+        names: dict[str, str] = {code: name for code, name in tx.session.execute(
+            select(Region.code, Region.name).where(Region.code.in_(above)))}
+    return [{"code": row.code, "name": " / ".join(names[code] for code in row.path.strip("/").split("/")
+                                                  if code in names)} for row in rows]

@@ -18,6 +18,8 @@ from disburse.adapters import audit_log, rulesets
 from disburse.adapters.db import Database
 from disburse.adapters.orm import ProgressReport, Project, Region, User
 from disburse.adapters.rulesets import RULE_KEY
+from disburse.domain import labels
+from disburse.domain.citations import QUJING, cite
 from disburse.domain.dates import DateError, parse_month
 from disburse.domain.notice import local_date
 from disburse.domain.roles import PROJECT_READERS, Role
@@ -29,7 +31,7 @@ from disburse.services.errors import Conflict, Forbidden, Invalid
 from disburse.services.scheduling import ACTIVE_STATES, report_due_date
 
 MAX_TEXT = 20_000
-CLAUSE = "seed 004 §8(1)3"
+CLAUSE = cite(QUJING, "八(一)3")
 
 
 def _month(value: str) -> tuple[int, int]:
@@ -67,8 +69,9 @@ def submit(db: Database, actor: Actor, origin: Origin, project_id: int, month: s
         if project.state not in ACTIVE_STATES:
             raise Conflict("the project takes no progress reports in its state", [Unmet(
                 "report_project_inactive",
-                f"项目当前状态（{project.state}）无需报送进度月报",
-                f"a project in state {project.state} takes no progress reports", CLAUSE)])
+                f"项目当前状态（{labels.of(labels.PROJECT_STATES, project.state, 'zh')}）无需报送进度月报",
+                f"a project in state '{labels.of(labels.PROJECT_STATES, project.state, 'en')}' takes no progress "
+                "reports", CLAUSE)])
         existing = tx.session.scalar(select(ProgressReport.id).where(ProgressReport.project_id == project_id,
                                                                      ProgressReport.month == month))
         if existing is not None:

@@ -77,6 +77,7 @@ from disburse.adapters.orm import (
 )
 from disburse.adapters.rulesets import RULE_KEY
 from disburse.domain import payee
+from disburse.domain.citations import QUJING, cite
 from disburse.domain.money import format_yuan
 from disburse.domain.notice import local_date
 from disburse.domain.rules import RuleSet
@@ -87,6 +88,9 @@ from disburse.services.errors import ServiceError
 from disburse.services.notifications import Message, notify, recipients
 
 log = logging.getLogger(__name__)
+
+#: The leading group approves a result once its notice ended without objection (seed 004 §5(5)3).
+NOTICE_CLAUSE = cite(QUJING, "五(五)3")
 
 Job = Callable[..., int]
 
@@ -215,7 +219,7 @@ def report_dues(session: Session, today: date) -> list[Due]:
             due = report_due_date(year, month, rules.report_due_day)
             if (pid, label) in submitted or created > due:
                 continue
-            clause = rules.report_clause or "seed 004 §8(1)3"
+            clause = rules.report_clause or cite(QUJING, "八(一)3")
             if due - timedelta(days=rules.report_lead_days) <= today <= due:
                 dues.append(Due("report_due", f"project:{pid}", label, pid, Message(
                     kind="report_due", level="reminder", project_id=pid, link=f"/projects/{pid}",
@@ -384,9 +388,9 @@ def _notice_followups(session: Session, now: datetime) -> list[Due]:
                                     subject_zh=f"验收结果公示期满无异议，请领导小组审定（项目：{name}）",
                                     subject_en=f"Acceptance notice ended without objection; awaiting approval "
                                                f"(project: {name})",
-                                    body_zh="公示期满无异议，请审定验收结果（seed 004 §5(5)3）。",
+                                    body_zh=f"公示期满无异议，请审定验收结果（{NOTICE_CLAUSE}）。",
                                     body_en="The notice ended without objection; please approve the result "
-                                            "(seed 004 §5(5)3)."),
+                                            f"({NOTICE_CLAUSE})."),
                             ((("leader",), "county"),)))
         else:
             dues.append(Due("notice_objections", f"acceptance:{acceptance_id}", f"notice:{notice_id}", pid,
@@ -394,9 +398,9 @@ def _notice_followups(session: Session, now: datetime) -> list[Due]:
                                     link=f"/acceptances/{acceptance_id}",
                                     subject_zh=f"公示期已结束，尚有异议待处理（项目：{name}）",
                                     subject_en=f"Notice ended with objections still open (project: {name})",
-                                    body_zh="请处理全部异议后再报领导小组审定（seed 004 §5(5)3）。",
+                                    body_zh=f"请处理全部异议后再报领导小组审定（{NOTICE_CLAUSE}）。",
                                     body_en="Resolve every objection before the result goes to the leading group "
-                                            "(seed 004 §5(5)3)."),
+                                            f"({NOTICE_CLAUSE})."),
                             COUNTY_COMMERCE))
     return dues
 

@@ -16,7 +16,7 @@ from flask_wtf import CSRFProtect
 
 from disburse.services import notifications, users
 from disburse.services.context import Actor
-from disburse.web import auth, core, i18n
+from disburse.web import auth, core, errors, i18n, labels
 
 #: The UI's parts beyond core and auth: module name -> its blueprint attribute ``bp``.
 PARTS = ("projects", "plans", "money", "inspect", "public", "admin")
@@ -70,6 +70,8 @@ def _load_user(session_id: str) -> Any:
 
 def init_app(app: Flask) -> None:
     i18n.init_app(app, Path(app.instance_path))
+    labels.init_app(app)
+    errors.init_app(app)
     login = LoginManager(app)
     login.login_view = "auth.login"
     login.login_message = _l("请先登录")
@@ -100,7 +102,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         has_endpoint=has_endpoint, nav_links=nav_links, unread_count=unread_count,
-        role_label=lambda role: str(ROLE_LABELS.get(role, role)),
+        role_label=lambda role: str(ROLE_LABELS[role]) if role in ROLE_LABELS else labels.role_label(role),
         field_label=lambda name: str(FIELD_LABELS.get(name, name)),
     )
     # The JSON API authenticates with bearer tokens (or a SameSite session) and takes

@@ -3,14 +3,15 @@ decide on it with its changes in view, and record the funds that arrive.
 
 Thin views like the project page's: each reads its form, loads it with the schema the API loads
 (:mod:`disburse.schemas.plan`, :mod:`disburse.schemas.amendment`), calls the service the API calls and
-renders; a refusal is shown on the same page with what was typed kept (422 invalid, 409 refused). The plan
-is edited as its document (YAML, lines with their ids) until the plan form of the UI issue replaces it.
+renders; a refusal is shown on the same page with what was typed kept (422 invalid, 409 refused). A draft's
+plan is edited as a form (:mod:`disburse.web.plan_form`, issue 18) with its budget checks beside it, or as its
+document (YAML, lines with their ids) in the advanced editor; an amendment is proposed as the document.
 """
 
 from typing import Any
 
 import yaml
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import ValidationError
@@ -21,6 +22,8 @@ from disburse.schemas import flatten_errors
 from disburse.schemas.amendment import AllocationIn, AmendmentEventIn
 from disburse.schemas.plan import load_plan
 from disburse.services import allocations, amendments, projects
+from disburse.services.plan_checks import plan_checks
+from disburse.web import plan_form
 from disburse.web.common import actor, attempt, db, now, origin, panel
 from disburse.web.i18n import pick
 from disburse.web.projects import render_detail
@@ -54,26 +57,74 @@ def _plan(text: str, errors: dict[str, list[str]]) -> Plan | None:
 # --- a draft's plan -------------------------------------------------------------------------------
 
 
-@bp.route("/projects/<int:project_id>/plan", methods=["GET", "POST"])
-@login_required
-def edit(project_id: int) -> Any:
-    """Replace the plan of a draft (the ``edit_plan`` event, as ``PUT /projects/{id}/plan``)."""
+def _editable(project_id: int) -> Any:
     if actor().role not in projects.workflow().transitions[ProjectEvent.EDIT_PLAN].roles:
         abort(403)
     project = attempt(lambda: projects.get_project(db(), actor(), project_id))
     if project is None:
         abort(404)
+    return project
+
+
+@bp.route("/projects/<int:project_id>/plan", methods=["GET", "POST"])
+@login_required
+def edit(project_id: int) -> Any:
+    """Replace the plan of a draft (the ``edit_plan`` event, as ``PUT /projects/{id}/plan``) from the plan form:
+    its fields make the same document the API takes; the budget checks ``file`` makes are shown beside it."""
+    project = _editable(project_id)
     errors: dict[str, list[str]] = {}
     if request.method == "GET":
-        return render_template("projects/plan_edit.html", project=project, text=_document(project_id), errors=errors)
-    text = request.form.get("document", "")
-    plan = _plan(text, errors)
+        document = attempt(lambda: projects.plan_document(db(), actor(), project_id)) or {}
+        return render_template("projects/plan_edit.html", project=project,
+                               form=plan_form.context(plan_form.from_document(document), errors,
+                                                      load_plan(document)[0] if document else None))
+    if "document" in request.form:  # the plan document as text (the advanced editor)
+        return _edit_document(project)
+    values = plan_form.read(request.form)
+    plan = plan_form.load(values, errors)
     if plan is not None and attempt(lambda: projects.edit_plan(db(), actor(), origin(), project_id, plan, now=now()),
                                     errors) is not None:
         flash(_("方案已保存"), "success")
         return redirect(url_for("projects_ui.detail", project_id=project_id))
+    return render_template("projects/plan_edit.html", project=project,
+                           form=plan_form.context(values, {k: plan_form.localise(v) for k, v in errors.items()},
+                                                  plan)), (422 if errors else 409)
+
+
+@bp.get("/projects/<int:project_id>/plan/document")
+@login_required
+def edit_document(project_id: int) -> Any:
+    """The plan of a draft as its document (YAML, lines with their ids): the advanced editor."""
+    project = _editable(project_id)
+    return render_template("projects/plan_edit.html", project=project, text=_document(project_id), errors={})
+
+
+def _edit_document(project: Any) -> Any:
+    errors: dict[str, list[str]] = {}
+    text = request.form.get("document", "")
+    plan = _plan(text, errors)
+    if plan is not None and attempt(lambda: projects.edit_plan(db(), actor(), origin(), project.id, plan, now=now()),
+                                    errors) is not None:
+        flash(_("方案已保存"), "success")
+        return redirect(url_for("projects_ui.detail", project_id=project.id))
     return render_template("projects/plan_edit.html", project=project, text=text, errors=errors), \
         (422 if errors else 409)
+
+
+@bp.post("/plans/check")
+@login_required
+def check() -> Any:
+    """The budget checks of the plan form as typed (the form's script asks as the official types): what
+    ``file`` would refuse, rule by rule, as ``disburse plans check`` and ``POST /api/v1/plans/check`` say it;
+    or the fields that keep the form from being a plan yet."""
+    if actor().role not in projects.PLAN_AUTHORS:
+        abort(403)
+    errors: dict[str, list[str]] = {}
+    plan = plan_form.load(plan_form.read(request.form), errors)
+    return jsonify({"complete": plan is not None, "errors": errors,
+                    "where": list(dict.fromkeys(plan_form.describe(key) for key in errors)),
+                    "checks": [] if plan is None else plan_form.checks_json(plan_checks(plan)),
+                    "sums": [] if plan is None else plan_form.sums(plan)})
 
 
 # --- amendments -----------------------------------------------------------------------------------

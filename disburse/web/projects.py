@@ -22,6 +22,7 @@ from marshmallow import ValidationError
 
 from disburse.domain.money import format_yuan, normalise_typed
 from disburse.domain.notice import local_date
+from disburse.domain.plan import Plan
 from disburse.domain.recovery_guards import BASES
 from disburse.domain.roles import Role
 from disburse.domain.states import RECOVERY_OPEN, ProjectEvent, ProjectState
@@ -33,9 +34,10 @@ from disburse.schemas.events import ProjectEvent as ProjectEventIn
 from disburse.schemas.plan import load_plan
 from disburse.schemas.recovery import RecoveryEventIn, RecoveryIn
 from disburse.services import allocations, amendments, contracts, desk, notifications, projects, recoveries, reports
+from disburse.services import regions as regions_service
 from disburse.services.scheduling import ACTIVE_STATES
 from disburse.services.views import ProjectView
-from disburse.web import diagram
+from disburse.web import diagram, plan_form
 from disburse.web.common import actor, attempt, db, now, origin, panel
 from disburse.web.i18n import lang
 
@@ -127,6 +129,8 @@ def new() -> Any:
         abort(403)
     text = ""
     errors: dict[str, list[str]] = {}
+    if request.method == "POST" and request.form.get("plan_form"):
+        return _create_from_form()
     if request.method == "POST":
         upload = request.files.get("file")
         text = request.form.get("document", "")
@@ -139,8 +143,34 @@ def new() -> Any:
         if project_id is not None:
             flash(_("项目已创建"), "success")
             return redirect(url_for("projects_ui.detail", project_id=project_id))
-        return render_template("projects/new.html", text=text, errors=errors), (422 if errors else 409)
-    return render_template("projects/new.html", text=text, errors=errors)
+        return render_template("projects/new.html", text=text, errors=errors, form=_new_form()), \
+            (422 if errors else 409)
+    return render_template("projects/new.html", text=text, errors=errors, form=_new_form())
+
+
+def _new_form(values: plan_form.Values | None = None, errors: dict[str, list[str]] | None = None,
+              plan: Plan | None = None) -> dict[str, Any]:
+    """The plan form of a new project: the county chosen among those of the author's jurisdiction."""
+    regions = regions_service.counties_in_jurisdiction(db(), actor())
+    if values is None:
+        values = plan_form.Values(fields={"unit": "万元", "region": regions[0]["code"] if len(regions) == 1 else "",
+                                          "rule_set": ""})
+    return plan_form.context(values, errors or {}, plan, regions=regions)
+
+
+def _create_from_form() -> Any:
+    """A new project from the plan form: the same document ``POST /api/v1/projects`` takes."""
+    errors: dict[str, list[str]] = {}
+    values = plan_form.read(request.form)
+    plan = plan_form.load(values, errors)
+    project_id = None if plan is None else attempt(
+        lambda: projects.create_project(db(), actor(), origin(), plan, None, now=now()), errors)
+    if project_id is not None:
+        flash(_("项目已创建"), "success")
+        return redirect(url_for("projects_ui.detail", project_id=project_id))
+    shown = {k: plan_form.localise(v) for k, v in errors.items()}
+    return render_template("projects/new.html", text="", errors={}, form=_new_form(values, shown, plan)), \
+        (422 if errors else 409)
 
 
 def _create_from_workbook(data: bytes, errors: dict[str, list[str]]) -> int | None:

@@ -43,7 +43,7 @@ def test_finance_approves_in_the_queue_and_another_finance_user_disburses(live: 
     blocked = item.locator("[data-testid=blocked-disburse]")
     reason = blocked.locator("li[data-code=same_user_two_steps]").inner_text()
     assert reason.startswith("同一人员不能办理同一笔拨付的两个环节")
-    assert "SPEC §5.3" in blocked.inner_text()
+    assert "本系统办理规则（无文件条款）" in blocked.inner_text()
 
     other = live.login(FINANCE_2)
     live.shot(other, "home-finance")

@@ -53,7 +53,7 @@ def test_a_blocked_event_shows_its_unmet_reasons_with_their_clauses(live: Live, 
     assert blocked.locator("button").is_disabled()
     reason = blocked.locator("li[data-code=no_contract]")
     assert reason.inner_text().startswith("尚未签订任何合同")
-    assert reason.locator("cite").inner_text() == "SPEC §5.1 select_contractor"
+    assert reason.locator("cite").inner_text() == "本系统办理规则（无文件条款）"
     assert page.locator("[data-testid=event-select_contractor]").count() == 0
     page.goto(f"/projects/{drafted['id']}")
     reason = page.locator("[data-testid=blocked-file] li[data-code=lines_sum_mismatch]")

@@ -31,7 +31,7 @@ def test_a_draft_is_edited_in_its_form_and_withdrawn_after_a_confirmation(app: A
     assert 'data-testid="edit-plan"' in page and 'data-event="edit_plan"' not in page  # a page, not a button
     assert 'data-event="withdraw"' in page and "不能恢复" in page  # the withdraw form asks first
 
-    form = text_of(client.get(f"/projects/{pid}/plan"))
+    form = text_of(client.get(f"/projects/{pid}/plan/document"))  # the advanced editor, beside the plan form
     document = document_on(form)
     assert all(isinstance(line["id"], int) for line in document["lines"])  # each line keeps its identity
     document["lines"][4]["item"] = "农村物流配送体系（调整后）"
@@ -46,6 +46,7 @@ def test_a_draft_is_edited_in_its_form_and_withdrawn_after_a_confirmation(app: A
     gone = client.post(f"/projects/{pid}/events", data={"csrf_token": token, "event": "withdraw"})
     assert gone.status_code == 302 and flow.project(pid)["state"] == "withdrawn"
     assert client.get(f"/projects/{pid}/plan").status_code == 200  # readable; saving is refused
+    assert client.get(f"/projects/{pid}/plan/document").status_code == 200
     refused = client.post(f"/projects/{pid}/plan", data={"csrf_token": token,
                                                          "document": yaml.safe_dump(document, allow_unicode=True)})
     assert refused.status_code == 409

@@ -125,7 +125,7 @@ def test_file_refuses_a_plan_over_the_cap_and_changes_nothing(client: Any, users
     resp = fire(client, users["fy-commerce"], pid, "file")
     assert resp.status_code == 409
     unmet = resp.get_json()["unmet"]
-    assert unmet[0]["clause"] == "seed 004 §5(1)" and "15%" in unmet[0]["message"]
+    assert unmet[0]["clause"] == "曲政办发〔2018〕205号 五(一)" and "15%" in unmet[0]["message"]
     project = client.get(f"/api/v1/projects/{pid}", headers=users["fy-commerce"]).get_json()
     assert project["state"] == "plan_drafted" and project["allowed_events"] == ["edit_plan", "withdraw"]
     audit = client.get(f"/api/v1/projects/{pid}/audit", headers=users["fy-commerce"]).get_json()

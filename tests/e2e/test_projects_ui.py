@@ -71,7 +71,7 @@ def test_an_event_refused_answers_409_and_one_missing_data_422_with_the_note_kep
     refused = client.post(f"/projects/{pid}/events", data={"csrf_token": token, "event": "select_contractor"})
     assert refused.status_code == 409
     flashed = re.search(r'<div class="flash refusal".*?</div>', refused.get_data(as_text=True), re.S)
-    assert flashed and "尚未签订任何合同" in flashed.group(0) and "SPEC §5.1" in flashed.group(0)
+    assert flashed and "尚未签订任何合同" in flashed.group(0) and "本系统办理规则（无文件条款）" in flashed.group(0)
     missing = client.post(f"/projects/{pid}/events", data={"csrf_token": token, "event": "tender_failed",
                                                            "note": ""})
     assert missing.status_code == 422

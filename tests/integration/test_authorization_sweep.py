@@ -174,6 +174,9 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/projects/<int:project_id>/reports"): obj({"commerce"}, event=True),
     ("GET", "/projects/<int:project_id>/plan"): obj({"commerce"}),
     ("POST", "/projects/<int:project_id>/plan"): obj({"commerce"}, event=True),
+    ("GET", "/projects/<int:project_id>/plan/document"): obj({"commerce"}),
+    ("POST", "/plans/check"): gate({"commerce"}),
+    ("POST", "/api/v1/plans/check"): gate({"commerce"}),
     ("GET", "/projects/<int:project_id>/amendments/new"): obj({"commerce"}),
     ("POST", "/projects/<int:project_id>/amendments/new"): obj({"commerce"}, event=True),
     ("GET", "/amendments/<int:amendment_id>"): obj(),
@@ -230,7 +233,7 @@ def _api_body(rule: str, county: County) -> dict[str, Any]:
         return {"json": {"username": HOME["commerce"], "password": PASSWORD}}
     if rule == "/api/v1/users":
         return {"json": {"username": "xp-finance-sweep", "role": "finance", "region": COUNTY}}
-    if rule == "/api/v1/projects" or rule.endswith("/plan"):
+    if rule == "/api/v1/projects" or rule.endswith("/plan") or rule == "/api/v1/plans/check":
         return {"json": example("003")}
     if rule.endswith("/amendments"):
         return {"json": {"plan": example("003"), "reason": "调整"}}

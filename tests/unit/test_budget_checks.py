@@ -28,7 +28,7 @@ def test_one_yuan_over_the_cap_fails_naming_the_cap_and_citing_seed_004() -> Non
     unmet = check_plan(plan_of(doc), QUJING)
     assert [u.code for u in unmet] == ["share_above_cap"]
     assert "15%" in unmet[0].zh and "15%" in unmet[0].en
-    assert unmet[0].clause == "seed 004 §5(1)"
+    assert unmet[0].clause == "曲政办发〔2018〕205号 五(一)"
 
 
 def test_supply_chain_below_half_fails_as_a_floor() -> None:
@@ -46,7 +46,7 @@ def test_a_buildings_line_is_a_prohibited_use() -> None:
     unmet = check_plan(plan_of(doc), QUJING)
     assert [u.code for u in unmet] == ["prohibited_use"]
     assert "楼堂馆所" in unmet[0].zh
-    assert unmet[0].clause == "seed 004 §5(1)"
+    assert unmet[0].clause == "曲政办发〔2018〕205号 五(一)"
 
 
 def test_lines_and_funding_must_sum_to_the_total() -> None:

@@ -64,7 +64,7 @@ NOW = datetime(2024, 6, 3, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 EARLIER = datetime(2024, 5, 6, 2, 0, tzinfo=UTC)
 TOTAL = Decimal("10000000.00")
 RULES = RuleSet(id="test", version=1, title_zh="测试规则", title_en="Test rules", tags={}, notice_days=5,
-                notice_working_days=False, notice_clause="seed 004 §5(5)2")
+                notice_working_days=False, notice_clause="曲政办发〔2018〕205号 五(五)2")
 SHA = {1: "1" * 64, 2: "2" * 64}
 
 
@@ -303,14 +303,14 @@ ACCEPTANCE_CASES = [
                   "entity.notices[-1].days": 5, "entity.notices[-1].working_days": False},
          facts={"notice_ends_at": datetime(2024, 6, 8, 16, tzinfo=UTC), "objections": ()},
          record={"notice_id": None, "ends_at": "2024-06-08T16:00:00+00:00", "days": 5, "working_days": False,
-                 "clause": "seed 004 §5(5)2"}),
+                 "clause": "曲政办发〔2018〕205号 五(五)2"}),
     case("acceptance", "publish_notice", "five working days skip the National Day holiday and count its make-up day",
          lambda: published_in_working_days(datetime(2024, 9, 30, 2, tzinfo=UTC)),
          changed={"entity.notices[*].ends_at": [datetime(2024, 10, 12, 16, tzinfo=UTC)],
                   "entity.notices[-1].working_days": True},
          facts={"notice_ends_at": datetime(2024, 10, 12, 16, tzinfo=UTC), "objections": ()},
          record={"notice_id": None, "ends_at": "2024-10-12T16:00:00+00:00", "days": 5, "working_days": True,
-                 "clause": "seed 004 §5(5)2"}),
+                 "clause": "曲政办发〔2018〕205号 五(五)2"}),
     case("acceptance", "publish_notice", "a second notice after rectification starts without the first's objections",
          lambda: step("acceptance", "publish",
                       stage_acceptance(state="passed", attempt=2, notices=[notice(20, (1, "uphold"))]),
@@ -319,7 +319,7 @@ ACCEPTANCE_CASES = [
          changed={"entity.notices[*].id": [20, None], "entity.notices[*].published_at": [EARLIER, NOW]},
          facts={"notice_ends_at": datetime(2024, 6, 8, 16, tzinfo=UTC), "objections": ()},
          record={"notice_id": None, "ends_at": "2024-06-08T16:00:00+00:00", "days": 5, "working_days": False,
-                 "clause": "seed 004 §5(5)2"}),
+                 "clause": "曲政办发〔2018〕205号 五(五)2"}),
     case("acceptance", "close_notice", "the latest notice closes now",
          lambda: step("acceptance", "close_notice",
                       stage_acceptance(state="in_notice", notices=[notice(20), notice(21)]),

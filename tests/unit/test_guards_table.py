@@ -22,6 +22,7 @@ from disburse.domain.acceptance_guards import (
     ObjectionFacts,
 )
 from disburse.domain.amendment_guards import AMENDMENT_GUARDS, AmendmentFacts, Committed
+from disburse.domain.citations import BURQIN, QUJING, XX_COUNTY, cite
 from disburse.domain.contracts import DECLARATIONS, Contract, Contractor, Schedule, Stage
 from disburse.domain.payment_evidence import EVIDENCE_CHECKS
 from disburse.domain.payment_gates import PAYMENT_GUARDS, AcceptanceRef, OtherPayment, PaymentFacts
@@ -50,13 +51,14 @@ def case(registry: str, guard: str, why: str, facts: Any, *expected: Expected, m
 
 # --- project facts --------------------------------------------------------------------------------
 
+QUJING_BUDGET = cite(QUJING, "五(一)")
 RULES = RuleSet(
     id="test", version=1, title_zh="测试规则", title_en="Test rules",
     tags={"public_service_center": ("公共服务中心", "Public service centre"),
           "supply_chain": ("供应链体系", "Supply chain"), "training": ("电子商务培训", "Training")},
-    prohibited=(Prohibition("buildings", "楼堂馆所建设", "Buildings", "seed 004 §5(1)"),),
-    caps=(TagRule("public_service_center", Decimal("0.15"), "seed 004 §5(1)", "不超过15%", "at most 15 %"),),
-    floors=(TagRule("supply_chain", Decimal("0.50"), "seed 004 §5(1)", "不低于50%", "at least 50 %"),),
+    prohibited=(Prohibition("buildings", "楼堂馆所建设", "Buildings", QUJING_BUDGET),),
+    caps=(TagRule("public_service_center", Decimal("0.15"), QUJING_BUDGET, "不超过15%", "at most 15 %"),),
+    floors=(TagRule("supply_chain", Decimal("0.50"), QUJING_BUDGET, "不低于50%", "at least 50 %"),),
 )
 TOTAL = Decimal("10000000.00")
 
@@ -240,7 +242,7 @@ def verdicts(*given: dict[str, Any], **changes: Any) -> AcceptanceFacts:
     return acceptance(data={"verdicts": list(given)}, **changes)
 
 
-RECHECKING = replace(RULES, finance_recheck=True, finance_recheck_clause="seed 003 §5(2)3①")
+RECHECKING = replace(RULES, finance_recheck=True, finance_recheck_clause=cite(XX_COUNTY, "五(二)3①"))
 
 
 def noticed(now: datetime, *objections: tuple[int, str | None], **data: Any) -> AcceptanceFacts:
@@ -387,7 +389,7 @@ def payment(**changes: Any) -> PaymentFacts:
     return replace(PaymentFacts(
         kind="advance", amount=Decimal("300000.00"), contract_id=3, contract_amount=CONTRACT,
         advance_share=Decimal("0.30"), stage_shares=(Decimal("0.40"), Decimal("0.30")),
-        advance_cap=Decimal("0.30"), advance_clause="seed 001 §6(2)2", project_state="contractor_selected",
+        advance_cap=Decimal("0.30"), advance_clause=cite(BURQIN, "六(二)2"), project_state="contractor_selected",
         project_total=TOTAL, contracts_total=CONTRACT, actor_id=9), **changes)
 
 
