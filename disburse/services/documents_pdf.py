@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from disburse.adapters import pdf
 from disburse.adapters.db import Database
 from disburse.adapters.orm import Acceptance, BudgetLine, Contract, Notice, Payment, Project, User
+from disburse.domain import labels
 from disburse.domain.citations import QUJING, SYSTEM_RULE, cite
 from disburse.domain.money import format_daxie, format_wan
 from disburse.domain.notice import SHANGHAI, local_date
@@ -96,9 +97,10 @@ def _steps(entries: list[dict[str, Any]], workflow: Any) -> list[dict[str, str]]
     steps = []
     for entry in entries:
         spec = workflow.event(entry["action"].split(".", 1)[-1])
-        label = CREATED_ZH.get(entry["action"]) or (spec.zh if spec else entry["action"])
+        label = CREATED_ZH.get(entry["action"]) or (spec.zh if spec else labels.audit_action(
+            entry["action"], "zh", lambda _workflow, _trigger: None))
         actor = entry["actor"]
-        role = ROLE_ZH.get(actor["role"], actor["role"])
+        role = ROLE_ZH.get(actor["role"]) or labels.of(labels.ROLES, actor["role"], "zh")
         who = role if actor["role"] == "public" else f"{actor['username']}（{role}）"
         to_state = workflow.states.get(entry["to_state"] or "")
         steps.append({"label": label, "who": who, "at": moment_zh(datetime.fromisoformat(entry["at"])),

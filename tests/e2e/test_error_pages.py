@@ -3,8 +3,10 @@
 
 from typing import Any
 
+import pytest
+
 from tests.e2e.test_projects_ui import logged_in
-from tests.flow import COMMERCE, Flow
+from tests.flow import COMMERCE, CONTRACTOR_A, COUNTY, Flow
 
 
 def test_a_commerce_user_on_the_admins_page_sees_a_styled_chinese_403_with_a_way_home(app: Any, flow: Flow) -> None:
@@ -16,6 +18,17 @@ def test_a_commerce_user_on_the_admins_page_sees_a_styled_chinese_403_with_a_way
     assert 'class="top"' in html and "Forbidden" not in html
     english = client.get("/admin/users?lang=en").get_data(as_text=True)
     assert "Access denied" in english and "Back to the home page" in english
+
+
+@pytest.mark.parametrize(("user", "path"), [(CONTRACTOR_A, "/audit"), ("xp-admin", "/projects")])
+def test_a_contractor_or_an_admin_off_its_pages_sees_the_styled_403(app: Any, flow: Flow, user: str,
+                                                                    path: str) -> None:
+    if user == "xp-admin":
+        flow.user(user, "admin", COUNTY)
+    client, _ = logged_in(app, user)
+    resp = client.get(path)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 403 and "无权访问" in html and 'data-testid="error-home"' in html, html[:300]
 
 
 def test_a_missing_page_and_a_missing_record_are_a_styled_404(app: Any, flow: Flow) -> None:
