@@ -118,6 +118,16 @@ def format_wan(yuan: Decimal) -> str:
     return f"{wan:f}万元"
 
 
+def amount_zh(yuan: Decimal) -> str:
+    """An amount in a sentence, as officials write it: ``1,950,000.00 元（195万元）``."""
+    return f"{yuan.quantize(FEN):,.2f} 元（{format_wan(yuan)}）"
+
+
+def amount_en(yuan: Decimal) -> str:
+    """An amount in an English sentence: ``1,950,000.00 yuan``."""
+    return f"{yuan.quantize(FEN):,.2f} yuan"
+
+
 def share_text(share: Decimal) -> str:
     """A share of the total as a percentage (``0.15`` → ``15%``)."""
     pct = (share * 100).normalize()

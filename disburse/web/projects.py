@@ -7,7 +7,9 @@ on the page it came from, with what was typed kept (422 invalid, 409 refused).
 """
 
 import json
+import re
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -447,12 +449,30 @@ def _due_days(text: str) -> Any:
     return None if not text else int(text) if text.isascii() and text.isdigit() else text
 
 
+#: A share as typed: up to three digits, up to four decimals (``30``, ``12.5``, ``0.30``).
+SHARE_TYPED = re.compile(r"\d{1,3}(\.\d{1,4})?")
+
+
+def _share(typed: str) -> str:
+    """A share of the contract as officials type it, in percent (``30``, ``30%``, ``３０ ％``) → ``0.3`` for the
+    API's schema; a fraction (``0.30``, as the API takes it) is kept. What is not a number goes on as typed, so
+    the schema names the field."""
+    text = normalise_typed(typed).replace("％", "%").strip()
+    number = text.rstrip("%").strip()
+    if not SHARE_TYPED.fullmatch(number):
+        return typed.strip()
+    value = Decimal(number)
+    if text.endswith("%") or value > 1 or "." not in number:
+        value = value / 100
+    return f"{value.normalize():f}"
+
+
 @bp.post("/projects/<int:project_id>/contracts")
 @login_required
 def add_contract(project_id: int) -> Any:
     form = request.form
     stages = [{"name": form.get(f"schedule.stages.{i}.name", "").strip(),
-               "share": form.get(f"schedule.stages.{i}.share", "").strip()} for i in range(STAGE_ROWS)]
+               "share": _share(form.get(f"schedule.stages.{i}.share", ""))} for i in range(STAGE_ROWS)]
     body: dict[str, Any] = {
         "lot": form.get("lot", "").strip(),
         "contractor": {
@@ -467,9 +487,9 @@ def add_contract(project_id: int) -> Any:
         "payee_account": form.get("payee_account", "").strip() or None,
         "payment_due_days": _due_days(form.get("payment_due_days", "")),
         "line_ids": [int(x) for x in form.getlist("line_ids") if x.isdigit()],
-        "schedule": {"advance": form.get("schedule.advance", "").strip(),
+        "schedule": {"advance": _share(form.get("schedule.advance", "")),
                      "stages": [s for s in stages if s["name"] or s["share"]],
-                     "final": form.get("schedule.final", "").strip()},
+                     "final": _share(form.get("schedule.final", ""))},
     }
     values: dict[str, Any] = {k: v for k, v in form.items() if k != "csrf_token"}
     values["line_ids"] = body["line_ids"]

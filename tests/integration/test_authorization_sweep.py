@@ -123,6 +123,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/payments/<int:payment_id>/events/<event>"): obj(),
     ("POST", "/api/v1/payments/<int:payment_id>/events"): obj(READERS, event=True),
     ("GET", "/api/v1/payments/<int:payment_id>/voucher.pdf"): obj(READERS, event=True),  # 409 until disbursed
+    ("GET", "/api/v1/payments/<int:payment_id>/approval-sheet.pdf"): obj(),
     ("POST", "/api/v1/documents"): obj(READERS, event=True),  # the form names county A's project
     ("GET", "/api/v1/documents/<int:document_id>"): obj(),
     ("GET", "/api/v1/reports/late"): gate(READERS - {"contractor"}),
@@ -196,6 +197,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/acceptances/<int:acceptance_id>"): obj(),
     ("POST", "/acceptances/<int:acceptance_id>/events"): obj(READERS, event=True),
     ("GET", "/payments/<int:payment_id>"): obj(),
+    ("GET", "/payments/<int:payment_id>/approval-sheet.pdf"): obj(),
     ("POST", "/payments/<int:payment_id>/events"): obj(READERS, event=True),
     ("GET", "/audit"): gate({"inspector", "supervisor"}),
     ("GET", "/audit/<int:seq>"): obj({"inspector", "supervisor"}),
