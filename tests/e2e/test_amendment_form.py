@@ -43,6 +43,7 @@ def test_the_amendment_form_starts_from_the_plan_in_force_its_lines_keeping_thei
     assert 'name="reason"' in page and 'data-testid="amendment-reason"' in page
     checks = page[page.index('data-testid="plan-checks"'):]
     assert 'data-state="checked"' in checks and 'data-check="lines_sum" data-passed="true"' in checks
+    assert "<h2>提交前核对</h2>" in checks and "报备前核对" not in page  # checked when proposed and approved
     assert 'data-testid="submit-amendment"' in page and 'data-testid="plan-document-link"' in page
     finance, _ = logged_in(app, FINANCE)
     assert finance.get(f"/projects/{pid}/amendments/new").status_code == 403
