@@ -166,7 +166,7 @@ def propose(project_id: int) -> Any:
         document = attempt(lambda: projects.plan_document(db(), actor(), project_id)) or {}
         return render_template("projects/amendment_new.html", project=project,
                                form=plan_form.context(plan_form.from_document(document), errors,
-                                                      load_plan(document)[0], reason=""))
+                                                      load_plan(document)[0] if document else None, reason=""))
     if "document" in request.form:  # the plan document as text (the advanced editor)
         return _propose_document(project)
     reason = _reason(errors)
