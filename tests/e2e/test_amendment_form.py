@@ -91,6 +91,9 @@ def test_errors_stand_beside_their_fields_in_the_readers_language_with_what_was_
     english = text_of(client.post(f"/projects/{pid}/amendments/new?lang=en", data=form))
     assert "at most 6 decimals" in english and "Required" in english
     assert "Adjusted on the city bureau's advice</textarea>" in english and 'data-field="reason"' not in english
+    form.update({"lines-3-amount": "80", "lines-4-item": "其他事项", "reason": "理" * 4001})  # AmendmentIn's limit
+    too_long = client.post(f"/projects/{pid}/amendments/new?lang=en", data=form)
+    assert too_long.status_code == 422 and "The reason is too long" in text_of(too_long)
 
 
 def test_a_second_amendment_while_one_is_open_is_refused_with_the_form_kept(app: Any, flow: Flow) -> None:
