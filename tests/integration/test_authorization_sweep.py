@@ -184,6 +184,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/api/v1/plans/check"): gate({"commerce"}),
     ("GET", "/projects/<int:project_id>/amendments/new"): obj({"commerce"}),
     ("POST", "/projects/<int:project_id>/amendments/new"): obj({"commerce"}, event=True),
+    ("GET", "/projects/<int:project_id>/amendments/new/document"): obj({"commerce"}),
     ("GET", "/amendments/<int:amendment_id>"): obj(),
     ("POST", "/amendments/<int:amendment_id>/events"): obj({"commerce", "supervisor"}, event=True),
     ("POST", "/projects/<int:project_id>/allocations"): obj({"finance"}, event=True),
