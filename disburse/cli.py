@@ -14,7 +14,7 @@ import yaml
 from marshmallow import ValidationError
 
 from disburse.adapters.db import Database
-from disburse.excel.plan import load_plan_workbook
+from disburse.excel.plan import import_plan_workbook
 from disburse.schemas import flatten_errors
 from disburse.schemas.plan import load_plan
 from disburse.services import audit, projects, regions, users
@@ -134,7 +134,15 @@ def _load_plan_file(path: Path, overrides: dict[str, str | None] | None = None) 
     ``--rule-set`` complete."""
     try:
         if path.suffix.lower() == ".xlsx":
-            return load_plan_workbook(path.read_bytes(), **(overrides or {}))
+            given = overrides or {}
+            imported = import_plan_workbook(path.read_bytes(), name=given.get("name"), region=given.get("region"),
+                                            rule_set=given.get("rule_set"))
+            for message in (*imported.warnings, *imported.defaults):
+                click.echo(f"{path}: {message}", err=True)
+            if imported.untagged:
+                cells = "、".join(imported.untagged)
+                click.echo(f"{path}: {len(imported.untagged)} 行尚未选择资金用途：{cells}", err=True)
+            return imported.plan, imported.source
         document = _read_document(path)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         click.echo(f"{path}: not a readable YAML/JSON document: {exc}", err=True)

@@ -414,8 +414,20 @@ class Payment(Base):
     rejected_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     voucher_no: Mapped[str | None] = mapped_column(String(64))
     disbursed_on: Mapped[date | None] = mapped_column(Date)
+    #: the bank's transaction reference of the disbursement (银行交易流水号), when finance records one
+    bank_reference: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
+
+
+class PaymentDocument(Base):
+    """A document of the project a payment request carries as its evidence (issue 18 item 4): the invoice
+    (发票), the acceptance report (验收报告), the application (申请)."""
+
+    __tablename__ = "payment_documents"
+
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True, index=True)
 
 
 class RecoveryOrder(Base):

@@ -10,7 +10,8 @@ from disburse.api.security import current_actor
 from disburse.services import documents_pdf
 
 blp = Blueprint("api_pdfs", __name__,
-                description="PDF documents: the public notice, the acceptance certificate, the payment voucher summary")
+                description="PDF documents: the public notice, the acceptance certificate, the payment voucher "
+                            "summary, the payment approval sheet")
 
 PDF = {"200": {"description": "the document as PDF (Chinese)",
                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
@@ -44,3 +45,12 @@ def certificate_pdf(acceptance_id: int) -> Any:
 def voucher_pdf(payment_id: int) -> Any:
     """The payment voucher summary (拨付凭证摘要); 409 until the payment is disbursed."""
     return _pdf(documents_pdf.voucher_pdf(db(), current_actor(), payment_id, now()), f"payment-{payment_id}.pdf")
+
+
+@blp.get("/payments/<int:payment_id>/approval-sheet.pdf")
+@blp.doc(responses=PDF)
+def approval_sheet_pdf(payment_id: int) -> Any:
+    """The payment's approval sheet (审批单) at any step: project, contract, payee, amount in 元 and in capitals,
+    the acceptance, the documents, each step with who and when, the voucher once disbursed (issue 18 item 4)."""
+    content = documents_pdf.approval_sheet_pdf(db(), current_actor(), payment_id, now())
+    return _pdf(content, f"approval-sheet-{payment_id}.pdf")

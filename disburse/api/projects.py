@@ -4,7 +4,7 @@ from typing import Any
 
 from flask import g, request
 from flask_smorest import Blueprint
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError, fields, validate
 
 from disburse.api.common import db, localised, now
 from disburse.api.schemas import (
@@ -23,10 +23,12 @@ from disburse.api.schemas import (
 )
 from disburse.api.security import current_actor
 from disburse.domain.plan import Plan
+from disburse.excel.cells import XLSX
+from disburse.excel.plan import import_plan_workbook
 from disburse.schemas import flatten_errors
 from disburse.schemas.plan import load_plan
 from disburse.services import projects, reports
-from disburse.services.errors import Invalid
+from disburse.services.errors import Forbidden, Invalid
 
 blp = Blueprint("api_projects", __name__, description="Projects and their workflow (SPEC §5.1)")
 
@@ -40,6 +42,45 @@ def create_project() -> Any:
     plan, source = plan_sent()
     project_id = projects.create_project(db(), actor, g.origin, plan, source, now=now())
     return projects.get_project(db(), actor, project_id)
+
+
+class WorkbookArgs(Schema):
+    """What a workbook with only the budget table lacks (docs/excel.md)."""
+
+    name = fields.String(load_default=None, validate=validate.Length(min=1, max=255))
+    region = fields.String(load_default=None, validate=validate.Regexp(r"^\d{6}$"))
+    rule_set = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+
+
+class ImportOut(Schema):
+    project = fields.Nested(ProjectOut)
+    warnings = fields.List(fields.String(), metadata={"description": "sums that disagree, by cell (C7：合计 …)"})
+    untagged = fields.List(fields.String(), metadata={"description": "the cells of the lines left without a tag"})
+    defaults = fields.List(fields.String(), metadata={"description": "what was filled in (a funding source)"})
+
+
+@blp.post("/import")
+@blp.arguments(WorkbookArgs, location="query")
+@blp.response(201, ImportOut)
+@blp.doc(requestBody={"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+                      "description": "an .xlsx budget table: the exporter's or a county's own (docs/excel.md)"})
+def import_workbook(args: dict[str, Any]) -> Any:
+    """Create a project in ``plan_drafted`` from a workbook. Lines whose words name no sure tag stay
+    untagged (``file`` is refused until they are tagged); the response lists them by cell, with the sums
+    that disagree and the defaults filled in, in the request's language."""
+    actor = current_actor()
+    if actor.role not in projects.PLAN_AUTHORS:
+        raise Forbidden("only the commerce bureau imports a plan (只有商务部门可导入实施方案)", audit=True)
+    if request.mimetype != XLSX:
+        raise Invalid("send the workbook as the body, Content-Type " + XLSX + " (请以 .xlsx 工作簿为请求体)",
+                      {"file": ["not an .xlsx workbook (不是 .xlsx 工作簿)"]})
+    try:
+        result = import_plan_workbook(request.get_data(), **args, lang=g.origin.lang)
+    except ValidationError as exc:
+        raise Invalid("the plan is invalid (方案有误)", flatten_errors(exc.messages)) from None
+    project_id = projects.create_project(db(), actor, g.origin, result.plan, result.source, now=now())
+    return {"project": projects.get_project(db(), actor, project_id), "warnings": list(result.warnings),
+            "untagged": list(result.untagged), "defaults": list(result.defaults)}
 
 
 def plan_sent(document: Any = None) -> tuple[Plan, dict[str, Any]]:

@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import Schema, fields, post_dump, validate
+from marshmallow import Schema, ValidationError, fields, post_dump, post_load, validate
 
 from disburse.domain.money import format_wan
 from disburse.schemas.contract import ContractIn, Declarations, PayeeIn
@@ -566,18 +566,41 @@ class ObjectionCreated(Schema):
 # --- payments (SPEC §5.3, §11.1) -------------------------------------------------------------
 
 
+#: at most this many documents on one payment request
+DOCUMENTS_MAX = 50
+
+
 class PaymentIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["advance", "stage", "final"]))
     amount = YuanField(required=True)
     acceptance_id = fields.Integer(load_default=None, allow_none=True, strict=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    document_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), load_default=list,
+                               validate=validate.Length(max=DOCUMENTS_MAX), metadata={
+                                   "description": "documents of the project the request carries: the invoice "
+                                                  "(发票), the acceptance report (验收报告), the application (申请)"})
 
 
 class PaymentEvent(Schema):
+    """A payment step. ``disburse`` takes ``voucher_no``, its date as ``paid_on`` (or ``disbursed_on``, the
+    same field under its SPEC §11.1 name) and optionally the bank's ``bank_reference`` (issue 18 item 4)."""
+
     event = fields.String(required=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
     voucher_no = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    bank_reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+    paid_on = DateField(load_default=None)
     disbursed_on = DateField(load_default=None)
+
+    @post_load
+    def one_date(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """``paid_on`` and ``disbursed_on`` name the one date money left; given both, they agree."""
+        paid_on = data.pop("paid_on", None)
+        if paid_on is not None and data.get("disbursed_on") not in (None, paid_on):
+            raise ValidationError({"paid_on": ["differs from disbursed_on (与 disbursed_on 不一致)"]})
+        if paid_on is not None:
+            data["disbursed_on"] = paid_on
+        return data
 
 
 class PaymentOut(Schema):
@@ -595,7 +618,10 @@ class PaymentOut(Schema):
     approved_by = fields.Integer(allow_none=True)
     disbursed_by = fields.Integer(allow_none=True)
     voucher_no = fields.String(allow_none=True)
+    bank_reference = fields.String(allow_none=True)
     disbursed_on = When(allow_none=True)
+    paid_on = When(allow_none=True, dump_only=True)
+    document_ids = fields.List(fields.Integer())
     allowed_events = fields.List(fields.String())
     created_at = When()
     updated_at = When()

@@ -16,7 +16,7 @@ from typing import Any
 
 from disburse.domain import labels
 from disburse.domain.citations import BURQIN, QUJING, SYSTEM_RULE, XX_COUNTY, cite, cites
-from disburse.domain.money import format_yuan, share_text
+from disburse.domain.money import amount_en, amount_zh, share_text
 from disburse.domain.states import HALTED, IN_FLIGHT, AcceptanceState, PaymentState, ProjectState
 from disburse.domain.unmet import Unmet
 
@@ -99,6 +99,9 @@ class PaymentFacts:
     payee_account: str | None = None
     #: the project's open fraud recovery, if any (issue 17)
     fraud_recovery: int | None = None
+    #: for a request: of the documents it names (``document_ids``), those of the project the actor may see,
+    #: each with its SHA-256 (issue 18 item 4, :mod:`disburse.domain.payment_evidence`)
+    project_documents: dict[int, str] = field(default_factory=dict)
 
     def committed(self, *, kind: str | None = None) -> Decimal:
         """Disbursed plus in flight on the contract, other payments only (of ``kind`` if given)."""
@@ -158,9 +161,9 @@ def advance_within_cap(f: PaymentFacts) -> list[Unmet]:
     if total <= cap:
         return []
     return _u("advance_above_cap",
-              f"预拨合计 {format_yuan(total)} 元，超过合同金额的 {share_text(share)}（{format_yuan(cap)} 元）",
-              f"Advances would total {format_yuan(total)} yuan, above {share_text(share)} of the contract "
-              f"({format_yuan(cap)} yuan)", f.advance_clause or GATE_CLAUSE)
+              f"预拨合计 {amount_zh(total)}，超过合同金额的 {share_text(share)}，即 {amount_zh(cap)}",
+              f"Advances would total {amount_en(total)}, above {share_text(share)} of the contract "
+              f"({amount_en(cap)})", f.advance_clause or GATE_CLAUSE)
 
 
 def stage_acceptance_approved(f: PaymentFacts) -> list[Unmet]:
@@ -201,16 +204,16 @@ def stage_within_share(f: PaymentFacts) -> list[Unmet]:
         cap = (share * f.contract_amount).quantize(FEN, rounding=ROUND_DOWN)  # never half a fen above the share
         if f.amount > cap:
             unmet += _u("stage_above_share",
-                        f"阶段拨付 {format_yuan(f.amount)} 元，超过第{f.acceptance.stage}阶段比例 "
-                        f"{share_text(share)}（{format_yuan(cap)} 元）",
-                        f"The stage payment of {format_yuan(f.amount)} yuan is above stage "
-                        f"{f.acceptance.stage}'s share of {share_text(share)} ({format_yuan(cap)} yuan)")
+                        f"阶段拨付 {amount_zh(f.amount)}，超过第{f.acceptance.stage}阶段比例 "
+                        f"{share_text(share)}，即 {amount_zh(cap)}",
+                        f"The stage payment of {amount_en(f.amount)} is above stage "
+                        f"{f.acceptance.stage}'s share of {share_text(share)} ({amount_en(cap)})")
     if f.amount > f.acceptance.accepted_total:
         unmet += _u("above_accepted_amount",
-                    f"阶段拨付 {format_yuan(f.amount)} 元，"
-                    f"超过该阶段验收核定的 {format_yuan(f.acceptance.accepted_total)} 元",
-                    f"The stage payment of {format_yuan(f.amount)} yuan is above the "
-                    f"{format_yuan(f.acceptance.accepted_total)} yuan its acceptance accepted", ACCEPTED_CLAUSE)
+                    f"阶段拨付 {amount_zh(f.amount)}，"
+                    f"超过该阶段验收核定的 {amount_zh(f.acceptance.accepted_total)}",
+                    f"The stage payment of {amount_en(f.amount)} is above the "
+                    f"{amount_en(f.acceptance.accepted_total)} its acceptance accepted", ACCEPTED_CLAUSE)
     return unmet
 
 
@@ -229,10 +232,10 @@ def within_accepted_amount(f: PaymentFacts) -> list[Unmet]:
     if total <= f.accepted_approved:
         return []
     return _u("above_accepted_amount",
-              f"本合同已拨付与在途合计将达 {format_yuan(total)} 元，超过验收核定合计 "
-              f"{format_yuan(f.accepted_approved)} 元（含预拨）",
-              f"Disbursed and in flight on the contract would reach {format_yuan(total)} yuan, above the "
-              f"{format_yuan(f.accepted_approved)} yuan its acceptances accepted (advances included)", ACCEPTED_CLAUSE)
+              f"本合同已拨付与在途合计将达 {amount_zh(total)}，超过验收核定合计 "
+              f"{amount_zh(f.accepted_approved)}，含预拨",
+              f"Disbursed and in flight on the contract would reach {amount_en(total)}, above the "
+              f"{amount_en(f.accepted_approved)} its acceptances accepted (advances included)", ACCEPTED_CLAUSE)
 
 
 def final_acceptance_approved(f: PaymentFacts) -> list[Unmet]:
@@ -250,8 +253,8 @@ def final_within_remaining(f: PaymentFacts) -> list[Unmet]:
     remaining = f.contract_amount - f.committed()
     if f.amount <= remaining:
         return []
-    return _u("final_above_remaining", f"尾款 {format_yuan(f.amount)} 元，超过合同余额 {format_yuan(remaining)} 元",
-              f"The final payment of {format_yuan(f.amount)} yuan is above the {format_yuan(remaining)} yuan "
+    return _u("final_above_remaining", f"尾款 {amount_zh(f.amount)}，超过合同余额 {amount_zh(remaining)}",
+              f"The final payment of {amount_en(f.amount)} is above the {amount_en(remaining)} "
               f"that remain")
 
 
@@ -260,10 +263,10 @@ def contract_not_exceeded(f: PaymentFacts) -> list[Unmet]:
     total = f.committed() + f.amount
     if total <= f.contract_amount:
         return []
-    return _u("contract_exceeded", f"已拨付与在途合计将达 {format_yuan(total)} 元，超过合同金额 "
-              f"{format_yuan(f.contract_amount)} 元",
-              f"Disbursed and in flight would reach {format_yuan(total)} yuan, above the contract's "
-              f"{format_yuan(f.contract_amount)} yuan", SYSTEM_RULE)
+    return _u("contract_exceeded", f"已拨付与在途合计将达 {amount_zh(total)}，超过合同金额 "
+              f"{amount_zh(f.contract_amount)}",
+              f"Disbursed and in flight would reach {amount_en(total)}, above the contract's "
+              f"{amount_en(f.contract_amount)}", SYSTEM_RULE)
 
 
 def contracts_within_total(f: PaymentFacts) -> list[Unmet]:
@@ -327,10 +330,10 @@ def within_arrived_funds(f: PaymentFacts) -> list[Unmet]:
     if f.arrived is None or f.project_paid + f.amount <= f.arrived:
         return []
     return _u("funds_not_arrived",
-              f"本项目到位资金 {format_yuan(f.arrived)} 元，已批准及拨付 {format_yuan(f.project_paid)} 元，"
-              f"本笔 {format_yuan(f.amount)} 元超出到位资金",
-              f"The project has {format_yuan(f.arrived)} yuan arrived and {format_yuan(f.project_paid)} yuan approved "
-              f"or disbursed; this payment of {format_yuan(f.amount)} yuan would go beyond the funds arrived",
+              f"本项目到位资金 {amount_zh(f.arrived)}，已批准及拨付 {amount_zh(f.project_paid)}，"
+              f"本笔 {amount_zh(f.amount)} 超出到位资金",
+              f"The project has {amount_en(f.arrived)} arrived and {amount_en(f.project_paid)} approved "
+              f"or disbursed; this payment of {amount_en(f.amount)} would go beyond the funds arrived",
               f.arrived_clause or GATE_CLAUSE)
 
 

@@ -14,11 +14,21 @@ from typing import Any
 from sqlalchemy import case, func, literal, select, union_all
 
 from disburse.adapters.db import Database
-from disburse.adapters.orm import Acceptance, BudgetLine, Contract, Phase, Project, Region
+from disburse.adapters.orm import (
+    Acceptance,
+    Allocation,
+    BudgetLine,
+    Contract,
+    FundingSource,
+    Phase,
+    Project,
+    RecoveryOrder,
+    Region,
+)
 from disburse.adapters.orm import Payment as PaymentRow
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.roles import PROJECT_READERS, Role
-from disburse.domain.states import PaymentState, ProjectState
+from disburse.domain.states import RECOVERY_OWED, PaymentState, ProjectState
 from disburse.services import acceptances, engine, pages, projects
 from disburse.services.access import contractor_holds, load_project
 from disburse.services.context import Actor
@@ -155,3 +165,83 @@ def plan_groups(lines: Sequence[LineView], subtotals: Mapping[str, str]) -> list
         group["subtotal"] = Decimal(stated) if stated is not None else summed
         group["stated"] = group["category"] in subtotals
     return groups
+
+
+#: The columns of finance's totals, in the order the desk shows them.
+FINANCE_COLUMNS = ("budget", "contracted", "arrived", "disbursed", "outstanding")
+#: At most this many projects are listed one by one on finance's desk (the totals cover all of them).
+FINANCE_PROJECTS_SHOWN = 100
+#: The disbursement chart covers this many months, the current one last.
+CHART_MONTHS = 12
+
+
+def _months_back(today: date, n: int) -> list[tuple[int, int]]:
+    """The ``n`` months up to and including ``today``'s, oldest first."""
+    months, year, month = [], today.year, today.month
+    for _ in range(n):
+        months.append((year, month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
+def finance_overview(db: Database, actor: Actor, *, today: date) -> dict[str, Any]:
+    """The finance bureau's figures for its jurisdiction (issue 18 item 9): per project and in total the
+    budget (the plans' totals), what is contracted, the funds arrived (allocations, issue 16), what is
+    disbursed and the recoveries still outstanding (issue 17); per funding source its budget and the funds
+    arrived; and what was disbursed in each of the last twelve months (``disbursed_on`` is a local date,
+    so the months are Asia/Shanghai's). Summed in the database: a fixed number of statements however many
+    projects there are."""
+    _require_reader(actor)
+    if actor.role == Role.CONTRACTOR:
+        raise Forbidden("contractors see their own contracts, not the finance bureau's figures", audit=True)
+    scope = Region.path.startswith(actor.region_path)
+
+    def per_project(amount: Any, table: Any, *where: Any) -> dict[int, Decimal]:
+        rows = tx.session.execute(
+            select(table.project_id, func.sum(amount)).join(Project, Project.id == table.project_id)
+            .join(Region, Region.code == Project.region_code).where(scope, *where).group_by(table.project_id))
+        return {pid: Decimal(total or 0) for pid, total in rows}
+
+    def per_source(amount: Any, table: Any) -> dict[str, Decimal]:
+        rows = tx.session.execute(
+            select(table.source, func.sum(amount)).join(Project, Project.id == table.project_id)
+            .join(Region, Region.code == Project.region_code).where(scope).group_by(table.source))
+        return {source: Decimal(total or 0) for source, total in rows}
+
+    months = _months_back(today, CHART_MONTHS)
+    first = date(months[0][0], months[0][1], 1)
+    with db.reading() as tx:
+        projects_in = tx.session.execute(
+            select(Project.id, Project.name, Project.total, Region.name)
+            .join(Region, Region.code == Project.region_code)
+            .where(scope, Project.state != ProjectState.WITHDRAWN).order_by(Project.id)).all()
+        owed = RecoveryOrder.state.in_(RECOVERY_OWED)
+        ordered, received = (per_project(RecoveryOrder.amount, RecoveryOrder, owed),
+                             per_project(RecoveryOrder.received, RecoveryOrder, owed))
+        figures = {"contracted": per_project(Contract.amount, Contract),
+                   "arrived": per_project(Allocation.amount, Allocation),
+                   "disbursed": per_project(PaymentRow.amount, PaymentRow, PaymentRow.state == PaymentState.DISBURSED),
+                   "outstanding": {pid: amount - received.get(pid, Decimal(0)) for pid, amount in ordered.items()}}
+        budget_by_source, arrived_by_source = (per_source(FundingSource.amount, FundingSource),
+                                               per_source(Allocation.amount, Allocation))
+        by_day = tx.session.execute(
+            select(PaymentRow.disbursed_on, func.sum(PaymentRow.amount))
+            .join(Project, Project.id == PaymentRow.project_id).join(Region, Region.code == Project.region_code)
+            .where(scope, PaymentRow.state == PaymentState.DISBURSED, PaymentRow.disbursed_on >= first,
+                   PaymentRow.disbursed_on <= today).group_by(PaymentRow.disbursed_on)).all()
+    sums = dict.fromkeys(FINANCE_COLUMNS, Decimal(0))
+    rows = []
+    for pid, name, total, county in projects_in:
+        row = {"budget": Decimal(total or 0), **{k: v.get(pid, Decimal(0)) for k, v in figures.items()}}
+        for key in FINANCE_COLUMNS:
+            sums[key] += row[key]
+        rows.append({"project_id": pid, "name": name, "county": county, **{k: format_yuan(v) for k, v in row.items()}})
+    monthly = dict.fromkeys(months, Decimal(0))
+    for day, amount in by_day:
+        monthly[(day.year, day.month)] += Decimal(amount or 0)
+    sources = [{"source": source, "budget": format_yuan(budget_by_source.get(source, Decimal(0))),
+                "arrived": format_yuan(arrived_by_source.get(source, Decimal(0)))}
+               for source in sorted(set(budget_by_source) | set(arrived_by_source))]
+    return {"projects": rows[:FINANCE_PROJECTS_SHOWN], "project_count": len(rows),
+            "totals": {k: format_yuan(v) for k, v in sums.items()}, "sources": sources,
+            "months": [{"month": f"{y}-{m:02d}", "disbursed": format_yuan(v)} for (y, m), v in monthly.items()]}

@@ -40,7 +40,8 @@ ALLOWED_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".xls": ("application/vnd.ms-excel", _OLE),
     ".ofd": ("application/ofd", _ZIP),
 }
-KINDS = ("application", "report", "evaluation", "declaration", "other")
+#: invoice (发票) and acceptance report (验收报告) are what a payment request carries (issue 18 item 4)
+KINDS = ("application", "report", "evaluation", "declaration", "invoice", "acceptance_report", "other")
 #: Inspectors change nothing (SPEC §6), so they upload nothing either.
 UPLOADERS = frozenset({Role.COMMERCE, Role.CONTRACTOR, Role.FINANCE, Role.LEADER, Role.SUPERVISOR})
 
@@ -87,7 +88,7 @@ def upload(db: Database, actor: Actor, origin: Origin, *, root: Path, project_id
         _write_once(_storage(root, sha256), content)
         document = Document(project_id=project.id, contract_id=contract_id, kind=kind,
                             filename=Path(filename).name[:255], content_type=content_type, size=len(content),
-                            sha256=sha256, uploaded_by=actor.id)
+                            sha256=sha256, uploaded_by=actor.id, created_at=now or REAL.now())
         tx.session.add(document)
         tx.session.flush()
         audit_log.append(tx.session, action="document.upload", actor=actor, origin=origin, entity_type="document",

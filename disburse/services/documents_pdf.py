@@ -1,5 +1,6 @@
 """Printable documents as PDF (issue 9): the public notice of an acceptance result (公示), the acceptance
-certificate (验收证书) and the payment voucher summary (拨付凭证摘要).
+certificate (验收证书), the payment voucher summary (拨付凭证摘要) and the payment's approval sheet (审批单,
+issue 18 item 4).
 
 Each use case gathers the document's facts in one read transaction, authorised like the object the
 document shows, then renders outside the transaction (:mod:`disburse.adapters.pdf`):
@@ -262,3 +263,72 @@ def _due_facts(session: Session, payment: Payment, contract: Contract, project: 
 def voucher_pdf(db: Database, actor: Actor, payment_id: int, now: datetime) -> bytes:
     """The payment voucher summary (拨付凭证摘要) as PDF."""
     return pdf.render_pdf("voucher.html", {**voucher_facts(db, actor, payment_id), "printed_at": moment_zh(now)})
+
+
+DOCUMENT_KIND_ZH = {"application": "申请材料", "invoice": "发票", "acceptance_report": "验收报告", "report": "进度报告",
+                    "evaluation": "评价报告", "declaration": "资格声明材料", "other": "其他材料"}
+#: Each decision on a payment and who takes it, as the sheet lists them whether or not taken yet.
+SHEET_STEPS = (("payment.request", "申请拨付", "申请单位"), ("payment.verify", "审核", "商务部门"),
+               ("payment.approve", "批准", "财政部门"), ("payment.disburse", "拨付", "财政部门"))
+
+
+def approval_sheet_facts(db: Database, actor: Actor, payment_id: int) -> dict[str, Any]:
+    """What the approval sheet (审批单) of a payment says, at any step (issue 18 item 4): the project, contract
+    and payee; the amount in figures, in 万元 and in capitals; the acceptance it relies on with its verdicts;
+    the documents the request carries; each step — request, verification, approval, disbursement — with who
+    and when, or blank while still to come; the voucher once disbursed. Read like the payment (SPEC §6)."""
+    evidence = payments.evidence(db, actor, payment_id)
+    with db.reading() as tx:
+        session = tx.session
+        payment, contract, project = load_payment(session, actor, payment_id)
+        history = audit.entity_history(session, project.id, "payment", payment.id)
+        basis = evidence["acceptance"]
+        workflow = payments.workflow()
+        taken = {entry["action"]: entry for entry in history}
+        decisions = []
+        for action, label, office in SHEET_STEPS:
+            entry = taken.get(action)
+            decisions.append({"label": label, "office": office,
+                              "who": "" if entry is None else _signer(entry["actor"]),
+                              "at": "" if entry is None else moment_zh(datetime.fromisoformat(entry["at"])),
+                              "note": "" if entry is None else (entry.get("note") or "")})
+        closed = next((e for e in history if e["action"] in ("payment.reject", "payment.cancel")), None)
+        state = (engine.state_label(workflow, payment.state) or {}).get("zh", payment.state)
+        return {
+            **_contract_facts(contract, project),
+            "payment_id": payment.id,
+            "state": state,
+            "kind": PAYMENT_KIND_ZH.get(payment.kind, payment.kind),
+            "amount": yuan_zh(payment.amount), "amount_wan": format_wan(payment.amount),
+            "amount_daxie": format_daxie(payment.amount),
+            "requested_at": moment_zh(payment.created_at),
+            "note": payment.note or "",
+            "payee_bank": contract.payee_bank or "", "payee_account": contract.payee_account or "",
+            "acceptance": None if basis is None else {
+                "name": acceptance_name(basis["kind"], basis["stage"]), "id": basis["id"],
+                "state": (basis["state_label"] or {}).get("zh", ""),
+                "total": _total([{"accepted_amount": v["accepted_amount"]} for v in basis["verdicts"]
+                                 if v["result"] == "pass"]),
+                "lines": _lines(session, basis["verdicts"])},
+            "documents": [{"filename": d["filename"], "kind": DOCUMENT_KIND_ZH.get(d["kind"], d["kind"]),
+                           "sha256": d["sha256"], "uploaded": moment_zh(datetime.fromisoformat(d["created_at"]))}
+                          for d in evidence["documents"]],
+            "decisions": decisions,
+            "closed": None if closed is None else {
+                "label": "驳回" if closed["action"] == "payment.reject" else "撤销",
+                "who": _signer(closed["actor"]),
+                "at": moment_zh(datetime.fromisoformat(closed["at"])), "note": closed.get("note") or ""},
+            "voucher_no": payment.voucher_no or "",
+            "bank_reference": payment.bank_reference or "",
+            "disbursed_on": day_zh(payment.disbursed_on) if payment.disbursed_on else "",
+        }
+
+
+def _signer(actor: dict[str, Any]) -> str:
+    return f"{actor['username']}（{ROLE_ZH.get(actor['role'], actor['role'])}）"
+
+
+def approval_sheet_pdf(db: Database, actor: Actor, payment_id: int, now: datetime) -> bytes:
+    """The approval sheet (审批单) of a payment as PDF."""
+    return pdf.render_pdf("approval_sheet.html", {**approval_sheet_facts(db, actor, payment_id),
+                                                  "printed_at": moment_zh(now)})

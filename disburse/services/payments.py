@@ -18,16 +18,29 @@ from sqlalchemy.orm import Session
 
 from disburse.adapters import rulesets
 from disburse.adapters.db import Database
-from disburse.adapters.orm import Acceptance, Contract, Contractor, Payment, Project, Region, VoucherNumber
+from disburse.adapters.orm import (
+    Acceptance,
+    BudgetLine,
+    Contract,
+    Contractor,
+    Document,
+    Payment,
+    PaymentDocument,
+    Project,
+    Region,
+    VoucherNumber,
+)
 from disburse.clock import REAL
-from disburse.domain import payee
+from disburse.domain import labels, payee
 from disburse.domain.ledger import EMPTY
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.notice import local_date
 from disburse.domain.payee import DueClock
+from disburse.domain.payment_evidence import EVIDENCE_CHECKS
 from disburse.domain.payment_gates import PAYMENT_GUARDS, AcceptanceRef, OtherPayment, PaymentFacts, voucher_key
 from disburse.domain.roles import Role
 from disburse.domain.states import IN_FLIGHT, AcceptanceState, PaymentEvent, PaymentState
+from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import NEW, Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
 from disburse.services import acceptances, allocations, audit, engine, pages, recoveries
@@ -40,6 +53,7 @@ from disburse.services.access import (
     visible_contracts,
 )
 from disburse.services.context import Actor, Origin
+from disburse.services.documents import document_view
 from disburse.services.engine import RowState, Step, Target
 from disburse.services.errors import Forbidden, NotFound
 from disburse.services.idempotency import Idem
@@ -75,23 +89,39 @@ def sign_step(step: Step[Payment, PaymentFacts]) -> None:
     step.facts = replace(step.facts, steps={**step.facts.steps, step.spec.trigger: step.actor.id})
 
 
+def attach_documents(step: Step[Payment, PaymentFacts]) -> None:
+    """The documents the request carries (issue 18 item 4), each linked once; the audit entry names them by
+    id and SHA-256, so an inspector can prove which papers the decision rested on."""
+    named = list(dict.fromkeys(step.data.get("document_ids") or []))
+    for document_id in named:
+        step.add(PaymentDocument(payment_id=step.entity.id, document_id=document_id))
+    if named:
+        step.record.update(documents=[{"id": n, "sha256": step.facts.project_documents[n]} for n in named])
+
+
 def record_voucher(step: Step[Payment, PaymentFacts]) -> None:
-    """A disbursement's voucher (支付凭证号) and date; the voucher number becomes the county's (issue 14)."""
+    """A disbursement's voucher (支付凭证号) and date; the voucher number becomes the county's (issue 14); the
+    bank's transaction reference (银行交易流水号) when finance gives one (issue 18 item 4)."""
     payment = step.entity
     payment.voucher_no, payment.disbursed_on = step.data["voucher_no"], step.data["disbursed_on"]
+    reference = step.data.get("bank_reference")
+    payment.bank_reference = reference.strip() if isinstance(reference, str) else None
     step.add(VoucherNumber(region_code=step.target.project.region_code, voucher_key=voucher_key(payment.voucher_no),
                            payment_id=payment.id))
     step.record.update(voucher_no=payment.voucher_no, disbursed_on=payment.disbursed_on.isoformat())
+    if payment.bank_reference:
+        step.record.update(bank_reference=payment.bank_reference)
 
 
 EFFECTS = {"record_request": record_request, "record_payment": record_payment, "sign_step": sign_step,
-           "record_voucher": record_voucher}
+           "record_voucher": record_voucher, "attach_documents": attach_documents}
 
 
 @cache
 def workflow() -> Workflow[PaymentFacts, Step[Payment, PaymentFacts]]:
     """The payment workflow, loaded once from ``workflows/payment.yaml``."""
-    return Workflow.load(WORKFLOWS_DIR / "payment.yaml", Functions(PaymentState, PaymentEvent, PAYMENT_GUARDS,
+    return Workflow.load(WORKFLOWS_DIR / "payment.yaml", Functions(PaymentState, PaymentEvent,
+                                                                    {**PAYMENT_GUARDS, **EVIDENCE_CHECKS},
                                                                     effects=EFFECTS))
 
 
@@ -148,7 +178,9 @@ class PaymentSubject(RowState[Payment, PaymentFacts]):
                        payment=None if payment.id is None else payment, data=data)
         if payment.id is None:
             return replace(facts, named_acceptance_id=data.get("acceptance_id"),
-                           final_acceptance_id=_final_acceptance(session, contract.id))
+                           final_acceptance_id=_final_acceptance(session, contract.id),
+                           project_documents=_project_documents(session, actor, project.id,
+                                                                data.get("document_ids") or []))
         if "voucher_no" in data or "disbursed_on" in data:
             return _disbursement_facts(session, facts, payment, project, data, now)
         return facts
@@ -156,10 +188,26 @@ class PaymentSubject(RowState[Payment, PaymentFacts]):
     def view(self, session: Session, step: Step[Payment, PaymentFacts], allowed: list[str]) -> PaymentView:
         contract = step.target.parents["contract"]
         return payment_view(step.entity, allowed, contract,
-                            due_clock_of(session, step.entity, contract, step.target.project, local_date(step.now)))
+                            due_clock_of(session, step.entity, contract, step.target.project, local_date(step.now)),
+                            attached_ids(session, [step.entity.id]).get(step.entity.id, ()))
 
 
 SUBJECT = PaymentSubject()
+
+
+def _project_documents(session: Session, actor: Actor, project_id: int, named: list[int]) -> dict[int, str]:
+    """Of the documents a request names, those of the project the actor may see (a contractor: its own
+    contracts' only, as :func:`disburse.services.access.load_document` lets it read), each with its SHA-256."""
+    if not named:
+        return {}
+    rows = session.execute(select(Document.id, Document.sha256, Document.contract_id)
+                           .where(Document.id.in_(named), Document.project_id == project_id)).all()
+    if actor.role != Role.CONTRACTOR:
+        return {ident: sha for ident, sha, _ in rows}
+    own = set(session.scalars(select(Contract.id).join(Contractor, Contractor.id == Contract.contractor_id)
+                              .where(Contract.project_id == project_id,
+                                     Contractor.credit_code == actor.contractor_code)))
+    return {ident: sha for ident, sha, contract_id in rows if contract_id in own}
 
 
 def _final_acceptance(session: Session, contract_id: int) -> int | None:
@@ -251,12 +299,73 @@ def explain_event(db: Database, actor: Actor, payment_id: int, event: str,
         return engine.explanation(workflow(), spec, actor, target.entity.state, facts)
 
 
+def waiting_for_others(actor: Actor, state: str, mine: list[str]) -> list[dict[str, Any]]:
+    """The actor's next steps that wait for another role's step first, each shown as not yet possible and
+    saying what it waits for (issue 18 item 4: finance sees 批准 greyed out, waiting for commerce to verify,
+    rather than 驳回 alone and no word of why). Steps that end a payment (reject, cancel) lead nowhere."""
+    flow = workflow()
+    waiting: list[dict[str, Any]] = []
+    for before in flow.events_from(state):
+        if actor.role in before.roles or len(before.dests) != 1 or before.dests[0] not in IN_FLIGHT:
+            continue
+        who = labels.ROLES.get(before.roles[0], (before.roles[0], before.roles[0]))
+        for spec in flow.events_from(before.dests[0]):
+            if actor.role not in spec.roles or spec.trigger in mine or spec.dests[0] not in (*IN_FLIGHT, "disbursed"):
+                continue
+            unmet = Unmet("awaiting_step", f"等待{who[0]}{before.zh}：{before.zh}后方可{spec.zh}",
+                          f"Waiting for the {who[1].lower()} to {before.en.lower()} the request: then it can be "
+                          f"{spec.en.lower()}d",
+                          before.clause)
+            waiting.append({"event": spec.trigger, "label": {"zh": spec.zh, "en": spec.en}, "allowed": False,
+                            "unmet": [unmet], "requires": list(spec.requires), "roles": list(spec.roles),
+                            "clause": spec.clause, "confirm": None})
+            mine.append(spec.trigger)
+    return waiting
+
+
 def actions(db: Database, actor: Actor, payment_id: int, now: datetime | None = None) -> list[dict[str, Any]]:
-    """The payment events of the actor's role from its state, each allowed or with why not (the UI)."""
+    """The payment events of the actor's role from its state, each allowed or with why not, and the actor's
+    next steps waiting for another role's (the UI). The forward steps come first, the closing ones last."""
     with db.reading() as tx:
         target = SUBJECT.load(tx.session, actor, payment_id, lock=False)
         facts = SUBJECT.facts(tx.session, target, actor, {}, now or REAL.now())
-        return engine.actions(workflow(), actor, target.entity.state, facts)
+        found = engine.actions(workflow(), actor, target.entity.state, facts)
+        found += waiting_for_others(actor, target.entity.state, [a["event"] for a in found])
+        return sorted(found, key=lambda a: a["event"] in CLOSING)
+
+
+#: The steps that end a payment without paying it: shown after the others and never as the main button.
+CLOSING = (PaymentEvent.REJECT, PaymentEvent.CANCEL)
+
+
+def evidence(db: Database, actor: Actor, payment_id: int) -> dict[str, Any]:
+    """What a decision on the payment rests on (issue 18 item 4): the documents its request carries, the
+    acceptance it relies on with its verdicts per line (result, accepted amount; seed 004 §5(5)2), and what
+    the contract's approved acceptances accepted in all — read in one transaction, a few queries."""
+    with db.reading() as tx:
+        session = tx.session
+        payment, contract, project = load_payment(session, actor, payment_id)
+        attached = [document_view(d) for d in session.scalars(
+            select(Document).join(PaymentDocument, PaymentDocument.document_id == Document.id)
+            .where(PaymentDocument.payment_id == payment.id).order_by(Document.id))]
+        basis = None
+        if payment.acceptance_id is not None:
+            acceptance = session.get(Acceptance, payment.acceptance_id)
+            assert acceptance is not None
+            lines = {line.id: line for line in session.scalars(select(BudgetLine).where(
+                BudgetLine.id.in_([v.line_id for v in acceptance.verdicts])))}
+            basis = {"id": acceptance.id, "kind": acceptance.kind, "stage": acceptance.stage,
+                     "state": acceptance.state,
+                     "state_label": engine.state_label(acceptances.workflow(), acceptance.state),
+                     "accepted_total": format_yuan(acceptances.accepted_total(acceptance)),
+                     "verdicts": [{"line_id": v.line_id, "category": lines[v.line_id].category,
+                                   "item": lines[v.line_id].item, "result": v.result,
+                                   "accepted_amount": format_yuan(v.accepted_amount), "note": v.note}
+                                  for v in acceptance.verdicts]}
+        approved = session.scalars(select(Acceptance).where(Acceptance.contract_id == contract.id,
+                                                            Acceptance.state == AcceptanceState.APPROVED))
+        accepted = sum((acceptances.accepted_total(a) for a in approved), Decimal(0))
+        return {"documents": attached, "acceptance": basis, "accepted": format_yuan(accepted)}
 
 
 def may_request(actor: Actor) -> bool:
@@ -285,8 +394,20 @@ def due_clock_of(session: Session, payment: Payment, contract: Contract, project
     return clock if payment.state in LIVE else replace(clock, overdue_days=0)
 
 
-def payment_view(payment: Payment, allowed: list[str], contract: Contract, due: DueClock | None) -> PaymentView:
-    """A payment with the events the reader may fire on it now, its payee and its due clock."""
+def attached_ids(session: Session, payment_ids: list[int]) -> dict[int, tuple[int, ...]]:
+    """The documents each payment's request carries (issue 18 item 4), in one query."""
+    found: dict[int, list[int]] = {}
+    if payment_ids:
+        for payment_id, document_id in session.execute(
+                select(PaymentDocument.payment_id, PaymentDocument.document_id)
+                .where(PaymentDocument.payment_id.in_(payment_ids)).order_by(PaymentDocument.document_id)):
+            found.setdefault(payment_id, []).append(document_id)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def payment_view(payment: Payment, allowed: list[str], contract: Contract, due: DueClock | None,
+                 document_ids: tuple[int, ...] = ()) -> PaymentView:
+    """A payment with the events the reader may fire on it now, its payee, its due clock and its documents."""
     return PaymentView(
         id=payment.id, contract_id=payment.contract_id, project_id=payment.project_id, kind=payment.kind,
         amount=payment.amount, acceptance_id=payment.acceptance_id, state=payment.state,
@@ -296,14 +417,18 @@ def payment_view(payment: Payment, allowed: list[str], contract: Contract, due: 
         allowed_events=tuple(allowed), created_at=payment.created_at, updated_at=payment.updated_at,
         payee=PayeeView(contract.contractor.name, contract.payee_bank, contract.payee_account),
         due_days=None if due is None else due.days, due_on=None if due is None else due.due_on,
-        overdue_days=0 if due is None else due.overdue_days)
+        overdue_days=0 if due is None else due.overdue_days, bank_reference=payment.bank_reference,
+        document_ids=document_ids)
 
 
-def _read_view(session: Session, actor: Actor, target: Target[Payment], now: datetime) -> PaymentView:
+def _read_view(session: Session, actor: Actor, target: Target[Payment], now: datetime,
+               document_ids: tuple[int, ...] | None = None) -> PaymentView:
     facts = SUBJECT.facts(session, target, actor, {}, now)
-    contract = target.parents["contract"]
-    return payment_view(target.entity, engine.allowed(workflow(), actor, target.entity.state, facts), contract,
-                        due_clock_of(session, target.entity, contract, target.project, local_date(now)))
+    contract, entity = target.parents["contract"], target.entity
+    if document_ids is None:
+        document_ids = attached_ids(session, [entity.id]).get(entity.id, ())
+    return payment_view(entity, engine.allowed(workflow(), actor, entity.state, facts), contract,
+                        due_clock_of(session, entity, contract, target.project, local_date(now)), document_ids)
 
 
 def get_payment(db: Database, actor: Actor, payment_id: int, now: datetime | None = None) -> PaymentView:
@@ -316,9 +441,11 @@ def get_payment(db: Database, actor: Actor, payment_id: int, now: datetime | Non
 def list_payments(db: Database, actor: Actor, contract_id: int, now: datetime | None = None) -> dict[str, Any]:
     with db.reading() as tx:
         contract, project = load_contract(tx.session, actor, contract_id)
-        rows = tx.session.scalars(select(Payment).where(Payment.contract_id == contract.id).order_by(Payment.id))
-        return pages.whole([_read_view(tx.session, actor, Target(p, project, {"contract": contract}), now or REAL.now())
-                            for p in rows])
+        rows = list(tx.session.scalars(select(Payment).where(Payment.contract_id == contract.id)
+                                       .order_by(Payment.id)))
+        attached = attached_ids(tx.session, [p.id for p in rows])
+        return pages.whole([_read_view(tx.session, actor, Target(p, project, {"contract": contract}), now or REAL.now(),
+                                       attached.get(p.id, ())) for p in rows])
 
 
 #: What waits for each role: commerce verifies requests; finance approves and disburses.

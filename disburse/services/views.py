@@ -52,6 +52,14 @@ class PaymentView:
     due_days: int | None = None
     due_on: date | None = None
     overdue_days: int = 0
+    #: the bank's transaction reference of the disbursement; the documents the request carries (issue 18)
+    bank_reference: str | None = None
+    document_ids: tuple[int, ...] = ()
+
+    @property
+    def paid_on(self) -> date | None:
+        """The day money left, under the name the disbursement form gives it (issue 18 item 4)."""
+        return self.disbursed_on
 
 
 @dataclass(frozen=True)

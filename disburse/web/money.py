@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -24,16 +24,27 @@ from disburse.domain.states import AcceptanceState
 from disburse.inputs import takes_documents
 from disburse.schemas.contract import PayeeIn
 from disburse.schemas.errors import flatten_errors
-from disburse.services import acceptances, contracts, documents, engine, payments, projects, recoveries
+from disburse.services import (
+    acceptances,
+    contracts,
+    desk,
+    documents,
+    documents_pdf,
+    engine,
+    payments,
+    projects,
+    recoveries,
+)
 from disburse.web.common import actor, attempt, db, now, origin, panel
-from disburse.web.i18n import SHANGHAI, local_time, pick
+from disburse.web.i18n import SHANGHAI, local_time, pick, wan, yuan
 
 bp = Blueprint("money_ui", __name__, template_folder="templates")
 
 PAYMENT_KINDS = {"advance": _l("预付款"), "stage": _l("阶段款"), "final": _l("尾款")}
 ACCEPTANCE_KINDS = {"stage": _l("阶段验收"), "final": _l("终验")}
-DOCUMENT_KINDS = {"application": _l("验收申请材料"), "report": _l("进度报告"), "evaluation": _l("评价报告"),
-                  "declaration": _l("资格声明材料"), "other": _l("其他材料")}
+DOCUMENT_KINDS = {"application": _l("申请材料"), "invoice": _l("发票"), "acceptance_report": _l("验收报告"),
+                  "report": _l("进度报告"), "evaluation": _l("评价报告"), "declaration": _l("资格声明材料"),
+                  "other": _l("其他材料")}
 RESULTS = {"pass": _l("合格"), "fail": _l("不合格")}
 DECISIONS = {"dismiss": _l("驳回异议"), "uphold": _l("异议成立")}
 #: Steps recorded in the audit log that are not workflow events (the creating step).
@@ -116,8 +127,17 @@ def _money(form: MultiDict[str, str], name: str, errors: dict[str, list[str]]) -
     try:
         return parse_money(value)
     except MoneyError:
-        errors.setdefault(name, []).append(_("金额应为元，最多两位小数，如 1950000.00"))
+        errors.setdefault(name, []).append(_("金额应为元，最多两位小数"))
         return None
+
+
+def _ids(form: MultiDict[str, str], name: str, errors: dict[str, list[str]]) -> list[int]:
+    """The ids of the boxes ticked under ``name`` (the documents a request carries)."""
+    raw = [value.strip() for value in form.getlist(name) if value.strip()]
+    if any(not value.isdigit() for value in raw):
+        errors.setdefault(name, []).append(_("请选择列出的文件"))
+        return []
+    return list(dict.fromkeys(int(value) for value in raw))
 
 
 def _choice(form: MultiDict[str, str], name: str, choices: Any, errors: dict[str, list[str]]) -> str | None:
@@ -170,14 +190,43 @@ def finance_home() -> Any:
     assert queue is not None
     for item in queue["items"]:
         item["state_label"] = engine.state_label(payments.workflow(), item["state"])
-        item["actions"] = panel(payments.actions(db(), actor(), item["id"]))
+        item["actions"] = confirming(panel(payments.actions(db(), actor(), item["id"])), item["amount"],
+                                     item["payee"]["name"])
+        item["waits_for"] = _waits_for(item["actions"])
     ledgers = []
     for project_id in dict.fromkeys(item["project_id"] for item in queue["items"]):
         ledger = payments.project_ledger(db(), actor(), project_id)
         ledger["project_name"] = next(i["project_name"] for i in queue["items"] if i["project_id"] == project_id)
         ledgers.append(ledger)
     owed = recoveries.owed_in_jurisdiction(db(), actor())
-    return render_template("money/finance_home.html", queue=queue, ledgers=ledgers, owed=owed, today=_today())
+    overview = desk.finance_overview(db(), actor(), today=_today())
+    return render_template("money/finance_home.html", queue=queue, ledgers=ledgers, owed=owed, today=_today(),
+                           overview=overview, chart=month_chart(overview["months"]))
+
+
+#: The monthly chart's drawing box (SVG user units): bars in ``PLOT``, month labels and amounts around them.
+CHART_W, CHART_H, PLOT_TOP, PLOT_BOTTOM, PLOT_LEFT = 720, 220, 24, 184, 8
+
+
+def month_chart(months: list[dict[str, str]]) -> dict[str, Any]:
+    """The disbursements per month as bars of a server-drawn SVG (no script: the page's CSP allows none
+    inline, and a chart library is not needed for twelve bars). Heights are in proportion to the largest
+    month; each bar says its amount in 万元 above it and its month below."""
+    values = [Decimal(m["disbursed"]) for m in months]
+    top = max(values, default=Decimal(0))
+    slot = Decimal(CHART_W - 2 * PLOT_LEFT) / max(len(months), 1)
+    span = Decimal(PLOT_BOTTOM - PLOT_TOP)
+    bars = []
+    for i, (month, value) in enumerate(zip(months, values, strict=True)):
+        height = (value / top * span) if top else Decimal(0)
+        x = PLOT_LEFT + slot * i
+        bars.append({"month": month["month"], "label": month["month"][2:].replace("-", "."),
+                     "amount": month["disbursed"], "x": f"{x + slot * Decimal('0.15'):.1f}",
+                     "width": f"{slot * Decimal('0.7'):.1f}", "y": f"{PLOT_BOTTOM - height:.1f}",
+                     "height": f"{height:.1f}", "cx": f"{x + slot / 2:.1f}",
+                     "value_y": f"{PLOT_BOTTOM - height - 4:.1f}"})
+    return {"bars": bars, "width": CHART_W, "height": CHART_H, "base": PLOT_BOTTOM, "label_y": PLOT_BOTTOM + 16,
+            "left": PLOT_LEFT, "right": CHART_W - PLOT_LEFT, "empty": not top}
 
 
 @bp.get("/desk/leader")
@@ -303,7 +352,7 @@ def request_payment(contract_id: int) -> Any:
         errors["kind"] = [_("请选择款项类型")]
     amount = _money(form, "amount", errors)
     data: dict[str, Any] = {"kind": kind, "amount": amount, "acceptance_id": _int(form, "acceptance_id", errors),
-                            "note": _text(form, "note", errors)}
+                            "note": _text(form, "note", errors), "document_ids": _ids(form, "document_ids", errors)}
     result = None
     if errors:
         flash(_("请更正标出的字段"), "error")
@@ -311,7 +360,8 @@ def request_payment(contract_id: int) -> Any:
         result = attempt(lambda: payments.request_payment(db(), actor(), origin(), contract_id, data, None,
                                                           now=now()), errors)
     if result is None:
-        return _contract_page(contract_id, {"pay": form.to_dict()}, errors, _status(errors))
+        typed = {**form.to_dict(), "document_ids": form.getlist("document_ids")}
+        return _contract_page(contract_id, {"pay": typed}, errors, _status(errors))
     flash(_("已提交拨付申请"), "ok")
     return redirect(url_for(".payment", payment_id=result[1].id))
 
@@ -425,9 +475,37 @@ def _payment_page(payment_id: int, values: dict[str, Any], errors: dict[str, lis
     project = projects.get_project(db(), actor(), shown.project_id)
     return render_template(
         "money/payment.html", payment=shown, contract=shown_contract, project=project,
-        actions=panel(payments.actions(db(), actor(), payment_id)),
+        actions=confirming(panel(payments.actions(db(), actor(), payment_id)), shown.amount,
+                           shown.payee.name if shown.payee else ""),
+        evidence=payments.evidence(db(), actor(), payment_id),
         steps=_steps(payments.history(db(), actor(), payment_id), payments.workflow()),
         values=values, errors=errors, today=_today()), status
+
+
+def _waits_for(actions: list[dict[str, Any]]) -> str:
+    """What a payment in the queue waits for: the actor's own step, or why the actor cannot take it."""
+    forward = [a for a in actions if a["event"] not in payments.CLOSING]
+    for a in forward:
+        if a["allowed"]:
+            return _("等待您%(step)s", step=pick(a["label"]))
+    for a in forward:
+        if a["unmet"]:
+            return str(a["unmet"][0]["message"])
+    return ""
+
+
+def confirming(actions: list[dict[str, Any]], amount_of: Any, payee: str) -> list[dict[str, Any]]:
+    """The question an irreversible step asks, with the amount and the payee it moves money for (the
+    workflow file's ``confirm`` says what follows; this says to whom and how much)."""
+    amount = _("%(yuan)s（%(wan)s）", yuan=yuan(amount_of), wan=wan(amount_of))
+    asks = {"approve": _("批准向%(payee)s拨付 %(amount)s？批准后即可办理拨付，本笔申请不能再驳回或撤销。",
+                         payee=payee, amount=amount),
+            "disburse": _("登记已向%(payee)s拨付 %(amount)s？登记后凭证号即归本笔拨付，记录不可更改。",
+                          payee=payee, amount=amount),
+            "reject": _("驳回这笔 %(amount)s 的拨付申请？驳回后本笔申请即告结束，需重新申请。", amount=amount),
+            "cancel": _("撤销这笔 %(amount)s 的拨付申请？撤销后本笔申请即告结束。", amount=amount)}
+    return [{**a, "confirm": {"zh": asks[a["event"]], "en": asks[a["event"]]}} if a["event"] in asks and a["allowed"]
+            else a for a in actions]
 
 
 @bp.post("/payments/<int:payment_id>/events")
@@ -439,6 +517,7 @@ def payment_event(payment_id: int) -> Any:
     event = (form.get("event") or "").strip()
     data: dict[str, Any] = {"note": _text(form, "note", errors),
                             "voucher_no": _text(form, "voucher_no", errors, VOUCHER_MAX),
+                            "bank_reference": _text(form, "bank_reference", errors, VOUCHER_MAX),
                             "disbursed_on": _date(form, "disbursed_on", errors)}
     data = {k: v for k, v in data.items() if v is not None}
     result = None
@@ -451,3 +530,14 @@ def payment_event(payment_id: int) -> Any:
         return _payment_page(payment_id, form.to_dict(), errors, _status(errors))
     flash(_("当前状态：%(state)s", state=pick(result[1].state_label)), "ok")
     return redirect(_next(url_for(".payment", payment_id=payment_id)))
+
+
+@bp.get("/payments/<int:payment_id>/approval-sheet.pdf")
+@login_required
+def approval_sheet(payment_id: int) -> Any:
+    """The approval sheet (审批单) to print and file: as ``GET /api/v1/payments/{id}/approval-sheet.pdf``."""
+    content = attempt(lambda: documents_pdf.approval_sheet_pdf(db(), actor(), payment_id, now()))
+    if content is None:
+        return redirect(url_for(".payment", payment_id=payment_id))
+    return Response(content, mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename=approval-sheet-{payment_id}.pdf", "Cache-Control": "no-store"})

@@ -30,7 +30,8 @@ from disburse.web.i18n import lang, wan, yuan
 ROW_FIELDS = {
     "funding": ("source", "amount", "note", "predecessor"),
     "phases": ("name", "start", "end", "note"),
-    "lines": ("id", "ref", "category", "item", "amount", "responsible", "cooperating", "deadline", "note"),
+    "lines": ("id", "ref", "category", "item", "amount", "responsible", "cooperating", "deadline", "note",
+              "tag_order"),
     "targets": ("name", "target", "unit", "note"),
     "subtotals": ("category", "yuan"),
 }
@@ -94,11 +95,17 @@ def read(form: MultiDict[str, str]) -> Values:
                 continue
             rows.append(row)
             if section == "lines":
-                values.tags.append([t for t in tags if t])
+                values.tags.append(_in_plan_order([t for t in tags if t], row["tag_order"].split()))
                 values.split.append({tag: (form.get(f"lines-{n}-split-{tag}") or "").strip()
                                      for tag in tags if form.get(f"lines-{n}-split-{tag}")})
         values.rows[section] = rows
     return values
+
+
+def _in_plan_order(tags: list[str], order: list[str]) -> list[str]:
+    """A line's tags as chosen, those it had in the order the plan gave them (the boxes stand in the rule set's
+    order), new ones after: ticking nothing new changes nothing, so an amendment shows no change there."""
+    return sorted(tags, key=lambda tag: order.index(tag) if tag in order else len(order))
 
 
 def from_document(document: dict[str, Any]) -> Values:
@@ -138,7 +145,7 @@ def from_document(document: dict[str, Any]) -> Values:
             "item": text(line.get("item")), "amount": money(line.get("amount")),
             "responsible": "、".join(line.get("responsible") or []),
             "cooperating": "、".join(line.get("cooperating") or []), "deadline": text(line.get("deadline")),
-            "note": text(line.get("note"))})
+            "note": text(line.get("note")), "tag_order": " ".join(line.get("tags") or [])})
         values.tags.append(list(line.get("tags") or []))
         values.split.append({tag: text(part) for tag, part in (line.get("split") or {}).items()})
     return values
@@ -281,19 +288,21 @@ def sums(plan: Plan) -> list[dict[str, str]]:
 
 
 def context(values: Values, errors: dict[str, list[str]], plan: Plan | None, *,
-            regions: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    """What the plan form partial (``projects/_plan_form.html``) shows."""
+            regions: list[dict[str, str]] | None = None, reason: str | None = None) -> dict[str, Any]:
+    """What the plan form partial (``projects/_plan_form.html``) shows; with a ``reason`` (an amendment's,
+    as typed) the form asks why the plan in force changes."""
     allowed, prohibited = tag_choices(values.rule_set)
     shown = {section: list(values.rows.get(section, [])) for section in SPARE}
     return {
         "typed": values, "errors": errors, "rows": shown, "spare": SPARE,
-        "regions": regions, "rule_sets": rule_set_choices(), "tag_allowed": allowed, "tag_prohibited": prohibited,
+        "regions": regions, "reason": reason, "rule_sets": rule_set_choices(),
+        "tag_allowed": allowed, "tag_prohibited": prohibited,
         "checks": None if plan is None else checks_json(plan_checks(plan)),
         "sums": [] if plan is None else sums(plan),
         "check_url": url_for("plans_ui.check"), "units": {unit: UNIT_LABELS[unit]() for unit in ("万元", "元")},
         "filing_clause": filing_clause(), "parens": (" (", ")") if lang() == "en" else ("（", "）"),
         "colon": ": " if lang() == "en" else "：", "separator": ", " if lang() == "en" else "、",
-        "shown_fields": shown_fields(values, with_region=regions is not None),
+        "shown_fields": shown_fields(values, with_region=regions is not None, with_reason=reason is not None),
         "error_labels": {key: describe(key) for key in errors},
         "categories": list(dict.fromkeys([*(r["category"] for r in values.rows.get("lines", []) if r["category"]),
                                           *(c.label for c in allowed)])),
@@ -306,7 +315,7 @@ def describe(key: str) -> str:
                 "targets": _("绩效目标"), "subtotals": _("小计"), "region": _("示范县"),
                 "rule_version": _("资金管理规则"), "period": _("实施期"), "source": _("来源"),
                 "name": _("项目名称"), "doc_no": _("文号"), "rule_set": _("资金管理规则"), "total": _("总投资"),
-                "unit": _("金额单位")}
+                "unit": _("金额单位"), "reason": _("调整理由")}
     parts = key.split(".")
     label = str(sections.get(parts[0], ""))
     if len(parts) > 1 and parts[1].isdigit():
@@ -320,11 +329,13 @@ _ROW_ERRORS = {"funding": ("source", "amount"), "phases": ("name", "start", "end
                "lines": ("category", "item", "amount", "responsible", "deadline", "tags", "split")}
 
 
-def shown_fields(values: Values, *, with_region: bool) -> set[str]:
+def shown_fields(values: Values, *, with_region: bool, with_reason: bool = False) -> set[str]:
     """The error keys the form shows next to their field (the others are listed above the form)."""
     keys = {"name", "doc_no", "rule_set", "period.start", "period.end", "total"}
     if with_region:
         keys.add("region")
+    if with_reason:
+        keys.add("reason")
     for section, names in _ROW_ERRORS.items():
         keys |= {f"{section}.{i}.{name}" for i in range(len(values.rows.get(section, []))) for name in names}
     return keys

@@ -5,7 +5,8 @@ Thin views like the project page's: each reads its form, loads it with the schem
 (:mod:`disburse.schemas.plan`, :mod:`disburse.schemas.amendment`), calls the service the API calls and
 renders; a refusal is shown on the same page with what was typed kept (422 invalid, 409 refused). A draft's
 plan is edited as a form (:mod:`disburse.web.plan_form`, issue 18) with its budget checks beside it, or as its
-document (YAML, lines with their ids) in the advanced editor; an amendment is proposed as the document.
+document (YAML, lines with their ids) in the advanced editor; an amendment is proposed the same two ways, the
+plan in force filled in and the reason asked for.
 """
 
 from typing import Any
@@ -19,7 +20,7 @@ from marshmallow import ValidationError
 from disburse.domain.plan import Plan
 from disburse.domain.states import ProjectEvent
 from disburse.schemas import flatten_errors
-from disburse.schemas.amendment import AllocationIn, AmendmentEventIn
+from disburse.schemas.amendment import AllocationIn, AmendmentEventIn, AmendmentIn
 from disburse.schemas.plan import load_plan
 from disburse.services import allocations, amendments, projects
 from disburse.services.plan_checks import plan_checks
@@ -130,28 +131,73 @@ def check() -> Any:
 # --- amendments -----------------------------------------------------------------------------------
 
 
-@bp.route("/projects/<int:project_id>/amendments/new", methods=["GET", "POST"])
-@login_required
-def propose(project_id: int) -> Any:
-    """Propose a new plan for a filed project, starting from the version in force, with the reason."""
+def _amendable(project_id: int) -> Any:
     project = attempt(lambda: projects.get_project(db(), actor(), project_id))
     if project is None:
         abort(404)
     if not amendments.may_create(actor()):
         abort(403)  # in a state that takes no amendment, the form is refused with the reason when sent
+    return project
+
+
+def _reason(errors: dict[str, list[str]]) -> str:
+    """The amendment's reason as typed, checked as the API loads it (:class:`AmendmentIn`)."""
+    reason = request.form.get("reason", "").strip()
+    if "reason" in AmendmentIn().validate({"plan": {}, "reason": reason}):
+        errors["reason"] = [_("请说明调整理由") if not reason else _("调整理由过长，请精简")]
+    return reason
+
+
+def _proposed(project_id: int, plan: Plan | None, reason: str, errors: dict[str, list[str]]) -> Any:
+    """The amendment proposed (as ``POST /projects/{id}/amendments``), or ``None`` with why not."""
+    if plan is None or errors:
+        return None
+    return attempt(lambda: amendments.propose(db(), actor(), origin(), project_id, plan, reason, now()), errors)
+
+
+@bp.route("/projects/<int:project_id>/amendments/new", methods=["GET", "POST"])
+@login_required
+def propose(project_id: int) -> Any:
+    """Propose a new plan for a filed project in the plan form, starting from the version in force (its lines
+    keep their ids), with the reason; the budget checks of the plan proposed are shown beside it."""
+    project = _amendable(project_id)
     errors: dict[str, list[str]] = {}
     if request.method == "GET":
-        return render_template("projects/amendment_new.html", project=project, text=_document(project_id),
-                               reason="", errors=errors)
-    text, reason = request.form.get("document", ""), request.form.get("reason", "").strip()
-    if not reason:
-        errors["reason"] = [_("请说明调整理由")]
-    plan = _plan(text, errors)
-    if plan is not None and not errors:
-        made = attempt(lambda: amendments.propose(db(), actor(), origin(), project_id, plan, reason, now()), errors)
-        if made is not None:
-            flash(_("方案调整申请已提交，待监管部门审核"), "success")
-            return redirect(url_for("plans_ui.amendment", amendment_id=made.id))
+        document = attempt(lambda: projects.plan_document(db(), actor(), project_id)) or {}
+        return render_template("projects/amendment_new.html", project=project,
+                               form=plan_form.context(plan_form.from_document(document), errors,
+                                                      load_plan(document)[0] if document else None, reason=""))
+    if "document" in request.form:  # the plan document as text (the advanced editor)
+        return _propose_document(project)
+    reason = _reason(errors)
+    values = plan_form.read(request.form)
+    plan = plan_form.load(values, errors)
+    made = _proposed(project_id, plan, reason, errors)
+    if made is not None:
+        flash(_("方案调整申请已提交，待监管部门审核"), "success")
+        return redirect(url_for("plans_ui.amendment", amendment_id=made.id))
+    return render_template("projects/amendment_new.html", project=project,
+                           form=plan_form.context(values, {k: plan_form.localise(v) for k, v in errors.items()},
+                                                  plan, reason=reason)), (422 if errors else 409)
+
+
+@bp.get("/projects/<int:project_id>/amendments/new/document")
+@login_required
+def propose_document(project_id: int) -> Any:
+    """The amendment as the plan document (YAML, lines with their ids) and the reason: the advanced editor."""
+    project = _amendable(project_id)
+    return render_template("projects/amendment_new.html", project=project, text=_document(project_id), reason="",
+                           errors={})
+
+
+def _propose_document(project: Any) -> Any:
+    errors: dict[str, list[str]] = {}
+    reason = _reason(errors)
+    text = request.form.get("document", "")
+    made = _proposed(project.id, _plan(text, errors), reason, errors)
+    if made is not None:
+        flash(_("方案调整申请已提交，待监管部门审核"), "success")
+        return redirect(url_for("plans_ui.amendment", amendment_id=made.id))
     return render_template("projects/amendment_new.html", project=project, text=text, reason=reason,
                            errors=errors), (422 if errors else 409)
 

@@ -7,7 +7,9 @@ on the page it came from, with what was typed kept (422 invalid, 409 refused).
 """
 
 import json
+import re
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,9 @@ from disburse.domain.plan import Plan
 from disburse.domain.recovery_guards import BASES
 from disburse.domain.roles import Role
 from disburse.domain.states import RECOVERY_OPEN, ProjectEvent, ProjectState
-from disburse.excel.plan import load_plan_workbook
+from disburse.excel.cells import XLSX
+from disburse.excel.plan import import_plan_workbook
+from disburse.excel.template import county_template
 from disburse.schemas import flatten_errors
 from disburse.schemas.contract import ContractIn
 from disburse.schemas.events import PACKAGING, TENDER_METHODS
@@ -141,9 +145,14 @@ def new() -> Any:
         if project_id is not None:
             flash(_("项目已创建"), "success")
             return redirect(url_for("projects_ui.detail", project_id=project_id))
-        return render_template("projects/new.html", text=text, errors=errors, form=_new_form()), \
-            (422 if errors else 409)
-    return render_template("projects/new.html", text=text, errors=errors, form=_new_form())
+        return render_template("projects/new.html", text=text, errors=errors, form=_new_form(),
+                               field_labels=FIELD_LABELS), (422 if errors else 409)
+    return render_template("projects/new.html", text=text, errors=errors, form=_new_form(), field_labels=FIELD_LABELS)
+
+
+#: What a refusal names when it is not a cell: the fields of the page, by their labels.
+FIELD_LABELS = {"name": _l("项目名称"), "region": _l("地区代码"), "rule_set": _l("资金规则"), "total": _l("总投资"),
+                "file": _l("方案文件"), "document": _l("方案内容")}
 
 
 def _new_form(values: plan_form.Values | None = None, errors: dict[str, list[str]] | None = None,
@@ -167,20 +176,42 @@ def _create_from_form() -> Any:
         flash(_("项目已创建"), "success")
         return redirect(url_for("projects_ui.detail", project_id=project_id))
     shown = {k: plan_form.localise(v) for k, v in errors.items()}
-    return render_template("projects/new.html", text="", errors={}, form=_new_form(values, shown, plan)), \
-        (422 if errors else 409)
+    return render_template("projects/new.html", text="", errors={}, form=_new_form(values, shown, plan),
+                           field_labels=FIELD_LABELS), (422 if errors else 409)
 
 
 def _create_from_workbook(data: bytes, errors: dict[str, list[str]]) -> int | None:
-    """An .xlsx budget table (docs/excel.md); the form's name, region and rule set complete a table-only
-    workbook. Errors name their cells (``E7: 小计 150 ≠ 该类合计 140``)."""
+    """An .xlsx budget table, the exporter's or a county's own (docs/excel.md); the form's name, region and
+    rule set complete a table-only workbook. Errors name their cells (``C7：不是金额：十万``); after the
+    import, the project page says which lines still need a 资金用途, which sums disagree and what was
+    filled in for the official (a funding source)."""
     overrides = {key: (request.form.get(key) or "").strip() or None for key in ("name", "region", "rule_set")}
     try:
-        plan, source = load_plan_workbook(data, **overrides)
+        result = import_plan_workbook(data, **overrides, lang=lang())
     except ValidationError as exc:
         errors.update(flatten_errors(exc.messages))
         return None
-    return attempt(lambda: projects.create_project(db(), actor(), origin(), plan, source, now=now()), errors)
+    project_id = attempt(lambda: projects.create_project(db(), actor(), origin(), result.plan, result.source,
+                                                         now=now()), errors)
+    if project_id is not None:
+        for message in result.defaults:
+            flash(message, "info")
+        for message in result.warnings:
+            flash(message, "warning")
+        if result.untagged:
+            flash(_("%(count)s 行尚未选择资金用途（%(cells)s）：请在方案中为这些行选择后再报备。",
+                    count=len(result.untagged), cells="、".join(result.untagged)), "warning")
+    return project_id
+
+
+@bp.get("/projects/new/template.xlsx")
+@login_required
+def plan_template() -> Any:
+    """The county-style budget table to fill in and import (generated, never stored)."""
+    if actor().role not in projects.PLAN_AUTHORS:
+        abort(403)
+    return Response(county_template(), mimetype=XLSX,
+                    headers={"Content-Disposition": "attachment; filename=budget-table-template.xlsx"})
 
 
 def _create(text: str, errors: dict[str, list[str]]) -> int | None:
@@ -418,12 +449,30 @@ def _due_days(text: str) -> Any:
     return None if not text else int(text) if text.isascii() and text.isdigit() else text
 
 
+#: A share as typed: up to three digits, up to four decimals (``30``, ``12.5``, ``0.30``).
+SHARE_TYPED = re.compile(r"\d{1,3}(\.\d{1,4})?")
+
+
+def _share(typed: str) -> str:
+    """A share of the contract as officials type it, in percent (``30``, ``30%``, ``３０ ％``) → ``0.3`` for the
+    API's schema; a fraction (``0.30``, as the API takes it) is kept. What is not a number goes on as typed, so
+    the schema names the field."""
+    text = normalise_typed(typed).replace("％", "%").strip()
+    number = text.rstrip("%").strip()
+    if not SHARE_TYPED.fullmatch(number):
+        return typed.strip()
+    value = Decimal(number)
+    if text.endswith("%") or value > 1 or "." not in number:
+        value = value / 100
+    return f"{value.normalize():f}"
+
+
 @bp.post("/projects/<int:project_id>/contracts")
 @login_required
 def add_contract(project_id: int) -> Any:
     form = request.form
     stages = [{"name": form.get(f"schedule.stages.{i}.name", "").strip(),
-               "share": form.get(f"schedule.stages.{i}.share", "").strip()} for i in range(STAGE_ROWS)]
+               "share": _share(form.get(f"schedule.stages.{i}.share", ""))} for i in range(STAGE_ROWS)]
     body: dict[str, Any] = {
         "lot": form.get("lot", "").strip(),
         "contractor": {
@@ -438,9 +487,9 @@ def add_contract(project_id: int) -> Any:
         "payee_account": form.get("payee_account", "").strip() or None,
         "payment_due_days": _due_days(form.get("payment_due_days", "")),
         "line_ids": [int(x) for x in form.getlist("line_ids") if x.isdigit()],
-        "schedule": {"advance": form.get("schedule.advance", "").strip(),
+        "schedule": {"advance": _share(form.get("schedule.advance", "")),
                      "stages": [s for s in stages if s["name"] or s["share"]],
-                     "final": form.get("schedule.final", "").strip()},
+                     "final": _share(form.get("schedule.final", ""))},
     }
     values: dict[str, Any] = {k: v for k, v in form.items() if k != "csrf_token"}
     values["line_ids"] = body["line_ids"]

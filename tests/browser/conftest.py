@@ -60,14 +60,26 @@ class Live:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.contexts: list[Any] = []
+        #: what every confirmation dialog asked, in order (the pages' data-confirm, confirm.js)
+        self.dialogs: list[str] = []
 
     def page(self, *, width: int = 1366, height: int = 768) -> Any:
-        """A fresh browser (its own cookies) at 1366×768, or a phone's width when asked."""
+        """A fresh browser (its own cookies) at 1366×768, or a phone's width when asked. A confirmation
+        (irreversible steps ask first) is recorded in :attr:`dialogs` and accepted, as an official who
+        meant to click would, unless the test listens for the dialog itself."""
         context = self.browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
                                            base_url=self.base)
         context.set_default_timeout(15_000)
         self.contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+
+        def agree(dialog: Any) -> None:
+            self.dialogs.append(dialog.message)
+            if len(page._impl_obj.listeners("dialog")) == 1:  # no listener of the test's own
+                dialog.accept()
+
+        page.on("dialog", agree)
+        return page
 
     def login(self, username: str, page: Any | None = None) -> Any:
         page = page or self.page()

@@ -9,10 +9,12 @@ from tests.browser.test_content_security_policy import watched
 from tests.flow import COMMERCE, Flow
 
 WORDS = {
-    "zh": {"rules": "曲靖市2018年电子商务进农村综合示范项目资金管理规则（曲政办发〔2018〕205号）", "centre": "公共服务中心",
+    "zh": {"rules": "曲靖市2018年电子商务进农村综合示范项目资金管理规则（曲政办发〔2018〕205号）",
+           "centre": "公共服务中心",
            "chain": "农村电商供应链体系", "logistics": "农村物流配送体系", "add_line": "添加建设内容",
            "filed": "已报备"},
-    "en": {"rules": "Qujing 2018 rural e-commerce demonstration: fund rules (Qu Zheng Ban Fa [2018] No. 205)", "centre": "Public service centre",
+    "en": {"rules": "Qujing 2018 rural e-commerce demonstration: fund rules (Qu Zheng Ban Fa [2018] No. 205)",
+           "centre": "Public service centre",
            "chain": "Rural e-commerce supply chain", "logistics": "Rural logistics and delivery",
            "add_line": "Add a budget line", "filed": "Filed"},
 }

@@ -134,11 +134,16 @@ def test_the_pages_link_the_downloads(app: Any, flow: Flow) -> None:
 def test_an_xlsx_uploaded_on_the_new_project_page_creates_the_project(app: Any, flow: Flow) -> None:
     client, token = logged_in(app, COMMERCE)
     data = _xp_workbook()
-    bad = _with_cell(data, "E4", 999)
+    bad = _with_cell(data, "D4", "十万")
     resp = client.post("/projects/new", data={"csrf_token": token, "file": (io.BytesIO(bad), "plan.xlsx")},
                        content_type="multipart/form-data")
     assert resp.status_code == 422
-    assert 'data-field="E4"' in resp.get_data(as_text=True)
+    assert 'data-field="D4"' in resp.get_data(as_text=True)
+    wrong_subtotal = _with_cell(data, "E4", 999)  # imports as a draft, with a warning naming the cell
+    resp = client.post("/projects/new", data={"csrf_token": token, "file": (io.BytesIO(wrong_subtotal), "plan.xlsx")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 302
+    assert "E4：小计 999 ≠ 该类合计" in client.get(resp.headers["location"]).get_data(as_text=True)
     resp = client.post("/projects/new", data={"csrf_token": token, "file": (io.BytesIO(data), "plan.xlsx")},
                        content_type="multipart/form-data")
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
@@ -174,7 +179,8 @@ def test_plans_import_and_check_take_an_xlsx(database_url: str, tmp_path: Path) 
     wb.worksheets[0]["E5"] = 230
     wb.save(bad)
     refused = run_cli(["plans", "check", str(bad)], cwd=tmp_path)
-    assert refused.returncode == 1 and "E5: 小计 230 ≠ 该类合计 220" in refused.stderr
+    assert refused.returncode == 1 and "E5：小计 230 ≠ 该类合计 220" in refused.stderr  # a warning by cell
+    assert "subtotal_mismatch" in refused.stdout  # and the rule that refuses it
     run_cli(["users", "create", "bej-commerce", "--role", "commerce", "--region", "654321",
              "--password", "a long password"], database_url, cwd=tmp_path)
     imported = run_cli(["plans", "import", str(table_only), "--as", "bej-commerce", "--name", "布尔津县（表格导入）",

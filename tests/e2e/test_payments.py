@@ -341,7 +341,8 @@ def test_seed_001_stage_accepts_the_work_delivered_and_the_final_the_rest_paid_u
     one_yuan_more = desk.request(contract, "final", "1400001.00")
     assert one_yuan_more.status_code == 409 and codes(one_yuan_more) == ["above_accepted_amount"]
     unmet = one_yuan_more.get_json()["unmet"][0]
-    assert "4900000.00" in unmet["message_en"] and "4900001.00" in unmet["message_en"], unmet
+    assert "4,900,000.00" in unmet["message_en"] and "4,900,001.00" in unmet["message_en"], unmet
+    assert "4,900,000.00 元（490万元）" in unmet["message_zh"], unmet
     final_paid = desk.through(desk.ok(desk.request(contract, "final", "1400000.00"), 201), "BEJ-3")
     assert final_paid["state"] == "disbursed"
     ledger = desk.get(f"/contracts/{contract['id']}")["ledger"]

@@ -272,7 +272,7 @@ def test_an_xx_2024_payment_beyond_the_funds_arrived_waits_for_the_next_allocati
     refused = flow.post(f"/payments/{advance['id']}/events", {"event": "approve"}, FINANCE)
     body = problem(refused, 409)
     assert [u["code"] for u in body["unmet"]] == ["funds_not_arrived"]
-    assert "1000000.00" in body["unmet"][0]["message"] and "1950000.00" in body["unmet"][0]["message"]
+    assert "1,000,000.00 元" in body["unmet"][0]["message"] and "1,950,000.00 元" in body["unmet"][0]["message"]
     assert "《XX县创建国家级电子商务进农村综合示范县工作实施方案》 五(一)4" in body["unmet"][0]["clause"]
 
     flow.ok(allocate(flow, filed, "2000000.00", "X财外指〔2024〕2号"), 201)

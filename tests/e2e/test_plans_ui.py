@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from tests.e2e.test_plan_form import form_of
 from tests.e2e.test_projects_ui import logged_in
 from tests.flow import COMMERCE, CONTRACTOR_A, FINANCE, SUPERVISOR, Flow
 
@@ -59,13 +60,12 @@ def test_an_amendment_is_proposed_shown_old_to_new_and_approved_into_version_2(a
     page = text_of(commerce.get(f"/projects/{pid}"))
     assert 'data-testid="propose-amendment"' in page and 'data-testid="edit-plan"' not in page
 
-    document = document_on(text_of(commerce.get(f"/projects/{pid}/amendments/new")))
-    document["lines"][3]["amount"], document["lines"][4]["amount"] = "500000.00", "1500000.00"
-    without_reason = commerce.post(f"/projects/{pid}/amendments/new", data={
-        "csrf_token": token, "document": yaml.safe_dump(document, allow_unicode=True), "reason": " "})
+    form = form_of(text_of(commerce.get(f"/projects/{pid}/amendments/new")))  # the plan form, the plan in force
+    assert form["unit"] == "万元" and form["lines-3-amount"] == "100" and form["lines-4-amount"] == "100"
+    form.update({"csrf_token": token, "lines-3-amount": "50", "lines-4-amount": "150", "reason": " "})
+    without_reason = commerce.post(f"/projects/{pid}/amendments/new", data=form)
     assert without_reason.status_code == 422 and 'data-field="reason"' in text_of(without_reason)
-    made = commerce.post(f"/projects/{pid}/amendments/new", data={
-        "csrf_token": token, "document": yaml.safe_dump(document, allow_unicode=True), "reason": "按市商务局意见调整"})
+    made = commerce.post(f"/projects/{pid}/amendments/new", data={**form, "reason": "按市商务局意见调整"})
     assert made.status_code == 302, text_of(made)[:3000]
     amendment_url = made.headers["location"]
 

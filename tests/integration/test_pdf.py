@@ -235,4 +235,4 @@ def test_the_pages_link_to_their_pdfs_and_a_browser_session_downloads_them(flow:
         assert f'href="{link}"' in html, page
         assert_pdf(browser.get(link))
     english = browser.get(f"/payments/{payment['id']}?lang=en").get_data(as_text=True)
-    assert "Download PDF" in english
+    assert "Voucher summary (PDF)" in english and "Print the approval sheet (PDF)" in english

@@ -24,6 +24,7 @@ from disburse.domain.acceptance_guards import (
 from disburse.domain.amendment_guards import AMENDMENT_GUARDS, AmendmentFacts, Committed
 from disburse.domain.citations import BURQIN, QUJING, XX_COUNTY, cite
 from disburse.domain.contracts import DECLARATIONS, Contract, Contractor, Schedule, Stage
+from disburse.domain.payment_evidence import EVIDENCE_CHECKS
 from disburse.domain.payment_gates import PAYMENT_GUARDS, AcceptanceRef, OtherPayment, PaymentFacts
 from disburse.domain.plan import BudgetLine, FundingSource, Plan, Target
 from disburse.domain.project_guards import PROJECT_GUARDS, ProjectFacts, SurplusClaim
@@ -33,7 +34,7 @@ from disburse.domain.unmet import Unmet
 from disburse.services import acceptances
 
 REGISTRIES: dict[str, Mapping[str, Callable[[Any], list[Unmet]]]] = {
-    "project": PROJECT_GUARDS, "acceptance": ACCEPTANCE_GUARDS, "payment": PAYMENT_GUARDS,
+    "project": PROJECT_GUARDS, "acceptance": ACCEPTANCE_GUARDS, "payment": {**PAYMENT_GUARDS, **EVIDENCE_CHECKS},
     "amendment": AMENDMENT_GUARDS, "recovery": RECOVERY_GUARDS}
 
 Expected = tuple[str, str | None]
@@ -537,6 +538,17 @@ PAYMENT_CASES = [
          unmet("final_names_another_acceptance", "acceptance_id")),
     case("payment", "relies_on_its_acceptance", "a final payment naming one when the contract has none fails",
          final_payment(named_acceptance_id=21), unmet("final_names_another_acceptance", "acceptance_id")),
+    case("payment", "documents_of_the_project", "a request carrying no documents passes", payment()),
+    case("payment", "documents_of_the_project", "documents of the project the requester may see pass",
+         payment(data={"document_ids": [1, 2]}, project_documents={1: "1" * 64, 2: "2" * 64})),
+    case("payment", "documents_of_the_project", "a document of another project or contractor fails on its field",
+         payment(data={"document_ids": [1, 5]}, project_documents={1: "1" * 64}),
+         unmet("document_not_of_project", "document_ids")),
+    case("payment", "bank_reference_written", "no bank reference passes", disbursing(date(2024, 6, 3))),
+    case("payment", "bank_reference_written", "a bank reference passes",
+         payment(data={"bank_reference": "NX20240603000123"})),
+    case("payment", "bank_reference_written", "spaces only fail on the field",
+         payment(data={"bank_reference": " \u3000 "}), unmet("bank_reference_blank", "bank_reference")),
     case("payment", "voucher_written", "a voucher number passes", disbursing(date(2024, 6, 3))),
     case("payment", "voucher_written", "no voucher number is left to the required data", payment()),
     case("payment", "voucher_written", "ASCII spaces only fail", payment(data={"voucher_no": "   "}),

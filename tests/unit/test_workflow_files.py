@@ -36,8 +36,8 @@ def start_with(tmp_path: Path, file: str, old: str, new: str) -> subprocess.Comp
     ("acceptance.yaml", "trigger: publish", "trigger: publicize", "the trigger 'publicize'"),
     ("project.yaml", "effects: [open_tender_round]", "effects: [open_tender_rond]",
      "transition 'open_tender' names the effect 'open_tender_rond'"),
-    ("payment.yaml", "checks: [relies_on_its_acceptance]", "checks: []",
-     "guard(s) relies_on_its_acceptance have a function but no transition"),
+    ("payment.yaml", "checks: [relies_on_its_acceptance, documents_of_the_project]", "checks: []",
+     "guard(s) documents_of_the_project, relies_on_its_acceptance have a function but no transition"),
     ("acceptance.yaml", "effects: [reopen]", "effects: []", "effect(s) reopen have a function but no transition"),
 ])
 def test_a_workflow_file_that_does_not_match_its_code_stops_the_app_naming_it(

@@ -6,7 +6,10 @@
   'use strict';
   document.addEventListener('submit', function (event) {
     var form = event.target;
-    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    if (!(form instanceof HTMLFormElement)) { return; }
+    // a button may ask its own question (one form, two verdicts: 合格 and 不合格)
+    var ask = (event.submitter && event.submitter.dataset.confirm) || form.dataset.confirm;
+    if (ask && !window.confirm(ask)) {
       event.preventDefault();
     }
   }, true);

@@ -2,7 +2,8 @@
 // converts the amounts typed (a shift of the decimal point in the text: no floating point touches money)
 // and relabels them; a line without a use of funds is marked; and, as the official types, the
 // form is sent to the plan check (POST /plans/check, with the page's CSRF token) and the budget checks
-// beside it are drawn again. Without script the form still posts and the server shows the same checks.
+// beside it are drawn again (an amendment's reason is not part of the plan). Without script the form still
+// posts and the server shows the same checks.
 (function () {
   'use strict';
   var form = document.querySelector('[data-plan-form]');
@@ -153,6 +154,7 @@
     if (remove) { remove.closest('[data-row]').remove(); schedule(); }
   });
   form.addEventListener('input', function (event) {
+    if (event.target.name === 'reason') { return; }  // an amendment's reason is no part of the plan checked
     var line = event.target.closest('[data-line]');
     if (line) { markLine(line); }
     schedule();
