@@ -1,6 +1,7 @@
-"""Every PDF and every Excel export names states, events, tags, roles and rule sets by their labels
-(issue 18 item 5): no code the service keeps (``in_notice``, ``verify``, ``public_service_center``,
-``commerce``, ``qujing-2018``) stands as a word of its own, and no developer reference ("SPEC", "seed 003").
+"""Every PDF (the public notice, the certificate, the voucher, the approval sheet) and every Excel export
+names states, events, tags, roles and rule sets by their labels (issue 18 item 5): no code the service keeps
+(``in_notice``, ``verify``, ``public_service_center``, ``commerce``, ``qujing-2018``) stands as a word of its
+own, and no developer reference ("SPEC", "seed 003").
 
 The project is taken through many states first: an acceptance approved after its notice, a second one
 in notice, a payment disbursed, one in flight and one rejected, a progress report submitted.
@@ -97,7 +98,8 @@ def busy_project(flow: Flow) -> dict[str, Any]:
                                  CONTRACTOR_B), 201)
     flow.ok(flow.post(f"/payments/{rejected['id']}/events", {"event": "reject", "note": "材料不全"}, COMMERCE))
     flow.ok(flow.post(f"/projects/{project['id']}/reports", {"month": "2024-09", "text": "服务中心已建成"}), 201)
-    return {"project": project, "approved": approved, "in_notice": in_notice, "disbursed": advance}
+    return {"project": project, "approved": approved, "in_notice": in_notice, "disbursed": advance,
+            "waiting": waiting, "rejected": rejected}
 
 
 def test_the_code_list_holds_what_a_reader_must_never_see() -> None:
@@ -114,6 +116,8 @@ def test_every_pdf_and_export_names_codes_by_their_labels(flow: Flow) -> None:
         "notice": flow.client.get(f"/api/v1/public/notices/{made['in_notice']['notice']['id']}/notice.pdf"),
         "certificate": flow.get(f"/acceptances/{made['approved']['id']}/certificate.pdf"),
         "voucher": flow.get(f"/payments/{made['disbursed']['id']}/voucher.pdf", FINANCE),
+        **{f"approval sheet ({name})": flow.get(f"/payments/{made[name]['id']}/approval-sheet.pdf", FINANCE)
+           for name in ("disbursed", "waiting", "rejected")},
     }
     for name, resp in pdfs.items():
         assert resp.status_code == 200 and resp.data.startswith(b"%PDF-"), name
