@@ -119,8 +119,10 @@ def format_wan(yuan: Decimal) -> str:
 
 
 def amount_zh(yuan: Decimal) -> str:
-    """An amount in a sentence, as officials write it: ``1,950,000.00 元（195万元）``."""
-    return f"{yuan.quantize(FEN):,.2f} 元（{format_wan(yuan)}）"
+    """An amount in a sentence, as officials write it: ``1,950,000.00 元（195万元）``; nothing is ``0.00 元``,
+    without a 万元 that says nothing more (as the approval sheet writes it)."""
+    yuan_text = f"{yuan.quantize(FEN):,.2f} 元"
+    return yuan_text if yuan == 0 else f"{yuan_text}（{format_wan(yuan)}）"
 
 
 def amount_en(yuan: Decimal) -> str:

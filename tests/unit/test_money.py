@@ -40,3 +40,4 @@ def test_an_amount_in_a_refusal_reads_as_officials_write_it() -> None:
     assert amount_zh(Decimal("1950000")) == "1,950,000.00 元（195万元）"
     assert amount_zh(Decimal("225000.5")) == "225,000.50 元（22.50005万元）"
     assert amount_en(Decimal("4900001")) == "4,900,001.00 yuan"
+    assert amount_zh(Decimal("0")) == "0.00 元" and amount_en(Decimal("0")) == "0.00 yuan"
