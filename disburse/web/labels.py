@@ -94,7 +94,13 @@ def role_label(role: Any) -> str:
     return labels.of(labels.ROLES, str(role), lang())
 
 
+def payment_kind(kind: Any) -> str:
+    """``advance`` → 预拨资金 (《布尔津县…实施方案》: 可预拨部分资金), on every page and document alike."""
+    return labels.of(labels.PAYMENT_KINDS, str(kind), lang())
+
+
 def init_app(app: Flask) -> None:
     filters = {"state_label": state_label, "event_label": event_label, "audit_action": audit_action,
-               "tag_label": tag_label, "rule_set_label": rule_set_label, "role_label": role_label}
+               "tag_label": tag_label, "rule_set_label": rule_set_label, "role_label": role_label,
+               "payment_kind": payment_kind}
     app.jinja_env.filters.update(filters)

@@ -19,6 +19,7 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from disburse.domain.dates import DateError, parse_date
+from disburse.domain.labels import PAYMENT_KINDS
 from disburse.domain.money import MoneyError, normalise_typed, parse_money, share_text
 from disburse.domain.states import AcceptanceState
 from disburse.inputs import takes_documents
@@ -37,10 +38,10 @@ from disburse.services import (
 )
 from disburse.web.common import actor, attempt, db, now, origin, panel
 from disburse.web.i18n import SHANGHAI, local_time, pick, wan, yuan
+from disburse.web.labels import payment_kind
 
 bp = Blueprint("money_ui", __name__, template_folder="templates")
 
-PAYMENT_KINDS = {"advance": _l("预付款"), "stage": _l("阶段款"), "final": _l("尾款")}
 ACCEPTANCE_KINDS = {"stage": _l("阶段验收"), "final": _l("终验")}
 DOCUMENT_KINDS = {"application": _l("申请材料"), "invoice": _l("发票"), "acceptance_report": _l("验收报告"),
                   "report": _l("进度报告"), "evaluation": _l("评价报告"), "declaration": _l("资格声明材料"),
@@ -55,7 +56,7 @@ VOUCHER_MAX = 64
 
 @bp.context_processor
 def labels() -> dict[str, Any]:
-    return {"payment_kind": lambda k: str(PAYMENT_KINDS.get(k, k)),
+    return {"payment_kind": payment_kind,
             "acceptance_kind": _acceptance_kind, "document_kinds": DOCUMENT_KINDS,
             "document_kind": lambda k: str(DOCUMENT_KINDS.get(k, k)), "results": RESULTS, "decisions": DECISIONS,
             "decision_label": lambda d: str(DECISIONS.get(d, d or "")),

@@ -22,7 +22,6 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from disburse.domain.text import UNSTORABLE_MESSAGE
@@ -31,6 +30,7 @@ from disburse.schemas.objection import ObjectionIn
 from disburse.services import acceptances, checkpoints, disclosure
 from disburse.services.errors import Conflict, Invalid, NotFound, RateLimited
 from disburse.web.common import attempt, db, flash_refusal, now, origin
+from disburse.web.labels import payment_kind
 
 bp = Blueprint("public_ui", __name__, template_folder="templates")
 
@@ -39,16 +39,12 @@ HONEYPOT = "website"
 MIN_SECONDS = 3
 MAX_AGE_SECONDS = 24 * 3600
 FIELDS = ("name", "contact", "content")
-PAYMENT_KINDS = {"advance": _l("预拨资金"), "stage": _l("阶段拨付"), "final": _l("尾款")}
 
 
 @bp.context_processor
 def helpers() -> dict[str, Any]:
     def acceptance_name(kind: str, stage: int | None) -> str:
         return _("终验") if kind == "final" else _("第 %(n)s 阶段验收", n=stage)
-
-    def payment_kind(kind: str) -> str:
-        return str(PAYMENT_KINDS.get(kind, kind))
 
     return {"acceptance_name": acceptance_name, "payment_kind": payment_kind}
 
