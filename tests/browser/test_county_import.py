@@ -1,12 +1,10 @@
 """An official imports 柯坪县's own budget table in Chromium, sees which lines need a 资金用途, and files the
-plan once they are tagged (issue 18 item 2). The tags are chosen through the API: the plan's edit page is
-being rebuilt at the same time, and this test is about the import."""
+plan once she has chosen them on the plan's form (issue 18 items 1 and 2)."""
 
 import re
 from pathlib import Path
 
 from tests.browser.conftest import Live
-from tests.e2e.test_county_import import tagged
 from tests.flow import COMMERCE, COUNTY, Flow
 from tests.unit.test_county_tables import keping_as_printed, saved
 
@@ -39,9 +37,20 @@ def test_an_official_imports_a_county_table_sees_the_untagged_lines_and_files_on
     assert reasons.count() == len(untagged) and untagged[0]["item"][:10] in reasons.first.inner_text()
     live.shot(page, "county-import-untagged")
 
-    chosen = {line["id"]: ["logistics"] for line in untagged}
-    flow.ok(flow.client.put(f"/api/v1/projects/{pid}/plan", json=tagged(project, chosen), headers=flow.h(COMMERCE)))
-    page.reload()
+    page.goto(f"/projects/{pid}/plan")
+    needing = page.locator("[data-line].pf-needs-tag")
+    assert needing.count() == len(untagged)
+    names = [needing.nth(n).locator("input[type=checkbox]").first.get_attribute("name")
+             for n in range(needing.count())]  # the row stops needing a tag once one is ticked
+    for name in names:
+        page.locator(f"[data-line]:has(input[name='{name}'])").get_by_label("农村物流配送体系").check()
+    assert page.locator("[data-line].pf-needs-tag").count() == 0
+    live.shot(page, "county-import-tagging")
+    page.locator("[data-testid=save-plan]").click()
+    page.wait_for_url(re.compile(rf".*/projects/{pid}$"))
+    lines = {line["id"]: line for line in flow.project(pid)["lines"]}
+    assert all(lines[line["id"]]["tags"] == ["logistics"] for line in untagged)
+    assert all(lines[line["id"]]["tags"] for line in project["lines"])
     page.click("[data-testid=event-file]")
     page.wait_for_load_state("networkidle")
     assert page.locator("h1 .state").get_attribute("data-state") == "filed"
