@@ -220,6 +220,13 @@ def plan_workbook(plan: Plan, unit: str = "元", source: Mapping[str, Any] | Non
     return to_bytes(wb, when)
 
 
+def _rule_set_title(rule_set: str) -> str | None:
+    try:
+        return rulesets.load(rule_set).title_zh
+    except rulesets.UnknownRuleSet:  # a rule set this installation does not have: the code alone
+        return None
+
+
 def _info_sheet(ws: Worksheet, plan: Plan, unit: str, source: Mapping[str, Any]) -> None:
     money = MONEY_FORMATS[unit]
     header(ws, 1, [("项目", 16), ("内容", 60), ("字段", 16)])
@@ -235,6 +242,8 @@ def _info_sheet(ws: Worksheet, plan: Plan, unit: str, source: Mapping[str, Any])
         put(ws, row, 1, label, font=BOLD)
         put(ws, row, 2, values[key], money if key == "total" else None, style=WRAP)
         put(ws, row, 3, key)
+        if key == "rule_set":  # the code is what an import reads back; the official reads the title beside it
+            put(ws, row, 4, _rule_set_title(plan.rule_set), style=WRAP)
         row += 1
     entries: dict[str, list[dict[str, Any]]] = {
         "funding": [{"source": f.source, "amount": _wan(f.amount, unit), "note": f.note,
