@@ -78,7 +78,8 @@ from disburse.adapters.orm import (
 from disburse.adapters.rulesets import RULE_KEY
 from disburse.domain import payee
 from disburse.domain.citations import QUJING, cite
-from disburse.domain.money import format_yuan
+from disburse.domain.labels import PAYMENT_KINDS
+from disburse.domain.money import amount_en, amount_zh
 from disburse.domain.notice import local_date
 from disburse.domain.rules import RuleSet
 from disburse.domain.states import IN_FLIGHT, AcceptanceEvent, AcceptanceState, PaymentState, ProjectState
@@ -427,17 +428,18 @@ def payment_dues(session: Session, now: datetime) -> list[Due]:
         if waited < sla:
             continue
         role, step_zh, step_en = WAITING[state]
+        kind_zh, kind_en = PAYMENT_KINDS.get(kind, (kind, kind))
         escalate = waited >= 2 * sla
         stage = "escalate" if escalate else "remind"
         audience = (((role,), "county"), ((role,), "above")) + SUPERVISORS if escalate else (((role,), "county"),)
         dues.append(Due("payment_waiting", f"payment:{pay_id}", f"{state}:{stage}", pid, Message(
             kind="payment_waiting", level="escalation" if escalate else "reminder", project_id=pid,
             link=f"/payments/{pay_id}",
-            subject_zh=f"付款申请待{step_zh}已{waited}天（{amount}元，项目：{name}）",
-            subject_en=f"Payment of {amount} yuan has awaited {step_en} for {waited} day(s) (project: {name})",
-            body_zh=f"{kind}款申请#{pay_id}自{local_date(since).isoformat()}起待{step_zh}，超过{sla}天的办理时限。",
-            body_en=f"The {kind} payment #{pay_id} has awaited {step_en} since {local_date(since).isoformat()}, "
-                    f"beyond the {sla}-day limit.",
+            subject_zh=f"付款申请待{step_zh}已{waited}天（{amount_zh(amount)}，项目：{name}）",
+            subject_en=f"Payment of {amount_en(amount)} has awaited {step_en} for {waited} day(s) (project: {name})",
+            body_zh=f"{kind_zh}申请#{pay_id}自{local_date(since).isoformat()}起待{step_zh}，超过{sla}天的办理时限。",
+            body_en=f"The payment #{pay_id} ({kind_en.lower()}) has awaited {step_en} since "
+                    f"{local_date(since).isoformat()}, beyond the {sla}-day limit.",
         ), audience))
     return dues
 
@@ -529,8 +531,8 @@ def idle_funds_dues(session: Session, today: date) -> list[Due]:
             continue
         dues.append(Due("idle_funds", f"project:{pid}", f"allocation:{last_id}", pid, Message(
             kind="idle_funds", level="reminder", project_id=pid, link=f"/projects/{pid}",
-            subject_zh=f"到位资金{format_yuan(idle)}元已闲置{waited}天（项目：{name}）",
-            subject_en=f"{format_yuan(idle)} yuan arrived has stayed unpaid for {waited} day(s) (project: {name})",
+            subject_zh=f"到位资金{amount_zh(idle)}已闲置{waited}天（项目：{name}）",
+            subject_en=f"{amount_en(idle)} arrived has stayed unpaid for {waited} day(s) (project: {name})",
             body_zh=f"最近一笔资金于{last_on.isoformat()}到位，至今未拨付完毕，超过{idle_days}天。",
             body_en=f"The last funds arrived on {last_on.isoformat()} and are not paid out after {idle_days} days.",
         ), ((("finance",), "county"),) + SUPERVISORS))

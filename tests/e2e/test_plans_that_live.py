@@ -325,7 +325,8 @@ def test_funds_arrived_and_unpaid_for_90_days_remind_finance_and_the_supervisor_
     for user in (FINANCE, SUPERVISOR):
         notes = [n for n in flow.ok(flow.get("/me/notifications?per_page=200", user))["items"]
                  if n["kind"] == "idle_funds"]
-        assert len(notes) == 1 and "1000000.00" in notes[0]["subject"] and notes[0]["project_id"] == filed["id"]
+        assert len(notes) == 1 and notes[0]["project_id"] == filed["id"]
+        assert "1,000,000.00 元（100万元）" in notes[0]["subject"]
     assert not [n for n in flow.ok(flow.get("/me/notifications?per_page=200", COMMERCE))["items"]
                 if n["kind"] == "idle_funds"]
     # a new arrival starts its own count
