@@ -428,7 +428,7 @@ def demo(host: str, port: int, workers: int) -> None:
     upgrade(settings.db_url)
     _sign_first_checkpoint(settings)
     database = Database(settings.db_url)
-    seeded = demo_service.prepare(database, ORIGIN)
+    seeded = demo_service.prepare(database, ORIGIN, documents=settings.instance_path / "documents")
     logins = demo_service.logins(database)
     database.dispose()
     click.echo(f"disburse demo — database {settings.db_url}")

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -30,14 +31,27 @@ from sqlalchemy import func, select
 
 from disburse.adapters.db import Database
 from disburse.adapters.orm import Project, Region, User
+from disburse.adapters.pdf import render_pdf
 from disburse.domain.credit_code import check_char
+from disburse.domain.labels import PAYMENT_KINDS
+from disburse.domain.money import amount_zh
 from disburse.domain.notice import SHANGHAI, local_date
 from disburse.paths import EXAMPLES_DIR
 from disburse.schemas.amendment import AllocationIn
 from disburse.schemas.contract import ContractIn
 from disburse.schemas.events import ProjectEvent
 from disburse.schemas.plan import jsonable, load_plan
-from disburse.services import acceptances, allocations, contracts, notifications, payments, projects, regions, users
+from disburse.services import (
+    acceptances,
+    allocations,
+    contracts,
+    documents,
+    notifications,
+    payments,
+    projects,
+    regions,
+    users,
+)
 from disburse.services.context import SYSTEM, Actor, Origin
 
 PASSWORD = "disburse-demo"
@@ -87,10 +101,12 @@ CONTRACTOR, CONTRACTOR_2, GT_COMMERCE, SUPERVISOR = (
 Story = Iterator[datetime]
 
 
-def prepare(db: Database, origin: Origin, *, today: date | None = None) -> bool:
+def prepare(db: Database, origin: Origin, *, today: date | None = None, documents: Path | None = None) -> bool:
     """Regions, the demo users, and (once) the demo county's projects; ``True`` when they were seeded now.
 
     ``today`` (a local date, default the real one) anchors the stories: everything happens before it.
+    ``documents`` (the app's document store) lets the contractors attach an invoice and an application to
+    the payments they request, so that finance decides with the evidence in view (issue 18 item 4).
     """
     today = today or local_date(datetime.now(UTC))
     start = _at(date(today.year - 2, 1, 5))
@@ -102,7 +118,7 @@ def prepare(db: Database, origin: Origin, *, today: date | None = None) -> bool:
     with db.reading() as tx:
         if tx.session.scalar(select(func.count(Project.id))):
             return False
-    demo = Demo(db, origin, today)
+    demo = Demo(db, origin, today, documents)
     run_stories(demo, [demo.closed(), demo.rectifying(), demo.current(), demo.awaiting_leader(),
                        demo.tendering(), demo.filed()])
     demo.welcome_admin()
@@ -175,8 +191,8 @@ def county_plan(name: str, region: str, year: int, doc_no: str) -> dict[str, Any
 class Demo:
     """The demo county's users and the service calls of its stories, at the moment :attr:`now`."""
 
-    def __init__(self, db: Database, origin: Origin, today: date) -> None:
-        self.db, self.origin, self.today = db, origin, today
+    def __init__(self, db: Database, origin: Origin, today: date, documents: Path | None = None) -> None:
+        self.db, self.origin, self.today, self.documents = db, origin, today, documents
         self.now = _at(today)
         self._actors: dict[str, Actor] = {}
         #: this year's 霞浦县 project and contractor B's contract, once signed (for :meth:`awaiting_leader`)
@@ -264,10 +280,32 @@ class Demo:
 
     # --- payments -----------------------------------------------------------------------------
 
-    def request(self, contract_id: int, kind: str, amount: str, as_: str, acceptance_id: int | None = None) -> int:
-        """A payment request on the contract; its id."""
-        data = {"kind": kind, "amount": Decimal(amount), "acceptance_id": acceptance_id, "note": None}
+    def request(self, contract_id: int, kind: str, amount: str, as_: str, acceptance_id: int | None = None,
+                papers: bool = False) -> int:
+        """A payment request on the contract; its id. With ``papers`` (and a document store) the contractor
+        attaches its invoice and its application first."""
+        data = {"kind": kind, "amount": Decimal(amount), "acceptance_id": acceptance_id, "note": None,
+                "document_ids": self.papers(contract_id, kind, amount, as_) if papers else []}
         return payments.request_payment(self.db, self.who(as_), self.origin, contract_id, data, now=self.now)[1].id
+
+    def papers(self, contract_id: int, kind: str, amount: str, as_: str) -> list[int]:
+        """The contractor's invoice and application for a payment, uploaded to the contract; their ids."""
+        if self.documents is None:
+            return []
+        contract = contracts.get_contract(self.db, self.who(as_), contract_id)
+        what = f"{contract['lot']}{PAYMENT_KINDS[kind][0]}"
+        contractor = contract["contractor"]
+        facts = [("标段", contract["lot"]), ("开票单位", contractor["name"]),
+                 ("统一社会信用代码", contractor["credit_code"]), ("金额", amount_zh(Decimal(amount))),
+                 ("日期", local_date(self.now).isoformat())]
+        ids = []
+        for kind_of, title in (("invoice", "增值税普通发票"), ("application", "资金拨付申请")):
+            content = render_pdf("demo_paper.html", {"title": f"{title}（{what}）", "rows": facts})
+            ids.append(documents.upload(self.db, self.who(as_), self.origin, root=self.documents,
+                                        project_id=contract["project_id"], filename=f"{title}-{what}.pdf",
+                                        content=content, kind=kind_of, max_bytes=len(content),
+                                        contract_id=contract_id, now=self.now)["id"])
+        return ids
 
     def step(self, payment_id: int, event: str, as_: str, **data: Any) -> None:
         """A payment event (``POST /payments/{id}/events``)."""
@@ -387,8 +425,8 @@ class Demo:
         self.fire(project.id, "select_contractor")
         self.current_b = (project, b)
         yield self.ago(10)
-        waiting_approval = self.request(a, "advance", "1000000.00", CONTRACTOR)
-        waiting_disbursement = self.request(b, "advance", "1050000.00", CONTRACTOR_2)
+        waiting_approval = self.request(a, "advance", "1000000.00", CONTRACTOR, papers=True)
+        waiting_disbursement = self.request(b, "advance", "1050000.00", CONTRACTOR_2, papers=True)
         yield self.ago(9)
         self.step(waiting_approval, "verify", COMMERCE)
         self.step(waiting_disbursement, "verify", COMMERCE)

@@ -14,7 +14,8 @@ from tests.e2e.test_demo import HOME_ITEMS
 
 @pytest.fixture
 def demo_live(live: Live) -> Live:
-    assert demo.prepare(live.app.extensions["disburse.db"], Origin(client_addr="test")) is True
+    assert demo.prepare(live.app.extensions["disburse.db"], Origin(client_addr="test"),
+                        documents=live.app.extensions["disburse.documents"]) is True
     return live
 
 

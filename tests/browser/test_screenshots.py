@@ -21,7 +21,8 @@ ROLES = ("demo-commerce", "demo-finance", "demo-leader", "demo-contractor", "dem
 
 @pytest.fixture
 def demo_live(live: Live) -> Live:
-    assert demo.prepare(live.app.extensions["disburse.db"], Origin(client_addr="test")) is True
+    assert demo.prepare(live.app.extensions["disburse.db"], Origin(client_addr="test"),
+                        documents=live.app.extensions["disburse.documents"]) is True
     return live
 
 

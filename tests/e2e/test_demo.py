@@ -62,7 +62,8 @@ class Browser:
 
 @pytest.fixture
 def demo_app(app: Any) -> Any:
-    assert demo.prepare(app.extensions["disburse.db"], Origin(client_addr="test")) is True
+    assert demo.prepare(app.extensions["disburse.db"], Origin(client_addr="test"),
+                        documents=app.extensions["disburse.documents"]) is True
     return app
 
 
@@ -127,6 +128,18 @@ def test_the_demo_users_carry_payments_to_disbursed_through_the_forms(demo_app: 
     today = local_date(demo_app.extensions["disburse.clock"].now()).isoformat()
     finance, finance_2 = Browser(demo_app, "demo-finance"), Browser(demo_app, "demo-finance-2")
     verified, approved = _queued(finance, "verified"), _queued(finance_2, "approved")
+    # finance decides with the contractor's invoice and application in view, and can open them
+    finance_actor = users.actor_by_username(demo_app.extensions["disburse.db"], "demo-finance")
+    assert finance_actor is not None
+    for payment_id in (verified, approved):
+        papers = payments.evidence(demo_app.extensions["disburse.db"], finance_actor, payment_id)["documents"]
+        assert sorted(d["kind"] for d in papers) == ["application", "invoice"]
+        page = finance.client.get(f"/payments/{payment_id}").get_data(as_text=True)
+        assert all(d["filename"] in page for d in papers)
+        opened = finance.client.get(f"/api/v1/documents/{papers[0]['id']}")
+        content = opened.get_data()
+        opened.close()
+        assert opened.status_code == 200 and content.startswith(b"%PDF")
 
     finance.post(f"/payments/{verified}/events", event="approve")
     for payment_id, voucher in ((approved, "XP-DEMO-0101"), (verified, "XP-DEMO-0102")):
@@ -136,8 +149,6 @@ def test_the_demo_users_carry_payments_to_disbursed_through_the_forms(demo_app: 
 
     # A new advance on the same contract, from the contractor's request to the voucher, four demo users.
     contractor = Browser(demo_app, "demo-contractor")
-    finance_actor = users.actor_by_username(demo_app.extensions["disburse.db"], "demo-finance")
-    assert finance_actor is not None
     contract_id = payments.get_payment(demo_app.extensions["disburse.db"], finance_actor, verified).contract_id
     requested = contractor.post(f"/contracts/{contract_id}/payments", kind="advance", amount="500000.00")
     new = int(requested.headers["location"].rstrip("/").rsplit("/", 1)[1])
