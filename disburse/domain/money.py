@@ -94,6 +94,27 @@ def normalise_typed(text: str) -> str:
     return plain
 
 
+#: The number of an amount typed with 万 where a form asks for 元: at most twelve digits and six decimals, so
+#: the product is exact to the fen and no typed exponent can grow it.
+_TYPED_NUMBER = re.compile(r"\d{1,12}(?:\.\d{1,6})?")
+
+
+def typed_yuan(text: str) -> str:
+    """What a person typed into a web form's amount in 元, read as officials write it: ``1,950,000.00``,
+    ``1950000元``, ``195万`` and ``195万元`` all give the plain ``1950000…`` (issue 18 item 5: officials think
+    in 万元). Anything else is :func:`normalise_typed`'s, left as typed for the parser to refuse."""
+    plain = normalise_typed(text)
+    for suffix, factor in (("万元", 10000), ("万", 10000), ("元", 1)):
+        if plain.endswith(suffix):
+            number = normalise_typed(plain[:-len(suffix)])
+            if factor == 1:
+                return number
+            if _TYPED_NUMBER.fullmatch(number):
+                return f"{(Decimal(number) * factor).normalize():f}"
+            return plain
+    return plain
+
+
 def to_fen(yuan: Decimal) -> int:
     """Yuan to integer fen, exactly."""
     fen = yuan * 100

@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from disburse.domain.dates import DateError, parse_date
 from disburse.domain.labels import PAYMENT_KINDS
-from disburse.domain.money import MoneyError, normalise_typed, parse_money, share_text
+from disburse.domain.money import MoneyError, parse_money, share_text, typed_yuan
 from disburse.domain.states import AcceptanceState
 from disburse.inputs import takes_documents
 from disburse.schemas.contract import PayeeIn
@@ -120,8 +120,8 @@ def _int(form: MultiDict[str, str], name: str, errors: dict[str, list[str]]) -> 
 
 
 def _money(form: MultiDict[str, str], name: str, errors: dict[str, list[str]]) -> Decimal | None:
-    """An amount as typed, full-width digits and thousands separators allowed (:func:`normalise_typed`)."""
-    value = normalise_typed(form.get(name) or "")
+    """An amount as typed, full-width digits, thousands separators and 万 allowed (:func:`typed_yuan`)."""
+    value = typed_yuan(form.get(name) or "")
     if not value:
         errors.setdefault(name, []).append(_("请填写金额"))
         return None

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import ValidationError
 
+from disburse.domain.money import typed_yuan
 from disburse.domain.plan import Plan
 from disburse.domain.states import ProjectEvent
 from disburse.schemas import flatten_errors
@@ -251,7 +252,7 @@ def record_allocation(project_id: int) -> Any:
     form = {k: v.strip() for k, v in request.form.items() if k != "csrf_token"}
     errors: dict[str, list[str]] = {}
     try:
-        data = AllocationIn().load(form)
+        data = AllocationIn().load({**form, "amount": typed_yuan(form["amount"])} if "amount" in form else form)
     except ValidationError as exc:
         return render_detail(project_id, status=422, posted="allocation", values=form,
                              errors=flatten_errors(exc.messages))

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from marshmallow import ValidationError
 
-from disburse.domain.money import format_yuan, normalise_typed
+from disburse.domain.money import format_yuan, normalise_typed, typed_yuan
 from disburse.domain.notice import local_date
 from disburse.domain.plan import Plan
 from disburse.domain.recovery_guards import BASES
@@ -340,6 +340,8 @@ def fire(project_id: int) -> Any:
     event = form.get("event", "")
     fields = ("note", "method", "packaging", "announced_on", "reference", "evaluator", "amount", "document_id")
     body: dict[str, Any] = {"event": event, **{k: form[k] for k in fields if form.get(k, "").strip()}}
+    if "amount" in body:
+        body["amount"] = typed_yuan(body["amount"])
     targets = []
     i = 0
     while f"targets.{i}.name" in form:
@@ -379,7 +381,7 @@ def order_recovery(project_id: int) -> Any:
     form = request.form
     body: dict[str, Any] = {k: form[k].strip() for k in ("basis", "reason") if form.get(k, "").strip()}
     if form.get("amount", "").strip():
-        body["amount"] = normalise_typed(form["amount"])
+        body["amount"] = typed_yuan(form["amount"])
     for name in ("contract_id", "document_id"):
         text = form.get(name, "").strip()
         if text:
@@ -411,7 +413,7 @@ def recovery_event(recovery_id: int) -> Any:
     body: dict[str, Any] = {"event": event, **{k: form[k].strip() for k in ("note", "received_on", "voucher_no")
                                                 if form.get(k, "").strip()}}
     if form.get("amount", "").strip():
-        body["amount"] = normalise_typed(form["amount"])
+        body["amount"] = typed_yuan(form["amount"])
     values = {k: v for k, v in form.items() if k != "csrf_token"}
     errors: dict[str, list[str]] = {}
     try:
@@ -481,7 +483,7 @@ def add_contract(project_id: int) -> Any:
             "region": form.get("contractor.region", "").strip() or None,
             "declarations": {k: form.get(f"contractor.declarations.{k}") == "on" for k in DECLARATIONS},
         },
-        "amount": form.get("amount", "").strip(),
+        "amount": typed_yuan(form.get("amount", "")),
         "signed_on": form.get("signed_on", "").strip(),
         "payee_bank": form.get("payee_bank", "").strip() or None,
         "payee_account": form.get("payee_account", "").strip() or None,

@@ -3,6 +3,7 @@ alone carry a payment from request to disbursed through the web forms."""
 
 import re
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -150,8 +151,9 @@ def test_the_demo_users_carry_payments_to_disbursed_through_the_forms(demo_app: 
     # A new advance on the same contract, from the contractor's request to the voucher, four demo users.
     contractor = Browser(demo_app, "demo-contractor")
     contract_id = payments.get_payment(demo_app.extensions["disburse.db"], finance_actor, verified).contract_id
-    requested = contractor.post(f"/contracts/{contract_id}/payments", kind="advance", amount="500000.00")
+    requested = contractor.post(f"/contracts/{contract_id}/payments", kind="advance", amount="50万")  # 万元, typed
     new = int(requested.headers["location"].rstrip("/").rsplit("/", 1)[1])
+    assert payments.get_payment(demo_app.extensions["disburse.db"], finance_actor, new).amount == Decimal("500000")
     Browser(demo_app, "demo-commerce").post(f"/payments/{new}/events", event="verify")
     Browser(demo_app, "demo-finance").post(f"/payments/{new}/events", event="approve")
     finance_2.post(f"/payments/{new}/events", event="disburse", voucher_no="XP-DEMO-0103", disbursed_on=today)

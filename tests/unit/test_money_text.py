@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from marshmallow import Schema, ValidationError
 
-from disburse.domain.money import MoneyError, normalise_typed, parse_money
+from disburse.domain.money import MoneyError, normalise_typed, parse_money, typed_yuan
 from disburse.schemas import flatten_errors
 from disburse.schemas.fields import MoneyField, YuanField
 from disburse.schemas.plan import load_plan
@@ -191,3 +191,15 @@ def test_a_plan_with_money_not_written_plainly_is_refused_naming_the_field(path:
         load_plan(document)
     named = flatten_errors(refused.value.messages)
     assert any(k == path or k.startswith(f"{path}.") for k in named), named  # a dict's value: "….value"
+
+
+@pytest.mark.parametrize(("typed", "plain"), [
+    ("195万", "1950000"), ("195万元", "1950000"), ("１９５万元", "1950000"), ("12.5 万", "125000"),
+    ("195.123456万", "1951234.56"), ("0.3万元", "3000"), ("1,950,000.00", "1950000.00"), ("1950000元", "1950000"),
+    ("1,950,000.00 元", "1950000.00"),
+    # what is not an amount stays as typed, for the parser to refuse
+    ("1e9万", "1e9万"), ("abc万", "abc万"), ("万", "万"), ("1.2345678万", "1.2345678万"),
+    ("1234567890123万", "1234567890123万"),
+])
+def test_an_amount_typed_in_wan_where_a_form_asks_for_yuan_is_read_exactly(typed: str, plain: str) -> None:
+    assert typed_yuan(typed) == plain
