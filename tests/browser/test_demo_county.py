@@ -19,10 +19,10 @@ def demo_live(live: Live) -> Live:
     return live
 
 
-def login(live: Live, username: str) -> Any:
+def login(live: Live, username: str, lang: str = "zh") -> Any:
     page = live.page()
     page.on("dialog", lambda dialog: dialog.accept())
-    page.goto("/login")
+    page.goto(f"/login?lang={lang}")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", demo.PASSWORD)
     page.click("[data-testid=login]")

@@ -10,31 +10,14 @@ from typing import Any
 
 import pytest
 
-from disburse.services import demo
-from disburse.services.context import Origin
 from tests.browser.conftest import HAN, Live, chrome_text
+from tests.browser.test_demo_county import demo_live, login
+
+__all__ = ["demo_live"]  # the fixture, shared with the demo county's own browser tests
 
 #: One demo login per role, whose home page is photographed.
 ROLES = ("demo-commerce", "demo-finance", "demo-leader", "demo-contractor", "demo-supervisor", "demo-inspector",
          "demo-admin")
-
-
-@pytest.fixture
-def demo_live(live: Live) -> Live:
-    assert demo.prepare(live.app.extensions["disburse.db"], Origin(client_addr="test"),
-                        documents=live.app.extensions["disburse.documents"]) is True
-    return live
-
-
-def login(live: Live, username: str, lang: str) -> Any:
-    page = live.page()
-    page.goto(f"/login?lang={lang}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", demo.PASSWORD)
-    page.click("[data-testid=login]")
-    page.wait_for_load_state("networkidle")
-    assert "/login" not in page.url, page.content()[:2000]
-    return page
 
 
 def look(live: Live, page: Any, path: str, lang: str, name: str, *, chrome: bool = True) -> None:
