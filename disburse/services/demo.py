@@ -410,7 +410,8 @@ class Demo:
                  note="补建未达标的村级服务站点后重新申请验收")
 
     def current(self) -> Story:
-        """霞浦县, this year: two advances at finance, contractor A's first stage in public notice, objected to."""
+        """霞浦县, this year: part of an advance paid, two advances at finance, contractor A's first stage in public
+        notice, objected to."""
         y = self.today.year
         yield self.ago(60)
         plan = county_plan(f"霞浦县{y}年电子商务进农村综合示范项目", COUNTY, y, f"霞政办〔{y}〕7号")
@@ -427,6 +428,8 @@ class Demo:
         yield self.ago(29)
         self.fire(project.id, "select_contractor")
         self.current_b = (project, b)
+        yield self.ago(28)  # a first part of A's advance, paid this month or last: finance's chart has a bar
+        yield from self.paid(a, "advance", "300000.00", self.ago(28))
         yield self.ago(10)
         waiting_approval = self.request(a, "advance", "1000000.00", CONTRACTOR, papers=True)
         waiting_disbursement = self.request(b, "advance", "1050000.00", CONTRACTOR_2, papers=True)
