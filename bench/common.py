@@ -1,4 +1,5 @@
-"""What every metric shares: the result record, medians and percentiles, actors by username."""
+"""What every metric shares: the result record, interleaved rounds and their summaries, medians and
+percentiles, actors by username."""
 
 from __future__ import annotations
 
@@ -44,6 +45,43 @@ def check(target: str, x: float) -> bool:
 
 def median(xs: list[float]) -> float:
     return float(statistics.median(xs))
+
+
+def spread(xs: list[float], digits: int = 2) -> dict[str, Any]:
+    """Min, median and max of a series, and the series itself, rounded for the report."""
+    return {"min": round(min(xs), digits), "median": round(median(xs), digits), "max": round(max(xs), digits),
+            "rounds": [round(x, digits) for x in xs]}
+
+
+@dataclass
+class Pair:
+    """A measurement and its baseline taken in alternating rounds: baseline, product, baseline, product …"""
+
+    baseline: list[float] = field(default_factory=list)
+    product: list[float] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        """Product over baseline, medians of each."""
+        return median(self.product) / median(self.baseline)
+
+    def summary(self, digits: int = 2) -> dict[str, Any]:
+        return {"baseline": spread(self.baseline, digits), "product": spread(self.product, digits),
+                "order": "".join("b" if o == "baseline" else "p" for o in self.order)}
+
+
+def interleave(rounds: int, baseline: Callable[[int], float], product: Callable[[int], float]) -> Pair:
+    """Run ``baseline(r)`` then ``product(r)`` for r = 0 … rounds-1; at least three rounds."""
+    if rounds < 3:
+        raise ValueError("at least three rounds, so a median means something")
+    pair = Pair()
+    for r in range(rounds):
+        pair.baseline.append(baseline(r))
+        pair.order.append("baseline")
+        pair.product.append(product(r))
+        pair.order.append("product")
+    return pair
 
 
 def percentile(xs: list[float], q: float) -> float:

@@ -1,4 +1,8 @@
-"""``GET /api/v1/projects/{id}`` against a trivial JSON endpoint of the same app under gunicorn."""
+"""``GET /api/v1/projects/{id}`` against a bare Flask hello app outside the product, both under gunicorn.
+
+Both servers run at once with the same worker count, the same gunicorn settings and the same load
+generator settings; their rounds are interleaved (hello, project, hello, project …).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 from bench import loadgen
-from bench.common import Metric, bearer, check, median
+from bench.common import Metric, bearer, check, interleave, median
 from bench.datagen import Generated
 from disburse.adapters.db import Database
 
@@ -26,18 +30,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _serve(url: str, port: int, workers: int, instance: str) -> subprocess.Popen[bytes]:
-    """gunicorn as ``disburse serve`` runs it (N sync workers, timeout 60), on the bench's WSGI module."""
-    env = {**os.environ, "DISBURSE_DATABASE_URL": url, "DISBURSE_SECRET_KEY": "bench-secret",
-           "DISBURSE_INSTANCE_PATH": instance}
+def _serve(module: str, ready: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """gunicorn as ``disburse serve`` runs it (N sync workers, timeout 60) on ``module``, once ``ready`` answers."""
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--timeout", "60",
-                             "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null",
-                             "bench.wsgi_bench:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                             "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", module],
+                            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/ping", timeout=2):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready}", timeout=2):
                 return proc
         except OSError:
             time.sleep(0.3)
@@ -51,23 +53,30 @@ def http_project_ratio(gen: Generated, *, seconds: float, rounds: int, workers: 
     project_id = min(p for p, c in gen.paying_projects.items() if c == county)
     headers = bearer(db, f"commerce-{county}")
     db.dispose()
-    port = _free_port()
+    product_port, hello_port = _free_port(), _free_port()
+    path = f"/api/v1/projects/{project_id}"
     with tempfile.TemporaryDirectory() as tmp:
-        proc = _serve(gen.url, port, workers, tmp)
+        product = _serve("bench.wsgi_bench:app", "/bench/ping", product_port, workers,
+                         {"DISBURSE_DATABASE_URL": gen.url, "DISBURSE_SECRET_KEY": "bench-secret",
+                          "DISBURSE_INSTANCE_PATH": tmp})
         try:
-            project, trivial = [], []
-            path = f"/api/v1/projects/{project_id}"
-            loadgen.requests_per_second(port, path, headers, 1.0)  # warm up
-            loadgen.requests_per_second(port, "/bench/ping", headers, 1.0)
-            for _ in range(rounds):
-                project.append(loadgen.requests_per_second(port, path, headers, seconds))
-                trivial.append(loadgen.requests_per_second(port, "/bench/ping", headers, seconds))
+            hello = _serve("bench.hello_app:app", "/", hello_port, workers, {})
+            try:
+                loadgen.requests_per_second(hello_port, "/", headers, 1.0)  # warm up
+                loadgen.requests_per_second(product_port, path, headers, 1.0)
+                pair = interleave(rounds, lambda r: loadgen.requests_per_second(hello_port, "/", headers, seconds),
+                                  lambda r: loadgen.requests_per_second(product_port, path, headers, seconds))
+            finally:
+                _stop(hello)
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
-    value, baseline = median(project), median(trivial)
-    ratio = value / baseline
-    return Metric("http_project_ratio", round(value, 1), "req/s", round(baseline, 1), round(ratio, 3), ">= 0.5",
-                  check(">= 0.5", ratio),
-                  f"gunicorn {workers} sync workers; load: {loadgen.tool()}, 8 connections, {rounds}×{seconds}s",
-                  {"project_rps": [round(x, 1) for x in project], "ping_rps": [round(x, 1) for x in trivial]})
+            _stop(product)
+    return Metric("http_project_ratio", round(median(pair.product), 1), "req/s", round(median(pair.baseline), 1),
+                  round(pair.ratio, 3), ">= 0.5", check(">= 0.5", pair.ratio),
+                  f"gunicorn {workers} sync workers each; baseline: a bare Flask hello app (bench/hello_app.py) "
+                  f"under its own gunicorn; load: {loadgen.tool()}, 8 connections, {rounds} interleaved rounds "
+                  f"of {seconds}s", {"per_s": pair.summary(1)})
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)
