@@ -103,7 +103,7 @@ def _approves(db: Database, gen: Generated, batch: list[tuple[int, int]], actors
     t0 = time.perf_counter()
     for pid, payment_id in batch:
         status, view = payments.fire_event(db, actors[pid], ORIGIN, payment_id, "approve", {}, now=REAL.now())
-        assert status == 200 and view["state"] == "approved", view
+        assert status == 200 and view.state == "approved", view
     return len(batch) / (time.perf_counter() - t0)
 
 
