@@ -34,6 +34,8 @@ SCRATCH = "bench_scratch"
 #: What :mod:`disburse.adapters.db` sets on every SQLite connection it opens.
 SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=30000",
                   "PRAGMA synchronous=NORMAL")
+#: Raw commits per baseline round at least: a round of 40 bare SQLite commits lasts under a millisecond.
+RAW_PER_ROUND = 1000
 #: pgbench's scale for the 8-client baseline: one branch row per client at least (tpcb-like updates
 #: a random branch of ``scale`` rows, so at ``-s 1`` all clients queue on one row).
 PGBENCH_SCALE = 8
@@ -119,13 +121,14 @@ def approve_ratio(gen: Generated, name: str, *, rounds: int, per_round: int) -> 
         _approves(db, gen, todo[:5], actors)
         _consume(gen, todo[:5])
         todo = todo[5:]
-        pair = interleave(rounds, lambda r: raw.per_second(per_round),
+        pair = interleave(rounds, lambda r: raw.per_second(max(per_round, RAW_PER_ROUND)),
                           lambda r: _approves(db, gen, todo[r * per_round:(r + 1) * per_round], actors))
         _consume(gen, todo[:rounds * per_round])
         driver = "sqlite3 (WAL, synchronous=NORMAL, foreign_keys, busy_timeout)" if raw.sqlite else "psycopg"
         return Metric(name, round(median(pair.product), 1), "approve/s", round(median(pair.baseline), 1),
                       round(pair.ratio, 3), ">= 0.5", check(">= 0.5", pair.ratio),
-                      f"{rounds} interleaved rounds of {per_round}; baseline: raw {driver} 1-row insert+commit/s",
+                      f"{rounds} interleaved rounds of {per_round} approves; baseline: raw {driver} 1-row "
+                      f"insert+commit/s, rounds of {max(per_round, RAW_PER_ROUND)}",
                       {"per_s": pair.summary(1)})
     finally:
         raw.close()

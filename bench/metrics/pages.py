@@ -12,8 +12,8 @@ projects under contract (whose desks are measured) through :func:`disburse.servi
 from __future__ import annotations
 
 import tempfile
-from collections import Counter
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
