@@ -1,7 +1,8 @@
 """Benchmark: ``disburse audit verify`` against a bare SHA-256 loop (SPEC §12, issue 5).
 
 ``measure(url)`` times :func:`disburse.services.audit.verify` over the entries
-already in the database (median of ``repeats`` runs) and the baseline: the very
+already in the database and the baseline, alternating (medians of ``repeats``
+rounds each; the bytes stay in memory across the rounds): the very
 bytes the verifier hashes (``encode_row`` of every entry, built beforehand and
 held in a list) hashed in a plain ``for`` loop, ``h = sha256(b).hexdigest()``,
 which is what the verifier computes per entry (the canonical bytes carry the
@@ -17,11 +18,11 @@ first. From the command line::
 
 import argparse
 import hashlib
-import statistics
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench.common import Pair, median
 from disburse.adapters import audit_log
 from disburse.adapters.db import Database
 from disburse.domain.audit import CANONICAL_ORDER, GENESIS, canonical_json, encode_row, format_time
@@ -117,25 +118,27 @@ def _bare_loop(blobs: list[bytes]) -> float:
 
 
 def measure(database_url: str, *, repeats: int = 3) -> dict[str, Any]:
-    """Median seconds of ``audit verify`` and of the bare loop over the same bytes, and their ratio."""
+    """Seconds of the bare loop over the verified bytes and of ``audit verify``, alternating (loop,
+    verify, loop, verify …); their medians, ratio, and every round (``seconds``: min / median / max)."""
     db = Database(database_url)
+    pair = Pair()
+    entries = 0
     try:
         blobs = _bytes_verified(db)
-        baseline = statistics.median(_bare_loop(blobs) for _ in range(repeats))
-        del blobs
-        times = []
-        entries = 0
         for _ in range(repeats):
+            pair.baseline.append(_bare_loop(blobs))
+            pair.order.append("baseline")
             start = time.perf_counter()
             report = audit.verify(db)
-            times.append(time.perf_counter() - start)
+            pair.product.append(time.perf_counter() - start)
+            pair.order.append("product")
             if not report.ok:
                 raise RuntimeError(f"the chain is broken at seq {report.first_broken}: {report.reason}")
             entries = report.entries
     finally:
         db.dispose()
-    value = statistics.median(times)
-    return {"value": value, "baseline": baseline, "ratio": value / baseline, "entries": entries}
+    return {"value": median(pair.product), "baseline": median(pair.baseline), "ratio": pair.ratio,
+            "entries": entries, "seconds": pair.summary(4)}
 
 
 def main() -> None:
