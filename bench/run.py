@@ -1,8 +1,9 @@
 """``python bench/run.py [--quick] [--json FILE]``: build the data, run every metric with its baseline.
 
-Every measurement and its baseline run in the same process and the same run, repeated, and the
-medians are compared. The full run generates 3 000 projects / 100 000 payments / 1 000 000 audit
-entries on SQLite (and a tenth of that for the growth baseline); ``--quick`` generates a tenth of
+Every measurement and its baseline run in the same run, interleaved (baseline, product, baseline,
+product …, at least three rounds; :func:`bench.common.interleave`); min, median and max of each side
+go into the JSON output and ratios are computed from the medians. The full run generates
+3 000 projects / 100 000 payments / 1 000 000 audit entries on SQLite (and a tenth of that for the growth baseline); ``--quick`` generates a tenth of
 each and says so. PostgreSQL gets the quick scale with ``--quick`` and a third of full otherwise (its
 metrics are the approve path, which reads one contract's rows; the scale only has to feed 8 clients).
 """
@@ -74,8 +75,9 @@ def page_metrics(big: Generated, small: Generated, rounds: int, samples: int) ->
         for kind in one.plan:
             log(f"  page {kind}")
             pair = interleave(rounds, partial(_p95, one, kind, samples), partial(_p95, ten, kind, samples))
-            by_kind[kind] = {"p95_ms_1x": pair.summary()["baseline"], "p95_ms_10x": pair.summary()["product"],
-                             "growth": round(pair.ratio, 3), "order": pair.summary()["order"],
+            summary = pair.summary()
+            by_kind[kind] = {"p95_ms_1x": summary["baseline"], "p95_ms_10x": summary["product"],
+                             "growth": round(pair.ratio, 3), "order": summary["order"],
                              "statements_1x": one.statements_of(kind), "statements_10x": ten.statements_of(kind),
                              "requests": [path for _, path in ten.plan[kind]][:4]}
     api = {k: v for k, v in by_kind.items() if k in pages.API_KINDS}
