@@ -3,9 +3,10 @@
 Every measurement and its baseline run in the same run, interleaved (baseline, product, baseline,
 product …, at least three rounds; :func:`bench.common.interleave`); min, median and max of each side
 go into the JSON output and ratios are computed from the medians. The full run generates
-3 000 projects / 100 000 payments / 1 000 000 audit entries on SQLite (and a tenth of that for the growth baseline); ``--quick`` generates a tenth of
-each and says so. PostgreSQL gets the quick scale with ``--quick`` and a third of full otherwise (its
-metrics are the approve path, which reads one contract's rows; the scale only has to feed 8 clients).
+3 000 projects / 100 000 payments / 1 000 000 audit entries on SQLite (and a tenth of that for the
+growth baseline); ``--quick`` generates a tenth of each and says so. PostgreSQL gets the quick scale
+with ``--quick`` and a third of full otherwise (its metrics are the approve path, which reads one
+contract's rows; the scale only has to feed 8 clients).
 """
 
 from __future__ import annotations
