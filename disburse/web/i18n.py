@@ -34,6 +34,15 @@ SOURCE = Path(__file__).parent / "translations"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+def _older(mo: Path, po: Path) -> bool:
+    """Is the compiled catalog missing or older than its source? One ``stat``: a file removed between a check
+    and a ``stat`` (someone clearing the instance folder while workers boot) counts as missing."""
+    try:
+        return mo.stat().st_mtime < po.stat().st_mtime
+    except FileNotFoundError:
+        return True
+
+
 def compile_catalogs(source: Path, target: Path) -> list[str]:
     """Compile every ``<part>/<lang>/LC_MESSAGES/messages.po`` under ``source`` into ``target``; the dirs.
 
@@ -45,7 +54,7 @@ def compile_catalogs(source: Path, target: Path) -> list[str]:
     for po in sorted(source.glob("*/*/LC_MESSAGES/messages.po")):
         part = po.parents[2].name
         mo = target / part / po.relative_to(source / part).with_suffix(".mo")
-        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        if _older(mo, po):
             mo.parent.mkdir(parents=True, exist_ok=True)
             with po.open("rb") as fp:
                 catalog = read_po(fp)
