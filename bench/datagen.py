@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from disburse.adapters import audit_log
 from disburse.adapters.db import Database
 from disburse.adapters.migrations import upgrade
 from disburse.adapters.orm import (
@@ -169,6 +170,9 @@ def generate(url: str, scale: Scale, seed: int = 20241122) -> Generated:
     out = Generated(url=url, scale=scale)
     try:
         _generate(db, scale, rng, out)
+        with db.writing() as tx:
+            audit_log.sync_head(tx.session)
+            tx.commit()
     finally:
         db.dispose()
     return out

@@ -1,22 +1,33 @@
 """The one place that writes the audit log (SPEC §8, STYLE.md "one place").
 
-An entry is appended inside the caller's transaction, so the change and its
-entry commit or roll back together. Appends are serialised so the chain has no
-forks: ``BEGIN IMMEDIATE`` already does it on SQLite; on PostgreSQL a
-transaction-scoped advisory lock does.
+An entry is appended inside the caller's transaction, so the change and its entry commit or roll
+back together. :func:`append` only builds the entry; every entry of a transaction is written by
+:func:`write_pending` as the **last statements before its commit** (a ``before_commit`` hook on every
+session), so whatever serialises appends is held for the commit alone, not for the whole step
+(issue 19: the head was read and locked mid-transaction and held through the response view and the
+idempotency write, so concurrent approvals queued behind one another).
+
+Appends are serialised so the chain has no forks. On SQLite ``BEGIN IMMEDIATE`` already does it: the
+head is the last entry, read by its primary key. On PostgreSQL the head is one row of ``audit_head``
+(migration 0016), taken with ``UPDATE … RETURNING``: the row lock orders appenders, and the entries
+and the new head hash are written in one statement after it.
 """
 
 from collections.abc import Generator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from disburse.adapters.orm import AuditEntry
 from disburse.domain.audit import CANONICAL_ORDER, GENESIS, canonical_json, entry_hash
 
-AUDIT_LOCK_KEY = 0x6469_7362  # "disb"
+#: Where a session keeps the entries its transaction will append at commit.
+_PENDING = "disburse.audit_pending"
+#: The chain's head on PostgreSQL: one row (``id = 1``) with the last entry's ``seq`` and ``hash``.
+AUDIT_HEAD = Table("audit_head", MetaData(), Column("id", Integer, primary_key=True), Column("seq", Integer),
+                   Column("hash", String(64)))
 
 
 def append(
@@ -33,17 +44,11 @@ def append(
     data: dict[str, Any] | None = None,
     note: str | None = None,
     at: datetime,
-) -> AuditEntry:
-    """Append one entry to the chain in the session's transaction and return it; ``at`` is the app's
-    clock (the one clock, issue 15), so a test that moves time finds its entries at that time."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
-    last = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+) -> None:
+    """Add one entry to the chain in the session's transaction; it is written, numbered and hashed at
+    commit, after every other write (:func:`write_pending`). ``at`` is the app's clock (the one clock,
+    issue 15), so a test that moves time finds its entries at that time."""
     record: dict[str, Any] = {
-        "seq": seq,
         "at": at,
         "actor_id": getattr(actor, "id", None),
         "actor_username": getattr(actor, "username", None),
@@ -58,12 +63,60 @@ def append(
         "note": note,
         "request_id": getattr(origin, "request_id", None),
         "client_addr": getattr(origin, "client_addr", None),
-        "prev_hash": prev,
     }
-    entry = AuditEntry(**record, hash=entry_hash(record))
-    session.add(entry)
-    session.flush()
-    return entry
+    session.info.setdefault(_PENDING, []).append(record)
+
+
+def pending(session: Session) -> int:
+    """How many entries the session's transaction will append at commit."""
+    return len(session.info.get(_PENDING, ()))
+
+
+@event.listens_for(Session, "before_commit")
+def write_pending(session: Session) -> None:
+    """Write the transaction's entries, chained to the head, as the last statements before the commit."""
+    records = session.info.pop(_PENDING, None)
+    if not records:
+        return
+    session.flush()  # the step's own writes go first; the chain is the last thing written
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        last, prev = session.execute(
+            text("UPDATE audit_head SET seq = seq + :n WHERE id = 1 RETURNING seq - :n, hash"),
+            {"n": len(records)}).one()
+    else:
+        head = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc())
+                               .limit(1)).first()
+        last, prev = (head[0], head[1]) if head else (0, GENESIS)
+    rows = []
+    for seq, record in enumerate(records, start=last + 1):
+        row = {**record, "seq": seq, "prev_hash": prev}
+        row["hash"] = prev = entry_hash(row)
+        rows.append(row)
+    entries = insert(AuditEntry.__table__).values(rows)
+    if postgres:  # the entries and the new head in one statement
+        session.execute(update(AUDIT_HEAD).where(AUDIT_HEAD.c.id == 1).values(hash=prev)
+                        .add_cte(entries.cte("appended")))
+    else:
+        session.execute(entries)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pending(session: Session, transaction: Any) -> None:
+    """A transaction that ends without its commit (rolled back, or closed unfinished) appends nothing."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def sync_head(session: Session) -> None:
+    """Set PostgreSQL's ``audit_head`` to the last entry, for a tool that wrote entries itself (the
+    benchmark's data generator); nothing to do on SQLite, whose head is the last entry."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("UPDATE audit_head SET seq = coalesce(e.seq, 0), hash = coalesce(e.hash, :genesis) "
+                         "FROM (SELECT max(seq) AS seq FROM audit_entries) m "
+                         "LEFT JOIN audit_entries e ON e.seq = m.seq WHERE audit_head.id = 1"),
+                    {"genesis": GENESIS})
 
 
 #: The canonical UTC text of ``at`` (``2026-11-22T08:00:00.000000Z``), computed by the database.

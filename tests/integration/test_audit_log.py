@@ -218,3 +218,47 @@ def test_the_benchmark_fill_appends_a_chain_that_verifies(db: Database, database
     result = measure(database_url, repeats=1)
     assert result["entries"] == 253 and result["ratio"] > 0
     assert audit.digest(db)["head"] == audit.verify(db).head
+
+
+def test_the_entry_is_written_last_before_the_commit_and_a_rollback_writes_none(db: Database) -> None:
+    """Issue 19: whatever orders appenders is taken at the end of the step, not in its middle."""
+    from sqlalchemy import event
+
+    from disburse.adapters import audit_log
+    from disburse.services.context import SYSTEM
+
+    walk_a_project(db)
+    statements: list[str] = []
+    with db.writing() as tx:
+        audit_log.append(tx.session, action="test.first", actor=SYSTEM, at=REAL.now())
+        listen = lambda *args: statements.append(args[2].split()[0].upper())  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            tx.session.execute(text("SELECT 1"))  # the step's own statements come first
+            audit_log.append(tx.session, action="test.second", actor=SYSTEM, at=REAL.now())
+            assert audit_log.pending(tx.session) == 2
+            tx.commit()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+    expected = ["UPDATE", "WITH"] if db.dialect == "postgresql" else ["SELECT", "INSERT"]
+    # the step's statement, the head, then both entries in one statement
+    assert [s for s in statements if s != "BEGIN"] == ["SELECT", *expected]
+    with db.writing() as tx:
+        audit_log.append(tx.session, action="test.rolled-back", actor=SYSTEM, at=REAL.now())
+    report = audit.verify(db)
+    assert report.ok and report.entries == 5
+    with db.reading() as tx:
+        assert tx.session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)).all()[-2:] == [
+            "test.first", "test.second"]
+
+
+def test_postgresql_never_chains_over_an_entry_it_did_not_write(db: Database) -> None:
+    """An entry slipped in at the end without moving the head row stops the next append (it would fork
+    the chain) instead of being chained over: the log stays as the forger left it, for verify to name."""
+    if db.dialect != "postgresql":
+        pytest.skip("the head row is PostgreSQL's")
+    test_a_forged_entry_appended_at_the_end_is_named(db)
+    with pytest.raises(DBAPIError):
+        projects.fire_event(db, actor_by_username(db, "fy-commerce"), Origin(), 1, "suspend",
+                            {"reason": "测试"}, now=REAL.now())
+    assert audit.verify(db).first_broken == 4

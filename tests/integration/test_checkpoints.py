@@ -167,6 +167,8 @@ def insert_before(db: Database, seq: int) -> None:
     db_exec(db, f"INSERT INTO audit_entries ({COLUMNS}) SELECT {seq}, at, actor_id, actor_username, actor_role, "
                 "action, entity_type, entity_id, project_id, from_state, to_state, data, '插入的一条', request_id, "
                 f"client_addr, prev_hash, '{'f' * 64}' FROM audit_entries WHERE seq = {seq - 1}")
+    if db.dialect == "postgresql":  # PostgreSQL's appender numbers from its head row: the forger moves it too
+        db_exec(db, "UPDATE audit_head SET seq = seq + 1")
 
 
 def db_exec(db: Database, sql: str) -> None:
