@@ -93,7 +93,7 @@ def write_pending(session: Session) -> None:
         row = {**record, "seq": seq, "prev_hash": prev}
         row["hash"] = prev = entry_hash(row)
         rows.append(row)
-    entries = insert(AuditEntry.__table__).values(rows)
+    entries = insert(AuditEntry).values(rows)
     if postgres:  # the entries and the new head in one statement
         session.execute(update(AUDIT_HEAD).where(AUDIT_HEAD.c.id == 1).values(hash=prev)
                         .add_cte(entries.cte("appended")))
