@@ -7,7 +7,8 @@ psycopg 3.
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -61,6 +62,10 @@ class UnitOfWork:
         self._committed = True
 
 
+#: The read transaction a caller opened for everything it reads (see :meth:`Database.shared_reading`).
+_SHARED: ContextVar[tuple["Database", UnitOfWork] | None] = ContextVar("disburse_shared_reading", default=None)
+
+
 class Database:
     """The unit-of-work factory that services receive."""
 
@@ -88,8 +93,25 @@ class Database:
         return self._unit(self._write, write=True)
 
     def reading(self) -> Any:
-        """A transaction that only reads."""
+        """A transaction that only reads; inside :meth:`shared_reading`, the one it opened."""
+        shared = _SHARED.get()
+        if shared is not None and shared[0] is self:
+            return nullcontext(shared[1])
         return self._unit(self._read, write=False)
+
+    @contextmanager
+    def shared_reading(self) -> Iterator[None]:
+        """One read transaction for every :meth:`reading` inside: a request that only reads (an API ``GET``)
+        resolves its caller's token and reads what it answers in one transaction (issue 19), and sees one
+        state of the database throughout. Writing transactions stay their own. The transaction begins with
+        the first statement, so a request that reads nothing costs nothing."""
+        session = self._read()
+        token = _SHARED.set((self, UnitOfWork(session)))
+        try:
+            yield
+        finally:
+            _SHARED.reset(token)
+            session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -32,7 +32,7 @@ from disburse.api import (
     users,
 )
 from disburse.api.schemas import Problem
-from disburse.api.security import authenticate_first, begin_request
+from disburse.api.security import authenticate_first, begin_request, end_read_transaction, read_in_one_transaction
 from disburse.services.errors import ServiceError
 
 PROBLEM_JSON = "application/problem+json"
@@ -117,6 +117,8 @@ class DisburseApi(Api):
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter  # before any route, the pages' included
     app.before_request(begin_request)
+    app.before_request(read_in_one_transaction)
+    app.teardown_request(end_read_transaction)
     app.before_request(authenticate_first)
     api = DisburseApi(app, spec_kwargs={
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},

@@ -25,6 +25,21 @@ def begin_request() -> None:
     g.origin = Origin(request_id=rid, client_addr=request.remote_addr, lang=lang if lang in ("zh", "en") else "zh")
 
 
+def read_in_one_transaction() -> None:
+    """An API ``GET`` or ``HEAD`` reads its caller's token and its answer in one read transaction
+    (:meth:`disburse.adapters.db.Database.shared_reading`; issue 19)."""
+    if request.method in ("GET", "HEAD") and request.path.startswith("/api/"):
+        scope = current_app.extensions["disburse.db"].shared_reading()
+        scope.__enter__()
+        g.read_scope = scope
+
+
+def end_read_transaction(_exc: BaseException | None = None) -> None:
+    scope = g.pop("read_scope", None)
+    if scope is not None:
+        scope.__exit__(None, None, None)
+
+
 def current_actor() -> Actor:
     """The authenticated actor, or 401."""
     actor = getattr(g, "actor", None)

@@ -1,5 +1,6 @@
 """Ledgers per contract and per project, read from the payments and recoveries (SPEC §5.3)."""
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -9,19 +10,23 @@ from disburse.adapters.orm import Contract, Payment, RecoveryShare
 from disburse.domain.ledger import EMPTY, Ledger
 
 
-def contract_ledgers(session: Session, project_id: int) -> dict[int, Ledger]:
-    """Every contract of the project with its ledger, from its payments summed per contract and state."""
-    contracts = session.execute(select(Contract.id, Contract.amount).where(Contract.project_id == project_id)).all()
-    payments: dict[int, list[tuple[str, Decimal]]] = {c.id: [] for c in contracts}
+def contract_ledgers(session: Session, project_id: int,
+                     contracts: Sequence[tuple[int, Decimal]] | None = None) -> dict[int, Ledger]:
+    """Every contract of the project with its ledger, from its payments summed per contract and state;
+    ``contracts`` are the project's (id, amount) when the caller has read them already."""
+    if contracts is None:
+        contracts = session.execute(select(Contract.id, Contract.amount)
+                                    .where(Contract.project_id == project_id)).all()
+    payments: dict[int, list[tuple[str, Decimal]]] = {ident: [] for ident, _ in contracts}
     for contract_id, state, amount in session.execute(
             select(Payment.contract_id, Payment.state, func.sum(Payment.amount))
             .where(Payment.project_id == project_id).group_by(Payment.contract_id, Payment.state)):
         payments[contract_id].append((state, amount))
-    recovered: dict[int, Decimal] = {c.id: Decimal(0) for c in contracts}
+    recovered: dict[int, Decimal] = {ident: Decimal(0) for ident, _ in contracts}
     for contract_id, amount in session.execute(
             select(RecoveryShare.contract_id, RecoveryShare.amount).where(RecoveryShare.project_id == project_id)):
         recovered[contract_id] += amount
-    return {c.id: Ledger.of(c.amount, payments[c.id], recovered[c.id]) for c in contracts}
+    return {ident: Ledger.of(amount, payments[ident], recovered[ident]) for ident, amount in contracts}
 
 
 def project_ledger(session: Session, project_id: int) -> Ledger:

@@ -13,8 +13,8 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, false, func, null, or_, select, type_coerce
+from sqlalchemy.orm import Session, selectinload
 
 from disburse.adapters import rulesets
 from disburse.adapters.db import Database
@@ -24,6 +24,7 @@ from disburse.adapters.orm import (
     Contract,
     Contractor,
     Document,
+    Money,
     Payment,
     PaymentDocument,
     Project,
@@ -45,17 +46,17 @@ from disburse.domain.workflow import NEW, Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
 from disburse.services import acceptances, allocations, audit, engine, pages, recoveries
 from disburse.services.access import (
-    answering_as,
     jurisdiction_clause,
     load_contract,
     load_payment,
     load_project,
+    lock_payment,
     visible_contracts,
 )
 from disburse.services.context import Actor, Origin
 from disburse.services.documents import document_view
 from disburse.services.engine import RowState, Step, Target
-from disburse.services.errors import Forbidden, NotFound
+from disburse.services.errors import Forbidden
 from disburse.services.idempotency import Idem
 from disburse.services.ledger import contract_ledgers
 from disburse.services.views import PayeeView, PaymentView
@@ -146,16 +147,9 @@ class PaymentSubject(RowState[Payment, PaymentFacts]):
         """The payment under locks on its project, its contract and itself, in that order."""
         if not lock:
             payment, contract, project = load_payment(session, actor, ident)
-            return Target(payment, project, {"contract": contract})
-        with answering_as("payment", ident):
-            contract_id = session.scalar(select(Payment.contract_id).where(Payment.id == ident))
-            if contract_id is None:
-                raise NotFound(f"no payment {ident}")
-            contract, project = _lock(session, actor, contract_id)
-        locked = session.scalar(select(Payment).where(Payment.id == ident).with_for_update(of=Payment)
-                                .execution_options(populate_existing=True))
-        assert locked is not None
-        return Target(locked, project, {"contract": contract})
+        else:
+            payment, contract, project = lock_payment(session, actor, ident)
+        return Target(payment, project, {"contract": contract})
 
     def new(self, session: Session, actor: Actor, parent: int, data: Mapping[str, Any],
             now: datetime) -> Target[Payment]:
@@ -219,27 +213,35 @@ def _facts(session: Session, contract: Contract, project: Project, *, kind: str,
            acceptance_id: int | None, actor: Actor, payment: Payment | None = None,
            data: Mapping[str, Any] | None = None) -> PaymentFacts:
     rules = rulesets.for_project(session, project)
+    own = payment.id if payment is not None else 0
     others = tuple(
-        OtherPayment(p.id, p.kind, p.amount, p.state, p.acceptance_id)
-        for p in session.scalars(select(Payment).where(Payment.contract_id == contract.id))
-        if payment is None or p.id != payment.id)
-    acceptance = None
-    if acceptance_id is not None:
-        a = session.get(Acceptance, acceptance_id)
-        if a is not None:
-            acceptance = AcceptanceRef(a.id, a.contract_id, a.kind, a.stage, a.state,
-                                       acceptances.accepted_total(a), a.verdict_by)
-    approved = list(session.scalars(select(Acceptance).where(
-        Acceptance.contract_id == contract.id, Acceptance.state == AcceptanceState.APPROVED)))
+        OtherPayment(*row) for row in session.execute(
+            select(Payment.id, Payment.kind, Payment.amount, Payment.state, Payment.acceptance_id)
+            .where(Payment.contract_id == contract.id, Payment.id != own).order_by(Payment.id)))
+    # the acceptance the payment rests on and the contract's approved ones, with their verdicts: two
+    # statements however many there are
+    named = Acceptance.id == acceptance_id if acceptance_id is not None else false()
+    found = session.scalars(select(Acceptance).options(selectinload(Acceptance.verdicts)).where(
+        or_(named, and_(Acceptance.contract_id == contract.id, Acceptance.state == AcceptanceState.APPROVED)))
+        .order_by(Acceptance.id)).all()
+    acceptance = next((AcceptanceRef(a.id, a.contract_id, a.kind, a.stage, a.state,
+                                     acceptances.accepted_total(a), a.verdict_by)
+                       for a in found if a.id == acceptance_id), None)
+    approved = [a for a in found if a.contract_id == contract.id and a.state == AcceptanceState.APPROVED]
     final_ok = any(a.kind == "final" for a in approved)
-    contracts_total = sum(session.scalars(select(Contract.amount).where(Contract.project_id == project.id)),
-                          Decimal(0))
-    arrived, paid = None, Decimal(0)
-    if rules.payments_within_arrived_funds:
-        arrived = allocations.arrived_total(session, project.id)
-        paid = sum(session.scalars(select(Payment.amount).where(
-            Payment.project_id == project.id, Payment.state.in_((PaymentState.APPROVED, PaymentState.DISBURSED)),
-            Payment.id != (payment.id if payment is not None else 0))), Decimal(0))
+    # the project's figures in one statement (issue 19: a step reads its facts once)
+    within_arrived = rules.payments_within_arrived_funds
+    paid_sql = select(type_coerce(func.coalesce(func.sum(Payment.amount), 0), Money)).where(
+        Payment.project_id == project.id, Payment.state.in_((PaymentState.APPROVED, PaymentState.DISBURSED)),
+        Payment.id != own).scalar_subquery()
+    contracts_total, arrived, paid, fraud = session.execute(select(
+        select(type_coerce(func.coalesce(func.sum(Contract.amount), 0), Money))
+        .where(Contract.project_id == project.id).scalar_subquery(),
+        allocations.arrived_sql(project.id) if within_arrived else null(),
+        paid_sql if within_arrived else null(),
+        recoveries.open_fraud_sql(project.id))).one()
+    if not within_arrived:
+        arrived, paid = None, Decimal(0)
     steps = {} if payment is None else {"request": payment.requested_by, "verify": payment.verified_by,
                                         "approve": payment.approved_by, "disburse": payment.disbursed_by}
     return PaymentFacts(
@@ -254,7 +256,7 @@ def _facts(session: Session, contract: Contract, project: Project, *, kind: str,
         actor_id=actor.id, steps=steps, data=dict(data or {}),
         arrived=arrived, project_paid=paid, arrived_clause=rules.arrived_funds_clause,
         payee_account=contract.payee_account,
-        fraud_recovery=recoveries.open_fraud(session, project.id),
+        fraud_recovery=fraud,
     )
 
 

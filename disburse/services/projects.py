@@ -58,7 +58,7 @@ from disburse.services.audit import entry_view
 from disburse.services.context import Actor, Origin
 from disburse.services.engine import RowState, Step
 from disburse.services.errors import Forbidden, Invalid
-from disburse.services.ledger import contract_ledgers, project_ledger
+from disburse.services.ledger import contract_ledgers
 from disburse.services.views import (
     ContractRef,
     EvaluationView,
@@ -412,7 +412,11 @@ class _Held:
     contracts: tuple[Contract, ...]
     approved_finals: frozenset[int]
     rounds: tuple[TenderRound, ...]
-    ledger: Ledger
+    ledgers: dict[int, Ledger]
+
+    @property
+    def ledger(self) -> Ledger:
+        return sum(self.ledgers.values(), EMPTY)
 
 
 def _held(session: Session, project: Project) -> _Held:
@@ -422,17 +426,19 @@ def _held(session: Session, project: Project) -> _Held:
         Acceptance.project_id == project.id, Acceptance.kind == "final", Acceptance.state == AcceptanceState.APPROVED)))
     rounds = session.scalars(select(TenderRound).where(TenderRound.project_id == project.id)
                              .order_by(TenderRound.round)).all()
-    return _Held(tuple(contracts), approved_finals, tuple(rounds), project_ledger(session, project.id))
+    return _Held(tuple(contracts), approved_finals, tuple(rounds),
+                 contract_ledgers(session, project.id, [(c.id, c.amount) for c in contracts]))
 
 
 def _facts(session: Session, project: Project, data: Mapping[str, Any] | None = None,
-           held: _Held | None = None) -> ProjectFacts:
+           held: _Held | None = None, outstanding: Decimal | None = None) -> ProjectFacts:
+    """``outstanding``: what the project's recoveries still owe, when the caller has read them all."""
     held = held or _held(session, project)
     facts_data = dict(data or {})
     return ProjectFacts(
         plan=to_plan(project), rules=rulesets.for_project(session, project), state=project.state,
         previous_state=project.previous_state, disbursed=held.ledger.disbursed, in_flight=held.ledger.in_flight,
-        recovery_outstanding=recoveries.outstanding(session, project.id),
+        recovery_outstanding=recoveries.outstanding(session, project.id) if outstanding is None else outstanding,
         contracts=tuple(contract_facts(c, c.id in held.approved_finals) for c in held.contracts),
         tender_rounds=tuple(_round_view(r) for r in held.rounds),
         surplus_claims=_surplus_claims(session, project) if project.state == ProjectState.PLAN_DRAFTED else (),
@@ -440,9 +446,11 @@ def _facts(session: Session, project: Project, data: Mapping[str, Any] | None = 
     )
 
 
-def allowed_events(session: Session, project: Project, actor: Actor, held: _Held | None = None) -> list[str]:
+def allowed_events(session: Session, project: Project, actor: Actor, held: _Held | None = None,
+                   outstanding: Decimal | None = None) -> list[str]:
     """The events this actor could fire now: its role, the state and every guard agree."""
-    return engine.allowed(workflow(), actor, project.state, _facts(session, project, held=held))
+    return engine.allowed(workflow(), actor, project.state, _facts(session, project, held=held,
+                                                                   outstanding=outstanding))
 
 
 def _round_view(r: TenderRound) -> dict[str, Any]:
@@ -458,12 +466,13 @@ def project_view(session: Session, project: Project, actor: Actor, allowed: list
     held = _held(session, project)
     contracts, ledger = figures_scope(actor, list(held.contracts)), held.ledger
     if len(contracts) < len(held.contracts):  # a contractor's figures are its own contracts' (SPEC §6)
-        ledgers = contract_ledgers(session, project.id)
-        ledger = sum((ledgers[c.id] for c in contracts), EMPTY)
+        ledger = sum((held.ledgers[c.id] for c in contracts), EMPTY)
     contracted = sum((c.amount for c in contracts), Decimal(0))
     evaluation = session.scalar(select(Evaluation).where(Evaluation.project_id == project.id)
                                 .order_by(Evaluation.id.desc()).limit(1))
     recovered = recoveries.views_of(session, project.id, actor)
+    # a bureau user sees every recovery: what they still owe is read from them, not read again
+    outstanding = None if is_contractor(actor) else recoveries.summary_of_views(recovered).outstanding
     return ProjectView(
         id=project.id, name=project.name, doc_no=project.doc_no,
         region={"code": project.region.code, "name": project.region.name}, rule_set=project.rule_set,
@@ -485,7 +494,8 @@ def project_view(session: Session, project: Project, actor: Actor, allowed: list
         evaluation=None if evaluation is None else EvaluationView(
             evaluation.result, evaluation.evaluator, evaluation.document_id, evaluation.recorded_at),
         recovery=recoveries.summary_of_views(recovered), recoveries=recovered,
-        allowed_events=tuple(allowed if allowed is not None else allowed_events(session, project, actor, held)),
+        allowed_events=tuple(allowed if allowed is not None
+                             else allowed_events(session, project, actor, held, outstanding)),
         created_at=project.created_at, updated_at=project.updated_at,
         funds=None if is_contractor(actor) else allocations.funds_of(session, project))
 
@@ -494,10 +504,15 @@ def _round_of(r: TenderRound) -> TenderRoundView:
     return TenderRoundView(r.round, r.method, r.packaging, r.announced_on, r.reference, r.outcome, r.failed_note)
 
 
+#: What :func:`project_view` reads of the project itself, loaded with it rather than attribute by attribute.
+VIEWED_WITH = (selectinload(Project.lines), selectinload(Project.funding), selectinload(Project.phases),
+               selectinload(Project.targets))
+
+
 def get_project(db: Database, actor: Actor, project_id: int, version: int | None = None) -> ProjectView:
     """The project; with ``version``, its plan as that version had it (the figures stay today's)."""
     with db.reading() as tx:
-        project = load_project(tx.session, actor, project_id)
+        project = load_project(tx.session, actor, project_id, options=VIEWED_WITH)
         view = project_view(tx.session, project, actor)
         if version is None or version == project.plan_version:
             return view

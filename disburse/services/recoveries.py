@@ -258,11 +258,17 @@ def outstanding(session: Session, project_id: int) -> Decimal:
     return summary(session, project_id).outstanding
 
 
+def open_fraud_sql(project_id: int) -> Any:
+    """SQL of the project's open fraud recovery, if any (a scalar subquery: a payment step reads it with its
+    other figures in one statement)."""
+    return select(RecoveryOrder.id).where(
+        RecoveryOrder.project_id == project_id, RecoveryOrder.basis == "fraud",
+        RecoveryOrder.state.in_(RECOVERY_OPEN)).order_by(RecoveryOrder.id).limit(1).scalar_subquery()
+
+
 def open_fraud(session: Session, project_id: int) -> int | None:
     """The project's open fraud recovery, if any: while it stands no payment of the project moves."""
-    return session.scalar(select(RecoveryOrder.id).where(
-        RecoveryOrder.project_id == project_id, RecoveryOrder.basis == "fraud",
-        RecoveryOrder.state.in_(RECOVERY_OPEN)).order_by(RecoveryOrder.id).limit(1))
+    return session.scalar(select(open_fraud_sql(project_id)))
 
 
 # --- use cases -----------------------------------------------------------------------------------
