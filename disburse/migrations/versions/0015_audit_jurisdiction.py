@@ -40,9 +40,12 @@ def upgrade() -> None:
         # UPDATE … FROM (SQLite ≥ 3.33, PostgreSQL): one join per rule, not a subquery per row
         op.execute("""UPDATE audit_entries SET region_code = projects.region_code FROM projects
                       WHERE projects.id = audit_entries.project_id""")
-        op.execute("""UPDATE audit_entries SET region_code = users.region_code FROM users
-                      WHERE audit_entries.project_id IS NULL AND audit_entries.entity_type = 'user'
-                      AND CAST(users.id AS VARCHAR(64)) = audit_entries.entity_id""")
+        # the user's id as text on PostgreSQL (a hash join); on SQLite the entry's id as an integer, so the
+        # users' primary key serves it (SQLite's CAST of text that is not a number is 0, no user's id)
+        about = ("CAST(users.id AS VARCHAR(64)) = audit_entries.entity_id" if _postgres()
+                 else "users.id = CAST(audit_entries.entity_id AS INTEGER)")
+        op.execute(f"""UPDATE audit_entries SET region_code = users.region_code FROM users
+                       WHERE audit_entries.project_id IS NULL AND audit_entries.entity_type = 'user' AND {about}""")
         op.execute("""UPDATE audit_entries SET region_code = users.region_code FROM users
                       WHERE audit_entries.project_id IS NULL AND audit_entries.region_code IS NULL
                       AND users.id = audit_entries.actor_id""")
@@ -65,17 +68,21 @@ def downgrade() -> None:
         op.execute(f'ALTER TABLE audit_entries DROP COLUMN {name}')
 
 
+def _postgres() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
+
+
 class _updatable:
     """The append-only trigger off while the block runs, in the migration's transaction (0001 made it)."""
 
     def __enter__(self) -> None:
-        if op.get_bind().dialect.name == "postgresql":
+        if _postgres():
             op.execute("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_update")
         else:
             op.execute("DROP TRIGGER audit_entries_no_update")
 
     def __exit__(self, *exc: object) -> None:
-        if op.get_bind().dialect.name == "postgresql":
+        if _postgres():
             op.execute("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_no_update")
         else:
             op.execute(f"""CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
