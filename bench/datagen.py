@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from disburse.adapters import audit_log
+from disburse.adapters.audit_log import region_levels
 from disburse.adapters.db import Database
 from disburse.adapters.migrations import upgrade
 from disburse.adapters.orm import (
@@ -115,6 +116,16 @@ class _Chain:
         self.prev = GENESIS
         self.at = start
         self.rows: list[dict[str, Any]] = []
+        #: ("project" | "user", id) -> region code: each entry's jurisdiction, as ``audit_log.append`` finds it
+        self.regions: dict[tuple[str, int], str] = {}
+
+    def _region(self, actor: tuple[int | None, str, str] | None, entity_type: str | None, entity_id: object,
+                project_id: int | None) -> str | None:
+        if project_id is not None:
+            return self.regions.get(("project", project_id))
+        if entity_type == "user" and isinstance(entity_id, int) and ("user", entity_id) in self.regions:
+            return self.regions[("user", entity_id)]
+        return None if actor is None or actor[0] is None else self.regions.get(("user", actor[0]))
 
     def add(self, *, action: str, actor: tuple[int | None, str, str] | None, entity_type: str | None,
             entity_id: object, project_id: int | None = None, from_state: str | None = None,
@@ -133,7 +144,7 @@ class _Chain:
             "request_id": f"bench-{self.seq:08d}", "client_addr": "10.0.0.1", "prev_hash": self.prev,
         }
         record["hash"] = self.prev = entry_hash(record)
-        self.rows.append(record)
+        self.rows.append({**record, **region_levels(self._region(actor, entity_type, entity_id, project_id))})
         if len(self.rows) >= CHUNK:
             self.flush()
 
@@ -209,6 +220,7 @@ def _generate(db: Database, scale: Scale, rng: random.Random, out: Generated) ->
                           "region_code": region, "active": True, "session_version": 1,
                           "created_at": chain.at})
         out.users[name] = (uid, role, region)
+        chain.regions[("user", uid)] = region
         chain.add(action="user.create", actor=None, entity_type="user", entity_id=uid,
                   data={"username": name, "role": role, "region": region, "contractor": None})
         return uid, name, role
@@ -242,6 +254,7 @@ def _generate(db: Database, scale: Scale, rng: random.Random, out: Generated) ->
                          "updated_at": chain.at})
         funding.append({"project_id": pid, "position": 0, "source": "中央财政专项资金", "amount": total})
         targets.append({"project_id": pid, "position": 0, "name": "电商培训", "unit": "人次", "target": "3000"})
+        chain.regions[("project", pid)] = code
         chain.add(action="project.create", actor=commerce, entity_type="project", entity_id=pid, project_id=pid,
                   to_state="plan_drafted", data={"name": name, "region": code, "rule_set": RULE_SET,
                                                  "total": format_yuan(total), "lines": LINES})

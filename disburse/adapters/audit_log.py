@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from disburse.adapters.orm import AuditEntry
+from disburse.adapters.orm import AuditEntry, Project, User
 from disburse.domain.audit import CANONICAL_ORDER, GENESIS, canonical_json, entry_hash
 
 #: Where a session keeps the entries its transaction will append at commit.
@@ -28,6 +28,43 @@ _PENDING = "disburse.audit_pending"
 #: The chain's head on PostgreSQL: one row (``id = 1``) with the last entry's ``seq`` and ``hash``.
 AUDIT_HEAD = Table("audit_head", MetaData(), Column("id", Integer, primary_key=True), Column("seq", Integer),
                    Column("hash", String(64)))
+#: The region of no jurisdiction below it: the national root (:data:`disburse.adapters.regions.ROOT_CODE`).
+_NATIONAL = "000000"
+#: ``region_code=`` left out: the entry's region is looked up.
+_LOOK_UP: Any = object()
+
+
+def region_levels(region_code: str | None) -> dict[str, str | None]:
+    """The jurisdiction columns of an entry that belongs to ``region_code`` (issue 19).
+
+    GB/T 2260 codes carry their ancestors in their digits (``530302`` lies in ``530300`` in
+    ``530000``), as every row of the bundled region list does (a test holds the list to it), so no
+    region is read: a province's entry has only its province code, a county's all three; the
+    national root's has its ``region_code`` alone, so only a national reader sees it.
+    """
+    if region_code is None or region_code == _NATIONAL:
+        return {"region_code": region_code, "province_code": None, "prefecture_code": None, "county_code": None}
+    province = region_code[:2] + "0000"
+    prefecture = None if region_code[2:] == "0000" else region_code[:4] + "00"
+    county = None if region_code[4:] == "00" else region_code
+    return {"region_code": region_code, "province_code": province, "prefecture_code": prefecture,
+            "county_code": county}
+
+
+def _region_of(session: Session, actor: Any, entity_type: str | None, entity_id: object,
+               project_id: int | None) -> str | None:
+    """The region an entry belongs to (the rule :func:`disburse.services.audit.browse` states), with at
+    most one primary-key lookup (none when the row is already in the session)."""
+    if project_id is not None:
+        project = session.get(Project, project_id)
+        return None if project is None else project.region_code
+    if entity_type == "user" and entity_id is not None and str(entity_id).isdecimal():
+        user = session.get(User, int(str(entity_id)))
+        if user is not None:
+            return user.region_code
+    if getattr(actor, "id", None) is not None:
+        return getattr(actor, "region_code", None)
+    return None
 
 
 def append(
@@ -44,10 +81,18 @@ def append(
     data: dict[str, Any] | None = None,
     note: str | None = None,
     at: datetime,
+    region_code: str | None = _LOOK_UP,
 ) -> None:
     """Add one entry to the chain in the session's transaction; it is written, numbered and hashed at
     commit, after every other write (:func:`write_pending`). ``at`` is the app's clock (the one clock,
-    issue 15), so a test that moves time finds its entries at that time."""
+    issue 15), so a test that moves time finds its entries at that time.
+
+    The entry's jurisdiction is stored beside it, outside the hashed record (issue 19): a caller that
+    holds the project's region passes it as ``region_code`` (``None``: no jurisdiction); otherwise it is
+    the project's, else the region of the user the entry is about, else the acting user's.
+    """
+    if region_code is _LOOK_UP:
+        region_code = _region_of(session, actor, entity_type, entity_id, project_id)
     record: dict[str, Any] = {
         "at": at,
         "actor_id": getattr(actor, "id", None),
@@ -64,7 +109,7 @@ def append(
         "request_id": getattr(origin, "request_id", None),
         "client_addr": getattr(origin, "client_addr", None),
     }
-    session.info.setdefault(_PENDING, []).append(record)
+    session.info.setdefault(_PENDING, []).append({**record, **region_levels(region_code)})
 
 
 def pending(session: Session) -> int:

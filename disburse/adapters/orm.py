@@ -505,6 +505,14 @@ class AuditEntry(Base):
     """One entry of the append-only, hash-chained audit log (SPEC §8)."""
 
     __tablename__ = "audit_entries"
+    __table_args__ = (
+        # the browser's keyset pages (issue 19): one index range per jurisdiction level, filter and cursor
+        Index("ix_audit_entries_province_code_seq", "province_code", "seq"),
+        Index("ix_audit_entries_prefecture_code_seq", "prefecture_code", "seq"),
+        Index("ix_audit_entries_county_code_seq", "county_code", "seq"),
+        Index("ix_audit_entries_project_id_seq", "project_id", "seq"),
+        Index("ix_audit_entries_actor_username_seq", "actor_username", "seq"),
+    )
 
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                      autoincrement=False)
@@ -515,7 +523,7 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     entity_type: Mapped[str | None] = mapped_column(String(32))
     entity_id: Mapped[str | None] = mapped_column(String(64))
-    project_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    project_id: Mapped[int | None] = mapped_column(Integer)
     from_state: Mapped[str | None] = mapped_column(String(32))
     to_state: Mapped[str | None] = mapped_column(String(32))
     data: Mapped[str] = mapped_column(Text)
@@ -524,6 +532,13 @@ class AuditEntry(Base):
     client_addr: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The entry's jurisdiction (issue 19), derived when it is appended and kept out of the hashed
+    #: bytes (docs/audit-format.md): the region it belongs to (NULL: none) and that region's
+    #: province, prefecture and county codes, NULL below the region's own level.
+    region_code: Mapped[str | None] = mapped_column(String(6))
+    province_code: Mapped[str | None] = mapped_column(String(6))
+    prefecture_code: Mapped[str | None] = mapped_column(String(6))
+    county_code: Mapped[str | None] = mapped_column(String(6))
 
     def as_chain_record(self) -> dict[str, Any]:
         return {c: getattr(self, c) for c in (

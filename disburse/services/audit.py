@@ -7,18 +7,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from disburse.adapters import audit_log
 from disburse.adapters.db import Database
-from disburse.adapters.orm import AuditCheckpoint, AuditEntry, AuditLeaf, Project, Region, User
+from disburse.adapters.orm import AuditCheckpoint, AuditEntry, AuditLeaf
 from disburse.clock import REAL
 from disburse.domain import audit_signed
 from disburse.domain.audit import ChainReport, walk_rows
 from disburse.domain.roles import Role
-from disburse.services import pages
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import Forbidden, NotFound
 
@@ -126,30 +125,37 @@ def verify_as(db: Database, actor: Actor, public_keys: Sequence[str] = ()) -> Ch
     return verify(db, public_keys)
 
 
-def _visible(actor: Actor) -> ColumnElement[bool]:
-    """SQL condition: the entry lies inside the actor's jurisdiction (see :func:`browse`)."""
-    inside = Region.path.startswith(actor.region_path)
-    projects_inside = select(Project.id).join(Region, Region.code == Project.region_code).where(inside)
-    users_inside = select(User.id).join(Region, Region.code == User.region_code).where(inside)
-    about_a_user_inside = and_(AuditEntry.entity_type == "user",
-                               AuditEntry.entity_id.in_(select(cast(User.id, String))
-                                                        .join(Region, Region.code == User.region_code)
-                                                        .where(inside)))
-    return or_(AuditEntry.project_id.in_(projects_inside),
-               and_(AuditEntry.project_id.is_(None),
-                    or_(AuditEntry.actor_id.in_(users_inside), about_a_user_inside)))
+def _level_column(actor: Actor) -> Any:
+    """The stored jurisdiction column the actor's region is a value of; ``None`` for the national root."""
+    levels = audit_log.region_levels(actor.region_code)
+    for name in ("county_code", "prefecture_code", "province_code"):
+        if levels[name] == actor.region_code:
+            return getattr(AuditEntry, name)
+    return None
+
+
+def _visible(actor: Actor, *, by_index: bool = True) -> ColumnElement[bool]:
+    """SQL condition: the entry lies inside the actor's jurisdiction (see :func:`browse`), read from the
+    jurisdiction stored on the entry: one equality on an indexed column (national: any jurisdiction).
+
+    ``by_index=False`` writes the same test so that no index serves it (``coalesce(column, '')``): when a
+    narrower index should lead — one user's entries — neither SQLite, which keeps no statistics here,
+    nor PostgreSQL then walks the whole jurisdiction instead.
+    """
+    column = _level_column(actor)
+    if column is None:
+        return AuditEntry.region_code.is_not(None)
+    if not by_index:
+        return func.coalesce(column, "") == actor.region_code
+    return column == actor.region_code
 
 
 def _outside(actor: Actor) -> ColumnElement[bool]:
-    """SQL condition: the entry is about a project or user outside the actor's jurisdiction (SPEC §6)."""
-    outside = ~Region.path.startswith(actor.region_path)
-    projects = select(Project.id).join(Region, Region.code == Project.region_code).where(outside)
-    users = select(User.id).join(Region, Region.code == User.region_code).where(outside)
-    about_a_user = and_(AuditEntry.entity_type == "user",
-                        AuditEntry.entity_id.in_(select(cast(User.id, String))
-                                                 .join(Region, Region.code == User.region_code).where(outside)))
-    return or_(AuditEntry.project_id.in_(projects),
-               and_(AuditEntry.project_id.is_(None), or_(AuditEntry.actor_id.in_(users), about_a_user)))
+    """SQL condition: the entry belongs to a region outside the actor's jurisdiction (SPEC §6)."""
+    column = _level_column(actor)
+    if column is None:
+        return false()
+    return and_(AuditEntry.region_code.is_not(None), or_(column.is_(None), column != actor.region_code))
 
 
 def entries_outside(session: Session, actor: Actor, seq: int | None = None) -> bool:
@@ -177,24 +183,30 @@ def local_day_start(day: date) -> datetime:
 
 def browse(db: Database, actor: Actor, *, project_id: int | None = None, username: str | None = None,
            action: str | None = None, date_from: date | None = None, date_to: date | None = None,
-           page: int = 1, per_page: int = 50) -> dict[str, Any]:
+           before: int | None = None, after: int | None = None, per_page: int = 50) -> dict[str, Any]:
     """The audit entries an inspector or supervisor may read, newest first, one page of them.
 
-    Jurisdiction (SPEC §6, decided in docs/decisions.md "Issue 7"): an entry with a project is
-    visible when the project's region lies in the actor's region subtree. An entry without a
-    project (logins, logouts, failed logins, user administration, denied accesses) is visible
-    when its actor is a user whose region lies in that subtree, or when it is about such a user
-    (``entity_type == "user"``: a failed login on a county user's name, the creation of a county
-    user by a national admin). Entries with neither — a failed login on a name that does not
+    Jurisdiction (SPEC §6, decided in docs/decisions.md "Issue 7"; stored on each entry since issue 19):
+    an entry with a project belongs to the project's region. An entry without a project (logins,
+    logouts, failed logins, user administration, denied accesses) belongs to the region of the user
+    it is about (``entity_type == "user"``: a failed login on a county user's name, the creation of a
+    county user by a national admin), else to its acting user's. It is visible when that region lies
+    in the actor's region subtree. Entries with neither — a failed login on a name that does not
     exist, anonymous denied accesses — belong to no jurisdiction: they stay in the chain that
     :func:`verify` walks, not in anyone's browser.
 
-    Filters: ``project_id``; ``username`` (the actor's, exact); ``action`` as a prefix
+    Filters: ``project_id``; ``username`` (the actor's, exact; read through its own index, since one
+    user's entries are fewer than a jurisdiction's); ``action`` as a prefix
     (``"payment."`` is every payment step); ``date_from``/``date_to`` as dates in
     Asia/Shanghai, both included. Other roles get 403.
+
+    Pages are keyset pages (issue 19), never counted: ``before`` gives the entries older than that
+    sequence number, ``after`` those newer (still listed newest first); neither, the newest.
+    ``next`` is the cursor of the older page (``before``), ``newer`` that of the newer one
+    (``after``), each ``None`` when there is none. One statement reads ``per_page + 1`` rows.
     """
     _require_browser(actor)
-    conditions = [_visible(actor)]
+    conditions = [_visible(actor, by_index=not username)]
     if project_id is not None:
         conditions.append(AuditEntry.project_id == project_id)
     if username:
@@ -205,12 +217,26 @@ def browse(db: Database, actor: Actor, *, project_id: int | None = None, usernam
         conditions.append(AuditEntry.at >= local_day_start(date_from))
     if date_to is not None:
         conditions.append(AuditEntry.at < local_day_start(date_to + timedelta(days=1)))
+    newest_first = after is None
+    if after is not None:
+        conditions.append(AuditEntry.seq > after)
+    elif before is not None:
+        conditions.append(AuditEntry.seq < before)
+    order = AuditEntry.seq.desc() if newest_first else AuditEntry.seq.asc()
     with db.reading() as tx:
-        where = and_(*conditions)
-        total = tx.session.scalar(select(func.count()).select_from(AuditEntry).where(where)) or 0
-        rows = tx.session.scalars(select(AuditEntry).where(where).order_by(AuditEntry.seq.desc())
-                                  .offset((page - 1) * per_page).limit(per_page)).all()
-        return pages.page([entry_view(e) for e in rows], total, page, per_page)
+        rows = list(tx.session.scalars(select(AuditEntry).where(*conditions).order_by(order).limit(per_page + 1)))
+        more = len(rows) > per_page
+        rows = rows[:per_page]
+        if not newest_first:
+            rows.reverse()
+        items = [entry_view(e) for e in rows]
+    if newest_first:
+        older, newer = more, before is not None
+    else:
+        older, newer = True, more
+    return {"items": items, "per_page": per_page,
+            "next": items[-1]["seq"] if items and older else None,
+            "newer": items[0]["seq"] if items and newer else None}
 
 
 def entry(db: Database, actor: Actor, seq: int) -> dict[str, Any]:
@@ -218,11 +244,12 @@ def entry(db: Database, actor: Actor, seq: int) -> dict[str, Any]:
 
     ``previous`` is the sequence number of the entry before it in the chain when the actor may
     read that one too, else ``None`` (its hash is still shown as this entry's ``prev_hash``).
+    Both are read in one statement, by primary key, checked against their stored jurisdiction.
     """
     _require_browser(actor)
     with db.reading() as tx:
-        found = tx.session.scalar(select(AuditEntry).where(AuditEntry.seq == seq, _visible(actor)))
-        if found is None:
+        found = {e.seq: e for e in tx.session.scalars(
+            select(AuditEntry).where(AuditEntry.seq.in_((seq, seq - 1)), _visible(actor)))}
+        if seq not in found:
             raise NotFound(f"no audit entry {seq}", audit=True)
-        previous = tx.session.scalar(select(AuditEntry.seq).where(AuditEntry.seq == seq - 1, _visible(actor)))
-        return {**entry_view(found), "previous": previous}
+        return {**entry_view(found[seq]), "previous": seq - 1 if seq - 1 in found else None}

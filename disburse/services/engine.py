@@ -215,6 +215,7 @@ def fire_in(session: Session, subject: Subject[E, F], actor: Actor, origin: Orig
     entity_id = getattr(target.entity, "id", None)
     audit_log.append(session, action=f"{subject.kind}.{spec.trigger}", actor=actor, origin=origin,
                      entity_type=subject.kind, entity_id=entity_id, project_id=target.project.id,
+                     region_code=target.project.region_code,
                      from_state=None if spec.creates else before, to_state=step.after,
                      data={k: v() if callable(v) else v for k, v in step.record.items()}, note=data.get("note"),
                      at=now)

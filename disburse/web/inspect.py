@@ -26,7 +26,7 @@ from flask_login import login_required
 from disburse.domain import merkle
 from disburse.domain.checkpoint import NoteError, open_checkpoint, parse_verifier_key
 from disburse.domain.dates import DateError, parse_date
-from disburse.services import audit, checkpoints, projects
+from disburse.services import audit, checkpoints
 from disburse.services.errors import Conflict, NotFound
 from disburse.web.common import actor, attempt, db, now, unmet_messages
 from disburse.web.i18n import SHANGHAI
@@ -65,24 +65,29 @@ def _date(name: str, errors: dict[str, list[str]]) -> date | None:
 @bp.get("/audit")
 @login_required
 def home() -> Any:
+    """The newest entries, or a keyset page of them (``before``/``after`` a sequence number, issue 19).
+
+    The page numbers of before issue 19 (``?page=N``) answer with a redirect to the newest page under
+    the same filters: a page number has no keyset equivalent without counting the log.
+    """
     errors: dict[str, list[str]] = {}
     values = {k: (request.args.get(k) or "").strip() for k in ("project", "actor", "action", "from", "to")}
+    filters: dict[str, Any] = {k: v for k, v in values.items() if v}
+    if "page" in request.args:
+        return redirect(url_for("inspect_ui.home", **filters))
     project_id = request.args.get("project", type=int)
     if values["project"] and project_id is None:
         errors["project"] = [_("项目编号应为数字")]
     date_from, date_to = _date("from", errors), _date("to", errors)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    before, after = request.args.get("before", type=int), request.args.get("after", type=int)
     entries = None
     if not errors:
         entries = attempt(lambda: audit.browse(
             db(), actor(), project_id=project_id, username=values["actor"] or None, action=values["action"] or None,
-            date_from=date_from, date_to=date_to, page=page, per_page=PER_PAGE), errors)
-    choices = attempt(lambda: projects.list_projects(db(), actor(), per_page=200))
-    filters = {k: v for k, v in values.items() if v}
+            date_from=date_from, date_to=date_to, before=before, after=after, per_page=PER_PAGE), errors)
     status = 422 if errors else 200
     return render_template("inspect/home.html", entries=entries, values=values, filters=filters, errors=errors,
-                           projects=(choices or {}).get("items", []), prefixes=ACTION_PREFIXES,
-                           entity_paths=ENTITY_PATHS, entity_labels=ENTITY_LABELS), status
+                           prefixes=ACTION_PREFIXES, entity_paths=ENTITY_PATHS, entity_labels=ENTITY_LABELS), status
 
 
 @bp.get("/audit/<int:seq>")

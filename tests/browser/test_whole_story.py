@@ -114,13 +114,13 @@ def test_from_plan_to_disbursed_stage_payment_by_clicking_in_chinese(live: Live,
 
     # the inspector's audit trail shows every step, and the log verifies
     inspector = live.login(INSPECTOR)
-    inspector.select_option("[data-testid=filter-project]", str(project_id))
+    inspector.fill("[data-testid=filter-project]", str(project_id))
     inspector.click("[data-testid=filter-submit]")
     seen: list[str] = []
     while True:
         rows = inspector.locator("[data-testid=audit-entries] tbody tr")
         seen += [rows.nth(i).get_attribute("data-action") or "" for i in range(rows.count())]
-        following = inspector.locator(".pager a", has_text="下一页")
+        following = inspector.locator("[data-testid=audit-older]")
         if not following.count():
             break
         following.first.click()
