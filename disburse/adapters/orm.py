@@ -512,6 +512,11 @@ class AuditEntry(Base):
         Index("ix_audit_entries_county_code_seq", "county_code", "seq"),
         Index("ix_audit_entries_project_id_seq", "project_id", "seq"),
         Index("ix_audit_entries_actor_username_seq", "actor_username", "seq"),
+        # an action filter: one range per action of its prefix, per level (nationally, by action alone)
+        Index("ix_audit_entries_province_code_action_seq", "province_code", "action", "seq"),
+        Index("ix_audit_entries_prefecture_code_action_seq", "prefecture_code", "action", "seq"),
+        Index("ix_audit_entries_county_code_action_seq", "county_code", "action", "seq"),
+        Index("ix_audit_entries_action_seq", "action", "seq"),
     )
 
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
@@ -520,7 +525,7 @@ class AuditEntry(Base):
     actor_id: Mapped[int | None] = mapped_column(Integer)
     actor_username: Mapped[str | None] = mapped_column(String(64))
     actor_role: Mapped[str | None] = mapped_column(String(16))
-    action: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(64))
     entity_type: Mapped[str | None] = mapped_column(String(32))
     entity_id: Mapped[str | None] = mapped_column(String(64))
     project_id: Mapped[int | None] = mapped_column(Integer)
