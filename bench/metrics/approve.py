@@ -109,6 +109,10 @@ def _approves(db: Database, gen: Generated, batch: list[tuple[int, int]], actors
     return len(batch) / (time.perf_counter() - t0)
 
 
+#: Issue 19's floors: an approve against one raw single-row commit of the same driver.
+TARGETS = {"sqlite": ">= 0.1", "postgresql": ">= 0.25"}
+
+
 def approve_ratio(gen: Generated, name: str, *, rounds: int, per_round: int) -> Metric:
     """Approve steps/s over raw-driver commits/s, interleaved rounds, medians of each."""
     db = Database(gen.url)
@@ -125,8 +129,9 @@ def approve_ratio(gen: Generated, name: str, *, rounds: int, per_round: int) -> 
                           lambda r: _approves(db, gen, todo[r * per_round:(r + 1) * per_round], actors))
         _consume(gen, todo[:rounds * per_round])
         driver = "sqlite3 (WAL, synchronous=NORMAL, foreign_keys, busy_timeout)" if raw.sqlite else "psycopg"
+        target = TARGETS["sqlite" if raw.sqlite else "postgresql"]
         return Metric(name, round(median(pair.product), 1), "approve/s", round(median(pair.baseline), 1),
-                      round(pair.ratio, 3), ">= 0.5", check(">= 0.5", pair.ratio),
+                      round(pair.ratio, 3), target, check(target, pair.ratio),
                       f"{rounds} interleaved rounds of {per_round} approves; baseline: raw {driver} 1-row "
                       f"insert+commit/s, rounds of {max(per_round, RAW_PER_ROUND)}",
                       {"per_s": pair.summary(1)})
@@ -156,13 +161,16 @@ def _worker(url: str, work: list[tuple[int, int]], actors: dict[int, Actor], sta
 
 
 def approve_8_clients(gen: Generated, seconds: float, clients: int = 8) -> float:
-    """Approve steps/s with ``clients`` processes, each on its own projects; approved payments are consumed."""
+    """Approve steps/s with ``clients`` processes, each on the projects of its own counties (8 clients on 8
+    different counties, issue 19); approved payments are consumed."""
     db = Database(gen.url)
     actors = {pid: _approver(db, gen, pid) for pid in gen.verified_by_project}
     db.dispose()
     shares: list[list[tuple[int, int]]] = [[] for _ in range(clients)]
-    for i, pid in enumerate(sorted(gen.verified_by_project)):
-        shares[i % clients].extend((pid, p) for p in gen.verified_by_project[pid])
+    counties = sorted({gen.paying_projects[pid] for pid in gen.verified_by_project})
+    client_of = {county: i % clients for i, county in enumerate(counties)}
+    for pid in sorted(gen.verified_by_project):
+        shares[client_of[gen.paying_projects[pid]]].extend((pid, p) for p in gen.verified_by_project[pid])
     ctx = mp.get_context("fork")
     outs = [ctx.Queue() for _ in shares]
     start_at = time.time() + 2.0
@@ -222,7 +230,7 @@ def approve_tps_postgres_8(gen: Generated, admin_url: str, seconds: int, rounds:
     finally:
         bench.close()
     return Metric("approve_tps_postgres_8", round(median(pair.product), 1), "approve/s",
-                  round(median(pair.baseline), 1), round(pair.ratio, 3), ">= 0.25", check(">= 0.25", pair.ratio),
+                  round(median(pair.baseline), 1), round(pair.ratio, 3), ">= 0.15", check(">= 0.15", pair.ratio),
                   f"8 processes, {rounds} interleaved rounds of {seconds}s; baseline: pgbench -c 8 -j 2 "
                   f"-T {seconds} tpcb-like, scale {bench.scale} (a branch row per client)",
                   {"per_s": pair.summary(1)})
