@@ -121,6 +121,14 @@ def audit_clause(actor: Actor) -> ColumnElement[bool]:
     return or_(AuditEntry.entity_type == "project", *about_mine)
 
 
+def jurisdiction_codes(session: Session, actor: Actor) -> list[str]:
+    """The codes of the regions in the actor's subtree, read from the small, fixed ``regions`` table: lists
+    and sums over growing tables (projects, payments) filter on the indexed ``region_code IN (…)`` instead
+    of joining ``regions`` through a prefix match on its paths for every row (issue 19)."""
+    return list(session.scalars(select(Region.code).where(Region.path.startswith(actor.region_path))
+                                .order_by(Region.code)))
+
+
 def figures_scope(actor: Actor, contracts: list[Contract]) -> list[Contract]:
     """The contracts a project's figures are summed over for the actor: all, or a contractor's own."""
     return [c for c in contracts if sees_contract(actor, c)]

@@ -11,17 +11,27 @@ from disburse.domain.ledger import EMPTY, Ledger
 
 def contract_ledgers(session: Session, project_id: int) -> dict[int, Ledger]:
     """Every contract of the project with its ledger, from its payments summed per contract and state."""
-    contracts = session.execute(select(Contract.id, Contract.amount).where(Contract.project_id == project_id)).all()
+    return contract_ledgers_of(session, [project_id])[project_id]
+
+
+def contract_ledgers_of(session: Session, project_ids: list[int]) -> dict[int, dict[int, Ledger]]:
+    """Per project, every contract with its ledger: three statements however many projects (issue 19)."""
+    contracts = session.execute(select(Contract.project_id, Contract.id, Contract.amount)
+                                .where(Contract.project_id.in_(project_ids))).all()
     payments: dict[int, list[tuple[str, Decimal]]] = {c.id: [] for c in contracts}
     for contract_id, state, amount in session.execute(
             select(Payment.contract_id, Payment.state, func.sum(Payment.amount))
-            .where(Payment.project_id == project_id).group_by(Payment.contract_id, Payment.state)):
+            .where(Payment.project_id.in_(project_ids)).group_by(Payment.contract_id, Payment.state)):
         payments[contract_id].append((state, amount))
     recovered: dict[int, Decimal] = {c.id: Decimal(0) for c in contracts}
     for contract_id, amount in session.execute(
-            select(RecoveryShare.contract_id, RecoveryShare.amount).where(RecoveryShare.project_id == project_id)):
+            select(RecoveryShare.contract_id, RecoveryShare.amount)
+            .where(RecoveryShare.project_id.in_(project_ids))):
         recovered[contract_id] += amount
-    return {c.id: Ledger.of(c.amount, payments[c.id], recovered[c.id]) for c in contracts}
+    out: dict[int, dict[int, Ledger]] = {pid: {} for pid in project_ids}
+    for c in contracts:
+        out[c.project_id][c.id] = Ledger.of(c.amount, payments[c.id], recovered[c.id])
+    return out
 
 
 def project_ledger(session: Session, project_id: int) -> Ledger:
