@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import case, func, literal, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from disburse.adapters.db import Database
 from disburse.adapters.orm import (
@@ -21,6 +21,7 @@ from disburse.adapters.orm import (
     BudgetLine,
     Contract,
     FundingSource,
+    Notice,
     Phase,
     Project,
     RecoveryOrder,
@@ -145,7 +146,8 @@ def project_acceptances(db: Database, actor: Actor, project_id: int) -> dict[str
         project = load_project(tx.session, actor, project_id)
         rows = tx.session.execute(
             select(Acceptance, Contract).join(Contract, Contract.id == Acceptance.contract_id)
-            .where(Acceptance.project_id == project.id).order_by(Acceptance.contract_id, Acceptance.id)).unique()
+            .where(Acceptance.project_id == project.id).order_by(Acceptance.contract_id, Acceptance.id)
+            .options(selectinload(Acceptance.notices).selectinload(Notice.objections))).unique()
         items = []
         for acceptance, contract in rows:
             if actor.role == Role.CONTRACTOR and contract.contractor.credit_code != actor.contractor_code:
