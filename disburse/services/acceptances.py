@@ -15,7 +15,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from disburse.adapters import audit_log, rulesets
 from disburse.adapters.db import Database
@@ -468,6 +468,7 @@ def list_in_jurisdiction(db: Database, actor: Actor, states: tuple[str, ...] | N
                   .join(Contractor, Contractor.id == Contract.contractor_id).where(*where))
         total = tx.session.scalar(select(func.count()).select_from(joined.subquery())) or 0
         rows = tx.session.execute(joined.order_by(Acceptance.updated_at, Acceptance.id)
+                                  .options(selectinload(Acceptance.notices), selectinload(Acceptance.verdicts))
                                   .offset((page - 1) * per_page).limit(per_page)).all()
         items = []
         for a, project_name, lot, contractor_name in rows:

@@ -30,7 +30,7 @@ from disburse.services import pages
 from disburse.services.access import jurisdiction_clause, load_contract, load_project
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import Conflict, Forbidden, Invalid
-from disburse.services.ledger import contract_ledgers
+from disburse.services.ledger import contract_ledgers, contract_ledgers_of
 from disburse.services.projects import contract_facts, schedule_of
 
 SIGNERS = frozenset({Role.COMMERCE})
@@ -223,11 +223,9 @@ def list_in_jurisdiction(db: Database, actor: Actor, *, page: int = 1, per_page:
         total = tx.session.scalar(select(func.count()).select_from(joined.subquery())) or 0
         rows = tx.session.execute(joined.order_by(Contract.id.desc()).offset((page - 1) * per_page)
                                   .limit(per_page)).unique().all()
-        ledgers: dict[int, dict[int, Any]] = {}
+        ledgers = contract_ledgers_of(tx.session, sorted({contract.project_id for contract, _ in rows}))
         items = []
         for contract, project_name in rows:
-            if contract.project_id not in ledgers:
-                ledgers[contract.project_id] = contract_ledgers(tx.session, contract.project_id)
             items.append({"id": contract.id, "project_id": contract.project_id, "project_name": project_name,
                           "lot": contract.lot, "contractor_name": contract.contractor.name,
                           "amount": format_yuan(contract.amount), "amount_wan": format_wan(contract.amount),

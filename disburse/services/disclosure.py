@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from disburse.adapters import rulesets
 from disburse.adapters.db import Database
@@ -113,16 +113,20 @@ def _iso(value: Any) -> str | None:
 def public_projects(db: Database, page: int = 1, per_page: int = 20, region: str | None = None) -> dict[str, Any]:
     """The disclosed projects, newest first; ``region`` (a six-digit code) keeps those inside its subtree."""
     with db.reading() as tx:
-        stmt = select(Project).join(Project.region).where(Project.state.not_in(UNDISCLOSED))
-        if region:
-            root = tx.session.get(Region, region)
-            if root is None:
-                return pages.page([], 0, page, per_page)
-            stmt = stmt.where(Region.path.startswith(root.path))
-        total = tx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = tx.session.scalars(stmt.order_by(Project.id.desc()).offset((page - 1) * per_page)
-                                  .limit(per_page)).unique().all()
-        return pages.page([_summary(tx.session, p) for p in rows], total, page, per_page)
+        return _public_projects(tx.session, page, per_page, region)
+
+
+def _public_projects(session: Session, page: int, per_page: int, region: str | None) -> dict[str, Any]:
+    stmt = select(Project).join(Project.region).where(Project.state.not_in(UNDISCLOSED))
+    if region:
+        root = session.get(Region, region)
+        if root is None:
+            return pages.page([], 0, page, per_page)
+        stmt = stmt.where(Region.path.startswith(root.path))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Project.id.desc()).offset((page - 1) * per_page)
+                           .limit(per_page)).unique().all()
+    return pages.page([_summary(session, p) for p in rows], total, page, per_page)
 
 
 def _notice_is_open(acceptance: Acceptance, now: datetime) -> bool:
@@ -333,23 +337,34 @@ def open_notices(db: Database, now: datetime) -> list[dict[str, Any]]:
     """The notices running now on disclosed projects, the soonest to end first: what the public landing page
     lists before anything else, each with its project, county, lot, contractor and what the acceptance accepted."""
     with db.reading() as tx:
-        rows = tx.session.execute(
-            select(Notice, Acceptance).join(Acceptance, Acceptance.id == Notice.acceptance_id)
-            .join(Project, Project.id == Acceptance.project_id)
-            .where(Acceptance.state.in_(NOTICE_STATES), Notice.closed_at.is_(None), Notice.ends_at > now,
-                   Project.state.not_in(UNDISCLOSED))
-            .order_by(Notice.ends_at, Notice.id)).unique().all()
-        shown = []
-        for notice, acceptance in rows:
-            if acceptance.notices[-1].id != notice.id:
-                continue
-            project = tx.session.get(Project, acceptance.project_id)
-            contract = tx.session.get(Contract, acceptance.contract_id)
-            assert project is not None and contract is not None
-            accepted = acceptances.accepted_total(acceptance)
-            shown.append({**_notice(notice), **_acceptance_label(acceptance),
-                          "project": {"id": project.id, "name": project.name,
-                                      "county": {"code": project.region.code, "name": project.region.name}},
-                          "lot": contract.lot, "contractor": contract.contractor.name,
-                          "accepted_total": format_yuan(accepted), "accepted_total_wan": format_wan(accepted)})
-        return shown
+        return _open_notices(tx.session, now)
+
+
+def _open_notices(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """:func:`open_notices` in an open transaction: the notices with their acceptances (notices and verdicts
+    loaded together), projects and contracts in three statements however many notices run (issue 19)."""
+    rows = session.execute(
+        select(Notice, Acceptance, Project, Contract).join(Acceptance, Acceptance.id == Notice.acceptance_id)
+        .join(Project, Project.id == Acceptance.project_id).join(Contract, Contract.id == Acceptance.contract_id)
+        .where(Acceptance.state.in_(NOTICE_STATES), Notice.closed_at.is_(None), Notice.ends_at > now,
+               Project.state.not_in(UNDISCLOSED))
+        .options(selectinload(Acceptance.notices), selectinload(Acceptance.verdicts))
+        .order_by(Notice.ends_at, Notice.id)).unique().all()
+    shown = []
+    for notice, acceptance, project, contract in rows:
+        if acceptance.notices[-1].id != notice.id:
+            continue
+        accepted = acceptances.accepted_total(acceptance)
+        shown.append({**_notice(notice), **_acceptance_label(acceptance),
+                      "project": {"id": project.id, "name": project.name,
+                                  "county": {"code": project.region.code, "name": project.region.name}},
+                      "lot": contract.lot, "contractor": contract.contractor.name,
+                      "accepted_total": format_yuan(accepted), "accepted_total_wan": format_wan(accepted)})
+    return shown
+
+
+def landing(db: Database, now: datetime, per_page: int = 20) -> dict[str, Any]:
+    """What the public landing page lists (issue 19): the newest disclosed projects and the notices running
+    now, in one read transaction."""
+    with db.reading() as tx:
+        return {"listed": _public_projects(tx.session, 1, per_page, None), "notices": _open_notices(tx.session, now)}

@@ -20,6 +20,7 @@ from disburse.adapters import rulesets
 from disburse.adapters.db import Database
 from disburse.adapters.orm import (
     Acceptance,
+    Allocation,
     BudgetLine,
     Contract,
     Contractor,
@@ -28,6 +29,7 @@ from disburse.adapters.orm import (
     Payment,
     PaymentDocument,
     Project,
+    RecoveryOrder,
     Region,
     VoucherNumber,
 )
@@ -40,13 +42,15 @@ from disburse.domain.payee import DueClock
 from disburse.domain.payment_evidence import EVIDENCE_CHECKS
 from disburse.domain.payment_gates import PAYMENT_GUARDS, AcceptanceRef, OtherPayment, PaymentFacts, voucher_key
 from disburse.domain.roles import Role
-from disburse.domain.states import IN_FLIGHT, AcceptanceState, PaymentEvent, PaymentState
+from disburse.domain.states import IN_FLIGHT, RECOVERY_OPEN, AcceptanceState, PaymentEvent, PaymentState
 from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import NEW, Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
 from disburse.services import acceptances, allocations, audit, engine, pages, recoveries
 from disburse.services.access import (
+    is_contractor,
     jurisdiction_clause,
+    jurisdiction_codes,
     load_contract,
     load_payment,
     load_project,
@@ -58,7 +62,7 @@ from disburse.services.documents import document_view
 from disburse.services.engine import RowState, Step, Target
 from disburse.services.errors import Forbidden
 from disburse.services.idempotency import Idem
-from disburse.services.ledger import contract_ledgers
+from disburse.services.ledger import contract_ledgers, contract_ledgers_of
 from disburse.services.views import PayeeView, PaymentView
 
 #: Who did each step, as the payment row records it (segregation of duties, SPEC §5.3).
@@ -331,9 +335,7 @@ def actions(db: Database, actor: Actor, payment_id: int, now: datetime | None = 
     with db.reading() as tx:
         target = SUBJECT.load(tx.session, actor, payment_id, lock=False)
         facts = SUBJECT.facts(tx.session, target, actor, {}, now or REAL.now())
-        found = engine.actions(workflow(), actor, target.entity.state, facts)
-        found += waiting_for_others(actor, target.entity.state, [a["event"] for a in found])
-        return sorted(found, key=lambda a: a["event"] in CLOSING)
+        return _actions_for(actor, target.entity.state, facts)
 
 
 #: The steps that end a payment without paying it: shown after the others and never as the main button.
@@ -452,16 +454,6 @@ def list_payments(db: Database, actor: Actor, contract_id: int, now: datetime | 
 
 #: What waits for each role: commerce verifies requests; finance approves and disburses.
 AWAITING = {Role.COMMERCE: (PaymentState.REQUESTED,), Role.FINANCE: (PaymentState.VERIFIED, PaymentState.APPROVED)}
-#: Up to this many projects in a jurisdiction, the queue looks their payments up by project id (an
-#: index lookup per project) instead of scanning every waiting payment of the country.
-BY_PROJECT_LIMIT = 2000
-
-
-def _jurisdiction_projects(session: Session, actor: Actor) -> list[int] | None:
-    """The ids of the projects in the actor's jurisdiction, or None if there are very many."""
-    ids = session.scalars(select(Project.id).join(Region, Region.code == Project.region_code)
-                          .where(Region.path.startswith(actor.region_path)).limit(BY_PROJECT_LIMIT + 1)).all()
-    return None if len(ids) > BY_PROJECT_LIMIT else list(ids)
 
 
 def approval_queue(db: Database, actor: Actor, *, page: int = 1, per_page: int = 20,
@@ -469,36 +461,9 @@ def approval_queue(db: Database, actor: Actor, *, page: int = 1, per_page: int =
     """Payments waiting for the actor's role in its jurisdiction, the longest-waiting first (SPEC §1), each
     with its payee's account and its due clock at ``now`` (issue 17: due day and days overdue)."""
     today = local_date(now or REAL.now())
-    states = AWAITING.get(actor.role)  # type: ignore[call-overload]
-    if not states:
-        raise Forbidden(f"nothing waits for the role {actor.role}", audit=True)
     with db.reading() as tx:
-        project_ids = _jurisdiction_projects(tx.session, actor)
-        if project_ids is not None:
-            where: tuple[Any, ...] = (Payment.state.in_(states), Payment.project_id.in_(project_ids))
-            joined = select(func.count()).select_from(Payment)
-        else:
-            where = (Payment.state.in_(states), Region.path.startswith(actor.region_path))
-            joined = (select(func.count()).select_from(Payment).join(Project, Project.id == Payment.project_id)
-                      .join(Region, Region.code == Project.region_code))
-        base = (select(Payment, Project, Contract).join(Project, Project.id == Payment.project_id)
-                .join(Region, Region.code == Project.region_code).join(Contract, Contract.id == Payment.contract_id)
-                .where(*where))
-        total = tx.session.scalar(joined.where(*where)) or 0
-        rows = tx.session.execute(base.order_by(Payment.updated_at, Payment.id)
-                                  .offset((page - 1) * per_page).limit(per_page)).unique().all()
-        items = []
-        for p, project, contract in rows:
-            due = due_clock_of(tx.session, p, contract, project, today)
-            items.append({
-                "id": p.id, "project_id": p.project_id, "project_name": project.name, "contract_id": p.contract_id,
-                "lot": contract.lot, "kind": p.kind, "amount": format_yuan(p.amount),
-                "amount_wan": format_wan(p.amount), "state": p.state, "waiting_since": p.updated_at.isoformat(),
-                "payee": {"name": contract.contractor.name, "bank": contract.payee_bank,
-                          "account": contract.payee_account},
-                "due_on": None if due is None else due.due_on.isoformat(),
-                "overdue_days": 0 if due is None else due.overdue_days})
-        return pages.page(items, total, page, per_page)
+        return queue_in(tx.session, actor, jurisdiction_codes(tx.session, actor), page=page, per_page=per_page,
+                        today=today)[0]
 
 
 def project_ledger(db: Database, actor: Actor, project_id: int) -> dict[str, Any]:
@@ -547,3 +512,154 @@ def history(db: Database, actor: Actor, payment_id: int) -> list[dict[str, Any]]
     with db.reading() as tx:
         payment, _, project = load_payment(tx.session, actor, payment_id)
         return audit.entity_history(tx.session, project.id, "payment", payment.id)
+
+
+# --- many payments at once: the desks read their facts in bulk (issue 19 item 2) -----------------
+
+
+def _actions_for(actor: Actor, state: str, facts: PaymentFacts) -> list[dict[str, Any]]:
+    """The payment events of the actor's role from ``state`` with these facts, as :func:`actions` gives them."""
+    found = engine.actions(workflow(), actor, state, facts)
+    found += waiting_for_others(actor, state, [a["event"] for a in found])
+    return sorted(found, key=lambda a: a["event"] in CLOSING)
+
+
+def facts_of_many(session: Session, actor: Actor,
+                  rows: list[tuple[Payment, Contract, Project]]) -> dict[int, PaymentFacts]:
+    """The facts each payment's gates read (the ones :func:`_facts` reads for one), for many payments in a
+    fixed number of statements: their contracts' payments, the acceptances they name and their contracts'
+    approved ones (verdicts with them), and per project the contracts' total, the funds arrived, what is
+    approved or disbursed and its open fraud recovery. The guards that judge them are the workflow's."""
+    if not rows:
+        return {}
+    contract_ids = sorted({c.id for _, c, _ in rows})
+    project_ids = sorted({pr.id for _, _, pr in rows})
+    on_contract: dict[int, list[Payment]] = {}
+    for p in session.scalars(select(Payment).where(Payment.contract_id.in_(contract_ids)).order_by(Payment.id)):
+        on_contract.setdefault(p.contract_id, []).append(p)
+    named = sorted({p.acceptance_id for p, _, _ in rows if p.acceptance_id is not None})
+    found = session.scalars(select(Acceptance).options(selectinload(Acceptance.verdicts)).where(or_(
+        Acceptance.id.in_(named),
+        and_(Acceptance.contract_id.in_(contract_ids), Acceptance.state == AcceptanceState.APPROVED)))).all()
+    by_id = {a.id: a for a in found}
+    approved: dict[int, list[Acceptance]] = {}
+    for a in found:
+        if a.state == AcceptanceState.APPROVED:
+            approved.setdefault(a.contract_id, []).append(a)
+
+    def per_project(stmt: Any) -> dict[int, Any]:
+        return {key: value for key, value in session.execute(stmt.group_by(stmt.selected_columns[0]))}
+
+    contracted = per_project(select(Contract.project_id, func.sum(Contract.amount))
+                             .where(Contract.project_id.in_(project_ids)))
+    arrived_of = per_project(select(Allocation.project_id, func.sum(Allocation.amount))
+                             .where(Allocation.project_id.in_(project_ids)))
+    paying = (PaymentState.APPROVED, PaymentState.DISBURSED)
+    paid_of = per_project(select(Payment.project_id, func.sum(Payment.amount))
+                          .where(Payment.project_id.in_(project_ids), Payment.state.in_(paying)))
+    fraud_of = per_project(select(RecoveryOrder.project_id, func.min(RecoveryOrder.id))
+                           .where(RecoveryOrder.project_id.in_(project_ids), RecoveryOrder.basis == "fraud",
+                                  RecoveryOrder.state.in_(RECOVERY_OPEN)))
+    out: dict[int, PaymentFacts] = {}
+    for payment, contract, project in rows:
+        rules = rulesets.for_project(session, project)
+        ref = None
+        named_one = by_id.get(payment.acceptance_id) if payment.acceptance_id is not None else None
+        if named_one is not None:
+            ref = AcceptanceRef(named_one.id, named_one.contract_id, named_one.kind, named_one.stage,
+                                named_one.state, acceptances.accepted_total(named_one), named_one.verdict_by)
+        mine = approved.get(contract.id, [])
+        final_ok = any(x.kind == "final" for x in mine)
+        arrived, paid = None, Decimal(0)
+        if rules.payments_within_arrived_funds:
+            arrived = Decimal(arrived_of.get(project.id) or 0)
+            paid = Decimal(paid_of.get(project.id) or 0) - (payment.amount if payment.state in paying else 0)
+        out[payment.id] = PaymentFacts(
+            kind=payment.kind, amount=payment.amount, contract_id=contract.id, contract_amount=contract.amount,
+            advance_share=Decimal(contract.advance_share),
+            stage_shares=tuple(Decimal(s["share"]) for s in contract.stages),
+            advance_cap=rules.advance_cap, advance_clause=rules.advance_clause, project_state=project.state,
+            project_total=project.total, contracts_total=Decimal(contracted.get(project.id) or 0),
+            others=tuple(OtherPayment(p.id, p.kind, p.amount, p.state, p.acceptance_id)
+                         for p in on_contract.get(contract.id, []) if p.id != payment.id),
+            acceptance=ref, final_acceptance_approved=final_ok,
+            accepted_approved=sum((acceptances.accepted_total(x) for x in mine), Decimal(0)) if final_ok else None,
+            payment_id=payment.id, actor_id=actor.id,
+            steps={"request": payment.requested_by, "verify": payment.verified_by,
+                   "approve": payment.approved_by, "disburse": payment.disbursed_by},
+            data={}, arrived=arrived, project_paid=paid, arrived_clause=rules.arrived_funds_clause,
+            payee_account=contract.payee_account, fraud_recovery=fraud_of.get(project.id))
+    return out
+
+
+def actions_of_many(session: Session, actor: Actor, rows: list[tuple[Payment, Contract, Project]],
+                    now: datetime) -> dict[int, list[dict[str, Any]]]:
+    """:func:`actions` of many payments at once (a desk's queue), their facts read in bulk."""
+    del now  # the payment events' gates read no clock; kept so the call reads as actions()'s
+    facts = facts_of_many(session, actor, rows)
+    return {p.id: _actions_for(actor, p.state, facts[p.id]) for p, _, _ in rows}
+
+
+def queue_in(session: Session, actor: Actor, codes: list[str], *, page: int, per_page: int,
+             today: date) -> tuple[dict[str, Any], list[tuple[Payment, Contract, Project]]]:
+    """:func:`approval_queue` inside an open transaction for the jurisdiction's region ``codes``
+    (:func:`disburse.services.access.jurisdiction_codes`): the page, and its payments with their contracts
+    and projects for the caller's bulk reads. Payees and acceptances are read with the page, so the due
+    clocks and payees read no more."""
+    states = AWAITING.get(actor.role)  # type: ignore[call-overload]
+    if not states:
+        raise Forbidden(f"nothing waits for the role {actor.role}", audit=True)
+    where = (Payment.state.in_(states), Project.region_code.in_(codes))
+    total = session.scalar(select(func.count()).select_from(Payment)
+                           .join(Project, Project.id == Payment.project_id).where(*where)) or 0
+    found = session.execute(
+        select(Payment, Project, Contract).join(Project, Project.id == Payment.project_id)
+        .join(Contract, Contract.id == Payment.contract_id).where(*where)
+        .order_by(Payment.updated_at, Payment.id).offset((page - 1) * per_page).limit(per_page)).all()
+    rows = [(p, contract, project) for p, project, contract in found]
+    named = sorted({p.acceptance_id for p, _, _ in rows if p.acceptance_id is not None})
+    if named:  # into the session, where due_clock_of's get finds them
+        session.scalars(select(Acceptance).options(selectinload(Acceptance.verdicts))
+                        .where(Acceptance.id.in_(named))).all()
+    items = []
+    for p, contract, project in rows:
+        due = due_clock_of(session, p, contract, project, today)
+        items.append({
+            "id": p.id, "project_id": p.project_id, "project_name": project.name, "contract_id": p.contract_id,
+            "lot": contract.lot, "kind": p.kind, "amount": format_yuan(p.amount),
+            "amount_wan": format_wan(p.amount), "state": p.state, "waiting_since": p.updated_at.isoformat(),
+            "payee": {"name": contract.contractor.name, "bank": contract.payee_bank,
+                      "account": contract.payee_account},
+            "due_on": None if due is None else due.due_on.isoformat(),
+            "overdue_days": 0 if due is None else due.overdue_days})
+    return pages.page(items, total, page, per_page), rows
+
+
+def ledgers_of(session: Session, actor: Actor, projects: list[Project]) -> list[dict[str, Any]]:
+    """:func:`project_ledger` of many projects of a bureau desk at once, in a fixed number of statements."""
+    if is_contractor(actor):
+        raise Forbidden("a contractor's ledgers are read one project at a time", audit=True)
+    ids = [p.id for p in projects]
+    ledgers = contract_ledgers_of(session, ids)
+    contracts: dict[int, list[Contract]] = {pid: [] for pid in ids}
+    for c in session.scalars(select(Contract).where(Contract.project_id.in_(ids)).order_by(Contract.id)):
+        contracts[c.project_id].append(c)
+    owed_rows: dict[int, list[tuple[str, Decimal, Decimal]]] = {pid: [] for pid in ids}
+    for pid, state, amount, received in session.execute(
+            select(RecoveryOrder.project_id, RecoveryOrder.state, RecoveryOrder.amount, RecoveryOrder.received)
+            .where(RecoveryOrder.project_id.in_(ids))):
+        owed_rows[pid].append((state, amount, received))
+    out = []
+    for project in projects:
+        shown = contracts[project.id]
+        total = sum((ledgers[project.id][c.id] for c in shown), EMPTY)
+        owed = recoveries._summary(owed_rows[project.id])
+        out.append({
+            "project_id": project.id,
+            "total": format_yuan(project.total),
+            "contracts": [{"contract_id": c.id, "lot": c.lot, **ledgers[project.id][c.id].view()} for c in shown],
+            "totals": {**total.view(), "outstanding": format_yuan(owed.outstanding)},
+            "recoveries": {"ordered": format_yuan(owed.ordered), "received": format_yuan(owed.received),
+                           "outstanding": format_yuan(owed.outstanding)},
+        })
+    return out

@@ -34,7 +34,6 @@ from disburse.services import (
     engine,
     payments,
     projects,
-    recoveries,
 )
 from disburse.web.common import actor, attempt, db, now, origin, panel
 from disburse.web.i18n import SHANGHAI, local_time, pick, wan, yuan
@@ -187,22 +186,16 @@ def _steps(entries: list[dict[str, Any]], workflow: Any) -> list[dict[str, Any]]
 def finance_home() -> Any:
     """The approval queue, oldest first, each payment's gates already evaluated; the ledger per project."""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    queue = attempt(lambda: payments.approval_queue(db(), actor(), page=page, per_page=20, now=now()))
-    assert queue is not None
+    today = _today()
+    found = attempt(lambda: desk.finance_desk(db(), actor(), page=page, per_page=20, now=now(), today=today))
+    assert found is not None
+    queue, overview = found["queue"], found["overview"]
     for item in queue["items"]:
         item["state_label"] = engine.state_label(payments.workflow(), item["state"])
-        item["actions"] = confirming(panel(payments.actions(db(), actor(), item["id"])), item["amount"],
-                                     item["payee"]["name"])
+        item["actions"] = confirming(panel(found["actions"][item["id"]]), item["amount"], item["payee"]["name"])
         item["waits_for"] = _waits_for(item["actions"])
-    ledgers = []
-    for project_id in dict.fromkeys(item["project_id"] for item in queue["items"]):
-        ledger = payments.project_ledger(db(), actor(), project_id)
-        ledger["project_name"] = next(i["project_name"] for i in queue["items"] if i["project_id"] == project_id)
-        ledgers.append(ledger)
-    owed = recoveries.owed_in_jurisdiction(db(), actor())
-    overview = desk.finance_overview(db(), actor(), today=_today())
-    return render_template("money/finance_home.html", queue=queue, ledgers=ledgers, owed=owed, today=_today(),
-                           overview=overview, chart=month_chart(overview["months"]))
+    return render_template("money/finance_home.html", queue=queue, ledgers=found["ledgers"], owed=found["owed"],
+                           today=today, overview=overview, chart=month_chart(overview["months"]))
 
 
 #: The monthly chart's drawing box (SVG user units): bars in ``PLOT``, month labels and amounts around them.

@@ -90,14 +90,14 @@ def home() -> Any:
     today = local_date(now())
     who = actor()
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    listed = attempt(lambda: desk.desk_projects(db(), who, today=today, page=page, per_page=PER_PAGE))
+    found = attempt(lambda: desk.bureau_desk(db(), who, today=today, page=page, per_page=PER_PAGE))
+    assert found is not None
     month = _month(today)
     late = attempt(lambda: reports.late(db(), who, month, now()))
     statuses = {item["project_id"]: item for item in (late or {}).get("items", [])}
     inbox = notifications.inbox(db(), who, unread_only=True, per_page=5, lang=lang())
-    counties = attempt(lambda: desk.county_totals(db(), who))
-    return render_template("projects/home.html", listed=listed, statuses=statuses, month=month, late=late,
-                           inbox=inbox, counties=counties)
+    return render_template("projects/home.html", listed=found["listed"], statuses=statuses, month=month, late=late,
+                           inbox=inbox, counties=found["counties"])
 
 
 @bp.get("/projects")

@@ -98,8 +98,8 @@ def _region_arg() -> str | None:
 def index() -> Any:
     """The landing page: the notices running now first (a citizen objects while a notice runs), then the newest
     projects and the audit log's latest checkpoint."""
-    listed = disclosure.public_projects(db(), 1, PER_PAGE)
-    return render_template("public/index.html", listed=listed, notices=disclosure.open_notices(db(), now()),
+    found = disclosure.landing(db(), now(), PER_PAGE)
+    return render_template("public/index.html", listed=found["listed"], notices=found["notices"],
                            checkpoint=disclosure.latest_checkpoint(db()))
 
 
