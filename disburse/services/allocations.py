@@ -35,7 +35,7 @@ RECEIVING = frozenset(ProjectState) - {ProjectState.PLAN_DRAFTED, ProjectState.W
 CLAUSE = cites(cite(XX_COUNTY, "五(一)4"), cite(KEPING, "附件 二(五)"))
 
 
-def arrived_sql(project_id: int) -> Any:
+def arrived_sql(project_id: Any) -> Any:
     """SQL of everything arrived for the project, all sources (a scalar subquery: a step reads it beside its
     other figures in one statement)."""
     return select(type_coerce(func.coalesce(func.sum(Allocation.amount), 0), Money)).where(

@@ -6,21 +6,20 @@ the facts under the lock, checks every gate again, and writes the change, its
 audit entry and its idempotency record in one transaction.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, false, func, null, or_, select, type_coerce
+from sqlalchemy import and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from disburse.adapters import rulesets
 from disburse.adapters.db import Database
 from disburse.adapters.orm import (
     Acceptance,
-    Allocation,
     BudgetLine,
     Contract,
     Contractor,
@@ -42,7 +41,7 @@ from disburse.domain.payee import DueClock
 from disburse.domain.payment_evidence import EVIDENCE_CHECKS
 from disburse.domain.payment_gates import PAYMENT_GUARDS, AcceptanceRef, OtherPayment, PaymentFacts, voucher_key
 from disburse.domain.roles import Role
-from disburse.domain.states import IN_FLIGHT, RECOVERY_OPEN, AcceptanceState, PaymentEvent, PaymentState
+from disburse.domain.states import IN_FLIGHT, AcceptanceState, PaymentEvent, PaymentState
 from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import NEW, Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
@@ -216,52 +215,10 @@ def _final_acceptance(session: Session, contract_id: int) -> int | None:
 def _facts(session: Session, contract: Contract, project: Project, *, kind: str, amount: Decimal,
            acceptance_id: int | None, actor: Actor, payment: Payment | None = None,
            data: Mapping[str, Any] | None = None) -> PaymentFacts:
-    rules = rulesets.for_project(session, project)
-    own = payment.id if payment is not None else 0
-    others = tuple(
-        OtherPayment(*row) for row in session.execute(
-            select(Payment.id, Payment.kind, Payment.amount, Payment.state, Payment.acceptance_id)
-            .where(Payment.contract_id == contract.id, Payment.id != own).order_by(Payment.id)))
-    # the acceptance the payment rests on and the contract's approved ones, with their verdicts: two
-    # statements however many there are
-    named = Acceptance.id == acceptance_id if acceptance_id is not None else false()
-    found = session.scalars(select(Acceptance).options(selectinload(Acceptance.verdicts)).where(
-        or_(named, and_(Acceptance.contract_id == contract.id, Acceptance.state == AcceptanceState.APPROVED)))
-        .order_by(Acceptance.id)).all()
-    acceptance = next((AcceptanceRef(a.id, a.contract_id, a.kind, a.stage, a.state,
-                                     acceptances.accepted_total(a), a.verdict_by)
-                       for a in found if a.id == acceptance_id), None)
-    approved = [a for a in found if a.contract_id == contract.id and a.state == AcceptanceState.APPROVED]
-    final_ok = any(a.kind == "final" for a in approved)
-    # the project's figures in one statement (issue 19: a step reads its facts once)
-    within_arrived = rules.payments_within_arrived_funds
-    paid_sql = select(type_coerce(func.coalesce(func.sum(Payment.amount), 0), Money)).where(
-        Payment.project_id == project.id, Payment.state.in_((PaymentState.APPROVED, PaymentState.DISBURSED)),
-        Payment.id != own).scalar_subquery()
-    contracts_total, arrived, paid, fraud = session.execute(select(
-        select(type_coerce(func.coalesce(func.sum(Contract.amount), 0), Money))
-        .where(Contract.project_id == project.id).scalar_subquery(),
-        allocations.arrived_sql(project.id) if within_arrived else null(),
-        paid_sql if within_arrived else null(),
-        recoveries.open_fraud_sql(project.id))).one()
-    if not within_arrived:
-        arrived, paid = None, Decimal(0)
-    steps = {} if payment is None else {"request": payment.requested_by, "verify": payment.verified_by,
-                                        "approve": payment.approved_by, "disburse": payment.disbursed_by}
-    return PaymentFacts(
-        kind=kind, amount=amount, contract_id=contract.id, contract_amount=contract.amount,
-        advance_share=Decimal(contract.advance_share),
-        stage_shares=tuple(Decimal(s["share"]) for s in contract.stages),
-        advance_cap=rules.advance_cap, advance_clause=rules.advance_clause, project_state=project.state,
-        project_total=project.total, contracts_total=contracts_total, others=others, acceptance=acceptance,
-        final_acceptance_approved=final_ok,
-        accepted_approved=sum((acceptances.accepted_total(a) for a in approved), Decimal(0)) if final_ok else None,
-        payment_id=None if payment is None else payment.id,
-        actor_id=actor.id, steps=steps, data=dict(data or {}),
-        arrived=arrived, project_paid=paid, arrived_clause=rules.arrived_funds_clause,
-        payee_account=contract.payee_account,
-        fraud_recovery=fraud,
-    )
+    """The facts one payment step's gates read: :func:`facts_in_bulk` for one payment, or for the request
+    of a new one (``payment`` None: ``kind``, ``amount`` and ``acceptance_id`` as asked)."""
+    subject = payment if payment is not None else Payment(kind=kind, amount=amount, acceptance_id=acceptance_id)
+    return facts_in_bulk(session, actor, [(subject, contract, project)], data)[0]
 
 
 def request_payment(db: Database, actor: Actor, origin: Origin, contract_id: int, data: Mapping[str, Any],
@@ -526,43 +483,51 @@ def _actions_for(actor: Actor, state: str, facts: PaymentFacts) -> list[dict[str
 
 def facts_of_many(session: Session, actor: Actor,
                   rows: list[tuple[Payment, Contract, Project]]) -> dict[int, PaymentFacts]:
-    """The facts each payment's gates read (the ones :func:`_facts` reads for one), for many payments in a
-    fixed number of statements: their contracts' payments, the acceptances they name and their contracts'
-    approved ones (verdicts with them), and per project the contracts' total, the funds arrived, what is
-    approved or disbursed and its open fraud recovery. The guards that judge them are the workflow's."""
+    """:func:`facts_in_bulk` of stored payments, by payment id (a desk's queue)."""
+    return {payment.id: facts for (payment, _, _), facts in zip(rows, facts_in_bulk(session, actor, rows),
+                                                                  strict=True)}
+
+
+def facts_in_bulk(session: Session, actor: Actor, rows: Sequence[tuple[Payment, Contract, Project]],
+                  data: Mapping[str, Any] | None = None) -> list[PaymentFacts]:
+    """The facts each payment's gates read, in the order of ``rows``, in a fixed number of statements however
+    many payments (issue 19: a step reads its facts once; a desk reads its queue's at once): their contracts'
+    payments; the acceptances they name and their contracts' approved ones, verdicts with them; per project
+    the contracts' total, the funds arrived, what is approved or disbursed and its open fraud recovery, in one
+    statement. A payment not yet stored (``id`` None) is a request being made. The guards that judge the
+    facts are the workflow's."""
     if not rows:
-        return {}
+        return []
     contract_ids = sorted({c.id for _, c, _ in rows})
     project_ids = sorted({pr.id for _, _, pr in rows})
-    on_contract: dict[int, list[Payment]] = {}
-    for p in session.scalars(select(Payment).where(Payment.contract_id.in_(contract_ids)).order_by(Payment.id)):
-        on_contract.setdefault(p.contract_id, []).append(p)
+    on_contract: dict[int, list[OtherPayment]] = {}
+    for contract_id, ident, kind, amount, state, acceptance_id in session.execute(
+            select(Payment.contract_id, Payment.id, Payment.kind, Payment.amount, Payment.state,
+                   Payment.acceptance_id).where(Payment.contract_id.in_(contract_ids)).order_by(Payment.id)):
+        on_contract.setdefault(contract_id, []).append(OtherPayment(ident, kind, amount, state, acceptance_id))
     named = sorted({p.acceptance_id for p, _, _ in rows if p.acceptance_id is not None})
     found = session.scalars(select(Acceptance).options(selectinload(Acceptance.verdicts)).where(or_(
         Acceptance.id.in_(named),
-        and_(Acceptance.contract_id.in_(contract_ids), Acceptance.state == AcceptanceState.APPROVED)))).all()
+        and_(Acceptance.contract_id.in_(contract_ids), Acceptance.state == AcceptanceState.APPROVED)))
+        .order_by(Acceptance.id)).all()
     by_id = {a.id: a for a in found}
     approved: dict[int, list[Acceptance]] = {}
     for a in found:
         if a.state == AcceptanceState.APPROVED:
             approved.setdefault(a.contract_id, []).append(a)
-
-    def per_project(stmt: Any) -> dict[int, Any]:
-        return {key: value for key, value in session.execute(stmt.group_by(stmt.selected_columns[0]))}
-
-    contracted = per_project(select(Contract.project_id, func.sum(Contract.amount))
-                             .where(Contract.project_id.in_(project_ids)))
-    arrived_of = per_project(select(Allocation.project_id, func.sum(Allocation.amount))
-                             .where(Allocation.project_id.in_(project_ids)))
     paying = (PaymentState.APPROVED, PaymentState.DISBURSED)
-    paid_of = per_project(select(Payment.project_id, func.sum(Payment.amount))
-                          .where(Payment.project_id.in_(project_ids), Payment.state.in_(paying)))
-    fraud_of = per_project(select(RecoveryOrder.project_id, func.min(RecoveryOrder.id))
-                           .where(RecoveryOrder.project_id.in_(project_ids), RecoveryOrder.basis == "fraud",
-                                  RecoveryOrder.state.in_(RECOVERY_OPEN)))
-    out: dict[int, PaymentFacts] = {}
+    figures = {row[0]: row[1:] for row in session.execute(select(
+        Project.id,
+        select(type_coerce(func.coalesce(func.sum(Contract.amount), 0), Money))
+        .where(Contract.project_id == Project.id).scalar_subquery(),
+        allocations.arrived_sql(Project.id),
+        select(type_coerce(func.coalesce(func.sum(Payment.amount), 0), Money))
+        .where(Payment.project_id == Project.id, Payment.state.in_(paying)).scalar_subquery(),
+        recoveries.open_fraud_sql(Project.id)).where(Project.id.in_(project_ids)))}
+    out: list[PaymentFacts] = []
     for payment, contract, project in rows:
         rules = rulesets.for_project(session, project)
+        stored = payment.id is not None
         ref = None
         named_one = by_id.get(payment.acceptance_id) if payment.acceptance_id is not None else None
         if named_one is not None:
@@ -570,25 +535,25 @@ def facts_of_many(session: Session, actor: Actor,
                                 named_one.state, acceptances.accepted_total(named_one), named_one.verdict_by)
         mine = approved.get(contract.id, [])
         final_ok = any(x.kind == "final" for x in mine)
+        contracted, arrived_sum, paid_sum, fraud = figures[project.id]
         arrived, paid = None, Decimal(0)
         if rules.payments_within_arrived_funds:
-            arrived = Decimal(arrived_of.get(project.id) or 0)
-            paid = Decimal(paid_of.get(project.id) or 0) - (payment.amount if payment.state in paying else 0)
-        out[payment.id] = PaymentFacts(
+            arrived = arrived_sum
+            paid = paid_sum - (payment.amount if stored and payment.state in paying else 0)
+        out.append(PaymentFacts(
             kind=payment.kind, amount=payment.amount, contract_id=contract.id, contract_amount=contract.amount,
             advance_share=Decimal(contract.advance_share),
             stage_shares=tuple(Decimal(s["share"]) for s in contract.stages),
             advance_cap=rules.advance_cap, advance_clause=rules.advance_clause, project_state=project.state,
-            project_total=project.total, contracts_total=Decimal(contracted.get(project.id) or 0),
-            others=tuple(OtherPayment(p.id, p.kind, p.amount, p.state, p.acceptance_id)
-                         for p in on_contract.get(contract.id, []) if p.id != payment.id),
+            project_total=project.total, contracts_total=contracted,
+            others=tuple(p for p in on_contract.get(contract.id, []) if p.id != payment.id),
             acceptance=ref, final_acceptance_approved=final_ok,
             accepted_approved=sum((acceptances.accepted_total(x) for x in mine), Decimal(0)) if final_ok else None,
             payment_id=payment.id, actor_id=actor.id,
-            steps={"request": payment.requested_by, "verify": payment.verified_by,
-                   "approve": payment.approved_by, "disburse": payment.disbursed_by},
-            data={}, arrived=arrived, project_paid=paid, arrived_clause=rules.arrived_funds_clause,
-            payee_account=contract.payee_account, fraud_recovery=fraud_of.get(project.id))
+            steps=({"request": payment.requested_by, "verify": payment.verified_by,
+                    "approve": payment.approved_by, "disburse": payment.disbursed_by} if stored else {}),
+            data=dict(data or {}), arrived=arrived, project_paid=paid, arrived_clause=rules.arrived_funds_clause,
+            payee_account=contract.payee_account, fraud_recovery=fraud))
     return out
 
 

@@ -258,7 +258,7 @@ def outstanding(session: Session, project_id: int) -> Decimal:
     return summary(session, project_id).outstanding
 
 
-def open_fraud_sql(project_id: int) -> Any:
+def open_fraud_sql(project_id: Any) -> Any:
     """SQL of the project's open fraud recovery, if any (a scalar subquery: a payment step reads it with its
     other figures in one statement)."""
     return select(RecoveryOrder.id).where(
