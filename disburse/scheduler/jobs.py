@@ -107,7 +107,7 @@ def checkpoint_audit(db: Database, now: datetime) -> int:
     """Sign a checkpoint when one is due (daily while the log grows, after every disbursement): 1 or 0."""
     from disburse.services import checkpoints
 
-    if not checkpoints.checkpoint_due(db, now):
+    if scheduling.stopping() or not checkpoints.checkpoint_due(db, now):
         return 0
     try:
         key = checkpoints.signer(settings(), create=settings().demo)
@@ -136,6 +136,8 @@ def tick(now: datetime) -> dict[str, int]:
     """Everything due at ``now``, once: every sweep, then mail delivery if on (``scheduler tick``, catch-up)."""
     db = database()
     done = scheduling.tick(db, now, mail=mailing())
+    if scheduling.stopping():
+        return done
     try:
         done["checkpoint_audit"] = checkpoint_audit(db, now)
     except Exception:
