@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +20,10 @@ from sqlalchemy import event, func, select
 
 from bench.datagen import Scale, generate
 from disburse.adapters.db import Database
-from disburse.adapters.orm import AuditEntry, Payment, Reminder
-from disburse.services import scheduling
+from disburse.adapters.orm import AuditCheckpoint, AuditEntry, Payment, Reminder
+from disburse.scheduler import jobs
+from disburse.services import checkpoints, scheduling
+from disburse.settings import Settings
 from tests.conftest import Backends
 
 #: Long after the generated history (it starts in January 2024): every waiting payment is past its SLA.
@@ -113,3 +116,35 @@ def test_a_sweep_asked_to_stop_ends_after_its_batch_and_the_next_run_fires_the_r
         assert scheduling.remind_payments(db, NOW) == 0
     finally:
         db.dispose()
+
+
+def test_the_checkpoint_job_signs_a_long_unsigned_log_in_bounded_steps_and_stops_between_them(
+        backends: Backends, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = backends.fresh(backend)
+    generate(url, HISTORY)
+    settings = Settings.from_env(tmp_path / "instance", {"DISBURSE_DATABASE_URL": url, "DISBURSE_DEMO": "1"})
+    jobs.configure(settings)
+    monkeypatch.setattr(jobs, "CHECKPOINT_STEP", 300)
+    sign = checkpoints.checkpoint
+
+    def sign_then_stop(*args: Any, **kwargs: Any) -> dict[str, Any]:  # SIGTERM arriving during the first step
+        scheduling.request_stop()
+        return sign(*args, **kwargs)
+
+    try:
+        db = jobs.database()
+        with db.reading() as tx:
+            entries = tx.session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+        monkeypatch.setattr(checkpoints, "checkpoint", sign_then_stop)
+        try:
+            assert jobs.checkpoint_audit(db, NOW) == 1
+        finally:
+            monkeypatch.setattr(checkpoints, "checkpoint", sign)
+            scheduling.clear_stop()
+        assert jobs.checkpoint_audit(db, NOW) == -(-(entries - 300) // 300)
+        assert jobs.checkpoint_audit(db, NOW) == 0
+        with db.reading() as tx:
+            sizes = list(tx.session.scalars(select(AuditCheckpoint.size).order_by(AuditCheckpoint.size)))
+        assert sizes == [*range(300, entries, 300), entries]
+    finally:
+        jobs.shutdown()
