@@ -87,7 +87,7 @@ from disburse.domain.states import IN_FLIGHT, AcceptanceEvent, AcceptanceState, 
 from disburse.services import acceptances
 from disburse.services.context import SYSTEM, Origin
 from disburse.services.errors import ServiceError
-from disburse.services.notifications import Addressee, Message, notify_reminders, recipients
+from disburse.services.notifications import Addressee, Directory, Message, notify_reminders
 
 log = logging.getLogger(__name__)
 
@@ -163,24 +163,18 @@ def stopping() -> bool:
 
 
 class _Audiences:
-    """Who gets each reminder, read once per (roles, scope, county) within one sweep.
+    """Who gets each reminder of a sweep: the users of every county the sweep reaches, read once
+    (:class:`Directory`), and the extra users of a reminder (a contractor's) once per set."""
 
-    A sweep fires hundreds of reminders to the same few users of a county; the recipients are
-    plain values (:class:`Addressee`), so one read serves every batch of the sweep.
-    """
-
-    def __init__(self) -> None:
-        self._seen: dict[tuple[tuple[str, ...], str, str], list[Addressee]] = {}
+    def __init__(self, session: Session, dues: Sequence[Due], paths: dict[int, str]) -> None:
+        roles = {role for due in dues for roles, _scope in due.audience for role in roles}
+        self._directory = Directory(session, roles, set(paths.values()))
         self._extra: dict[tuple[int, ...], list[Addressee]] = {}
 
     def of(self, session: Session, due: Due, county_path: str) -> list[Addressee]:
         seen: dict[int, Addressee] = {}
         for roles, scope in due.audience:
-            key = (roles, scope, county_path)
-            if key not in self._seen:
-                self._seen[key] = [Addressee(u.id, u.email) for u in recipients(
-                    session, roles=roles, county_path=county_path, above=scope == "above")]
-            for user in self._seen[key]:
+            for user in self._directory.recipients(roles=roles, county_path=county_path, above=scope == "above"):
                 seen.setdefault(user.id, user)
         if due.extra_users:
             if due.extra_users not in self._extra:
@@ -203,12 +197,15 @@ def _fire_all(db: Database, dues: Sequence[Due], paths: dict[int, str], now: dat
         return 0
     with db.reading() as tx:
         already = _fired(tx.session, (d.key for d in dues))
-    unique: dict[str, Due] = {}
-    for due in dues:
-        if due.key not in already:
-            unique.setdefault(due.key, due)
-    todo = list(unique.values())
-    audiences = _Audiences()
+        unique: dict[str, Due] = {}
+        for due in dues:
+            if due.key not in already:
+                unique.setdefault(due.key, due)
+        todo = list(unique.values())
+        if not todo:
+            return 0
+        audiences = _Audiences(tx.session, todo, {pid: paths[pid] for d in todo
+                                                  if (pid := d.project_id or 0) in paths})
     fired = 0
     for i in range(0, len(todo), BATCH):
         if stopping():
