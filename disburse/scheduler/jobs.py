@@ -100,7 +100,7 @@ def deliver_mail(db: Database, now: datetime) -> int:
 
     url = settings().smtp_url
     assert url is not None
-    return int(deliver_due(db, now, SmtpTransport.from_url(url)))
+    return int(deliver_due(db, now, SmtpTransport.from_url(url), stopping=scheduling.stopping))
 
 
 #: Entries a checkpoint covers beyond the previous one, at most: one signing transaction of a few seconds.
