@@ -100,22 +100,42 @@ def deliver_mail(db: Database, now: datetime) -> int:
 
     url = settings().smtp_url
     assert url is not None
-    return int(deliver_due(db, now, SmtpTransport.from_url(url)))
+    return int(deliver_due(db, now, SmtpTransport.from_url(url), stopping=scheduling.stopping))
+
+
+#: Entries a checkpoint covers beyond the previous one, at most: one signing transaction of a few seconds.
+CHECKPOINT_STEP = 100_000
 
 
 def checkpoint_audit(db: Database, now: datetime) -> int:
-    """Sign a checkpoint when one is due (daily while the log grows, after every disbursement): 1 or 0."""
+    """Sign checkpoints while one is due (daily while the log grows, after every disbursement); how many.
+
+    A long unsigned log (a first checkpoint over a million entries) is signed in steps of
+    :data:`CHECKPOINT_STEP` entries, each its own transaction and checkpoint, and the job ends between
+    steps when the process is stopping, so it never holds a write transaction over the whole history.
+    """
     from disburse.services import checkpoints
 
-    if not checkpoints.checkpoint_due(db, now):
+    if scheduling.stopping() or not checkpoints.checkpoint_due(db, now):
         return 0
     try:
         key = checkpoints.signer(settings(), create=settings().demo)
     except checkpoints.NoSigningKey as exc:
         log.warning("no audit checkpoint signed: %s", exc)
         return 0
-    checkpoints.checkpoint(db, key, now)
-    return 1
+    latest = checkpoints.list_checkpoints(db, per_page=1)["items"]
+    size = int(latest[0]["size"]) if latest else 0
+    signed = 0
+    while not scheduling.stopping():
+        reached = int(checkpoints.checkpoint(db, key, now, limit=CHECKPOINT_STEP)["size"])
+        if reached == size:  # another scheduler signed it meanwhile
+            break
+        signed += 1
+        if reached - size < CHECKPOINT_STEP:  # the step reached the end of the log
+            break
+        log.info("audit checkpoint at %d signed; the log goes on", reached)
+        size = reached
+    return signed
 
 
 #: Jobs of this module rather than of the services' sweeps (they need the process's settings).
@@ -136,6 +156,8 @@ def tick(now: datetime) -> dict[str, int]:
     """Everything due at ``now``, once: every sweep, then mail delivery if on (``scheduler tick``, catch-up)."""
     db = database()
     done = scheduling.tick(db, now, mail=mailing())
+    if scheduling.stopping():
+        return done
     try:
         done["checkpoint_audit"] = checkpoint_audit(db, now)
     except Exception:

@@ -32,7 +32,12 @@ a ``BackgroundScheduler`` in ``Asia/Shanghai`` with:
 
 A failing job is logged with its traceback (by APScheduler, or here for the
 catch-up tick) and tried again at its next run; it never stops the scheduler.
-SIGTERM and SIGINT shut APScheduler down, release the lock and exit 0.
+SIGTERM and SIGINT shut APScheduler down, release the lock and exit 0, well within
+the :data:`STOP_GRACE_SECONDS` ``disburse serve`` allows: the signal also asks
+the sweeps to stop (:func:`disburse.services.scheduling.request_stop`), and each
+ends after the batch of reminders it is firing (one short transaction), so the
+shutdown waits for a batch, never for a whole sweep or the catch-up tick. What
+is left stays due and the next leader fires it.
 Transitions are printed to stdout as ``scheduler: leader`` / ``scheduler:
 standby`` / ``scheduler: stopped``, and the catch-up's counts as ``scheduler:
 caught up {json}``; everything else is logged to stderr.
@@ -56,6 +61,7 @@ from disburse.adapters.db import make_engine
 from disburse.clock import Clock
 from disburse.scheduler import jobs
 from disburse.scheduler.election import LeaderLock, leader_lock
+from disburse.services import scheduling
 from disburse.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -69,6 +75,8 @@ MISFIRE_GRACE_SECONDS = 3600
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS}
 #: Threads running jobs; different jobs may run at once, never one job twice.
 THREADS = 4
+#: Seconds a stopping scheduler has before ``disburse serve`` kills it (:data:`disburse.server.SCHEDULER_STOP_SECONDS`).
+STOP_GRACE_SECONDS = 30
 
 
 def poll_seconds(env: Mapping[str, str] | None = None) -> float:
@@ -135,11 +143,13 @@ class Runner:
         """Ask the loop to end (a signal handler)."""
         if signum is not None:
             log.info("received %s, stopping", signal.Signals(signum).name)
+        scheduling.request_stop()
         self._stop.set()
 
     def run(self) -> None:
         """Stand by and lead until stopped; always releases the lock and the scheduler."""
         jobs.configure(self.settings)
+        scheduling.clear_stop()
         previous = self._install_signals()
         standby_said = False
         try:
@@ -162,7 +172,9 @@ class Runner:
                     standby_said = True
                 self._stop.wait(self.poll)
         finally:
+            scheduling.request_stop()  # also when the parent exited: the running jobs end after their batch
             self._step_down(wait=True)
+            scheduling.clear_stop()
             jobs.shutdown()
             self._restore_signals(previous)
             self.say("stopped")
@@ -176,6 +188,9 @@ class Runner:
         except Exception:
             log.exception("the catch-up tick failed; each job runs again on its schedule")
         else:
+            if self._stop.is_set():
+                log.info("catch-up tick at %s stopped early: %s", now.isoformat(), done)
+                return
             log.info("catch-up tick at %s: %s", now.isoformat(), done)
             self.say(f"caught up {json.dumps(done, sort_keys=True)}")
         if self._stop.is_set():

@@ -107,8 +107,12 @@ def view(cp: AuditCheckpoint) -> dict[str, Any]:
             "origin": cp.origin, "key_id": cp.key_id, "signed_at": cp.signed_at.isoformat(), "note": cp.note}
 
 
-def checkpoint(db: Database, key: Signer, now: datetime) -> dict[str, Any]:
-    """Sign the tree head of the whole log now (or return the latest checkpoint if nothing was added)."""
+def checkpoint(db: Database, key: Signer, now: datetime, *, limit: int | None = None) -> dict[str, Any]:
+    """Sign the tree head of the whole log now (or return the latest checkpoint if nothing was added).
+
+    With ``limit``, cover at most that many entries beyond the previous checkpoint: the tree head of a
+    prefix of the log, as valid as any, so the scheduler signs a long unsigned log in bounded steps.
+    """
     with db.writing() as tx:
         s = tx.session
         last = _latest(s)
@@ -124,7 +128,8 @@ def checkpoint(db: Database, key: Signer, now: datetime) -> dict[str, Any]:
             prev = row[16]
         leaves: list[dict[str, Any]] = []
         expected = tree.size + 1
-        for rows in audit_log.iter_chain_rows(s, after=tree.size):
+        upto = None if limit is None else tree.size + limit
+        for rows in audit_log.iter_chain_rows(s, after=tree.size, upto=upto):
             for row in rows:
                 data = encode_row(row)
                 if row[SEQ_AT] != expected or row[PREV_AT] != prev or hashlib.sha256(data).hexdigest() != row[16]:

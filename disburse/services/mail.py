@@ -30,6 +30,7 @@ Rules:
 
 import enum
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -75,11 +76,14 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** min(attempts - 1, 16), MAX_RETRY)
 
 
-def deliver_due(db: Database, now: datetime, transport: Transport, *, batch: int = 50) -> int:
+def deliver_due(db: Database, now: datetime, transport: Transport, *, batch: int = 50,
+                stopping: Callable[[], bool] = lambda: False) -> int:
     """Send up to ``batch`` queued messages due at ``now``, oldest first; returns how many were sent.
 
     One connection serves the batch; it is opened only when something is due,
     and outside any transaction, so an unreachable server never holds a lock.
+    The batch ends early, between two messages, once ``stopping()`` is true (the
+    scheduler's SIGTERM); the rest stay due.
     """
     if batch < 1 or not _anything_due(db, now):
         return 0
@@ -91,6 +95,8 @@ def deliver_due(db: Database, now: datetime, transport: Transport, *, batch: int
     sent = 0
     try:
         for _ in range(batch):
+            if stopping():
+                break
             outcome = _deliver_next(db, now, transport)
             if outcome is _Outcome.SENT:
                 sent += 1

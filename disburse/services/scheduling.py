@@ -48,12 +48,13 @@ Active projects are those between filing and the final audit (``filed`` …
 
 import calendar
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, String, cast, exists, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -86,7 +87,7 @@ from disburse.domain.states import IN_FLIGHT, AcceptanceEvent, AcceptanceState, 
 from disburse.services import acceptances
 from disburse.services.context import SYSTEM, Origin
 from disburse.services.errors import ServiceError
-from disburse.services.notifications import Message, notify, recipients
+from disburse.services.notifications import Addressee, Directory, Message, notify_reminders
 
 log = logging.getLogger(__name__)
 
@@ -131,41 +132,110 @@ def _fired(session: Session, keys: Iterable[str]) -> set[str]:
     return found
 
 
+# --- stopping -------------------------------------------------------------------------------------
+
+#: Reminders fired per transaction: a stop request is honoured between two batches.
+BATCH = 100
+
+_stop = threading.Event()
+
+
+def request_stop() -> None:
+    """Ask every sweep of this process to end after the batch it is firing (the scheduler's SIGTERM).
+
+    What is left stays due and is fired by the next run, here or in the next leader: each
+    batch commits on its own, so stopping between batches loses and repeats nothing.
+    """
+    _stop.set()
+
+
+def clear_stop() -> None:
+    """Let sweeps run again (a scheduler starting, or one that has stopped its jobs)."""
+    _stop.clear()
+
+
+def stopping() -> bool:
+    """Whether this process was asked to stop."""
+    return _stop.is_set()
+
+
+# --- firing ---------------------------------------------------------------------------------------
+
+
+class _Audiences:
+    """Who gets each reminder of a sweep: the users of every county the sweep reaches, read once
+    (:class:`Directory`), and the extra users of a reminder (a contractor's) once per set."""
+
+    def __init__(self, session: Session, dues: Sequence[Due], paths: dict[int, str]) -> None:
+        roles = {role for due in dues for roles, _scope in due.audience for role in roles}
+        self._directory = Directory(session, roles, set(paths.values()))
+        self._extra: dict[tuple[int, ...], list[Addressee]] = {}
+
+    def of(self, session: Session, due: Due, county_path: str) -> list[Addressee]:
+        seen: dict[int, Addressee] = {}
+        for roles, scope in due.audience:
+            for user in self._directory.recipients(roles=roles, county_path=county_path, above=scope == "above"):
+                seen.setdefault(user.id, user)
+        if due.extra_users:
+            if due.extra_users not in self._extra:
+                self._extra[due.extra_users] = [Addressee(u.id, u.email) for u in session.scalars(
+                    select(User).where(User.id.in_(due.extra_users), User.active.is_(True)))]
+            for user in self._extra[due.extra_users]:
+                seen.setdefault(user.id, user)
+        return sorted(seen.values(), key=lambda u: u.id)
+
+
 def _fire_all(db: Database, dues: Sequence[Due], paths: dict[int, str], now: datetime, mail: bool) -> int:
-    """Fire each due reminder not fired yet, each in its own transaction; the number fired."""
+    """Fire each due reminder not fired yet, :data:`BATCH` to a transaction; the number fired.
+
+    The keys already fired are read first, so a sweep that finds nothing new writes nothing.
+    Between batches the sweep ends if the process is stopping (:func:`request_stop`). If another
+    scheduler fired one of a batch's keys meanwhile, the batch rolls back and is fired again one
+    reminder to a transaction, so only that key is skipped.
+    """
     if not dues:
         return 0
     with db.reading() as tx:
         already = _fired(tx.session, (d.key for d in dues))
+        unique: dict[str, Due] = {}
+        for due in dues:
+            if due.key not in already:
+                unique.setdefault(due.key, due)
+        todo = list(unique.values())
+        if not todo:
+            return 0
+        audiences = _Audiences(tx.session, todo, {pid: paths[pid] for d in todo
+                                                  if (pid := d.project_id or 0) in paths})
     fired = 0
-    for due in dues:
-        if due.key in already:
-            continue
+    for i in range(0, len(todo), BATCH):
+        if stopping():
+            log.info("stopping: %d reminder(s) left for the next run", len(todo) - i)
+            break
+        batch = todo[i:i + BATCH]
         try:
-            with db.writing() as tx:
-                s = tx.session
-                reminder = Reminder(key=due.key, kind=due.kind, target=due.target, period=due.period,
-                                    project_id=due.project_id, fired_at=now)
-                s.add(reminder)
-                s.flush()  # the unique key: a second scheduler's insert fails here
-                users = _audience(s, due, paths.get(due.project_id or 0, ""))
-                notify(s, users, due.message, now=now, reminder_id=reminder.id, mail=mail)
-                tx.commit()
-                fired += 1
+            fired += _fire_batch(db, batch, paths, now, mail, audiences)
         except IntegrityError:
-            log.info("reminder %s was fired by another scheduler", due.key)
+            for due in batch:
+                try:
+                    fired += _fire_batch(db, [due], paths, now, mail, audiences)
+                except IntegrityError:
+                    log.info("reminder %s was fired by another scheduler", due.key)
     return fired
 
 
-def _audience(session: Session, due: Due, county_path: str) -> list[User]:
-    seen: dict[int, User] = {}
-    for roles, scope in due.audience:
-        for user in recipients(session, roles=roles, county_path=county_path, above=scope == "above"):
-            seen.setdefault(user.id, user)
-    if due.extra_users:
-        for user in session.scalars(select(User).where(User.id.in_(due.extra_users), User.active.is_(True))):
-            seen.setdefault(user.id, user)
-    return sorted(seen.values(), key=lambda u: u.id)
+def _fire_batch(db: Database, batch: Sequence[Due], paths: dict[int, str], now: datetime, mail: bool,
+                audiences: _Audiences) -> int:
+    """Store the reminders of ``batch`` under their unique keys and write their notifications, in one transaction
+    of a few statements (an ``INSERT`` of the batch fails on a key another scheduler stored first)."""
+    with db.writing() as tx:
+        s = tx.session
+        s.execute(insert(Reminder), [{"key": due.key, "kind": due.kind, "target": due.target, "period": due.period,
+                                      "project_id": due.project_id, "fired_at": now} for due in batch])
+        ids = dict(s.execute(select(Reminder.key, Reminder.id).where(Reminder.key.in_([d.key for d in batch]))).all())
+        notify_reminders(s, [(ids[due.key], audiences.of(s, due, paths.get(due.project_id or 0, "")), due.message)
+                             for due in batch], now=now, mail=mail)
+        tx.commit()
+    return len(batch)
 
 
 COUNTY_COMMERCE = ((("commerce",), "county"),)
@@ -361,6 +431,8 @@ def close_notices(db: Database, now: datetime, *, mail: bool = False) -> int:
         )]
     closed = 0
     for acceptance_id, state, _notice_id in ended:
+        if stopping():
+            break
         if state != AcceptanceState.IN_NOTICE:
             continue
         try:
@@ -413,13 +485,22 @@ WAITING: dict[str, tuple[str, str, str]] = {PaymentState.REQUESTED: ("commerce",
            PaymentState.VERIFIED: ("finance", "审批", "approval")}
 
 
+def _escalation_key() -> ColumnElement[str]:
+    """The key ``payment_waiting:payment:{id}:{state}:escalate`` of a payment's escalation, as SQL."""
+    return literal("payment_waiting:payment:") + cast(Payment.id, String) + ":" + Payment.state + ":escalate"
+
+
 def payment_dues(session: Session, now: datetime) -> list[Due]:
+    """Payments waiting past the approval SLA. A payment already escalated in its state has nothing more
+    due until it moves, so the query leaves it out (one index probe of the reminders' unique key) and
+    the rows read are the payments still to remind or escalate, not every payment waiting."""
     cache: dict[str, RuleSet] = {}
     rows = session.execute(
         select(Payment.id, Payment.state, Payment.amount, Payment.kind, Payment.updated_at, Project.id,
                Project.name, RULE_KEY)
         .join(Project, Project.id == Payment.project_id)
-        .where(Payment.state.in_(tuple(WAITING)), Project.state.in_(ACTIVE_STATES))
+        .where(Payment.state.in_(tuple(WAITING)), Project.state.in_(ACTIVE_STATES),
+               ~exists().where(Reminder.key == _escalation_key()))
     )
     dues: list[Due] = []
     for pay_id, state, amount, kind, since, pid, name, rule_set in rows:
@@ -506,7 +587,9 @@ def remind_rectifications(db: Database, now: datetime, *, mail: bool = False) ->
 def idle_funds_dues(session: Session, today: date) -> list[Due]:
     """Funds arrived for a project and not paid out, the rule set's ``idle_days`` after the last arrival: the
     finance bureau and the supervisor are told once per arrival (seed 003 §5(1)2: the finance bureau answers
-    for the funds). Only the projects with arrivals are read."""
+    for the funds). Only the projects with arrivals are read, and the payments summed only for those whose
+    arrival has waited long enough and was not told of yet, so a tick reads no payment history when nothing
+    new is due."""
     cache: dict[str, RuleSet] = {}
     arrivals = session.execute(
         select(Allocation.project_id, func.sum(Allocation.amount), func.max(Allocation.arrived_on),
@@ -515,19 +598,27 @@ def idle_funds_dues(session: Session, today: date) -> list[Due]:
         .group_by(Allocation.project_id)).all()
     if not arrivals:
         return []
-    paid = dict(session.execute(
-        select(Payment.project_id, func.sum(Payment.amount))
-        .where(Payment.project_id.in_([a[0] for a in arrivals]), Payment.state == PaymentState.DISBURSED)
-        .group_by(Payment.project_id)).all())
     projects = {pid: (name, key) for pid, name, key in session.execute(
         select(Project.id, Project.name, RULE_KEY).where(Project.id.in_([a[0] for a in arrivals])))}
-    dues: list[Due] = []
+    waiting = []
     for pid, arrived, last_on, last_id in arrivals:
-        name, key = projects[pid]
-        idle_days = _rules(session, key, cache).idle_days
+        idle_days = _rules(session, projects[pid][1], cache).idle_days
+        if idle_days > 0 and (today - last_on).days >= idle_days:
+            waiting.append((pid, arrived, last_on, last_id, idle_days))
+    told = _fired(session, (f"idle_funds:project:{w[0]}:allocation:{w[3]}" for w in waiting))
+    waiting = [w for w in waiting if f"idle_funds:project:{w[0]}:allocation:{w[3]}" not in told]
+    if not waiting:
+        return []
+    paid = dict(session.execute(
+        select(Payment.project_id, func.sum(Payment.amount))
+        .where(Payment.project_id.in_([w[0] for w in waiting]), Payment.state == PaymentState.DISBURSED)
+        .group_by(Payment.project_id)).all())
+    dues: list[Due] = []
+    for pid, arrived, last_on, last_id, idle_days in waiting:
+        name = projects[pid][0]
         idle = Decimal(arrived) - Decimal(paid.get(pid) or 0)
         waited = (today - last_on).days
-        if idle_days <= 0 or idle <= 0 or waited < idle_days:
+        if idle <= 0:
             continue
         dues.append(Due("idle_funds", f"project:{pid}", f"allocation:{last_id}", pid, Message(
             kind="idle_funds", level="reminder", project_id=pid, link=f"/projects/{pid}",
@@ -551,7 +642,8 @@ def payment_due_dues(session: Session, today: date) -> list[Due]:
     payment is due the contract's ``payment_due_days`` (else the rule set's, 30) after the approval
     (保障中小企业款项支付条例 第八条、第九条). From :data:`~disburse.domain.payee.DUE_LEAD_DAYS` before the
     due day the county's finance users are reminded once; after it, finance and the supervisors are
-    alerted once. Keyed by the acceptance and its due day."""
+    alerted once. Keyed by the acceptance and its due day. Acceptances already paid are left out by the
+    query (an index probe of ``payments.acceptance_id``), so the rows read are the open ones, not history."""
     cache: dict[str, RuleSet] = {}
     rows = session.execute(
         select(Acceptance.id, Acceptance.kind, Acceptance.updated_at, Contract.id, Contract.lot,
@@ -559,7 +651,9 @@ def payment_due_dues(session: Session, today: date) -> list[Due]:
         .join(Contract, Contract.id == Acceptance.contract_id).join(Contractor, Contractor.id == Contract.contractor_id)
         .join(Project, Project.id == Acceptance.project_id)
         .where(Acceptance.state == AcceptanceState.APPROVED, Acceptance.kind.in_(("stage", "final")),
-               Project.state.in_(ACTIVE_STATES))).all()
+               Project.state.in_(ACTIVE_STATES),
+               ~exists().where(Payment.acceptance_id == Acceptance.id, Payment.state == PaymentState.DISBURSED))
+    ).all()
     if not rows:
         return []
     relying: dict[int, list[tuple[int, str]]] = {}
@@ -630,9 +724,12 @@ def tick(db: Database, now: datetime, *, mail: bool = False) -> dict[str, int]:
 
     A job that raises is logged with its traceback and reported as :data:`FAILED`;
     the jobs after it still run, so one broken project cannot hold up every reminder.
+    When the process is stopping (:func:`request_stop`) the jobs not yet begun are left out.
     """
     done: dict[str, int] = {}
     for name, job in JOBS.items():
+        if stopping():
+            break
         try:
             done[name] = job(db, now, mail=mail)
         except Exception:

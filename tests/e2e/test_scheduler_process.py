@@ -23,10 +23,12 @@ import psycopg
 import pytest
 from sqlalchemy import func, inspect, select, text
 
+from bench.datagen import Scale, generate
 from disburse.adapters.db import Database
 from disburse.adapters.orm import Notification, Reminder
 from disburse.domain.notice import local_date
 from disburse.scheduler.election import libpq_url
+from disburse.scheduler.runner import STOP_GRACE_SECONDS
 from disburse.services.scheduling import JOBS
 from tests.cli import SCRIPT, run_cli
 from tests.e2e.test_server import free_port, start, stop
@@ -255,6 +257,27 @@ def test_a_scheduler_stops_on_sigterm_and_lets_the_lock_go(env: dict[str, str], 
     second = schedulers("second")
     wait_until(lambda: "leader" in second.states(), "a new scheduler leads at once", second)
     assert "standby" not in second.states()
+
+
+def test_a_leader_signalled_during_a_long_catch_up_stops_within_its_grace_period(
+        env: dict[str, str], database_url: str, db: Database, tmp_path: Path,
+        schedulers: Callable[[str], Scheduler]) -> None:
+    """Issue 19: on a large database the catch-up fires thousands of reminders; SIGTERM ends it after the
+    batch being written, and the next run fires what was left."""
+    generate(database_url, Scale(projects=100, payments=8_000, audit_entries=20_000, label="busy"))
+    busy = schedulers("busy")
+    deadline = time.monotonic() + WAIT_SECONDS
+    while "leader" not in busy.states():  # the catch-up tick begins right after
+        assert time.monotonic() < deadline and busy.proc.poll() is None, busy.output()
+        time.sleep(0.01)
+    busy.proc.send_signal(signal.SIGTERM)
+    assert busy.proc.wait(timeout=STOP_GRACE_SECONDS) == 0, busy.output()
+    assert busy.states()[-1] == "stopped"
+    assert busy.catch_ups() == [], busy.output()  # it stopped inside the catch-up, not after it
+    left = summary(run_cli(["scheduler", "tick"], database_url, cwd=tmp_path,
+                           env={"DISBURSE_INSTANCE_PATH": env["DISBURSE_INSTANCE_PATH"]}))
+    assert left["remind_payments"] > 0
+    assert duplicate_keys(db) == []
 
 
 @pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])

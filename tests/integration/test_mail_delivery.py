@@ -111,6 +111,21 @@ def test_a_refused_recipient_does_not_hold_up_the_others(db: Database) -> None:
     assert report["failing"][0]["id"] == bad and "550" in report["failing"][0]["last_error"]
 
 
+def test_a_delivery_asked_to_stop_ends_between_two_messages_and_the_rest_stay_due(db: Database) -> None:
+    first, second = queue(db, "first@keping.example.cn"), queue(db, "second@keping.example.cn")
+    asked: list[bool] = []
+
+    def stopping() -> bool:  # SIGTERM arrives while the first message is being sent
+        asked.append(True)
+        return len(asked) > 1
+
+    port = free_port()
+    with smtp_server(port, Mailbox()) as box:
+        assert mail.deliver_due(db, NOW, transport(port), stopping=stopping) == 1
+    assert box.to() == ["first@keping.example.cn"] and row(db, first).sent_at == NOW
+    assert row(db, second).sent_at is None and row(db, second).attempts == 0
+
+
 def test_a_server_that_hangs_up_ends_the_batch_and_the_rest_wait_their_turn(db: Database) -> None:
     first = queue(db, "first@keping.example.cn")
     second = queue(db, "second@keping.example.cn")
