@@ -15,9 +15,9 @@ and the new head hash are written in one statement after it.
 
 from collections.abc import Generator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, select, text, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, event, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from disburse.adapters.orm import AuditEntry, Project, User
@@ -117,6 +117,15 @@ def pending(session: Session) -> int:
     return len(session.info.get(_PENDING, ()))
 
 
+_ENTRIES = cast(Table, AuditEntry.__table__)
+#: The statements :func:`write_pending` runs, built once (issue 19: cached statements on the hot path).
+_INSERT = insert(_ENTRIES)
+_MOVE_HEAD = update(AUDIT_HEAD).where(AUDIT_HEAD.c.id == 1).values(hash=bindparam("head"))
+_INSERT_AND_MOVE_HEAD = _MOVE_HEAD.add_cte(
+    insert(_ENTRIES).values({c.name: bindparam(f"e_{c.name}", type_=c.type) for c in _ENTRIES.columns})
+    .cte("appended"))
+
+
 @event.listens_for(Session, "before_commit")
 def write_pending(session: Session) -> None:
     """Write the transaction's entries, chained to the head, as the last statements before the commit."""
@@ -138,12 +147,13 @@ def write_pending(session: Session) -> None:
         row = {**record, "seq": seq, "prev_hash": prev}
         row["hash"] = prev = entry_hash(row)
         rows.append(row)
-    entries = insert(AuditEntry).values(rows)
-    if postgres:  # the entries and the new head in one statement
-        session.execute(update(AUDIT_HEAD).where(AUDIT_HEAD.c.id == 1).values(hash=prev)
-                        .add_cte(entries.cte("appended")))
+    if not postgres:
+        session.execute(_INSERT, rows)
+    elif len(rows) == 1:  # the entry and the new head in one statement
+        session.execute(_INSERT_AND_MOVE_HEAD, {**{f"e_{k}": v for k, v in rows[0].items()}, "head": prev})
     else:
-        session.execute(entries)
+        session.execute(_INSERT, rows)
+        session.execute(_MOVE_HEAD, {"head": prev})
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, or_, select, true
+from sqlalchemy import String, and_, bindparam, cast, exists, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -209,16 +209,19 @@ def load_payment(session: Session, actor: Actor, payment_id: int, *,
     return payment, contract, project
 
 
+#: :func:`lock_payment`'s statement, built once.
+_LOCK_PAYMENT = (select(Project, Contract, Payment).join(Contract, Contract.project_id == Project.id)
+                 .join(Payment, Payment.contract_id == Contract.id).where(Payment.id == bindparam("payment_id"))
+                 .with_for_update(of=(Project, Contract, Payment)).execution_options(populate_existing=True))
+
+
 def lock_payment(session: Session, actor: Actor, payment_id: int) -> tuple[Payment, Contract, Project]:
     """The payment with its contract and project, locked in **one** statement (issue 19: a step locks what
     it needs at once): ``FOR UPDATE OF`` the project, the contract and the payment, in the order every
     other lock takes them (the order of the ``FROM`` list). On SQLite ``BEGIN IMMEDIATE`` has already
     serialised the writers. Outside the actor's sight answers as :func:`load_payment` does: one 404."""
     require_reader(actor)
-    row = session.execute(
-        select(Project, Contract, Payment).join(Contract, Contract.project_id == Project.id)
-        .join(Payment, Payment.contract_id == Contract.id).where(Payment.id == payment_id)
-        .with_for_update(of=(Project, Contract, Payment)).execution_options(populate_existing=True)).first()
+    row = session.execute(_LOCK_PAYMENT, {"payment_id": payment_id}).first()
     if row is None:
         raise hidden("payment", payment_id)
     project, contract, payment = row

@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, type_coerce
+from sqlalchemy import and_, bindparam, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from disburse.adapters import rulesets
@@ -488,6 +488,29 @@ def facts_of_many(session: Session, actor: Actor,
                                                                   strict=True)}
 
 
+#: The states whose amounts count as paid out of the funds arrived.
+_PAYING = (PaymentState.APPROVED, PaymentState.DISBURSED)
+#: :func:`facts_in_bulk`'s statements, built once (issue 19: cached statements on the hot path): the
+#: contracts' payments; the named and the approved acceptances with their verdicts; per project its contracts'
+#: total, the funds arrived, what is paid and its open fraud recovery.
+_ON_CONTRACTS = (select(Payment.contract_id, Payment.id, Payment.kind, Payment.amount, Payment.state,
+                        Payment.acceptance_id)
+                 .where(Payment.contract_id.in_(bindparam("contracts", expanding=True))).order_by(Payment.id))
+_ACCEPTANCES = (select(Acceptance).options(selectinload(Acceptance.verdicts))
+                .where(or_(Acceptance.id.in_(bindparam("named", expanding=True)),
+                           and_(Acceptance.contract_id.in_(bindparam("contracts", expanding=True)),
+                                Acceptance.state == AcceptanceState.APPROVED)))
+                .order_by(Acceptance.id))
+_FIGURES = select(
+    Project.id,
+    select(type_coerce(func.coalesce(func.sum(Contract.amount), 0), Money))
+    .where(Contract.project_id == Project.id).scalar_subquery(),
+    allocations.arrived_sql(Project.id),
+    select(type_coerce(func.coalesce(func.sum(Payment.amount), 0), Money))
+    .where(Payment.project_id == Project.id, Payment.state.in_(_PAYING)).scalar_subquery(),
+    recoveries.open_fraud_sql(Project.id)).where(Project.id.in_(bindparam("projects", expanding=True)))
+
+
 def facts_in_bulk(session: Session, actor: Actor, rows: Sequence[tuple[Payment, Contract, Project]],
                   data: Mapping[str, Any] | None = None) -> list[PaymentFacts]:
     """The facts each payment's gates read, in the order of ``rows``, in a fixed number of statements however
@@ -502,28 +525,17 @@ def facts_in_bulk(session: Session, actor: Actor, rows: Sequence[tuple[Payment, 
     project_ids = sorted({pr.id for _, _, pr in rows})
     on_contract: dict[int, list[OtherPayment]] = {}
     for contract_id, ident, kind, amount, state, acceptance_id in session.execute(
-            select(Payment.contract_id, Payment.id, Payment.kind, Payment.amount, Payment.state,
-                   Payment.acceptance_id).where(Payment.contract_id.in_(contract_ids)).order_by(Payment.id)):
+            _ON_CONTRACTS, {"contracts": contract_ids}):
         on_contract.setdefault(contract_id, []).append(OtherPayment(ident, kind, amount, state, acceptance_id))
     named = sorted({p.acceptance_id for p, _, _ in rows if p.acceptance_id is not None})
-    found = session.scalars(select(Acceptance).options(selectinload(Acceptance.verdicts)).where(or_(
-        Acceptance.id.in_(named),
-        and_(Acceptance.contract_id.in_(contract_ids), Acceptance.state == AcceptanceState.APPROVED)))
-        .order_by(Acceptance.id)).all()
+    found = session.scalars(_ACCEPTANCES, {"named": named, "contracts": contract_ids}).all()
     by_id = {a.id: a for a in found}
     approved: dict[int, list[Acceptance]] = {}
     for a in found:
         if a.state == AcceptanceState.APPROVED:
             approved.setdefault(a.contract_id, []).append(a)
-    paying = (PaymentState.APPROVED, PaymentState.DISBURSED)
-    figures = {row[0]: row[1:] for row in session.execute(select(
-        Project.id,
-        select(type_coerce(func.coalesce(func.sum(Contract.amount), 0), Money))
-        .where(Contract.project_id == Project.id).scalar_subquery(),
-        allocations.arrived_sql(Project.id),
-        select(type_coerce(func.coalesce(func.sum(Payment.amount), 0), Money))
-        .where(Payment.project_id == Project.id, Payment.state.in_(paying)).scalar_subquery(),
-        recoveries.open_fraud_sql(Project.id)).where(Project.id.in_(project_ids)))}
+    paying = _PAYING
+    figures = {row[0]: row[1:] for row in session.execute(_FIGURES, {"projects": project_ids})}
     out: list[PaymentFacts] = []
     for payment, contract, project in rows:
         rules = rulesets.for_project(session, project)
