@@ -355,13 +355,16 @@ def due_clock_of(session: Session, payment: Payment, contract: Contract, project
     return clock if payment.state in LIVE else replace(clock, overdue_days=0)
 
 
+_ATTACHED = (select(PaymentDocument.payment_id, PaymentDocument.document_id)
+             .where(PaymentDocument.payment_id.in_(bindparam("payments", expanding=True)))
+             .order_by(PaymentDocument.document_id))
+
+
 def attached_ids(session: Session, payment_ids: list[int]) -> dict[int, tuple[int, ...]]:
     """The documents each payment's request carries (issue 18 item 4), in one query."""
     found: dict[int, list[int]] = {}
     if payment_ids:
-        for payment_id, document_id in session.execute(
-                select(PaymentDocument.payment_id, PaymentDocument.document_id)
-                .where(PaymentDocument.payment_id.in_(payment_ids)).order_by(PaymentDocument.document_id)):
+        for payment_id, document_id in session.execute(_ATTACHED, {"payments": payment_ids}):
             found.setdefault(payment_id, []).append(document_id)
     return {k: tuple(v) for k, v in found.items()}
 
