@@ -321,3 +321,8 @@ def test_ranges_checked_apart_join_into_the_whole_chain_and_tree(cuts: tuple[int
     broken = rows[4:9]
     assert not check_range([broken[:2] + broken[3:]], 4, sizes).intact
     assert not check_range([broken], 3, sizes).intact
+
+
+def test_the_encoder_writes_the_keys_in_the_canonical_order() -> None:
+    written = json.loads(encode_row(row_of(chain(1)[0])))
+    assert tuple(written) == CANONICAL_ORDER == tuple(sorted(HASHED_FIELDS))
