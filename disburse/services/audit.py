@@ -35,7 +35,7 @@ _SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 #: From this many entries on, :func:`verify` checks ranges of the log in parallel processes; below it
-#: starting them costs more than it saves (measured in docs/performance.md).
+#: starting them (≈ 0.5–0.8 s each) costs more than it saves (docs/decisions.md, issue 19).
 PARALLEL_FROM = 200_000
 
 
@@ -62,10 +62,10 @@ def verify(db: Database, public_keys: Sequence[str] = (), *, workers: int | None
             roots = audit_signed.signed_roots(stored, public_keys)
         except audit_signed.CheckpointRefused as exc:
             return audit_signed.refused(exc)
-        count = workers or os.cpu_count() or 1
+        processes = workers or os.cpu_count() or 1
         head = s.scalar(select(func.max(AuditEntry.seq))) or 0
-        if count > 1 and head >= parallel_from and _shareable(db.url):
-            report = _parallel(db.url, s, head, roots, count)
+        if processes > 1 and head >= parallel_from and _shareable(db.url):
+            report = _parallel(db.url, s, head, roots, processes)
             if report is not None:
                 return report
         with closing(audit_log.iter_chain_rows(s)) as rows:
