@@ -185,22 +185,27 @@ _AT_SQL = {
 }
 
 
-def chain_rows_sql(dialect: str, after: int = 0, upto: int | None = None) -> str:
+def chain_rows_sql(dialect: str, after: int | None = 0, upto: int | None = None) -> str:
     """The query :func:`iter_chain_rows` runs: the hashed columns in canonical order, then ``hash``.
 
     ``after`` and ``upto`` bound the sequence numbers (``after < seq <= upto``); both are integers,
-    written into the text.
+    written into the text. ``after=None`` is no lower bound at all (a range that starts the log
+    must see an entry numbered 0 or less, if one was slipped in); ``after=0`` alone is none either.
     """
     columns = [_AT_SQL[dialect] if name == "at" else name for name in CANONICAL_ORDER]
-    where = ""
-    if after or upto is not None:
-        where = f" WHERE seq > {int(after)}" + ("" if upto is None else f" AND seq <= {int(upto)}")
+    bounds = []
+    if after is not None and (after or upto is not None):
+        bounds.append(f"seq > {int(after)}")
+    if upto is not None:
+        bounds.append(f"seq <= {int(upto)}")
+    where = f" WHERE {' AND '.join(bounds)}" if bounds else ""
     return f"SELECT {', '.join(columns)}, hash FROM audit_entries{where} ORDER BY seq"
 
 
-def iter_chain_rows(session: Session, batch: int = 10_000, *, after: int = 0,
+def iter_chain_rows(session: Session, batch: int = 10_000, *, after: int | None = 0,
                     upto: int | None = None) -> Generator[list[tuple[Any, ...]], None, None]:
-    """Every entry (``after < seq <= upto``) in sequence order as plain tuples (``verify_rows``'s form), in batches.
+    """Every entry (``after < seq <= upto``, as :func:`chain_rows_sql`) in sequence order as plain tuples
+    (``verify_rows``'s form), in batches.
 
     It reads through the DB-API cursor of the session's connection, in the
     session's transaction: a server-side cursor on PostgreSQL, a plain one on

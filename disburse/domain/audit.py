@@ -8,7 +8,7 @@ names the first one.
 
 The one encoder is :func:`encode_row`: it takes the hashed fields as a tuple in
 :data:`CANONICAL_ORDER` (the sorted key order) with the time already in its
-canonical text, and writes the JSON object with one precomputed format and the
+canonical text, and writes the JSON object as one f-string (its keys in that order) and the
 ``json`` module's C string escaper. Appending (through :func:`canonical_bytes`)
 and verifying (straight from database rows) both go through it. A value of an
 unexpected type (a ``NULL`` where a string belongs, text in an integer column)
@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from operator import methodcaller
 from typing import Any
 
 from disburse.domain import merkle
@@ -40,7 +41,6 @@ CANONICAL_ORDER = tuple(sorted(HASHED_FIELDS))
 SEQ_AT = CANONICAL_ORDER.index("seq")
 PREV_AT = CANONICAL_ORDER.index("prev_hash")
 
-_FORMAT = "{" + ",".join(f'"{name}":%s' for name in CANONICAL_ORDER) + "}"
 _NULL = "null"
 _enc = encode_basestring  # the C escaper json.dumps(ensure_ascii=False) uses for str
 _int = int.__repr__       # raises TypeError for anything that is not an int
@@ -66,24 +66,19 @@ def encode_row(row: Sequence[Any]) -> bytes:
     """
     (action, actor_id, actor_role, actor_username, at, client_addr, data, entity_id, entity_type,
      from_state, note, prev_hash, project_id, request_id, seq, to_state) = row[:16]
-    try:
-        text = _FORMAT % (
-            _enc(action),
-            _NULL if actor_id is None else _int(actor_id),
-            _NULL if actor_role is None else _enc(actor_role),
-            _NULL if actor_username is None else _enc(actor_username),
-            _enc(at),
-            _NULL if client_addr is None else _enc(client_addr),
-            _enc(data),
-            _NULL if entity_id is None else _enc(entity_id),
-            _NULL if entity_type is None else _enc(entity_type),
-            _NULL if from_state is None else _enc(from_state),
-            _NULL if note is None else _enc(note),
-            _enc(prev_hash),
-            _NULL if project_id is None else _int(project_id),
-            _NULL if request_id is None else _enc(request_id),
-            _int(seq),
-            _NULL if to_state is None else _enc(to_state),
+    try:  # an f-string, in CANONICAL_ORDER: built in one step, no format parsed at run time
+        text = (
+            f'{{"action":{_enc(action)},"actor_id":{_NULL if actor_id is None else _int(actor_id)},'
+            f'"actor_role":{_NULL if actor_role is None else _enc(actor_role)},'
+            f'"actor_username":{_NULL if actor_username is None else _enc(actor_username)},"at":{_enc(at)},'
+            f'"client_addr":{_NULL if client_addr is None else _enc(client_addr)},"data":{_enc(data)},'
+            f'"entity_id":{_NULL if entity_id is None else _enc(entity_id)},'
+            f'"entity_type":{_NULL if entity_type is None else _enc(entity_type)},'
+            f'"from_state":{_NULL if from_state is None else _enc(from_state)},'
+            f'"note":{_NULL if note is None else _enc(note)},"prev_hash":{_enc(prev_hash)},'
+            f'"project_id":{_NULL if project_id is None else _int(project_id)},'
+            f'"request_id":{_NULL if request_id is None else _enc(request_id)},"seq":{_int(seq)},'
+            f'"to_state":{_NULL if to_state is None else _enc(to_state)}}}'
         )
     except TypeError:  # a value of an unexpected type: the generic (and slower) encoder
         text = canonical_json(dict(zip(CANONICAL_ORDER, row[:16], strict=True)))
@@ -92,6 +87,11 @@ def encode_row(row: Sequence[Any]) -> bytes:
             # json writes true/false where int.__repr__ writes 1/0
             text = canonical_json(dict(zip(CANONICAL_ORDER, row[:16], strict=True)))
     return text.encode("utf-8")
+
+
+def encode_rows(rows: Iterable[Sequence[Any]]) -> list[bytes]:
+    """:func:`encode_row` of each row of a batch."""
+    return list(map(encode_row, rows))
 
 
 def row_of(entry: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -156,6 +156,140 @@ class Walk:
     differs: int | None = None
 
 
+_hexdigest = methodcaller("hexdigest")
+_digest = methodcaller("digest")
+_LEAF = b"\x00".__add__
+
+
+def _links_hold(rows: Sequence[Sequence[Any]], blobs: Sequence[bytes], first_seq: int, prev: str | None) -> bool:
+    """Whether every row of a batch holds: numbered from ``first_seq`` on, each ``prev_hash`` the hash
+    before it (the first one ``prev``, unless ``None``), each hash that of its bytes — in C loops."""
+    if [row[SEQ_AT] for row in rows] != list(range(first_seq, first_seq + len(rows))):
+        return False
+    hashes = [row[16] for row in rows]
+    prevs = [row[PREV_AT] for row in rows]
+    if prevs[1:] != hashes[:-1] or (prev is not None and prevs[0] != prev):
+        return False
+    return list(map(_hexdigest, map(hashlib.sha256, blobs))) == hashes
+
+
+def leaf_hashes(blobs: Iterable[bytes]) -> list[bytes]:
+    """The Merkle leaf hash of each entry's canonical bytes (:func:`merkle.leaf_hash`, in C loops)."""
+    return list(map(_digest, map(hashlib.sha256, map(_LEAF, blobs))))
+
+
+def _perfect_root(leaves: Sequence[bytes]) -> bytes:
+    """The root of a perfect subtree (a power-of-two number of leaf hashes), level by level."""
+    level = list(leaves)
+    while len(level) > 1:
+        level = list(map(merkle.node_hash, level[0::2], level[1::2]))
+    return level[0]
+
+
+def subtrees(start: int, leaves: Sequence[bytes]) -> list[tuple[int, bytes]]:
+    """The leaves ``start ≤ i < start + len(leaves)`` as aligned perfect subtrees ``(height, root)``,
+    in order: each the largest that starts at its position, is aligned to its size and fits."""
+    out: list[tuple[int, bytes]] = []
+    at, i, n = start, 0, len(leaves)
+    while i < n:
+        height = (n - i).bit_length() - 1
+        if at:
+            height = min(height, (at & -at).bit_length() - 1)
+        width = 1 << height
+        out.append((height, _perfect_root(leaves[i:i + width])))
+        at, i = at + width, i + width
+    return out
+
+
+def graft(tree: merkle.CompactRange, height: int, root: bytes) -> merkle.CompactRange:
+    """``tree`` with a perfect subtree of ``2**height`` leaves appended; its size must be a multiple
+    of that (as :func:`subtrees` cuts them): the subtree merges like a carry in binary addition."""
+    size, hashes, h = tree.size >> height, list(tree.hashes), root
+    if (size << height) != tree.size:
+        raise ValueError(f"a subtree of {1 << height} leaves cannot start at {tree.size}")
+    while size & 1:
+        h = merkle.node_hash(hashes.pop(), h)
+        size >>= 1
+    hashes.append(h)
+    return merkle.CompactRange(tree.size + (1 << height), hashes)
+
+
+class _Walker:
+    """The state of :func:`walk_rows`: the chain so far, the tree, the next signed size."""
+
+    def __init__(self, signed: Mapping[int, bytes] | None) -> None:
+        self.roots = dict(signed or {})
+        self.sizes = iter(sorted(self.roots))
+        self.ahead = next(self.sizes, None)
+        self.tree = merkle.CompactRange()
+        self.proven, self.proven_tree, self.proven_head = 0, merkle.CompactRange(), GENESIS
+        self.chain: ChainReport | None = None
+        self.prev = GENESIS
+        self.count = 0
+
+    def walk(self, differs: int | None = None) -> Walk:
+        return Walk(self.chain or ChainReport(True, self.count, self.prev), self.count, self.proven,
+                    self.proven_tree, self.proven_head, differs=differs)
+
+    def batch(self, rows: Sequence[Sequence[Any]]) -> Walk | None:
+        """Take a batch; the walk when it ends in this batch. An intact batch is checked in C loops
+        (and its Merkle leaves grafted as perfect subtrees); a batch where something breaks goes
+        row by row, to name the entry exactly as before."""
+        blobs = encode_rows(rows)
+        if self.chain is None and _links_hold(rows, blobs, self.count + 1, self.prev):
+            start, self.prev = self.count, rows[-1][16]
+            self.count += len(rows)
+            if self.ahead is None:
+                return None
+            leaves = leaf_hashes(blobs[:self.ahead - start])
+            while self.ahead is not None and self.ahead <= self.count:
+                upto = self.ahead - start
+                for height, root in subtrees(self.tree.size, leaves[self.tree.size - start:upto]):
+                    self.tree = graft(self.tree, height, root)
+                head = rows[upto - 1][16]
+                if self.tree.root() != self.roots[self.ahead]:
+                    return Walk(ChainReport(True, self.ahead, head), self.ahead, self.proven, self.proven_tree,
+                                self.proven_head, differs=self.ahead)
+                self.proven, self.proven_tree, self.proven_head = self.ahead, self.tree, head
+                self.ahead = next(self.sizes, None)
+                if self.ahead is not None:
+                    leaves += leaf_hashes(blobs[len(leaves):self.ahead - start])
+            for height, root in subtrees(self.tree.size, leaves[self.tree.size - start:]):
+                self.tree = graft(self.tree, height, root)
+            return None
+        for row, data in zip(rows, blobs, strict=True):
+            if (done := self.row(row, data)) is not None:
+                return done
+        return None
+
+    def row(self, row: Sequence[Any], data: bytes) -> Walk | None:
+        """Take one row (its bytes ``data``); the walk when it ends here."""
+        if self.chain is not None and self.ahead is None:
+            return self.walk()
+        self.count += 1
+        count = self.count
+        if self.chain is None:
+            seq = row[SEQ_AT]
+            if seq != count:
+                self.chain = ChainReport(False, count - 1, self.prev, count,
+                                         f"sequence broken: expected {count}, found {seq}")
+            elif row[PREV_AT] != self.prev:
+                self.chain = ChainReport(False, count - 1, self.prev, seq,
+                                         "prev_hash does not match the previous entry")
+            elif hashlib.sha256(data).hexdigest() != row[16]:
+                self.chain = ChainReport(False, count - 1, self.prev, seq, "hash does not match the entry's contents")
+            else:
+                self.prev = row[16]
+        if self.ahead is not None:
+            self.tree = graft(self.tree, 0, merkle.leaf_hash(data))
+            if count == self.ahead:
+                if self.tree.root() != self.roots[count]:
+                    return self.walk(differs=count)
+                self.proven, self.proven_tree, self.proven_head = count, self.tree, row[16]
+                self.ahead = next(self.sizes, None)
+        return None
+
+
 def walk_rows(batches: Iterable[Sequence[Sequence[Any]]], signed: Mapping[int, bytes] | None = None) -> Walk:
     """Walk rows in sequence order: the first that breaks the chain, and the signed roots checked.
 
@@ -171,48 +305,64 @@ def walk_rows(batches: Iterable[Sequence[Sequence[Any]]], signed: Mapping[int, b
     reaches the largest signed size. The walk stops at the first root that differs, or at a break in
     the chain once no signed size is ahead; otherwise it reads every row.
     """
-    sha256 = hashlib.sha256
-    encode = encode_row
-    leaf_of = merkle.leaf_hash
-    seq_at, prev_at = SEQ_AT, PREV_AT
-    roots = dict(signed or {})
-    sizes = iter(sorted(roots))
-    ahead = next(sizes, None)
-    tree = merkle.CompactRange()
-    proven, proven_tree, proven_head = 0, merkle.CompactRange(), GENESIS
-    if ahead == 0:  # a checkpoint of the empty log: its root is the empty tree's
-        if roots[0] != merkle.EMPTY_ROOT:
+    walker = _Walker(signed)
+    if walker.ahead == 0:  # a checkpoint of the empty log: its root is the empty tree's
+        if walker.roots[0] != merkle.EMPTY_ROOT:
             return Walk(ChainReport(True, 0, GENESIS), 0, differs=0)
-        ahead = next(sizes, None)
-    chain: ChainReport | None = None
-    prev = GENESIS
-    count = 0
+        walker.ahead = next(walker.sizes, None)
     for rows in batches:
-        for row in rows:
-            if chain is not None and ahead is None:
-                return Walk(chain, count, proven, proven_tree, proven_head)
-            count += 1
-            data = encode(row)
-            if chain is None:
-                seq = row[seq_at]
-                if seq != count:
-                    chain = ChainReport(False, count - 1, prev, count,
-                                        f"sequence broken: expected {count}, found {seq}")
-                elif row[prev_at] != prev:
-                    chain = ChainReport(False, count - 1, prev, seq, "prev_hash does not match the previous entry")
-                elif sha256(data).hexdigest() != row[16]:
-                    chain = ChainReport(False, count - 1, prev, seq, "hash does not match the entry's contents")
-                else:
-                    prev = row[16]
-            if ahead is not None:
-                tree.append(leaf_of(data))
-                if count == ahead:
-                    if tree.root() != roots[ahead]:
-                        return Walk(chain or ChainReport(True, count, prev), count, proven, proven_tree,
-                                    proven_head, differs=ahead)
-                    proven, proven_tree, proven_head = count, merkle.CompactRange(count, tree.hashes), row[16]
-                    ahead = next(sizes, None)
-    return Walk(chain or ChainReport(True, count, prev), count, proven, proven_tree, proven_head, differs=ahead)
+        if rows and (done := walker.batch(rows)) is not None:
+            return done
+    return walker.walk(differs=walker.ahead)
+
+
+@dataclass(frozen=True)
+class RangeCheck:
+    """What :func:`check_range` found in the rows ``after < seq ≤ …`` of the log, on their own.
+
+    ``intact`` when they are numbered ``after + 1, after + 2, …`` with no gap, each links to the one
+    before and hashes to its stored hash; ``first_prev`` is the first row's ``prev_hash`` (to be
+    joined with the hash of entry ``after``) and ``last_hash`` the last row's hash. ``subtrees`` are
+    the range's Merkle leaves up to the largest signed size, as aligned perfect subtrees
+    ``(height, root)`` cut at every signed size, in order (:func:`graft` them onto the tree of the
+    first ``after`` entries). Not ``intact`` says only *that* something breaks there:
+    :func:`walk_rows` over the log names *what*.
+    """
+
+    intact: bool
+    count: int = 0
+    first_prev: str | None = None
+    last_hash: str | None = None
+    subtrees: tuple[tuple[int, bytes], ...] = ()
+
+
+def check_range(batches: Iterable[Sequence[Sequence[Any]]], after: int, sizes: Iterable[int] = ()) -> RangeCheck:
+    """Check one range of the log on its own (ranges are verified in parallel and joined at their
+    boundaries); ``sizes`` are the signed tree sizes: those above ``after`` cut the leaves."""
+    cuts = sorted(size for size in sizes if size > after)
+    leaves_upto = cuts[-1] if cuts else after
+    count, first_prev, last_hash = 0, None, None
+    leaves: list[bytes] = []
+    for rows in batches:
+        if not rows:
+            continue
+        blobs = encode_rows(rows)
+        if not _links_hold(rows, blobs, after + count + 1, last_hash):
+            return RangeCheck(False)
+        if first_prev is None:
+            first_prev = rows[0][PREV_AT]
+        last_hash = rows[-1][16]
+        if after + count < leaves_upto:
+            leaves += leaf_hashes(blobs[:leaves_upto - after - count])
+        count += len(rows)
+    pieces: list[tuple[int, bytes]] = []
+    start, end = after, after + len(leaves)
+    for cut in [*cuts, end]:
+        cut = min(cut, end)
+        if cut > start:
+            pieces += subtrees(start, leaves[start - after:cut - after])
+            start = cut
+    return RangeCheck(True, count, first_prev, last_hash, tuple(pieces))
 
 
 def verify_rows(batches: Iterable[Sequence[Sequence[Any]]]) -> ChainReport:

@@ -1,13 +1,17 @@
 """Audit use cases: verify the chain, read the head, browse entries, record denials (SPEC §8)."""
 
 import json
+import multiprocessing
+import os
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, false, func, or_, select, text, union_all
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -15,8 +19,8 @@ from disburse.adapters import audit_log
 from disburse.adapters.db import Database
 from disburse.adapters.orm import AuditCheckpoint, AuditEntry, AuditLeaf
 from disburse.clock import REAL
-from disburse.domain import audit_signed
-from disburse.domain.audit import ChainReport, walk_rows
+from disburse.domain import audit_signed, merkle
+from disburse.domain.audit import GENESIS, ChainReport, RangeCheck, check_range, graft, walk_rows
 from disburse.domain.roles import Role
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import Forbidden, NotFound
@@ -29,15 +33,25 @@ VERIFIERS = BROWSERS | {Role.ADMIN}
 _SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def verify(db: Database, public_keys: Sequence[str] = ()) -> ChainReport:
+#: From this many entries on, :func:`verify` checks ranges of the log in parallel processes; below it
+#: starting them (≈ 0.5–0.8 s each) costs more than it saves (docs/decisions.md, issue 19).
+PARALLEL_FROM = 200_000
+
+
+def verify(db: Database, public_keys: Sequence[str] = (), *, workers: int | None = None,
+           parallel_from: int = PARALLEL_FROM) -> ChainReport:
     """Check the whole log: its hash chain link by link, and every signed checkpoint (SPEC §8).
 
     ``public_keys`` are the instance's verifier key lines (:func:`disburse.services.checkpoints.public_keys`);
-    a stored checkpoint none of them signed is a failure. The entries are read once, in order, hashing
-    each as a Merkle leaf up to the largest checkpoint; only when a signed root does not hold are the
-    entries after the last checkpoint that does, and their recorded leaf hashes, read again to name the
-    first entry that differs (:mod:`disburse.domain.audit_signed`). The report names the first broken
-    entry, or the range it lies in, or the checkpoint that cannot be trusted.
+    a stored checkpoint none of them signed is a failure. A log of ``parallel_from`` entries or more is
+    first checked in ``workers`` ranges at once (one per core by default), each in its own process
+    (:func:`_parallel`); when every range holds and they join, that is the report. Otherwise — a
+    smaller log, a file-less database, processes that cannot start, or anything broken — the entries
+    are read once, in order, hashing each as a Merkle leaf up to the largest checkpoint; only when a
+    signed root does not hold are the entries after the last checkpoint that does, and their recorded
+    leaf hashes, read again to name the first entry that differs (:mod:`disburse.domain.audit_signed`).
+    The report names the first broken entry, or the range it lies in, or the checkpoint that cannot
+    be trusted.
     """
     with db.reading() as tx:
         s = tx.session
@@ -47,6 +61,12 @@ def verify(db: Database, public_keys: Sequence[str] = ()) -> ChainReport:
             roots = audit_signed.signed_roots(stored, public_keys)
         except audit_signed.CheckpointRefused as exc:
             return audit_signed.refused(exc)
+        processes = workers or os.cpu_count() or 1
+        head = s.scalar(select(func.max(AuditEntry.seq))) or 0
+        if processes > 1 and head >= parallel_from and _shareable(db.url):
+            report = _parallel(db.url, s, head, roots, processes)
+            if report is not None:
+                return report
         with closing(audit_log.iter_chain_rows(s)) as rows:
             walk = walk_rows(rows, roots)
         span = audit_signed.reread(walk)
@@ -58,6 +78,66 @@ def verify(db: Database, public_keys: Sequence[str] = ()) -> ChainReport:
                            .execution_options(yield_per=10_000))
         with closing(audit_log.iter_chain_rows(s, after=after, upto=entries_upto)) as rows:
             return audit_signed.verdict(walk, roots, leaves, rows)
+
+
+def _shareable(url: str) -> bool:
+    """Whether another process opening ``url`` sees the same database (not an in-memory SQLite one)."""
+    parsed = make_url(url)
+    return not (parsed.get_backend_name() == "sqlite"
+                and (parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"))
+
+
+def _parallel(url: str, session: Session, head: int, roots: dict[int, bytes], workers: int) -> ChainReport | None:
+    """The report of an intact log, checked in ``workers`` ranges of seq at once; ``None`` when that
+    cannot say (processes that do not start, a range that breaks, ranges that do not join, a signed
+    root that does not hold): then :func:`verify` walks the log in one pass and names what breaks.
+
+    Each row carries its ``prev_hash``, so each range is checked on its own
+    (:func:`disburse.domain.audit.check_range`); they join when the first ``prev_hash`` of each is the
+    last hash of the one before (``GENESIS`` for the first) and each ends where the next begins. The
+    first range is checked here, in this transaction, while worker processes check the others; each
+    returns its Merkle leaves as perfect subtrees cut at the signed sizes, grafted here in order to
+    compare the tree's root at each signed size. The last range has no upper bound: entries appended
+    meanwhile are checked too.
+    """
+    bounds = [head * k // workers for k in range(workers + 1)]
+    sizes = tuple(roots)
+    try:
+        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(_check_range, url, bounds[k], None if k == workers - 1 else bounds[k + 1], sizes)
+                       for k in range(1, workers)]
+            with closing(audit_log.iter_chain_rows(session, after=None, upto=bounds[1])) as rows:
+                checks = [check_range(rows, 0, sizes)]
+            checks += [future.result() for future in futures]
+    except Exception:  # processes that cannot start, or die: the one-pass walk reads (and reports) it all
+        return None
+    prev, tree, proven = GENESIS, merkle.CompactRange(), 0
+    ahead = sorted(size for size in roots if size > 0)
+    for k, check in enumerate(checks):
+        last = k == workers - 1
+        if not check.intact or check.first_prev != prev or (check.count != bounds[k + 1] - bounds[k] and not last):
+            return None
+        prev = check.last_hash or prev
+        for height, root in check.subtrees:
+            tree = graft(tree, height, root)
+            if ahead and tree.size == ahead[0]:
+                if tree.root() != roots[ahead.pop(0)]:
+                    return None
+                proven = tree.size
+    total = bounds[-2] + checks[-1].count
+    if ahead:
+        return None
+    return ChainReport(True, total, prev, checkpoints=len(roots), covered=proven)
+
+
+def _check_range(url: str, after: int, upto: int | None, sizes: tuple[int, ...]) -> RangeCheck:
+    """In a worker process: :func:`disburse.domain.audit.check_range` of the entries ``after < seq ≤ upto``."""
+    db = Database(url)
+    try:
+        with db.reading() as tx, closing(audit_log.iter_chain_rows(tx.session, after=after, upto=upto)) as rows:
+            return check_range(rows, after, sizes)
+    finally:
+        db.dispose()
 
 
 def digest(db: Database) -> dict[str, Any]:

@@ -242,3 +242,46 @@ def test_db_upgrade_makes_the_key_and_signs_a_first_checkpoint_and_public_key_ne
     assert again.returncode == 0 and again.stdout.strip() == "schema is up to date"  # signed once, not again
     verified = run_cli(["audit", "verify"], env=env, cwd=tmp_path)
     assert verified.returncode == 0 and "1 signed checkpoint(s) hold" in verified.stdout, verified.stdout
+
+
+def _in_parallel_and_in_one_pass(log: SignedLog) -> tuple[Any, Any, Any]:
+    keys = checkpoints.public_keys(log.settings)
+    return (audit.verify(log.db, keys, workers=2, parallel_from=1),
+            audit.verify(log.db, keys, workers=3, parallel_from=1), audit.verify(log.db, keys, workers=1))
+
+
+def test_ranges_checked_in_worker_processes_give_the_one_pass_report(log: SignedLog) -> None:
+    add_entries(log.db, 7, SIZE)
+    two, three, one = _in_parallel_and_in_one_pass(log)
+    assert one.ok and one.entries == SIZE + 7 and one.covered == SIZE and one.checkpoints == 2
+    assert two == three == one
+
+
+@pytest.mark.parametrize("tamper", [
+    "rewrite",  # with fresh hashes from entry 25: only the checkpoints see it
+    f"DELETE FROM audit_entries WHERE seq > {SIZE - 3}",  # cut at its end
+    f"UPDATE audit_entries SET note = '改过' WHERE seq = {SIZE + 4}",  # changed after the last checkpoint
+    f"DELETE FROM audit_entries WHERE seq = {SIZE + 2}",  # a gap where two ranges may meet
+])
+def test_a_broken_log_checked_in_parallel_is_named_exactly_as_in_one_pass(log: SignedLog, tamper: str) -> None:
+    add_entries(log.db, 7, SIZE)
+    if tamper == "rewrite":
+        rewrite_from(log.db, 25)
+    else:
+        unprotect(log.db)
+        db_exec(log.db, tamper)
+    two, three, one = _in_parallel_and_in_one_pass(log)
+    assert not one.ok
+    assert two == three == one
+
+
+def test_verify_falls_back_to_one_pass_when_worker_processes_cannot_start(
+        log: SignedLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    class NoProcesses:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            raise OSError("no process may be started here")
+
+    monkeypatch.setattr(audit, "ProcessPoolExecutor", NoProcesses)
+    keys = checkpoints.public_keys(log.settings)
+    assert audit.verify(log.db, keys, workers=2, parallel_from=1) == audit.verify(log.db, keys, workers=1)
+    assert audit.verify(log.db, keys, workers=2, parallel_from=1).ok
