@@ -143,14 +143,15 @@ def run(quick: bool, workdir: Path, only: tuple[str, ...] = GROUPS) -> tuple[lis
         log("PostgreSQL unreachable: its metrics are skipped")
         return metrics, env
     with pg_database(PG_URL) as url:
-        pg_scale = Scale.quick() if quick else Scale(1000, 30_000, 300_000, "a third of full (PostgreSQL)")
+        pg_scale = Scale.quick() if quick else Scale(1000, 60_000, 300_000,
+                                                      "a third of full, twice the payments (PostgreSQL)")
         env["postgres_scale"] = pg_scale.label
         pg = timed(env, "postgres", lambda: generate(url, pg_scale))
         log("approve postgres")
         single = approve.approve_ratio(pg, "approve_ratio_postgres", rounds=5, per_round=40 if quick else 80)
         metrics.append(single)
         log("approve postgres ×8 and pgbench")
-        eight = approve.approve_tps_postgres_8(pg, PG_URL, seconds=2 if quick else 10, rounds=3)
+        eight = approve.approve_tps_postgres_8(pg, PG_URL, seconds=2 if quick else 4, rounds=3)
         metrics.append(eight)
         scaling = round(eight.value / single.value, 2)
         metrics.append(Metric("approve_scaling_postgres_8", scaling, "×", single.value, scaling, ">= 3",
