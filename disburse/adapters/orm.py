@@ -750,3 +750,93 @@ class Allocation(Base):
     arrived_on: Mapped[date] = mapped_column(Date)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
+
+
+class Call(Base):
+    """A call for applications (项目申报通知, issue 20; seed 003 §5(1)1②, §5(2)2①): commerce opens one on
+    budget lines of a filed project, with the money available, the eligibility conditions, a deadline and
+    the materials asked for."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    title: Mapped[str] = mapped_column(String(255))
+    total: Mapped[Decimal] = mapped_column(Money)
+    #: the eligibility conditions the call states, one a line (seed 003 §5(2)1 by default)
+    conditions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    deadline: Mapped[date] = mapped_column(Date)
+    #: the materials an application brings (申报材料)
+    materials: Mapped[list[str]] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
+
+    lines: Mapped[list["CallLine"]] = relationship(cascade="all, delete-orphan", order_by="CallLine.line_id")
+
+
+class CallLine(Base):
+    """A budget line a call spends."""
+
+    __tablename__ = "call_lines"
+
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id"), primary_key=True, index=True)
+
+
+class Application(Base):
+    """An enterprise's application for support on a call (issue 20; seed 003 §5(2)1–3): submitted, reviewed
+    jointly with a site visit, re-checked by finance, publicised with the proposed subsidy, awarded."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    applicant_name: Mapped[str] = mapped_column(String(255))
+    credit_code: Mapped[str] = mapped_column(String(18), index=True)
+    region_code: Mapped[str | None] = mapped_column(String(6))
+    #: seed 003 §5(2)1: {"independent_legal_person": true, ...}
+    declarations: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
+    amount_requested: Mapped[Decimal] = mapped_column(Money)
+    description: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    proposed_subsidy: Mapped[Decimal | None] = mapped_column(Money)
+    awarded: Mapped[Decimal | None] = mapped_column(Money)
+    #: the joint review (seed 003 §5(2)3①): [{"name", "bureau", "no_conflict"}]
+    panel: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    #: {"date": "2024-10-08", "note": "..."}
+    site_visit: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    verdict: Mapped[str | None] = mapped_column(String(8))
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_started_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rechecked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rechecked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recheck_note: Mapped[str | None] = mapped_column(Text)
+    #: the public notice (公示), for the rule set's period as an acceptance's
+    notice_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notice_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notice_days: Mapped[int | None] = mapped_column(Integer)
+    notice_working_days: Mapped[bool | None] = mapped_column(Boolean)
+    notice_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    awarded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    awarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rejected_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reject_note: Mapped[str | None] = mapped_column(Text)
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
+
+    documents: Mapped[list["ApplicationDocument"]] = relationship(cascade="all, delete-orphan",
+                                                                  order_by="ApplicationDocument.document_id")
+
+
+class ApplicationDocument(Base):
+    """A document of the project an application brings as its materials (申报材料)."""
+
+    __tablename__ = "application_documents"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True, index=True)

@@ -105,6 +105,7 @@ def parse(doc: dict[str, Any]) -> RuleSet:
     reports = doc.get("reports") or {}
     reminders = doc.get("reminders") or {}
     acceptance = doc.get("acceptance") or {}
+    applications = doc.get("applications") or {}
     title = doc.get("title") or {}
     return RuleSet(
         id=doc["id"],
@@ -140,6 +141,8 @@ def parse(doc: dict[str, Any]) -> RuleSet:
         finance_recheck=bool(acceptance.get("finance_recheck", False)),
         finance_recheck_clause=acceptance.get("finance_recheck_clause", ""),
         payment_due_days=int(payment.get("payment_due_days", 30)),
+        forbid_duplicate_support=bool(applications.get("forbid_duplicate_support", True)),
+        duplicate_support_clause=applications.get("duplicate_support_clause", ""),
     )
 
 

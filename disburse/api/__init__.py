@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter
 from disburse.api import (
     acceptances,
     amendments,
+    applications,
     audit,
     auth,
     contracts,
@@ -129,7 +130,7 @@ def init_app(app: Flask) -> None:
     blueprints = [("/auth", auth.blp), ("/projects", projects.blp), ("/audit", audit.blp), ("/me", me.blp),
                   ("", contracts.blp), ("", acceptances.blp), ("", payments.blp), ("/documents", documents.blp),
                   ("/public", public.blp), ("/reports", reports.blp), ("", pdfs.blp), ("", exports.blp),
-                  ("", amendments.blp), ("", recoveries.blp),
+                  ("", amendments.blp), ("", recoveries.blp), ("", applications.blp),
                   ("/users", users.blp), ("/plans", plans.blp)]
     for prefix, blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{prefix}")

@@ -60,6 +60,10 @@ class RuleSet:
     #: a stage or final payment is due this many days after its acceptance's approval (issue 17; 30 by
     #: 保障中小企业款项支付条例 第八条、第九条); content pinned before the key existed holds the law's 30
     payment_due_days: int = 30
+    #: an enterprise already awarded support on one call of a project is not awarded on another (重复支持,
+    #: issue 20): the national notices forbid supporting one enterprise twice from the same funds
+    forbid_duplicate_support: bool = True
+    duplicate_support_clause: str = ""
 
     def vocabulary(self) -> set[str]:
         """Every tag a plan may carry under this rule set: the allowed and the prohibited ones."""

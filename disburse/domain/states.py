@@ -139,3 +139,35 @@ RECOVERY_OPEN = (RecoveryState.PROPOSED, RecoveryState.ORDERED, RecoveryState.PA
 RECOVERY_ORDERED = (RecoveryState.ORDERED, RecoveryState.PART_RECEIVED, RecoveryState.SETTLED)
 #: A recovery with money still owed on it.
 RECOVERY_OWED = (RecoveryState.ORDERED, RecoveryState.PART_RECEIVED)
+
+
+class ApplicationState(StrEnum):
+    """Issue 20: an enterprise's application for support on a call (项目申报, seed 003 §5(2)2–3)."""
+
+    SUBMITTED = "submitted"
+    UNDER_REVIEW = "under_review"
+    REVIEWED = "reviewed"
+    RECHECKED = "rechecked"
+    IN_NOTICE = "in_notice"
+    NOTICE_CLEAR = "notice_clear"
+    AWARDED = "awarded"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class ApplicationEvent(StrEnum):
+    SUBMIT = "submit"
+    START_REVIEW = "start_review"
+    REVIEW = "review"
+    FINANCE_RECHECK = "finance_recheck"
+    PUBLISH = "publish"
+    CLOSE_NOTICE = "close_notice"
+    AWARD = "award"
+    REJECT = "reject"
+    WITHDRAW = "withdraw"
+
+
+#: An application still standing: not rejected nor withdrawn.
+APPLICATION_LIVE = (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED,
+                    ApplicationState.RECHECKED, ApplicationState.IN_NOTICE, ApplicationState.NOTICE_CLEAR,
+                    ApplicationState.AWARDED)

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from typing import Any
 
 from disburse.domain.workflow import Workflow
-from disburse.services import acceptances, amendments, payments, projects, recoveries
+from disburse.services import acceptances, amendments, applications, payments, projects, recoveries
 
 #: Each workflow by the name of its file, with the function that loads it once.
 LOADERS: dict[str, Callable[[], Workflow[Any, Any]]] = {
     "project": projects.workflow, "acceptance": acceptances.workflow, "payment": payments.workflow,
-    "amendment": amendments.workflow, "recovery": recoveries.workflow}
+    "amendment": amendments.workflow, "recovery": recoveries.workflow,
+    "application": applications.workflow}
 
 
 def load_all() -> dict[str, Workflow[Any, Any]]:
