@@ -61,6 +61,7 @@ AUDIT_ACTIONS: Mapping[str, Label] = {
     "contract.record_payee": ("登记收款账户", "Recorded the payee's account"),
     "contract.withdraw": ("撤回合同", "Withdrew a contract"),
     "allocation.record": ("登记资金到位", "Recorded funds arrived"),
+    "call.open": ("发布项目申报通知", "Opened a call for applications"),
     "document.upload": ("上传文件", "Uploaded a document"),
     "report.submit": ("报送进度月报", "Submitted a progress report"),
     "objection.file": ("提出异议", "Filed an objection"),

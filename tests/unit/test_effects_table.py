@@ -22,6 +22,7 @@ from sqlalchemy import inspect
 from disburse.adapters.orm import (
     Acceptance,
     Amendment,
+    Application,
     Document,
     Evaluation,
     Notice,
@@ -41,6 +42,7 @@ from disburse.adapters.orm import Target as TargetRow
 from disburse.adapters.rulesets import Pinned
 from disburse.domain.acceptance_guards import AcceptanceFacts, ObjectionFacts
 from disburse.domain.amendment_guards import AmendmentFacts
+from disburse.domain.application_guards import ApplicationFacts
 from disburse.domain.contracts import Contract, Contractor, Schedule
 from disburse.domain.ledger import EMPTY
 from disburse.domain.payment_gates import PaymentFacts
@@ -49,14 +51,14 @@ from disburse.domain.project_guards import ProjectFacts
 from disburse.domain.recovery_guards import RecoveryFacts
 from disburse.domain.rules import RuleSet
 from disburse.domain.workflow import Workflow
-from disburse.services import acceptances, amendments, payments, projects, recoveries
+from disburse.services import acceptances, amendments, applications, payments, projects, recoveries
 from disburse.services.context import Actor, Origin
 from disburse.services.engine import Step, Target
 from disburse.services.workflows import LOADERS
 
 EFFECTS: dict[str, Mapping[str, Callable[[Any], None]]] = {
     "project": projects.EFFECTS, "acceptance": acceptances.EFFECTS, "payment": payments.EFFECTS,
-    "amendment": amendments.EFFECTS, "recovery": recoveries.EFFECTS}
+    "amendment": amendments.EFFECTS, "recovery": recoveries.EFFECTS, "application": applications.EFFECTS}
 WORKFLOWS: dict[str, Callable[[], Workflow[Any, Any]]] = LOADERS
 
 ACTOR = Actor(id=9, username="demo-9", role="commerce", region_code="530325", region_path="/530000/530300/530325/")
@@ -592,7 +594,92 @@ RECOVERY_CASES = [
                  "outstanding": "0.00", "allocation": {"5": "400000.00"}, "receipt_id": None}),
 ]
 
-EFFECT_CASES = PROJECT_CASES + ACCEPTANCE_CASES + PAYMENT_CASES + PLAN_CASES + RECOVERY_CASES
+
+
+def application_row(**columns: Any) -> Application:
+    """Application 71 on call 11 of project 7: enterprise C asks for 600000.00."""
+    return Application(**{"id": 71, "call_id": 11, "project_id": 7, "applicant_name": "某电商公司",
+                          "credit_code": "91530325MA6K00001L", "declarations": {"sound_accounting": True},
+                          "amount_requested": Decimal("600000.00"), "description": "建设服务站",
+                          "state": "submitted", **columns})
+
+
+def application_facts(**changes: Any) -> ApplicationFacts:
+    return replace(ApplicationFacts(
+        state="submitted", actor_role="commerce", actor_id=ACTOR.id, actor_contractor_code=None,
+        applicant_name="某电商公司", credit_code="91530325MA6K00001L", declarations={},
+        amount_requested=Decimal("600000.00"), call_state="open", call_deadline=date(2024, 12, 31),
+        call_total=Decimal("1000000.00"), today=date(2024, 6, 3), now=NOW), **changes)
+
+
+PANEL = [{"name": "张三", "bureau": "县商务局", "no_conflict": True}]
+VISIT = {"date": "2024-06-01", "note": "一致"}
+REVIEWED = {"panel": PANEL, "site_visit": VISIT, "verdict": "pass", "proposed_subsidy": "500000.00"}
+NOTICE_ENDS = datetime(2024, 6, 8, 16, 0, tzinfo=UTC)  # five calendar days from 06-03, 24:00 in Shanghai
+
+APPLICATION_CASES = [
+    case("application", "record_submission", "an application keeps its materials once each and who submitted it",
+         lambda: step("application", "submit", application_row(), application_facts(),
+                      data={"document_ids": [4, 4, 5]}),
+         changed={"entity.submitted_by": 9, "entity.documents[*].document_id": [4, 5]},
+         record={"call_id": 11, "applicant": "某电商公司", "credit_code": "91530325MA6K00001L",
+                 "declarations": {"sound_accounting": True}, "amount_requested": "600000.00", "document_ids": [4, 5]}),
+    case("application", "record_review_start", "the review records who started it",
+         lambda: step("application", "start_review", application_row(), application_facts()),
+         changed={"entity.review_started_by": 9}),
+    case("application", "record_review", "a pass keeps the panel, the site visit and the proposed subsidy",
+         lambda: step("application", "review", application_row(state="under_review"),
+                      application_facts(state="under_review"), after="reviewed",
+                      data={"panel": PANEL, "site_visit": {"date": date(2024, 6, 1), "note": "一致"}, "verdict": "pass",
+                            "proposed_subsidy": Decimal("500000.00")}),
+         changed={"entity.panel": PANEL, "entity.site_visit": VISIT, "entity.verdict": "pass",
+                  "entity.reviewed_by": 9, "entity.reviewed_at": NOW, "entity.proposed_subsidy": Decimal("500000.00")},
+         facts={"state": "reviewed", "reviewed_by": 9, "proposed_subsidy": Decimal("500000.00")}, record=REVIEWED),
+    case("application", "record_review", "a fail proposes nothing and keeps the note",
+         lambda: step("application", "review", application_row(state="under_review"),
+                      application_facts(state="under_review"), after="rejected",
+                      data={"panel": PANEL, "site_visit": {"date": date(2024, 6, 1), "note": "一致"}, "verdict": "fail",
+                            "note": "不符合申报指南"}),
+         changed={"entity.panel": PANEL, "entity.site_visit": VISIT, "entity.verdict": "fail",
+                  "entity.reviewed_by": 9, "entity.reviewed_at": NOW, "entity.reject_note": "不符合申报指南"},
+         facts={"state": "rejected", "reviewed_by": 9, "proposed_subsidy": None},
+         record={**REVIEWED, "verdict": "fail", "proposed_subsidy": None}),
+    case("application", "record_recheck", "finance's re-check records who re-checked and who reviewed",
+         lambda: step("application", "finance_recheck", application_row(state="reviewed", reviewed_by=5),
+                      application_facts(state="reviewed", reviewed_by=5), data={"note": "属实"}),
+         changed={"entity.rechecked_by": 9, "entity.rechecked_at": NOW, "entity.recheck_note": "属实"},
+         record={"reviewed_by": 5}),
+    case("application", "publish_notice", "the notice names the applicant and the proposed subsidy for the rules' days",
+         lambda: step("application", "publish", application_row(state="rechecked",
+                                                                proposed_subsidy=Decimal("500000.00")),
+                      application_facts(state="rechecked"), parents={"rules": RULES}),
+         changed={"entity.notice_published_at": NOW, "entity.notice_ends_at": NOTICE_ENDS, "entity.notice_days": 5,
+                  "entity.notice_working_days": False},
+         facts={"state": "in_notice", "notice_ends_at": NOTICE_ENDS},
+         record={"applicant": "某电商公司", "credit_code": "91530325MA6K00001L", "proposed_subsidy": "500000.00",
+                 "ends_at": NOTICE_ENDS.isoformat(), "days": 5, "working_days": False,
+                 "clause": "曲政办发〔2018〕205号 五(五)2"}),
+    case("application", "close_notice", "closing the notice records when",
+         lambda: step("application", "close_notice", application_row(state="in_notice"),
+                      application_facts(state="in_notice")),
+         changed={"entity.notice_closed_at": NOW}),
+    case("application", "record_award", "the award is the proposed subsidy, with what the lines and the call keep",
+         lambda: step("application", "award", application_row(state="notice_clear",
+                                                              proposed_subsidy=Decimal("500000.00")),
+                      application_facts(state="notice_clear", lines_room=Decimal("1000000.00"),
+                                        awarded_on_lines=Decimal("200000.00"))),
+         changed={"entity.awarded": Decimal("500000.00"), "entity.awarded_by": 9, "entity.awarded_at": NOW},
+         record={"awarded": "500000.00", "lines_left": "300000.00", "call_left": "500000.00"}),
+    case("application", "record_rejection", "a rejection keeps its note and who rejected",
+         lambda: step("application", "reject", application_row(state="under_review"),
+                      application_facts(state="under_review"), data={"note": "材料不全"}),
+         changed={"entity.rejected_by": 9, "entity.reject_note": "材料不全"}),
+    case("application", "record_withdrawal", "a withdrawal records who withdrew",
+         lambda: step("application", "withdraw", application_row(), application_facts()),
+         changed={"entity.withdrawn_by": 9}),
+]
+
+EFFECT_CASES = PROJECT_CASES + ACCEPTANCE_CASES + PAYMENT_CASES + PLAN_CASES + RECOVERY_CASES + APPLICATION_CASES
 
 
 # --- reading what an effect did ------------------------------------------------------------------------
