@@ -42,7 +42,7 @@ from disburse.domain.citations import XX_COUNTY, cite
 from disburse.domain.contracts import DECLARATIONS
 from disburse.domain.money import FEN, amount_en, amount_zh, format_yuan
 from disburse.domain.notice import local_date, notice_end
-from disburse.domain.roles import Role
+from disburse.domain.roles import Role, within
 from disburse.domain.states import ApplicationEvent, ApplicationState, ProjectState
 from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import Functions, Workflow
@@ -267,15 +267,15 @@ def call_view(session: Session, call: Call, *, today: date, public: bool = False
 
 
 def get_call(db: Database, actor: Actor, call_id: int, now: datetime) -> dict[str, Any]:
-    """A call, to anyone who may read projects (calls are public; an enterprise applies on any)."""
+    """A call, to the bureaus of its project's jurisdiction and the enterprises of its region (the public
+    reads every call at ``/public/calls``)."""
     require_reader(actor)
     with db.reading() as tx:
         call = tx.session.get(Call, call_id)
         if call is None:
             raise hidden("call", call_id)
-        if not is_contractor(actor):
-            with answering_as("call", call_id):
-                load_project(tx.session, actor, call.project_id)
+        with answering_as("call", call_id):
+            _project(tx.session, actor, call.project_id, lock=False)
         return call_view(tx.session, call, today=local_date(now), public=is_contractor(actor))
 
 
@@ -292,14 +292,17 @@ def public_calls(db: Database, now: datetime) -> list[dict[str, Any]]:
 
 
 def _project(session: Session, actor: Actor, project_id: int, *, lock: bool) -> Project:
-    """The project of a call or an application: the bureaus' through their jurisdiction; an enterprise
-    reaches it through its own application or a public call."""
+    """The project of a call or an application: the bureaus' through their jurisdiction; an enterprise's user
+    reaches the projects of its own region (seed 003 §5(2)1: 依法在XX县登记注册) through a call or its own
+    application."""
     if not is_contractor(actor):
         return load_project(session, actor, project_id, lock=lock)
     stmt = select(Project).where(Project.id == project_id)
     project = session.scalar(stmt.with_for_update(of=Project) if lock else stmt)
     if project is None:
         raise hidden("project", project_id)
+    if not within(project.region.path, actor.region_path):
+        raise hidden("project", project_id, audit=True)
     return project
 
 

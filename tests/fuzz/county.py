@@ -15,7 +15,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from disburse.services import checkpoints, scheduling
-from tests.flow import COMMERCE, CONTRACTOR_A, FINANCE, INSPECTOR, LEADER, SUPERVISOR, Flow, credit_code
+from tests.flow import (
+    CODE_A,
+    COMMERCE,
+    CONTRACTOR_A,
+    COUNTY,
+    DECLARED,
+    FINANCE,
+    INSPECTOR,
+    LEADER,
+    NAME_A,
+    SUPERVISOR,
+    Flow,
+    credit_code,
+)
 from tests.server_process import FINANCE_2
 
 PROVINCE = "350000"  # 福建省, county A's province (the admin's region)
@@ -88,10 +101,17 @@ def build(flow: Flow) -> County:
     entry = flow.audit_actions(project["id"])[0]
     signed = checkpoints.checkpoint(flow.db, checkpoints.signer(flow.app.extensions["disburse.settings"]),
                                     flow.clock.now())
+    applying = flow.fire_ok(flow.create_project()["id"], "file")  # a second plan, its lines not contracted
+    call = flow.ok(flow.post(f"/projects/{applying['id']}/calls",
+                             {"title": "电商扶贫项目申报", "line_ids": [applying["lines"][3]["id"]], "total": "1.00",
+                              "deadline": "2024-12-31"}), 201)
+    application = flow.ok(flow.post(f"/calls/{call['id']}/applications", {
+        "applicant": {"name": NAME_A, "credit_code": CODE_A, "region": COUNTY, "declarations": DECLARED},
+        "amount_requested": "1.00", "description": "电商扶贫项目"}), 201)
     county = County(flow, project, a, acceptance, payment, document, notification_id=mine[0]["id"])
     county.ids = {"project_id": project["id"], "contract_id": a["id"], "acceptance_id": acceptance["id"],
                   "payment_id": payment["id"], "document_id": document["id"], "notice_id": acceptance["notice"]["id"],
                   "notification_id": mine[0]["id"], "seq": entry["seq"], "size": signed["size"],
                   "amendment_id": amendment["id"], "recovery_id": recovery["id"],
-                  "user_id": clerk}
+                  "user_id": clerk, "call_id": call["id"], "application_id": application["id"]}
     return county

@@ -28,7 +28,7 @@ import yaml
 from disburse.excel.cells import XLSX
 from disburse.excel.template import county_template
 from disburse.paths import RULES_DIR as RULES
-from tests.flow import COUNTY, NAME_A, Flow
+from tests.flow import CODE_A, COUNTY, DECLARED, NAME_A, Flow
 from tests.fuzz.county import HOME, OTHER, PDF, ROLES, County, build
 from tests.helpers import PASSWORD, example
 
@@ -99,6 +99,12 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/recoveries/<int:recovery_id>"): obj(),
     ("GET", "/api/v1/recoveries/<int:recovery_id>/events/<event>"): obj(),
     ("POST", "/api/v1/recoveries/<int:recovery_id>/events"): obj({"supervisor", "finance"}, event=True),
+    ("POST", "/api/v1/projects/<int:project_id>/calls"): obj({"commerce"}, event=True),
+    ("GET", "/api/v1/calls/<int:call_id>"): obj(),
+    ("POST", "/api/v1/calls/<int:call_id>/applications"): obj({"commerce", "contractor"}, event=True),
+    ("GET", "/api/v1/applications/<int:application_id>"): obj(),
+    ("POST", "/api/v1/applications/<int:application_id>/events"): obj({"commerce", "contractor"}, event=True),
+    ("GET", "/api/v1/public/calls"): PUBLIC,
     ("GET", "/api/v1/projects/<int:project_id>/allocations"): obj(READERS - {"contractor"}),
     ("GET", "/api/v1/projects/<int:project_id>/reports"): obj(),
     ("POST", "/api/v1/projects/<int:project_id>/reports"): obj({"commerce"}, event=True),
@@ -216,7 +222,7 @@ ROUTES: dict[tuple[str, str], Access] = {
 FIXED = {"name": "project", "filename": "app.css"}
 #: The event asked about or fired on each workflow (one its state does not allow: nothing changes).
 EVENTS = {"projects": "resume", "acceptances": "approve", "payments": "verify", "amendments": "withdraw",
-          "recoveries": "confirm_order", "users": "enable", "admin": "enable"}
+          "recoveries": "confirm_order", "users": "enable", "admin": "enable", "applications": "withdraw"}
 
 
 def _path(rule: str, county: County) -> str:
@@ -250,6 +256,12 @@ def _api_body(rule: str, county: County) -> dict[str, Any]:
         return {"json": {"plan": example("003"), "reason": "调整"}}
     if rule.endswith("/recoveries"):
         return {"json": {"basis": "default", "amount": "1.00", "reason": "核查"}}
+    if rule.endswith("/calls"):
+        return {"json": {"title": "物流补贴申报", "line_ids": [county.project["lines"][4]["id"]], "total": "1.00",
+                         "deadline": "2024-12-31"}}
+    if rule.endswith("/applications"):
+        return {"json": {"applicant": {"name": NAME_A, "credit_code": CODE_A, "declarations": DECLARED},
+                         "amount_requested": "1.00", "description": "电商扶贫项目"}}
     if rule.endswith("/allocations"):
         return {"json": {"doc_no": "X财〔2024〕1号", "source": "中央财政专项资金", "amount": "1.00",
                          "arrived_on": "2024-09-01"}}
