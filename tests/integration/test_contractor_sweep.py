@@ -38,6 +38,7 @@ from tests.flow import (
     COMMERCE,
     CONTRACTOR_A,
     CONTRACTOR_B,
+    DECLARED,
     FINANCE,
     NAME_A,
     NAME_B,
@@ -59,7 +60,7 @@ OWN_ADVANCE = "777777.77"
 #: Routes that carry nothing of a project, or only what the public may read (see the module docstring).
 NOT_SWEPT = re.compile(r"^/(static/|login$|logout$|workflows/|public|api/v1/public|api/v1/openapi\.json$|"
                        r"api/v1/audit/(checkpoints|consistency)$)")
-KINDS = ("contract", "acceptance", "payment", "document", "recovery")
+KINDS = ("contract", "acceptance", "payment", "document", "recovery", "application")
 
 
 @dataclass
@@ -101,6 +102,12 @@ def build(flow: Flow) -> Scene:
     recovery = flow.ok(flow.post(f"/projects/{project['id']}/recoveries",
                                  {"basis": "default", "amount": RIVAL_RECOVERY, "reason": "承办企业未按期建设",
                                   "contract_id": rival["id"]}, SUPERVISOR), 201)
+    call = flow.ok(flow.post(f"/projects/{project['id']}/calls",
+                             {"title": "电商扶贫项目申报", "line_ids": [rival["line_ids"][0]], "total": "1000.00",
+                              "deadline": "2024-12-31"}), 201)
+    application = flow.ok(flow.post(f"/calls/{call['id']}/applications", {
+        "applicant": {"name": NAME_A, "credit_code": CODE_A, "declarations": DECLARED},
+        "amount_requested": "1000.00", "description": "电商扶贫项目"}, CONTRACTOR_A), 201)
     advance = flow.ok(flow.post(f"/contracts/{rival['id']}/payments", {"kind": "advance", "amount": RIVAL_ADVANCE},
                                 CONTRACTOR_A), 201)
     flow.ok(flow.post(f"/payments/{advance['id']}/events", {"event": "verify"}))
@@ -111,7 +118,7 @@ def build(flow: Flow) -> Scene:
     scene = Scene(flow)
     scene.rival = {"contract": rival["id"], "acceptance": acceptance["id"], "payment": advance["id"],
                    "document": _upload(flow, project["id"], rival["id"], CONTRACTOR_A), "notice":
-                   acceptance["notice"]["id"], "recovery": recovery["id"]}
+                   acceptance["notice"]["id"], "recovery": recovery["id"], "application": application["id"]}
     scene.own = {"project": project["id"], "contract": own["id"], "acceptance": own_acceptance["id"],
                  "payment": own_advance["id"], "document": _upload(flow, project["id"], own["id"], CONTRACTOR_B)}
     scheduling.tick(flow.db, flow.clock.now().replace(month=12, day=1))  # reminders and escalations to anyone
@@ -120,7 +127,7 @@ def build(flow: Flow) -> Scene:
     amendment = flow.ok(flow.post(f"/projects/{project['id']}/amendments",
                                   {"plan": flow.plan_of(project), "reason": "补充说明"}), 201)
     scene.extra = {"size": signed["size"], "finance_queue": flow.ok(flow.get("/payments/queue", FINANCE)),
-                   "amendment": amendment["id"]}
+                   "amendment": amendment["id"], "call": call["id"]}
     return scene
 
 
@@ -192,6 +199,8 @@ def path_for(rule: str, ids: dict[str, int], scene: Scene) -> str:
                  "notification_id": "1", "notice_id": str(scene.rival["notice"]),
                  "amendment_id": str(scene.extra.get("amendment", 1)),
                  "recovery_id": "999999",  # contractor B's work has no recovery: one that does not exist
+                 "application_id": "999999",  # nor an application
+                 "call_id": str(scene.extra["call"]),  # the call the rival applied on: public, its region's
                  "user_id": str(scene.flow.user_ids[CONTRACTOR_A])}  # the rival's user: the admin's routes only
         assert name in fixed, f"the sweep has no value for <{name}> in {rule}: give it one"
         return fixed[name]
