@@ -22,8 +22,10 @@ from disburse.domain.acceptance_guards import (
     ObjectionFacts,
 )
 from disburse.domain.amendment_guards import AMENDMENT_GUARDS, AmendmentFacts, Committed
+from disburse.domain.application_guards import APPLICATION_GUARDS, ApplicationFacts
 from disburse.domain.citations import BURQIN, QUJING, XX_COUNTY, cite
 from disburse.domain.contracts import DECLARATIONS, Contract, Contractor, Schedule, Stage
+from disburse.domain.credit_code import check_char
 from disburse.domain.payment_evidence import EVIDENCE_CHECKS
 from disburse.domain.payment_gates import PAYMENT_GUARDS, AcceptanceRef, OtherPayment, PaymentFacts
 from disburse.domain.plan import BudgetLine, FundingSource, Plan, Target
@@ -35,7 +37,7 @@ from disburse.services import acceptances
 
 REGISTRIES: dict[str, Mapping[str, Callable[[Any], list[Unmet]]]] = {
     "project": PROJECT_GUARDS, "acceptance": ACCEPTANCE_GUARDS, "payment": {**PAYMENT_GUARDS, **EVIDENCE_CHECKS},
-    "amendment": AMENDMENT_GUARDS, "recovery": RECOVERY_GUARDS}
+    "amendment": AMENDMENT_GUARDS, "recovery": RECOVERY_GUARDS, "application": APPLICATION_GUARDS}
 
 Expected = tuple[str, str | None]
 
@@ -700,7 +702,74 @@ RECOVERY_CASES = [
          owed("100.00", received_on=date(2024, 9, 28)), unmet("received_in_future", "received_on")),
 ]
 
-GUARD_CASES = PROJECT_CASES + ACCEPTANCE_CASES + PAYMENT_CASES + AMENDMENT_CASES + RECOVERY_CASES
+
+def application(**changes: Any) -> ApplicationFacts:
+    """Enterprise C, every declaration made, asks 600000.00 on an open call of 1000000.00, asked by commerce."""
+    return replace(ApplicationFacts(
+        state="submitted", actor_role="commerce", actor_id=9, actor_contractor_code=None, applicant_name="某电商公司",
+        credit_code=A_CODE, declarations=dict.fromkeys(DECLARATIONS, True),
+        amount_requested=Decimal("600000.00"), call_state="open", call_deadline=date(2024, 12, 31),
+        call_total=Decimal("1000000.00"), today=date(2024, 9, 27), now=datetime(2024, 9, 27, 2, tzinfo=UTC),
+        lines_room=Decimal("1000000.00"), proposed_subsidy=Decimal("500000.00")), **changes)
+
+
+A_CODE = "91350921MA32KLMN3" + check_char("91350921MA32KLMN3")  # a right code (GB 32100-2015)
+PANEL = [{"name": "张三", "bureau": "县商务局", "no_conflict": True}]
+ENDS = datetime(2024, 10, 10, 16, tzinfo=UTC)
+
+APPLICATION_CASES = [
+    case("application", "call_open", "the deadline's own day passes", application(today=date(2024, 12, 31))),
+    case("application", "call_open", "the day after the deadline fails", application(today=date(2025, 1, 1)),
+         unmet("call_closed")),
+    case("application", "applicant_eligible", "a right code and every declaration pass",
+         application()),
+    case("application", "applicant_eligible", "a missing declaration fails",
+         application(declarations={"independent_legal_person": True, "sound_accounting": True}),
+         unmet("applicant_ineligible")),
+    case("application", "applies_for_itself", "an enterprise's user in its own name passes",
+         application(actor_role="contractor", actor_contractor_code=A_CODE, credit_code=A_CODE)),
+    case("application", "applies_for_itself", "an enterprise's user in another's name fails on its field",
+         application(actor_role="contractor", actor_contractor_code="X", credit_code=A_CODE),
+         unmet("not_own_application", "applicant")),
+    case("application", "requested_positive", "one fen passes", application(amount_requested=Decimal("0.01"))),
+    case("application", "requested_positive", "nothing fails", application(amount_requested=Decimal(0)),
+         unmet("amount_not_positive", "amount_requested")),
+    case("application", "documents_of_project", "the project's documents pass", application()),
+    case("application", "documents_of_project", "another project's document fails on its field",
+         application(foreign_documents=(8,)), unmet("document_not_of_project", "document_ids")),
+    case("application", "panel_declared", "every member declaring no conflict passes",
+         application(data={"panel": PANEL})),
+    case("application", "panel_declared", "a member without the declaration fails on the panel",
+         application(data={"panel": [*PANEL, {"name": "李四", "bureau": "县财政局", "no_conflict": False}]}),
+         unmet("conflict_not_declared", "panel")),
+    case("application", "subsidy_within_requested", "exactly what was requested passes",
+         application(data={"verdict": "pass", "proposed_subsidy": Decimal("600000.00")})),
+    case("application", "subsidy_within_requested", "one fen above what was requested fails",
+         application(data={"verdict": "pass", "proposed_subsidy": Decimal("600000.01")}),
+         unmet("subsidy_above_requested", "proposed_subsidy")),
+    case("application", "another_rechecks", "someone other than the reviewer passes", application(reviewed_by=5)),
+    case("application", "another_rechecks", "the reviewer fails", application(reviewed_by=9),
+         unmet("same_user_as_reviewer")),
+    case("application", "notice_ended", "the instant the notice ends passes",
+         application(notice_ends_at=ENDS, now=ENDS)),
+    case("application", "notice_ended", "a second before fails",
+         application(notice_ends_at=ENDS, now=ENDS - timedelta(seconds=1)), unmet("notice_not_ended")),
+    case("application", "within_line_budget", "exactly what the lines have left passes",
+         application(lines_room=Decimal("700000.00"), awarded_on_lines=Decimal("200000.00"))),
+    case("application", "within_line_budget", "one fen more than the lines have left fails",
+         application(lines_room=Decimal("699999.99"), awarded_on_lines=Decimal("200000.00")),
+         unmet("award_above_line_budget")),
+    case("application", "within_call_total", "exactly what the call has left passes",
+         application(awarded_on_call=Decimal("500000.00"))),
+    case("application", "within_call_total", "one fen more than the call has left fails",
+         application(awarded_on_call=Decimal("500000.01")), unmet("award_above_call_total")),
+    case("application", "no_duplicate_support", "an enterprise awarded elsewhere passes where the rules allow it",
+         application(awarded_elsewhere=((3, "物流补贴申报"),), forbid_duplicate_support=False)),
+    case("application", "no_duplicate_support", "an enterprise awarded on another call fails where forbidden",
+         application(awarded_elsewhere=((3, "物流补贴申报"),)), unmet("duplicate_support")),
+]
+
+GUARD_CASES = PROJECT_CASES + ACCEPTANCE_CASES + PAYMENT_CASES + AMENDMENT_CASES + RECOVERY_CASES + APPLICATION_CASES
 
 
 @pytest.mark.parametrize(("registry", "guard", "facts", "expected"), GUARD_CASES)
