@@ -171,14 +171,15 @@ def committed_on(session: Session, project_id: int, line_ids: set[int]) -> Decim
                            .join(ContractLine, ContractLine.contract_id == Contract.id)
                            .join(BudgetLine, BudgetLine.id == ContractLine.line_id)
                            .where(Contract.project_id == project_id)).all()
-    contracts: dict[int, tuple[Decimal, Decimal, Decimal]] = {}
+    contracts: dict[int, tuple[Decimal, Decimal, Decimal, bool]] = {}
     for contract_id, amount, line_id, line_amount in rows:
-        _, whole, inside = contracts.get(contract_id, (amount, Decimal(0), Decimal(0)))
+        _, whole, inside, touches = contracts.get(contract_id, (amount, Decimal(0), Decimal(0), False))
         share = line_amount or Decimal(0)
-        contracts[contract_id] = (amount, whole + share, inside + (share if line_id in line_ids else 0))
+        contracts[contract_id] = (amount, whole + share, inside + (share if line_id in line_ids else 0),
+                                  touches or line_id in line_ids)
     committed = Decimal(0)
-    for amount, whole, inside in contracts.values():
-        if inside:
+    for amount, whole, inside, touches in contracts.values():
+        if touches:
             committed += (amount * inside / whole).quantize(FEN, rounding=ROUND_UP) if whole else amount
     return committed
 

@@ -186,3 +186,13 @@ def test_the_applicant_withdraws_its_own_application_and_no_one_else_sees_it(flo
     assert withdrawn["state"] == "withdrawn" and withdrawn["allowed_events"] == []
     entries = [e for e in flow.audit_actions(project["id"]) if e["action"] == "application.withdraw"]
     assert len(entries) == 1 and entries[0]["to_state"] == "withdrawn"
+
+
+def test_a_contract_over_several_lines_commits_on_each_in_proportion_rounded_up(flow: Flow) -> None:
+    """Lines 1–2 (150万 + 500万) contracted for 600万: 600万 × 150/650 = 1384615.38… commits 1384615.39 on line 1,
+    leaving 115384.61 for a call on it."""
+    project = flow.tendered_project()
+    flow.ok(flow.add_contract(project, flow.contract_body(project, [1, 2], "6000000.00")), 201)
+    above = open_call(flow, project, 1, "115384.62")
+    assert above.status_code == 409 and unmet_codes(above) == ["call_above_line_budget"]
+    assert flow.ok(open_call(flow, project, 1, "115384.61"), 201)["total"] == "115384.61"
