@@ -7,8 +7,8 @@ from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from disburse.api.common import db, now
-from disburse.api.schemas import Label
+from disburse.api.common import db, localised, now
+from disburse.api.schemas import EventExplanation, Label
 from disburse.api.security import current_actor
 from disburse.schemas.application import ApplicationEventIn, ApplicationIn, CallIn
 from disburse.schemas.contract import Declarations
@@ -150,6 +150,13 @@ def submit(body: dict[str, Any], call_id: int) -> Any:
 @blp.response(200, ApplicationOut)
 def get(application_id: int) -> Any:
     return applications.get_application(db(), current_actor(), application_id, now())
+
+
+@blp.get("/applications/<int:application_id>/events/<event>")
+@blp.response(200, EventExplanation)
+def explain(application_id: int, event: str) -> dict[str, Any]:
+    """May I fire ``event`` on the application now, and if not, why — changing nothing."""
+    return localised(applications.explain_event(db(), current_actor(), application_id, event, now()))
 
 
 @blp.post("/applications/<int:application_id>/events")

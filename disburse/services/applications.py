@@ -451,3 +451,13 @@ def get_application(db: Database, actor: Actor, application_id: int, now: dateti
         facts = SUBJECT.facts(tx.session, target, actor, {}, now)
         return application_view(tx.session, target.entity,
                                 engine.allowed(workflow(), actor, target.entity.state, facts))
+
+
+def explain_event(db: Database, actor: Actor, application_id: int, event: str, now: datetime) -> dict[str, Any]:
+    """``GET /applications/{id}/events/{event}``: may the actor fire it now, and if not, why (and what the page
+    asks before it fires)."""
+    with db.reading() as tx:
+        target = SUBJECT.load(tx.session, actor, application_id, lock=False)  # outside the jurisdiction: 404 first
+        spec = engine.spec_of(workflow(), event)
+        facts = SUBJECT.facts(tx.session, target, actor, {}, now)
+        return engine.explanation(workflow(), spec, actor, target.entity.state, facts)

@@ -158,6 +158,8 @@ def test_an_award_beyond_what_the_line_has_left_after_contracts_is_refused(flow:
     flow.ok(flow.add_contract(project, contract), 201)
     refused = act(flow, application, "award", LEADER)
     assert refused.status_code == 409 and unmet_codes(refused) == ["award_above_line_budget"]
+    why = flow.ok(flow.get(f"/applications/{application['id']}/events/award", LEADER))
+    assert not why["allowed"] and [u["code"] for u in why["unmet"]] == ["award_above_line_budget"]
     assert "award" not in flow.ok(flow.get(f"/applications/{application['id']}", LEADER))["allowed_events"]
 
 

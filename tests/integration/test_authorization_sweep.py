@@ -103,6 +103,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/calls/<int:call_id>"): obj(),
     ("POST", "/api/v1/calls/<int:call_id>/applications"): obj({"commerce", "contractor"}, event=True),
     ("GET", "/api/v1/applications/<int:application_id>"): obj(),
+    ("GET", "/api/v1/applications/<int:application_id>/events/<event>"): obj(),
     ("POST", "/api/v1/applications/<int:application_id>/events"): obj({"commerce", "contractor"}, event=True),
     ("GET", "/api/v1/public/calls"): PUBLIC,
     ("GET", "/api/v1/projects/<int:project_id>/allocations"): obj(READERS - {"contractor"}),
