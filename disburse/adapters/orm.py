@@ -275,6 +275,9 @@ class Contract(Base):
     #: the contract's own payment term after acceptance, if it agrees one (≤ 60, 保障中小企业款项支付条例 第九条);
     #: None: the rule set's ``payment_due_days``
     payment_due_days: Mapped[int | None] = mapped_column(Integer)
+    #: a subsidy agreement (补助协议, issue 20): the award of this application, with the enterprise for the
+    #: awarded amount; None for a procured contract
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 
     contractor: Mapped[Contractor] = relationship(lazy="joined")
@@ -327,12 +330,14 @@ class Verdict(Base):
 
 
 class Notice(Base):
-    """The public notice (公示) of an acceptance result."""
+    """The public notice (公示) of an acceptance result, or of an application's review result and proposed
+    subsidy (issue 20; seed 003 §5(2)3②): exactly one of ``acceptance_id`` and ``application_id``."""
 
     __tablename__ = "notices"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    acceptance_id: Mapped[int] = mapped_column(ForeignKey("acceptances.id"), index=True)
+    acceptance_id: Mapped[int | None] = mapped_column(ForeignKey("acceptances.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     days: Mapped[int] = mapped_column(Integer)
