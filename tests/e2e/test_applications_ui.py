@@ -1,0 +1,135 @@
+"""The application track's pages through the test client (issue 20 items 1, 2, 6): a refused form is shown again
+with what was typed and each field's error in the page's language (422), a step not possible yet says why with
+the official clause (409), and nothing is written by a refusal.
+
+Seed 003 §5(1)1② (项目申报通知), §5(2)1 (who may apply), §5(2)3① (the joint review).
+"""
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from tests.e2e.test_applications import ENTERPRISE, PANEL, VISIT, act_ok, apply, filed, open_call
+from tests.e2e.test_projects_ui import logged_in
+from tests.flow import CODE_A, CODE_C, COMMERCE, COUNTY, FINANCE, LEADER, NAME_C, Flow, with_wrong_check_digit
+
+
+@pytest.fixture
+def flow(flow: Flow) -> Flow:
+    flow.user(ENTERPRISE, "contractor", contractor=CODE_C)
+    return flow
+
+
+def count(flow: Flow, table: str) -> int:
+    with flow.db.engine.connect() as conn:
+        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def call_of(flow: Flow) -> tuple[dict[str, Any], dict[str, Any]]:
+    project = filed(flow)
+    return project, flow.ok(open_call(flow, project, 4, "1000000.00"), 201)
+
+
+def test_commerce_opens_a_call_from_the_project_page_and_a_bad_total_is_refused_with_the_form_kept(
+        app: Any, flow: Flow) -> None:
+    project = filed(flow)
+    client, token = logged_in(app, COMMERCE)
+    page = client.get(f"/projects/{project['id']}").get_data(as_text=True)
+    assert 'data-testid="call-form"' in page and "依法在本县登记注册" in page  # the conditions prefilled
+    line = project["lines"][3]["id"]
+    form = {"csrf_token": token, "title": "电商扶贫项目申报", "line_ids": str(line), "total": "一百万",
+            "deadline": "2024-12-31", "conditions": "依法在本县登记注册\n具有独立法人资格", "materials": "营业执照"}
+    refused = client.post(f"/projects/{project['id']}/calls", data=form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'data-field="total"' in html
+    assert "电商扶贫项目申报" in html and "一百万" in html  # what was typed is kept
+    assert count(flow, "calls") == 0
+    above = client.post(f"/projects/{project['id']}/calls", data={**form, "total": "1000万"})
+    assert above.status_code == 409 and "超过所选预算行" in above.get_data(as_text=True)
+    assert "五(一)1②" in above.get_data(as_text=True)  # the clause
+    opened = client.post(f"/projects/{project['id']}/calls", data={**form, "total": "100万"})
+    assert opened.status_code == 302 and "/calls/" in opened.headers["location"]
+    call = client.get(opened.headers["location"]).get_data(as_text=True)
+    assert "1,000,000.00 元" in call and "100万元" in call and "2024-12-31" in call
+    listed = client.get(f"/projects/{project['id']}").get_data(as_text=True)
+    assert 'data-call="' in listed and "电商扶贫项目申报" in listed
+
+
+def test_an_application_with_a_wrong_credit_code_or_no_declarations_is_refused_and_kept(
+        app: Any, flow: Flow) -> None:
+    _, call = call_of(flow)
+    client, token = logged_in(app, COMMERCE)
+    form = {"csrf_token": token, "applicant.name": NAME_C, "applicant.credit_code": with_wrong_check_digit(CODE_C),
+            "applicant.region": COUNTY, "declarations.independent_legal_person": "on",
+            "declarations.sound_accounting": "on", "declarations.no_violation_3y": "on",
+            "amount_requested": "60万", "description": "建设村级电商服务站 10 个"}
+    wrong = client.post(f"/calls/{call['id']}/applications", data=form)
+    html = wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and 'data-field="applicant.credit_code"' in html and "校验码错误" in html
+    assert "建设村级电商服务站 10 个" in html and "60万" in html
+    undeclared = {k: v for k, v in form.items() if not k.startswith("declarations.")}
+    refused = client.post(f"/calls/{call['id']}/applications", data={**undeclared, "applicant.credit_code": CODE_C})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "未声明具有独立法人资格" in html and "五(二)1" in html
+    assert count(flow, "applications") == 0
+    done = client.post(f"/calls/{call['id']}/applications", data={**form, "applicant.credit_code": CODE_C})
+    assert done.status_code == 302
+    page = client.get(done.headers["location"]).get_data(as_text=True)
+    assert "600,000.00" in page and "已申报" in page and "submitted</span>" not in page
+
+
+def test_an_enterprise_applies_only_in_its_own_name(app: Any, flow: Flow) -> None:
+    _, call = call_of(flow)
+    client, token = logged_in(app, ENTERPRISE)
+    page = client.get(f"/calls/{call['id']}").get_data(as_text=True)
+    assert 'data-testid="apply-form"' in page and CODE_C in page
+    form = {"csrf_token": token, "applicant.name": "别家企业", "applicant.credit_code": CODE_A,
+            "declarations.independent_legal_person": "on", "declarations.sound_accounting": "on",
+            "declarations.no_violation_3y": "on", "amount_requested": "100000", "description": "冒名申报"}
+    refused = client.post(f"/calls/{call['id']}/applications", data=form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "企业用户只能以本企业名义申报" in html
+    assert count(flow, "applications") == 0
+
+
+def test_a_review_with_an_undeclared_member_or_a_subsidy_above_the_request_is_refused_in_chinese(
+        app: Any, flow: Flow) -> None:
+    _, call = call_of(flow)
+    application = flow.ok(apply(flow, call), 201)
+    act_ok(flow, application, "start_review")
+    client, token = logged_in(app, COMMERCE)
+    form: dict[str, str] = {"csrf_token": token, "event": "review", "site_visit.date": VISIT["date"],
+                            "site_visit.note": VISIT["note"], "verdict": "pass", "proposed_subsidy": "50万"}
+    for i, member in enumerate(PANEL):
+        form |= {f"panel.{i}.name": member["name"], f"panel.{i}.bureau": member["bureau"],
+                 f"panel.{i}.no_conflict": "on"}
+    undeclared = {k: v for k, v in form.items() if k != "panel.2.no_conflict"}
+    refused = client.post(f"/applications/{application['id']}/events", data=undeclared)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "评审组成员“王五”未声明与申报企业无利害关系" in html
+    assert "五(二)3①" in html and "has not declared" not in html
+    assert 'value="王五"' in html and 'value="50万"' in html  # the panel as typed
+    above = client.post(f"/applications/{application['id']}/events", data={**form, "proposed_subsidy": "600000.01"})
+    assert above.status_code == 422 and 'data-field="proposed_subsidy"' in above.get_data(as_text=True)
+    no_date = client.post(f"/applications/{application['id']}/events", data={**form, "site_visit.date": "2024/9/27"})
+    assert no_date.status_code == 422 and 'data-field="site_visit.date"' in no_date.get_data(as_text=True)
+    assert flow.ok(flow.get(f"/applications/{application['id']}"))["state"] == "under_review"
+    done = client.post(f"/applications/{application['id']}/events", data=form)
+    assert done.status_code == 302
+    page = client.get(f"/applications/{application['id']}").get_data(as_text=True)
+    assert "县农业农村局" in page and "500,000.00" in page and "评审通过" in page
+
+
+def test_a_reject_without_a_note_is_refused_and_the_leader_cannot_award_before_the_notice(
+        app: Any, flow: Flow) -> None:
+    _, call = call_of(flow)
+    application = flow.ok(apply(flow, call), 201)
+    act_ok(flow, application, "start_review")
+    client, token = logged_in(app, FINANCE)
+    refused = client.post(f"/applications/{application['id']}/events", data={"csrf_token": token, "event": "reject"})
+    assert refused.status_code == 422 and 'data-field="note"' in refused.get_data(as_text=True)
+    leader, token = logged_in(app, LEADER)
+    early = leader.post(f"/applications/{application['id']}/events", data={"csrf_token": token, "event": "award"})
+    assert early.status_code == 409 and "评审中" in early.get_data(as_text=True)
+    assert flow.ok(flow.get(f"/applications/{application['id']}"))["state"] == "under_review"
