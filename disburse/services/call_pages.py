@@ -116,9 +116,10 @@ def application_page(db: Database, actor: Actor, application_id: int, now: datet
         }
 
 
-def desk(db: Database, actor: Actor) -> dict[str, list[dict[str, Any]]]:
+def desk(db: Database, actor: Actor, now: datetime) -> dict[str, list[dict[str, Any]]]:
     """The applications waiting for the actor's bureau, oldest first, by state (:data:`DESK_STATES`): commerce's
-    to review, to publish and in notice; finance's to re-check; the leader's to award. One statement."""
+    to review, to publish and in notice (``notice_over`` once the notice may be closed); finance's to re-check;
+    the leader's to award. One statement."""
     states = DESK_STATES.get(actor.role, ())
     out: dict[str, list[dict[str, Any]]] = {state: [] for state in states}
     if not states:
@@ -131,7 +132,9 @@ def desk(db: Database, actor: Actor) -> dict[str, list[dict[str, Any]]]:
             .where(Project.region_code.in_(region_codes(actor)), Application.state.in_(states))
             .order_by(Application.updated_at, Application.id).limit(DESK_LIMIT))
         for application, call, project in rows:
-            out[application.state].append(_row(application, call, project))
+            row = _row(application, call, project)
+            row["notice_over"] = application.notice_ends_at is not None and application.notice_ends_at <= now
+            out[application.state].append(row)
     return out
 
 

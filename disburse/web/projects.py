@@ -111,7 +111,7 @@ def home() -> Any:
     statuses = {item["project_id"]: item for item in (late or {}).get("items", [])}
     inbox = notifications.inbox(db(), who, unread_only=True, per_page=5, lang=lang())
     return render_template("projects/home.html", listed=found["listed"], statuses=statuses, month=month, late=late,
-                           inbox=inbox, counties=found["counties"])
+                           inbox=inbox, counties=found["counties"], applications=call_pages.desk(db(), who, now()))
 
 
 @bp.get("/projects")

@@ -133,3 +133,24 @@ def test_a_reject_without_a_note_is_refused_and_the_leader_cannot_award_before_t
     early = leader.post(f"/applications/{application['id']}/events", data={"csrf_token": token, "event": "award"})
     assert early.status_code == 409 and "评审中" in early.get_data(as_text=True)
     assert flow.ok(flow.get(f"/applications/{application['id']}"))["state"] == "under_review"
+
+
+def test_each_bureau_desk_lists_the_applications_waiting_for_it_and_the_enterprise_sees_its_calls(
+        app: Any, flow: Flow) -> None:
+    _, call = call_of(flow)
+    submitted = flow.ok(apply(flow, call), 201)
+    reviewed = flow.ok(apply(flow, call), 201)
+    act_ok(flow, reviewed, "start_review")
+    act_ok(flow, reviewed, "review", panel=PANEL, site_visit=VISIT, verdict="pass", proposed_subsidy="100000.00")
+    commerce, _ = logged_in(app, COMMERCE)
+    desk = commerce.get("/desk").get_data(as_text=True)
+    assert 'data-testid="count-submitted">1<' in desk and f'data-application="{submitted["id"]}"' in desk
+    assert f'data-application="{reviewed["id"]}"' not in desk  # finance's turn
+    finance, _ = logged_in(app, FINANCE)
+    queue = finance.get("/desk/finance").get_data(as_text=True)
+    assert 'data-testid="count-reviewed">1<' in queue and f'data-application="{reviewed["id"]}"' in queue
+    leader, _ = logged_in(app, LEADER)
+    assert 'data-testid="count-notice_clear">0<' in leader.get("/desk/leader").get_data(as_text=True)
+    enterprise, _ = logged_in(app, ENTERPRISE)
+    home = enterprise.get("/desk/contractor").get_data(as_text=True)
+    assert f'data-call="{call["id"]}"' in home and f'data-application="{submitted["id"]}"' in home
