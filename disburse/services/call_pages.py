@@ -7,7 +7,6 @@ its jurisdiction, an enterprise's user its own applications and the calls of its
 Seed 003 §5(1)1② (项目申报类支出: 公开公布项目申报通知，明确申报条件，组织项目评审), §5(2)1–3.
 """
 
-from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -158,9 +157,4 @@ def enterprise_desk(db: Database, actor: Actor, now: datetime) -> dict[str, Any]
                            "project_id": p.id, "project_name": p.name, "materials": list(c.materials)}
                           for c, p in calls],
                 "applications": [_row(a, c, p) for a, c, p in mine]}
-
-
-def line_labels(lines: Iterable[Any]) -> dict[int, str]:
-    """A budget line as a call names it: its number and item."""
-    return {line.id: " ".join(x for x in (line.ref or "", line.item or line.category or "") if x) for line in lines}
 

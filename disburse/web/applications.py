@@ -55,17 +55,17 @@ FIELD_LABELS = {"applicant.name": _l("申报企业名称"), "applicant.credit_co
                 "amount_requested": _l("申请补助金额"), "description": _l("申报内容"), "document_ids": _l("申报材料"),
                 "panel": _l("评审组"), "site_visit": _l("现场核查"), "site_visit.date": _l("现场核查日期"),
                 "verdict": _l("评审结论"), "proposed_subsidy": _l("拟补助资金"), "note": _l("说明"),
-                "title": _l("通知标题"), "line_ids": _l("预算项目"), "total": _l("可安排资金"), "deadline": _l("申报截止日期"),
+                "title": _l("通知标题"), "line_ids": _l("预算项目"), "total": _l("可安排资金"),
+                "deadline": _l("申报截止日期"),
                 "conditions": _l("申报条件"), "materials": _l("申报材料清单"), "file": _l("文件")}
 
 
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     return {"call_clause": applications.CALL_CLAUSE, "eligibility_clause": ELIGIBILITY_CLAUSE,
-            "notice_end": notice_end, "declaration_wording": DECLARATIONS,
-            "state_labels": {name: {"zh": s.zh, "en": s.en} for name, s in applications.workflow().states.items()}, "verdict_labels": VERDICTS, "bureaus": BUREAUS,
-            "panel_rows": PANEL_ROWS, "panel_default": PANEL_DEFAULT,
-            "apply_field": lambda name: str(FIELD_LABELS.get(name, name))}
+            "notice_end": notice_end, "declaration_wording": DECLARATIONS, "verdict_labels": VERDICTS,
+            "state_labels": {name: {"zh": s.zh, "en": s.en} for name, s in applications.workflow().states.items()},
+            "bureaus": BUREAUS, "panel_rows": PANEL_ROWS, "panel_default": PANEL_DEFAULT}
 
 
 @bp.record_once

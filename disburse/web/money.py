@@ -252,7 +252,8 @@ def _contractor_desk(values: dict[str, Any], errors: dict[str, list[str]], statu
     uploaded = documents.list_documents(db(), actor(), per_page=50)
     return render_template("money/contractor_home.html", contracts=mine, acceptances=applied,
                            payments=requested, documents=uploaded, values=values, errors=errors,
-                           uploaders=documents.UPLOADERS, calls=call_pages.enterprise_desk(db(), actor(), now())), status
+                           uploaders=documents.UPLOADERS,
+                           calls=call_pages.enterprise_desk(db(), actor(), now())), status
 
 
 @bp.post("/desk/contractor/documents")
