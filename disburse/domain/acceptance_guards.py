@@ -66,6 +66,8 @@ class AcceptanceFacts:
     recorded: dict[int, tuple[str, Decimal]] = field(default_factory=dict)
     #: whether the finance bureau has re-checked the result
     rechecked: bool = False
+    #: the contract is a subsidy agreement (补助协议): an awarded application's (issue 20)
+    agreement: bool = False
 
 
 def _line(line_id: int) -> tuple[str, str]:
@@ -278,6 +280,9 @@ def objection_outcome(facts: AcceptanceFacts) -> str:
 
 #: The project states that take acceptance applications (SPEC §5.1: the first one starts the acceptance).
 APPLYING_STATES = (ProjectState.CONTRACTOR_SELECTED, ProjectState.STAGED_ACCEPTANCE)
+#: The project states in which an awarded application's work is accepted: those in which calls are opened.
+AGREEMENT_APPLYING_STATES = (ProjectState.FILED, ProjectState.TENDERED, ProjectState.CONTRACTOR_SELECTED,
+                             ProjectState.STAGED_ACCEPTANCE)
 
 
 def project_active(facts: AcceptanceFacts) -> list[Unmet]:
@@ -290,8 +295,10 @@ def project_active(facts: AcceptanceFacts) -> list[Unmet]:
 
 
 def project_takes_applications(facts: AcceptanceFacts) -> list[Unmet]:
-    """Acceptance is applied for once contractors are selected, during staged acceptance (seed 004 §5(5)1)."""
-    if facts.project_state in APPLYING_STATES:
+    """Acceptance is applied for once contractors are selected, during staged acceptance (seed 004 §5(5)1);
+    an awarded application's work whenever calls are open on the project (issue 20; seed 003 §5(2)3③: 项目合格验收后
+    拨付资金 — the subsidy's own acceptance, whatever stage the procured contracts are at)."""
+    if facts.project_state in (AGREEMENT_APPLYING_STATES if facts.agreement else APPLYING_STATES):
         return []
     return [Unmet("wrong_state", "项目不在可申请验收的阶段",
                   "The project is not in a state that takes acceptance applications", cite(QUJING, "五(五)1"))]

@@ -259,7 +259,8 @@ class AcceptanceSubject(RowState[Acceptance, AcceptanceFacts]):
             objections=tuple(ObjectionFacts(o.id, o.decision) for o in notice.objections) if notice else (),
             data=dict(data), project_state=project.state,
             project_state_label=engine.state_label(projects.workflow(), project.state) or {},
-            rules=rulesets.for_project(session, project), project_id=project.id)
+            rules=rulesets.for_project(session, project), project_id=project.id,
+            agreement=contract.application_id is not None)
         if acceptance.id is not None:
             doc_id = data.get("document_id")
             if isinstance(doc_id, int):
