@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 
 from disburse.api.common import db, localised, now
 from disburse.api.payments import IDEMPOTENCY_KEY, request_idem
-from disburse.api.schemas import AcceptanceOut, EventExplanation, Label, PaymentOut
+from disburse.api.schemas import AcceptanceOut, EventExplanation, Label, ObjectionOut, PaymentOut
 from disburse.api.security import current_actor
 from disburse.schemas.application import (
     ApplicationAcceptanceIn,
@@ -94,6 +94,9 @@ class ApplicationNoticeOut(Schema):
     closed_at = When(allow_none=True)
     applicant = fields.String()
     proposed_subsidy = MoneyField(dump_only=True, allow_none=True)
+    id = fields.Integer(metadata={"description": "the notice: the public objects at "
+                                                 "/public/notices/{id}/objections"})
+    objections = fields.List(fields.Nested(ObjectionOut))
 
 
 class SameEnterpriseOut(Schema):

@@ -64,6 +64,9 @@ class ApplicationEventIn(Schema):
     site_visit = fields.Nested(SiteVisitIn, load_default=None)
     verdict = fields.String(load_default=None, validate=validate.OneOf(["pass", "fail"]))
     proposed_subsidy = YuanField(load_default=None)
+    objection_id = fields.Integer(load_default=None, strict=True, metadata={
+        "description": "resolve_objection: the objection to the notice decided"})
+    decision = fields.String(load_default=None, validate=validate.OneOf(["dismiss", "uphold"]))
 
 
 class ApplicationAcceptanceIn(Schema):

@@ -44,13 +44,14 @@ from disburse.domain.application_guards import APPLICATION_CHOOSERS, APPLICATION
 from disburse.domain.citations import XX_COUNTY, cite
 from disburse.domain.contracts import DECLARATIONS
 from disburse.domain.money import FEN, amount_en, amount_zh, format_yuan
-from disburse.domain.notice import local_date, notice_end
+from disburse.domain.notice import local_date
+from disburse.domain.notice_guards import ObjectionFacts
 from disburse.domain.roles import Role, within
 from disburse.domain.states import ApplicationEvent, ApplicationState, ProjectState
 from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
-from disburse.services import acceptances, engine, payments
+from disburse.services import acceptances, engine, notices, payments
 from disburse.services.access import answering_as, hidden, is_contractor, load_project, require_reader
 from disburse.services.context import Actor, Origin
 from disburse.services.disclosure import UNDISCLOSED
@@ -117,22 +118,31 @@ def record_recheck(step: Step[Application, ApplicationFacts]) -> None:
 
 def publish_notice(step: Step[Application, ApplicationFacts]) -> None:
     """The public notice (公示) of the applicant and its proposed subsidy, for the rule set's period, ending at
-    24:00 Beijing time of its last day — counted as an acceptance's notice (:func:`notice_end`)."""
+    24:00 Beijing time of its last day — a notice as an acceptance's, to which the public objects the same way
+    (:mod:`disburse.services.notices`)."""
     application = step.entity
     rules = step.target.parents["rules"]
-    _, ends_at = notice_end(step.now, rules.notice_days, rules.notice_working_days)
+    _, ends_at = notices.publish(step, rules)
     application.notice_published_at, application.notice_ends_at = step.now, ends_at
     application.notice_days, application.notice_working_days = rules.notice_days, rules.notice_working_days
     application.notice_closed_at = None
-    step.facts = replace(step.facts, state=step.after, notice_ends_at=ends_at)
+    step.facts = replace(step.facts, state=step.after, notice_ends_at=ends_at, objections=())
     assert application.proposed_subsidy is not None
     step.record.update(applicant=application.applicant_name, credit_code=application.credit_code,
-                       proposed_subsidy=format_yuan(application.proposed_subsidy), ends_at=ends_at.isoformat(),
-                       days=rules.notice_days, working_days=rules.notice_working_days, clause=rules.notice_clause)
+                       proposed_subsidy=format_yuan(application.proposed_subsidy))
 
 
 def close_notice(step: Step[Application, ApplicationFacts]) -> None:
     step.entity.notice_closed_at = step.now
+    notices.close(step)
+
+
+def decide_objection(step: Step[Application, ApplicationFacts]) -> None:
+    outcome = notices.decide_objection(step)
+    if outcome == ApplicationState.NOTICE_CLEAR:
+        step.entity.notice_closed_at = step.now
+    elif outcome == notices.UPHELD:
+        step.entity.rejected_by, step.entity.reject_note = step.actor.id, step.data.get("note")
 
 
 def record_award(step: Step[Application, ApplicationFacts]) -> None:
@@ -174,7 +184,8 @@ def record_withdrawal(step: Step[Application, ApplicationFacts]) -> None:
 
 
 EFFECTS = {f.__name__: f for f in (record_submission, record_review_start, record_review, record_recheck,
-                                   publish_notice, close_notice, record_award, record_rejection, record_withdrawal)}
+                                   publish_notice, close_notice, decide_objection, record_award, record_rejection,
+                                   record_withdrawal)}
 
 
 @cache
@@ -412,18 +423,22 @@ class ApplicationSubject(RowState[Application, ApplicationFacts]):
             awarded_on_call=sum((a or Decimal(0) for a in on_call), Decimal(0)),
             awarded_elsewhere=tuple((i, t) for i, t in elsewhere),
             forbid_duplicate_support=rules.forbid_duplicate_support,
-            duplicate_support_clause=rules.duplicate_support_clause, data=dict(data))
+            duplicate_support_clause=rules.duplicate_support_clause, data=dict(data),
+            objections=tuple(ObjectionFacts(o.id, o.decision) for o in application.notices[-1].objections)
+            if application.id is not None and application.notices else ())
 
     def view(self, session: Session, step: Step[Application, ApplicationFacts], allowed: list[str]) -> dict[str, Any]:
-        return application_view(session, step.entity, allowed)
+        return application_view(session, step.entity, allowed, named=not is_contractor(step.actor))
 
 
 SUBJECT = ApplicationSubject()
 
 
-def application_view(session: Session, application: Application, allowed: list[str]) -> dict[str, Any]:
-    """The application with its review record, its notice and the enterprise's other applications on the
-    project (what the reviewers see of repeated support)."""
+def application_view(session: Session, application: Application, allowed: list[str], *,
+                     named: bool = True) -> dict[str, Any]:
+    """The application with its review record, its notice and the objections to it (the objectors named to
+    the bureaus, not to the applicant: ``named``), and the enterprise's other applications on the project
+    (what the reviewers see of repeated support)."""
     others = session.execute(select(Application.id, Application.call_id, Application.state, Application.awarded)
                              .where(Application.project_id == application.project_id,
                                     Application.credit_code == application.credit_code,
@@ -444,11 +459,13 @@ def application_view(session: Session, application: Application, allowed: list[s
         "recheck": None if application.rechecked_at is None else {
             "rechecked_by": application.rechecked_by, "rechecked_at": application.rechecked_at,
             "note": application.recheck_note},
-        "notice": None if application.notice_published_at is None else {
+        "notice": None if not application.notices else {
+            "id": application.notices[-1].id,
             "published_at": application.notice_published_at, "ends_at": application.notice_ends_at,
             "days": application.notice_days, "working_days": application.notice_working_days,
             "closed_at": application.notice_closed_at, "applicant": application.applicant_name,
-            "proposed_subsidy": application.proposed_subsidy},
+            "proposed_subsidy": application.proposed_subsidy,
+            "objections": acceptances.objection_views(application.notices[-1], named=named)},
         "awarded_by": application.awarded_by, "awarded_at": application.awarded_at,
         "reject_note": application.reject_note,
         "same_enterprise": [{"id": i, "call_id": c, "state": s, "awarded": a} for i, c, s, a in others],
@@ -483,7 +500,10 @@ def submit(db: Database, actor: Actor, origin: Origin, call_id: int, data: Mappi
 
 def fire_event(db: Database, actor: Actor, origin: Origin, application_id: int, event: str,
                data: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    """Any event of the application workflow but ``submit``."""
+    """Any event of the application workflow but ``submit`` (and ``object``: the public objects at
+    ``/public/notices/{id}/objections``)."""
+    if event == ApplicationEvent.OBJECT:
+        raise Invalid("unknown event", {"event": ["objections are filed at /api/v1/public/notices/{id}/objections"]})
     result: dict[str, Any] = engine.fire(db, SUBJECT, actor, origin, application_id, event, data, now)[1]
     return result
 
@@ -493,7 +513,8 @@ def get_application(db: Database, actor: Actor, application_id: int, now: dateti
         target = SUBJECT.load(tx.session, actor, application_id, lock=False)
         facts = SUBJECT.facts(tx.session, target, actor, {}, now)
         return application_view(tx.session, target.entity,
-                                engine.allowed(workflow(), actor, target.entity.state, facts))
+                                engine.allowed(workflow(), actor, target.entity.state, facts),
+                                named=not is_contractor(actor))
 
 
 def explain_event(db: Database, actor: Actor, application_id: int, event: str, now: datetime) -> dict[str, Any]:
