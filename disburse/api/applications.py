@@ -100,8 +100,12 @@ class ApplicationNoticeOut(Schema):
 
 
 class SameEnterpriseOut(Schema):
+    """Another application of the same enterprise (credit code) in the county, on any call of any project."""
+
     id = fields.Integer()
+    project_id = fields.Integer()
     call_id = fields.Integer()
+    call_title = fields.String()
     state = fields.String()
     awarded = MoneyField(dump_only=True, allow_none=True)
 

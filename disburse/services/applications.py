@@ -437,10 +437,14 @@ SUBJECT = ApplicationSubject()
 def application_view(session: Session, application: Application, allowed: list[str], *,
                      named: bool = True) -> dict[str, Any]:
     """The application with its review record, its notice and the objections to it (the objectors named to
-    the bureaus, not to the applicant: ``named``), and the enterprise's other applications on the project
-    (what the reviewers see of repeated support)."""
-    others = session.execute(select(Application.id, Application.call_id, Application.state, Application.awarded)
-                             .where(Application.project_id == application.project_id,
+    the bureaus, not to the applicant: ``named``), and the enterprise's other applications in the county, on
+    every call of every project (what the reviewers see of repeated support)."""
+    county = select(Project.region_code).where(Project.id == application.project_id).scalar_subquery()
+    others = session.execute(select(Application.id, Application.call_id, Application.state, Application.awarded,
+                                    Application.project_id, Call.title)
+                             .join(Call, Call.id == Application.call_id)
+                             .join(Project, Project.id == Application.project_id)
+                             .where(Project.region_code == county,
                                     Application.credit_code == application.credit_code,
                                     Application.id != application.id).order_by(Application.id)).all()
     declarations = application.declarations or {}
@@ -468,7 +472,8 @@ def application_view(session: Session, application: Application, allowed: list[s
             "objections": acceptances.objection_views(application.notices[-1], named=named)},
         "awarded_by": application.awarded_by, "awarded_at": application.awarded_at,
         "reject_note": application.reject_note,
-        "same_enterprise": [{"id": i, "call_id": c, "state": s, "awarded": a} for i, c, s, a in others],
+        "same_enterprise": [{"id": i, "call_id": c, "state": st, "awarded": a, "project_id": p, "call_title": t}
+                            for i, c, st, a, p, t in others],
         **_agreement_view(session, application),
         "allowed_events": list(allowed), "created_at": application.created_at,
         "updated_at": application.updated_at}

@@ -257,3 +257,13 @@ def test_the_scheduler_closes_an_ended_application_notice_once_and_leaves_an_obj
     assert scheduling.tick(flow.db, ends + timedelta(hours=2))["close_notices"] == 0
     closing = [e for e in flow.audit_actions(project["id"]) if e["action"] == "application.close_notice"]
     assert len(closing) == 1 and closing[0]["actor"]["username"] == "system"
+
+
+def test_the_reviewers_see_the_enterprises_applications_on_every_project_of_the_county(flow: Flow) -> None:
+    first = flow.ok(open_call(flow, filed(flow), 4, "1000000.00"), 201)
+    second = flow.ok(open_call(flow, filed(flow), 5, "1000000.00", title="物流补贴申报"), 201)
+    here = flow.ok(apply(flow, first), 201)
+    there = flow.ok(apply(flow, second), 201)
+    seen = flow.ok(flow.get(f"/applications/{here['id']}"))["same_enterprise"]
+    assert [(o["id"], o["project_id"], o["call_title"]) for o in seen] == [(there["id"], there["project_id"],
+                                                                           "物流补贴申报")]
