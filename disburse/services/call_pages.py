@@ -26,7 +26,7 @@ from disburse.services.context import Actor
 #: finance re-checks, the leader awards.
 DESK_STATES: dict[str, tuple[str, ...]] = {
     "commerce": (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW, ApplicationState.RECHECKED,
-                 ApplicationState.IN_NOTICE),
+                 ApplicationState.IN_NOTICE, ApplicationState.OBJECTED),
     "finance": (ApplicationState.REVIEWED,),
     "leader": (ApplicationState.NOTICE_CLEAR,),
 }

@@ -22,12 +22,13 @@ from disburse.domain.application_guards import ELIGIBILITY_CLAUSE
 from disburse.domain.money import typed_yuan
 from disburse.domain.roles import Role
 from disburse.inputs import takes_documents
-from disburse.schemas.application import ApplicationEventIn, ApplicationIn, CallIn
+from disburse.schemas.application import ApplicationAcceptanceIn, ApplicationEventIn, ApplicationIn, CallIn, SubsidyIn
 from disburse.schemas.errors import flatten_errors
-from disburse.services import applications, call_pages, documents
+from disburse.services import acceptances, applications, call_pages, documents, payments
 from disburse.services.errors import Invalid
 from disburse.web.common import actor, attempt, db, now, origin
 from disburse.web.i18n import SHANGHAI, lang
+from disburse.web.money import DOCUMENT_KINDS
 from disburse.web.money import _notice_end as notice_end
 from disburse.web.plan_form import localise
 from disburse.web.projects import render_detail
@@ -43,6 +44,7 @@ DECLARATIONS = {
     "no_violation_3y": _l("近三年无违法违规记录"),
 }
 VERDICTS = {"pass": _l("通过"), "fail": _l("不通过")}
+DECISIONS = {"dismiss": _l("驳回异议"), "uphold": _l("异议成立")}
 #: Rows of the review's panel the form offers; a joint review names at least three members (seed 003
 #: §5(2)3①: 会同有关部门组织电商、财务等专业人员).
 PANEL_ROWS = 5
@@ -57,14 +59,15 @@ FIELD_LABELS = {"applicant.name": _l("申报企业名称"), "applicant.credit_co
                 "verdict": _l("评审结论"), "proposed_subsidy": _l("拟补助资金"), "note": _l("说明"),
                 "title": _l("通知标题"), "line_ids": _l("预算项目"), "total": _l("可安排资金"),
                 "deadline": _l("申报截止日期"),
-                "conditions": _l("申报条件"), "materials": _l("申报材料清单"), "file": _l("文件")}
+                "conditions": _l("申报条件"), "materials": _l("申报材料清单"), "file": _l("文件"),
+                "amount": _l("金额（元）"), "objection_id": _l("异议编号"), "decision": _l("处理决定")}
 
 
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     return {"call_clause": applications.CALL_CLAUSE, "eligibility_clause": ELIGIBILITY_CLAUSE,
             "notice_end": notice_end, "declaration_wording": DECLARATIONS, "verdict_labels": VERDICTS,
-            "state_labels": {name: {"zh": s.zh, "en": s.en} for name, s in applications.workflow().states.items()},
+            "state_labels": _labels_of(applications.workflow()), "decisions": DECISIONS,
             "bureaus": BUREAUS, "panel_rows": PANEL_ROWS, "panel_default": PANEL_DEFAULT}
 
 
@@ -256,10 +259,22 @@ def _application_page(application_id: int, values: dict[str, Any], errors: dict[
     page = call_pages.application_page(db(), who, application_id, now())
     actions = [{**a, "unmet": [u.as_dict(lang()) for u in a["unmet"]]} for a in page["actions"]]
     today = now().astimezone(SHANGHAI).date()
+    agreement = shown.get("contract_id")
     return render_template(
         "applications/application.html", application=shown, call=page["call"], project=page["project"],
         documents=page["documents"], actions=actions, actions_by_event={a["event"]: a for a in actions},
-        steps=_steps(page["steps"]), values=values, errors=errors, today=today), status
+        steps=_steps(page["steps"]), values=values, errors=errors, today=today,
+        agreement_documents=documents.list_documents(db(), who, contract_id=agreement, per_page=50)["items"]
+        if agreement else [],
+        may_apply=bool(agreement) and acceptances.may_apply(who),
+        may_request=bool(agreement) and payments.may_request(who),
+        may_upload=bool(agreement) and who.role in documents.UPLOADERS, document_kinds=DOCUMENT_KINDS,
+        acceptance_states=_labels_of(acceptances.workflow()),
+        payment_states=_labels_of(payments.workflow())), status
+
+
+def _labels_of(flow: Any) -> dict[str, dict[str, str]]:
+    return {name: {"zh": s.zh, "en": s.en} for name, s in flow.states.items()}
 
 
 def _steps(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -294,7 +309,11 @@ def application_event(application_id: int) -> Any:
     visit, verdict and proposed subsidy; finance's re-check; the notice; the award; a rejection with its note."""
     form = request.form
     event = form.get("event", "").strip()
-    body: dict[str, Any] = {"event": event, "note": form.get("note", "").strip() or None}
+    body: dict[str, Any] = {"event": event, "note": form.get("note", "").strip() or None,
+                            "decision": form.get("decision", "").strip() or None}
+    if form.get("objection_id", "").strip():
+        objection = form["objection_id"].strip()
+        body["objection_id"] = int(objection) if objection.isdigit() else objection
     if event == "review":
         visit = {"date": form.get("site_visit.date", "").strip(), "note": form.get("site_visit.note", "").strip()}
         body.update(panel=_panel(form), site_visit={k: v for k, v in visit.items() if v} or None,
@@ -316,3 +335,50 @@ def application_event(application_id: int) -> Any:
         return _application_page(application_id, values, errors, _status(errors))
     _state_flash(done)
     return redirect(url_for(".application", application_id=application_id))
+
+
+# --- after the award: the work accepted, the subsidy paid ---------------------------------------------
+
+
+@bp.post("/applications/<int:application_id>/acceptances")
+@login_required
+def apply_for_acceptance(application_id: int) -> Any:
+    """Apply for the acceptance of the awarded work (``POST /api/v1/applications/{id}/acceptances``; seed 003
+    §5(2)3③: 项目合格验收后); then it goes on the acceptance's own page."""
+    form = request.form
+    body: dict[str, Any] = {"note": form.get("note", "").strip() or None, "document_ids": _ids(form, "document_ids")}
+    values: dict[str, Any] = {**{k: v for k, v in form.items() if k != "csrf_token"}, "form": "acceptance",
+                              "document_ids": form.getlist("document_ids")}
+    errors: dict[str, list[str]] = {}
+    data = _load(ApplicationAcceptanceIn(), body, errors)
+    done = None if data is None else _try(
+        lambda: applications.apply_for_acceptance(db(), actor(), origin(), application_id, data, now()), errors)
+    if done is None:
+        if errors:
+            flash(_("请更正标出的字段"), "error")
+        return _application_page(application_id, values, errors, _status(errors))
+    flash(_("已提交验收申请"), "ok")
+    return redirect(url_for("money_ui.acceptance", acceptance_id=done.id))
+
+
+@bp.post("/applications/<int:application_id>/payments")
+@login_required
+def request_subsidy(application_id: int) -> Any:
+    """Request the subsidy (``POST /api/v1/applications/{id}/payments``, kind 补助资金): at most the award and what
+    the acceptance accepted; then verified, approved and disbursed on the payment's own page."""
+    form = request.form
+    body: dict[str, Any] = {"amount": typed_yuan(form.get("amount", "")), "note": form.get("note", "").strip() or None,
+                            "document_ids": _ids(form, "document_ids")}
+    body = {k: v for k, v in body.items() if v != ""}
+    values: dict[str, Any] = {**{k: v for k, v in form.items() if k != "csrf_token"}, "form": "payment",
+                              "document_ids": form.getlist("document_ids")}
+    errors: dict[str, list[str]] = {}
+    data = _load(SubsidyIn(), body, errors)
+    done = None if data is None else _try(
+        lambda: applications.request_subsidy(db(), actor(), origin(), application_id, data, None, now()), errors)
+    if done is None:
+        if errors:
+            flash(_("请更正标出的字段"), "error")
+        return _application_page(application_id, values, errors, _status(errors))
+    flash(_("已提交拨付申请"), "ok")
+    return redirect(url_for("money_ui.payment", payment_id=done[1].id))

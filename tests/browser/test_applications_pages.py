@@ -9,13 +9,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tests.browser.conftest import HAN, Live, chrome_text
-from tests.flow import CODE_C, COMMERCE, FINANCE, LEADER, Flow
+from disburse.domain.notice import local_date
+from tests.flow import CODE_C, COMMERCE, FINANCE, LEADER, PAYEE_BANK, Flow
 
 ENTERPRISE = "xp-enterprise-c"
+COMMERCE_2 = "xp-commerce-2"
+FINANCE_2 = "xp-finance-2"
+ACCOUNT = "6228 4801 5555 0000 333"
 APPLICANT = "XX县供应链管理有限公司"
 PANEL = (("张三", "县商务局"), ("李四", "县财政局"), ("王五", "县农业农村局"))
-#: What an official must never read on these pages: workflow codes, the spec's vocabulary.
-RAW = ("under_review", "notice_clear", "rechecked", "in_notice", "awarded", "SPEC", "seed", "None")
+#: What an official must never read on these pages: workflow codes, the spec's vocabulary (a one-word code is
+#: plain English on an English page, so those are looked for on the Chinese pages).
+RAW = ("under_review", "notice_clear", "in_notice", "SPEC", "seed", "None")
+RAW_ZH = ("submitted", "rechecked", "awarded", "approved", "disbursed", "requested", "verified")
 
 
 def settle(page: Any) -> None:
@@ -29,7 +35,7 @@ def state(page: Any) -> str:
 def looks_official(page: Any, lang: str) -> None:
     """No workflow code, no "SPEC"/"seed" in what the page says; in English no Han in its chrome."""
     text = page.locator("main").inner_text()
-    for raw in RAW:
+    for raw in RAW + (RAW_ZH if lang == "zh" else ()):
         assert raw not in text, (raw, page.url)
     if lang == "en":
         assert not HAN.findall(chrome_text(page)), (page.url, HAN.findall(chrome_text(page))[:20])
@@ -48,9 +54,12 @@ def fire(page: Any, event: str) -> None:
     settle(page)
 
 
-def test_an_application_goes_from_the_enterprise_to_the_award_by_clicking(live: Live, flow: Flow) -> None:
+def test_an_application_goes_from_the_enterprise_to_the_paid_subsidy_by_clicking(live: Live, flow: Flow) -> None:
     flow.user(ENTERPRISE, "contractor", contractor=CODE_C)
+    flow.user(COMMERCE_2, "commerce")
+    flow.user(FINANCE_2, "finance")
     project = flow.fire_ok(flow.create_project()["id"], "file")
+    flow.funds_arrived(project)
     line = project["lines"][3]
 
     # commerce publishes the call from the project page; a total above the line is refused with the form kept
@@ -175,4 +184,65 @@ def test_an_application_goes_from_the_enterprise_to_the_award_by_clicking(live: 
                      "application.award"]
     both_languages(live, leader, application_path, "awarded")
     both_languages(live, commerce, call_path, "call-awarded")
+
+    # after the work is built: the enterprise applies for its acceptance from the application page; before the
+    # acceptance is approved a subsidy is refused with the clause
+    enterprise.goto(application_path)
+    assert enterprise.locator("[data-testid=agreement-link]").count() == 1
+    enterprise.locator("[data-testid=request-subsidy] input[name=amount]").fill("50万")
+    with enterprise.expect_response(lambda r: r.url.endswith("/payments")) as answer:
+        enterprise.locator("[data-testid=submit-subsidy]").click()
+    assert answer.value.status == 409
+    assert enterprise.locator(".flash.refusal .unmet li").count() >= 1
+    enterprise.locator("[data-testid=apply-acceptance] textarea[name=note]").fill("服务站已建成投运")
+    enterprise.locator("[data-testid=submit-acceptance]").click()
+    settle(enterprise)
+    assert "/acceptances/" in enterprise.url
+    acceptance = int(enterprise.url.split("?")[0].rsplit("/", 1)[1])
+    # the acceptance's own steps (reviewed, re-checked, publicised, approved) are the acceptance pages' tests
+    flow.act_ok(acceptance, "start_review")
+    flow.act_ok(acceptance, "pass", verdicts=[{"line_id": line["id"], "result": "pass",
+                                               "accepted_amount": "450000.00", "note": "按实际建成站点核定"}])
+    noticed = flow.publish(acceptance)
+    flow.set_clock(datetime.fromisoformat(noticed["notice"]["ends_at"]) + timedelta(hours=1))
+    flow.act_ok(acceptance, "close_notice")
+    flow.act_ok(acceptance, "approve", LEADER)
+
+    # the subsidy: requested by the enterprise within what was accepted, verified, approved and disbursed by
+    # three more people
+    enterprise.goto(application_path)
+    acceptance_row = enterprise.locator(f"[data-testid=agreement-acceptances] [data-acceptance='{acceptance}']")
+    assert "已审定" in acceptance_row.inner_text() or "通过" in acceptance_row.inner_text()
+    enterprise.locator("[data-testid=request-subsidy] input[name=amount]").fill("45万")
+    enterprise.locator("[data-testid=submit-subsidy]").click()
+    settle(enterprise)
+    assert "/payments/" in enterprise.url
+    payment_path = enterprise.url.split("?")[0].removeprefix(live.base)
+    checker = live.login(COMMERCE_2)
+    checker.goto(payment_path)
+    fire(checker, "verify")
+    finance.goto(payment_path)
+    fire(finance, "approve")
+    commerce.goto(application_path)
+    commerce.locator("[data-testid=agreement-link]").click()
+    settle(commerce)
+    payee = commerce.locator("[data-testid=record-payee]")
+    payee.locator("input[name=payee_bank]").fill(PAYEE_BANK)
+    payee.locator("input[name=payee_account]").fill(ACCOUNT)
+    payee.locator("button[type=submit]").click()
+    settle(commerce)
+    cashier = live.login(FINANCE_2)
+    cashier.goto(payment_path)
+    form = cashier.locator("form.action[data-event=disburse]")
+    form.locator("input[name=voucher_no]").fill("ZF-2024-101")
+    form.locator("input[name=disbursed_on]").fill(local_date(flow.clock.now()).isoformat())
+    fire(cashier, "disburse")
+    assert state(cashier) == "已拨付"
+    paid = flow.ok(flow.get(payment_path))
+    assert len({paid[f"{s}_by"] for s in ("requested", "verified", "approved", "disbursed")}) == 4
+
+    enterprise.goto(application_path)
+    row = enterprise.locator("[data-testid=agreement-payments] tbody tr").first
+    assert "450,000.00 元" in row.inner_text() and "已拨付" in row.inner_text()
+    both_languages(live, enterprise, application_path, "paid")
     both_languages(live, enterprise, "/desk/contractor", "enterprise-desk")
