@@ -11,7 +11,7 @@ unmet condition in the page's language with its clause (seed 003 §5(1)1②, §5
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -222,6 +222,8 @@ def upload_material(call_id: int) -> Any:
     """Upload a material for an application on the call (commerce on an enterprise's behalf), as
     ``POST /api/v1/documents`` does for the call's project; it can then be ticked on the apply form."""
     current_app.extensions["csrf"].protect()
+    if actor().role not in documents.UPLOADERS or actor().role == Role.CONTRACTOR:
+        abort(403)  # an enterprise's user uploads to its contract (services.documents.upload)
     errors: dict[str, list[str]] = {}
     shown = attempt(lambda: call_pages.call_page(db(), actor(), call_id, now()))
     assert shown is not None

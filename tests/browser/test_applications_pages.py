@@ -212,7 +212,7 @@ def test_an_application_goes_from_the_enterprise_to_the_paid_subsidy_by_clicking
     # three more people
     enterprise.goto(application_path)
     acceptance_row = enterprise.locator(f"[data-testid=agreement-acceptances] [data-acceptance='{acceptance}']")
-    assert "已审定" in acceptance_row.inner_text() or "通过" in acceptance_row.inner_text()
+    assert "领导小组已审定" in acceptance_row.inner_text()
     enterprise.locator("[data-testid=request-subsidy] input[name=amount]").fill("45万")
     enterprise.locator("[data-testid=submit-subsidy]").click()
     settle(enterprise)
