@@ -8,8 +8,8 @@ English. The pictures are kept as ``screenshots/application-*.png``.
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.browser.conftest import HAN, Live, chrome_text
 from disburse.domain.notice import local_date
+from tests.browser.conftest import HAN, Live, chrome_text
 from tests.flow import CODE_C, COMMERCE, FINANCE, LEADER, PAYEE_BANK, Flow
 
 ENTERPRISE = "xp-enterprise-c"

@@ -287,7 +287,7 @@ def _api_body(rule: str, county: County) -> dict[str, Any]:
     if rule.endswith("/contracts"):
         return {"json": Flow.contract_body(county.project, [1], "1000.00", lot="标段九")}
     if rule.endswith("/acceptances"):
-        return {"json": {"note": "已建成"} if "/applications/" in rule else {"kind": "stage", "stage": 1}}
+        return {"json": {} if "/applications/" in rule else {"kind": "stage", "stage": 1}}
     if rule.endswith("/payments"):
         return {"json": {"amount": "1.00"} if "/applications/" in rule else {"kind": "advance", "amount": "1.00"}}
     if rule.endswith("/payee"):
