@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.e2e.test_applications import ENTERPRISE, PANEL, VISIT, act_ok, apply, filed, open_call
+from tests.e2e.test_applications import ENTERPRISE, PANEL, VISIT, act_ok, apply, filed, in_notice, open_call
 from tests.e2e.test_projects_ui import logged_in
 from tests.flow import CODE_A, CODE_C, COMMERCE, COUNTY, FINANCE, LEADER, NAME_C, Flow, with_wrong_check_digit
 
@@ -154,3 +154,26 @@ def test_each_bureau_desk_lists_the_applications_waiting_for_it_and_the_enterpri
     enterprise, _ = logged_in(app, ENTERPRISE)
     home = enterprise.get("/desk/contractor").get_data(as_text=True)
     assert f'data-call="{call["id"]}"' in home and f'data-application="{submitted["id"]}"' in home
+
+
+def test_commerce_decides_an_objection_to_the_notice_on_the_application_page(app: Any, flow: Flow) -> None:
+    """Seed 003 §5(2)3②: the public objects to the proposed subsidy; commerce dismisses the objection with its
+    reasons on the page, and a decision without reasons is refused with the form kept."""
+    _, call = call_of(flow)
+    noticed = in_notice(flow, call)
+    assert flow.object_to(noticed, content="该企业服务站尚未建成").status_code == 201
+    client, token = logged_in(app, COMMERCE)
+    page = client.get(f"/applications/{noticed['id']}").get_data(as_text=True)
+    assert "公示有异议" in page and "该企业服务站尚未建成" in page and "13800000000" in page
+    objection = flow.ok(flow.get(f"/applications/{noticed['id']}"))["notice"]["objections"][0]["id"]
+    form = {"csrf_token": token, "event": "resolve_objection", "objection_id": str(objection), "decision": "dismiss"}
+    refused = client.post(f"/applications/{noticed['id']}/events", data=form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'data-field="note"' in html
+    done = client.post(f"/applications/{noticed['id']}/events", data={**form, "note": "经现场核查，服务站已建成"})
+    assert done.status_code == 302
+    page = client.get(f"/applications/{noticed['id']}").get_data(as_text=True)
+    assert "驳回异议" in page and "经现场核查，服务站已建成" in page and "公示中" in page
+    enterprise, _ = logged_in(app, ENTERPRISE)
+    own = enterprise.get(f"/applications/{noticed['id']}").get_data(as_text=True)
+    assert "该企业服务站尚未建成" in own and "13800000000" not in own  # who objected is the bureaus' to know
