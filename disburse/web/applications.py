@@ -49,6 +49,8 @@ DECISIONS = {"dismiss": _l("驳回异议"), "uphold": _l("异议成立")}
 #: §5(2)3①: 会同有关部门组织电商、财务等专业人员).
 PANEL_ROWS = 5
 PANEL_DEFAULT = 3
+#: A panel row's fields, as the refusal names them.
+PANEL_FIELDS = {"panel.name": _l("姓名"), "panel.bureau": _l("所在单位"), "panel.no_conflict": _l("无利害关系声明")}
 #: The bureaus a panel member comes from, offered as suggestions (any other may be typed).
 BUREAUS = (_l("县商务局"), _l("县财政局"), _l("县农业农村局"), _l("县电商办"))
 #: Fields of the apply form, as the page labels them in a refusal.
@@ -81,14 +83,37 @@ def _upload_checks_its_own_token(state: Any) -> None:
 # --- reading forms and refusals ---------------------------------------------------------------------
 
 
-def _load(schema: Schema, body: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any] | None:
-    """The body as the API's schema loads it; ``None`` with the field errors in the page's language."""
+def _load(schema: Schema, body: dict[str, Any], errors: dict[str, list[str]],
+          rows: list[int] | None = None) -> dict[str, Any] | None:
+    """The body as the API's schema loads it; ``None`` with the field errors in the page's language, each where
+    the form shows it (a list's item under the list's name; a panel member under its row of the form, ``rows``)
+    and all of them in the refusal at the top, by their labels."""
     try:
         loaded: dict[str, Any] = schema.load(body)
         return loaded
     except ValidationError as exc:
-        errors.update({key: localise(messages) for key, messages in flatten_errors(exc.messages).items()})
-        return None
+        found = {key: localise(messages) for key, messages in flatten_errors(exc.messages).items()}
+    listed: dict[str, list[str]] = {}
+    for key, messages in found.items():
+        parts = key.split(".")
+        if parts[0] == "panel" and len(parts) > 1 and parts[1].isdigit() and rows:
+            key = ".".join(["panel", str(rows[int(parts[1])]), *parts[2:]])
+        listed[_label(key)] = messages
+        errors.setdefault(parts[0] if parts[0] in ("line_ids", "document_ids") else key, []).extend(messages)
+    flash({"detail": "invalid", "unmet": [], "errors": listed}, "refusal")  # type: ignore[arg-type]
+    return None
+
+
+def _label(key: str) -> str:
+    """A field's path as the form names it: ``panel.2.name`` → 评审组（3）姓名, ``line_ids.0`` → 预算项目（1）."""
+    if key in FIELD_LABELS:
+        return str(FIELD_LABELS[key])
+    parts = key.split(".")
+    base = ".".join(p for p in parts if not p.isdigit())
+    rows = "".join(f"（{int(p) + 1}）" for p in parts if p.isdigit())
+    if base in PANEL_FIELDS:
+        return f"{FIELD_LABELS['panel']}{rows}{PANEL_FIELDS[base]}"
+    return next((str(FIELD_LABELS[k]) for k in (base, parts[0]) if k in FIELD_LABELS), base) + rows
 
 
 def _lines(text: str) -> list[str]:
@@ -157,8 +182,6 @@ def open_call(project_id: int) -> Any:
     call = None if data is None else _try(
         lambda: applications.open_call(db(), actor(), origin(), project_id, data, now()), errors)
     if call is None:
-        if errors:
-            flash(_("请更正标出的字段"), "error")
         return render_detail(project_id, status=_status(errors), posted="call", values=values, errors=errors)
     flash(_("已发布申报通知：%(title)s", title=call["title"]), "ok")
     return redirect(url_for(".call", call_id=call["id"]))
@@ -208,8 +231,6 @@ def submit(call_id: int) -> Any:
     done = None if data is None else _try(
         lambda: applications.submit(db(), actor(), origin(), call_id, data, now()), errors)
     if done is None:
-        if errors:
-            flash(_("请更正标出的字段"), "error")
         return _call_page(call_id, values, errors, _status(errors))
     flash(_("申报已提交"), "ok")
     return redirect(url_for(".application", application_id=done["id"]))
@@ -231,7 +252,6 @@ def upload_material(call_id: int) -> Any:
     document = None
     if file is None or not file.filename:
         errors["file"] = [_("请选择文件")]
-        flash(_("请更正标出的字段"), "error")
     else:
         content, filename = file.read(), file.filename or ""
         document = _try(lambda: documents.upload(
@@ -294,14 +314,16 @@ def _steps(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return steps
 
 
-def _panel(form: MultiDict[str, str]) -> list[dict[str, Any]]:
-    """The panel's rows as typed (``panel.<i>.name``, ``.bureau``, ``.no_conflict``); empty rows left out."""
-    members = []
+def _panel(form: MultiDict[str, str]) -> tuple[list[dict[str, Any]], list[int]]:
+    """The panel's rows as typed (``panel.<i>.name``, ``.bureau``, ``.no_conflict``), empty rows left out, and
+    the form's row of each member."""
+    members, rows = [], []
     for i in range(PANEL_ROWS):
         name, bureau = form.get(f"panel.{i}.name", "").strip(), form.get(f"panel.{i}.bureau", "").strip()
         if name or bureau:
             members.append({"name": name, "bureau": bureau, "no_conflict": form.get(f"panel.{i}.no_conflict") == "on"})
-    return members
+            rows.append(i)
+    return members, rows
 
 
 @bp.post("/applications/<int:application_id>/events")
@@ -316,15 +338,17 @@ def application_event(application_id: int) -> Any:
     if form.get("objection_id", "").strip():
         objection = form["objection_id"].strip()
         body["objection_id"] = int(objection) if objection.isdigit() else objection
+    rows: list[int] = []
     if event == "review":
         visit = {"date": form.get("site_visit.date", "").strip(), "note": form.get("site_visit.note", "").strip()}
-        body.update(panel=_panel(form), site_visit={k: v for k, v in visit.items() if v} or None,
+        members, rows = _panel(form)
+        body.update(panel=members, site_visit={k: v for k, v in visit.items() if v} or None,
                     verdict=form.get("verdict", "").strip() or None,
                     proposed_subsidy=typed_yuan(form.get("proposed_subsidy", "")) or None)
     body = {k: v for k, v in body.items() if v is not None}
     values: dict[str, Any] = {k: v for k, v in form.items() if k != "csrf_token"}
     errors: dict[str, list[str]] = {}
-    data = _load(ApplicationEventIn(), body, errors)
+    data = _load(ApplicationEventIn(), body, errors, rows)
     done = None
     if data is not None:
         data.pop("event")
@@ -332,8 +356,6 @@ def application_event(application_id: int) -> Any:
         done = _try(lambda: applications.fire_event(db(), actor(), origin(), application_id, event, data, now()),
                     errors)
     if done is None:
-        if errors:
-            flash(_("请更正标出的字段"), "error")
         return _application_page(application_id, values, errors, _status(errors))
     _state_flash(done)
     return redirect(url_for(".application", application_id=application_id))
@@ -356,8 +378,6 @@ def apply_for_acceptance(application_id: int) -> Any:
     done = None if data is None else _try(
         lambda: applications.apply_for_acceptance(db(), actor(), origin(), application_id, data, now()), errors)
     if done is None:
-        if errors:
-            flash(_("请更正标出的字段"), "error")
         return _application_page(application_id, values, errors, _status(errors))
     flash(_("已提交验收申请"), "ok")
     return redirect(url_for("money_ui.acceptance", acceptance_id=done.id))
@@ -379,8 +399,6 @@ def request_subsidy(application_id: int) -> Any:
     done = None if data is None else _try(
         lambda: applications.request_subsidy(db(), actor(), origin(), application_id, data, None, now()), errors)
     if done is None:
-        if errors:
-            flash(_("请更正标出的字段"), "error")
         return _application_page(application_id, values, errors, _status(errors))
     flash(_("已提交拨付申请"), "ok")
     return redirect(url_for("money_ui.payment", payment_id=done[1].id))

@@ -177,3 +177,44 @@ def test_commerce_decides_an_objection_to_the_notice_on_the_application_page(app
     enterprise, _ = logged_in(app, ENTERPRISE)
     own = enterprise.get(f"/applications/{noticed['id']}").get_data(as_text=True)
     assert "该企业服务站尚未建成" in own and "13800000000" not in own  # who objected is the bureaus' to know
+
+
+def test_odd_input_on_every_form_is_refused_as_a_field_error_never_a_500(app: Any, flow: Flow) -> None:
+    """Each refusal is a 422 with the field marked where the form shows it; nothing is written."""
+    project, call = call_of(flow)
+    application = flow.ok(apply(flow, call), 201)
+    act_ok(flow, application, "start_review")
+    client, token = logged_in(app, COMMERCE)
+    opening = {"title": "通知", "line_ids": str(project["lines"][3]["id"]), "total": "100", "deadline": "2024-12-31"}
+    applying = {"applicant.name": NAME_C, "applicant.credit_code": CODE_C, "amount_requested": "1",
+                "description": "说明"}
+    reviewing = {"event": "review", "panel.0.name": "张三", "panel.0.bureau": "县商务局", "panel.0.no_conflict": "on",
+                 "site_visit.date": "2024-09-27", "verdict": "pass", "proposed_subsidy": "1"}
+    calls, applications = f"/projects/{project['id']}/calls", f"/calls/{call['id']}/applications"
+    events = f"/applications/{application['id']}/events"
+    cases = [
+        (calls, {**opening, "title": "标" * 300}, "title"),
+        (calls, {**opening, "line_ids": "abc"}, "line_ids"),
+        (calls, {**opening, "total": "-5"}, "total"),
+        (calls, {**opening, "deadline": "2024-13-45"}, "deadline"),
+        (applications, {**applying, "amount_requested": "1e400"}, "amount_requested"),
+        (applications, {**applying, "applicant.region": "abc"}, "applicant.region"),
+        (applications, {**applying, "applicant.credit_code": CODE_C * 2}, "applicant.credit_code"),
+        (applications, {**applying, "document_ids": "x"}, "document_ids"),
+        (events, {**reviewing, "panel.0.name": "", "panel.1.name": "张" * 100, "panel.1.bureau": "县财政局"},
+         "panel.1.name"),  # the second row of the form, the first member given
+        (events, {**reviewing, "verdict": "maybe"}, "verdict"),
+    ]
+    before = (count(flow, "calls"), count(flow, "applications"), count(flow, "payments"))
+    for path, form, field in cases:
+        resp = client.post(path, data={"csrf_token": token, **form})
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 422 and f'data-field="{field}"' in html, (path, field, resp.status_code)
+        assert "操作未完成" in html
+    odd = client.post(events, data={"csrf_token": token, "event": "resolve_objection", "objection_id": "abc",
+                                     "decision": "dismiss", "note": "理由"})
+    assert odd.status_code == 422 and "异议编号" in odd.get_data(as_text=True)  # named in the refusal
+    unpaid = client.post(f"/applications/{application['id']}/payments", data={"csrf_token": token, "amount": "五十万"})
+    assert unpaid.status_code == 422 and "金额（元）" in unpaid.get_data(as_text=True)
+    assert (count(flow, "calls"), count(flow, "applications"), count(flow, "payments")) == before
+    assert flow.ok(flow.get(f"/applications/{application['id']}"))["state"] == "under_review"
