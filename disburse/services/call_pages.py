@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from disburse.adapters.db import Database
-from disburse.adapters.orm import Application, BudgetLine, Call, Document, Project
+from disburse.adapters.orm import Application, BudgetLine, Call, Contract, Document, Project
 from disburse.domain.notice import local_date
 from disburse.domain.states import ApplicationState
 from disburse.services import applications, audit, engine
-from disburse.services.access import is_contractor, load_project, region_codes, require_reader
+from disburse.services.access import is_contractor, load_contract, load_project, region_codes, require_reader
 from disburse.services.context import Actor
 
 #: What each bureau's desk lists (seed 003 §5(2)3): commerce reviews, publishes and closes the notices,
@@ -158,3 +158,17 @@ def enterprise_desk(db: Database, actor: Actor, now: datetime) -> dict[str, Any]
                           for c, p in calls],
                 "applications": [_row(a, c, p) for a, c, p in mine]}
 
+
+
+def agreement_of(db: Database, actor: Actor, contract_id: int) -> dict[str, Any] | None:
+    """The awarded application a contract is the subsidy agreement (补助协议) of — its id, applicant and call —
+    or ``None`` for a procured contract: the contract page offers an agreement the subsidy only (seed 003
+    §5(2)3③)."""
+    with db.reading() as tx:
+        load_contract(tx.session, actor, contract_id)
+        found = tx.session.execute(
+            select(Application.id, Application.applicant_name, Call.id, Call.title)
+            .join(Contract, Contract.application_id == Application.id).join(Call, Call.id == Application.call_id)
+            .where(Contract.id == contract_id)).first()
+        return None if found is None else {"application_id": found[0], "applicant": found[1], "call_id": found[2],
+                                           "call_title": found[3]}

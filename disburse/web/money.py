@@ -309,6 +309,7 @@ def _contract_page(contract_id: int, values: dict[str, Any], errors: dict[str, l
     lines = [line for line in project.lines if line.id in shown["line_ids"]]
     return render_template(
         "money/contract.html", contract=shown, project=project, lines=lines,
+        agreement=call_pages.agreement_of(db(), actor(), contract_id),
         payments=payments.list_payments(db(), actor(), contract_id),
         acceptances=acceptances.list_acceptances(db(), actor(), contract_id, now()),
         documents=documents.list_documents(db(), actor(), contract_id=contract_id, per_page=50),

@@ -226,6 +226,11 @@ def test_an_application_goes_from_the_enterprise_to_the_paid_subsidy_by_clicking
     commerce.goto(application_path)
     commerce.locator("[data-testid=agreement-link]").click()
     settle(commerce)
+    assert commerce.locator("h1").inner_text().startswith("补助协议：")  # the agreement's name
+    assert commerce.locator(f"[data-testid=agreement-of] a[href='{application_path}']").count() == 1
+    kinds = commerce.locator("[data-testid=request-payment] select[name=kind] option").all_inner_texts()
+    assert kinds == ["补助资金"]  # an agreement pays the subsidy only
+    live.shot(commerce, "screenshots/application-agreement")
     payee = commerce.locator("[data-testid=record-payee]")
     payee.locator("input[name=payee_bank]").fill(PAYEE_BANK)
     payee.locator("input[name=payee_account]").fill(ACCOUNT)
