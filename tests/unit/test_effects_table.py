@@ -23,6 +23,7 @@ from disburse.adapters.orm import (
     Acceptance,
     Amendment,
     Application,
+    Call,
     Document,
     Evaluation,
     Notice,
@@ -35,6 +36,7 @@ from disburse.adapters.orm import (
     RecoveryShare,
     TenderRound,
     Verdict,
+    VolumeReport,
     VoucherNumber,
 )
 from disburse.adapters.orm import FundingSource as FundingSourceRow
@@ -50,15 +52,25 @@ from disburse.domain.plan import FundingSource, Plan
 from disburse.domain.project_guards import ProjectFacts
 from disburse.domain.recovery_guards import RecoveryFacts
 from disburse.domain.rules import RuleSet
+from disburse.domain.volume_guards import VolumeFacts
 from disburse.domain.workflow import Workflow
-from disburse.services import acceptances, amendments, applications, payments, projects, recoveries
+from disburse.services import (
+    acceptances,
+    amendments,
+    applications,
+    payments,
+    projects,
+    recoveries,
+    volume_reports,
+)
 from disburse.services.context import Actor, Origin
 from disburse.services.engine import Step, Target
 from disburse.services.workflows import LOADERS
 
 EFFECTS: dict[str, Mapping[str, Callable[[Any], None]]] = {
     "project": projects.EFFECTS, "acceptance": acceptances.EFFECTS, "payment": payments.EFFECTS,
-    "amendment": amendments.EFFECTS, "recovery": recoveries.EFFECTS, "application": applications.EFFECTS}
+    "amendment": amendments.EFFECTS, "recovery": recoveries.EFFECTS, "application": applications.EFFECTS,
+    "volume_report": volume_reports.EFFECTS}
 WORKFLOWS: dict[str, Callable[[], Workflow[Any, Any]]] = LOADERS
 
 ACTOR = Actor(id=9, username="demo-9", role="commerce", region_code="530325", region_path="/530000/530300/530325/")
@@ -679,7 +691,47 @@ APPLICATION_CASES = [
          changed={"entity.withdrawn_by": 9}),
 ]
 
-EFFECT_CASES = PROJECT_CASES + ACCEPTANCE_CASES + PAYMENT_CASES + PLAN_CASES + RECOVERY_CASES + APPLICATION_CASES
+
+
+def volume_row(**columns: Any) -> VolumeReport:
+    """Report 81 on application 71: 120000 orders in 2024-09, reported by user 3."""
+    return VolumeReport(**{"id": 81, "application_id": 71, "project_id": 7, "month": "2024-09", "volume": 120000,
+                           "state": "reported", "reported_by": 3, **columns})
+
+
+def volume_facts(**changes: Any) -> VolumeFacts:
+    return replace(VolumeFacts(state="reported", actor_role="commerce", actor_id=ACTOR.id, application_state="awarded",
+                               unit_name="单", unit_rate=Decimal("3.00"), unit_cap=Decimal("350000.00"),
+                               month="2024-09", volume=120000, today=date(2024, 10, 8), reported_by=3), **changes)
+
+
+#: Call 11: 3.00 yuan an order, at most 350000.00 a month.
+PER_ORDER = {"call": Call(id=11, unit_name="单", unit_rate=Decimal("3.00"), unit_cap=Decimal("350000.00"))}
+RATE_VIEW = {"unit": "单", "rate": "3.00", "cap": "350000.00"}
+
+VOLUME_CASES = [
+    case("volume_report", "record_report", "a report keeps its evidence once each, who reported and what it claims",
+         lambda: step("volume_report", "report", volume_row(reported_by=None), volume_facts(), parents=PER_ORDER,
+                      data={"document_ids": [4, 4, 5], "note": "九月订单"}),
+         changed={"entity.reported_by": 9, "entity.note": "九月订单", "entity.documents[*].document_id": [4, 5]},
+         record={"application_id": 71, "month": "2024-09", "volume": 120000, "unit_rate": RATE_VIEW,
+                 "document_ids": [4, 5], "claimed": "350000.00"}),
+    case("volume_report", "record_verification", "a verification keeps the volume verified and what the month pays",
+         lambda: step("volume_report", "verify", volume_row(), volume_facts(), parents=PER_ORDER,
+                      data={"verified_volume": 100000, "note": "核减退货"}),
+         changed={"entity.verified_volume": 100000, "entity.verified_by": 9, "entity.verified_at": NOW,
+                  "entity.verify_note": "核减退货"},
+         record={"application_id": 71, "month": "2024-09", "volume": 120000, "verified_volume": 100000,
+                 "reported_by": 3, "unit_rate": RATE_VIEW, "payable": "300000.00"}),
+    case("volume_report", "record_rejection", "a rejection keeps its note and who rejected",
+         lambda: step("volume_report", "reject", volume_row(), volume_facts(), parents=PER_ORDER,
+                      data={"note": "台账不符"}),
+         changed={"entity.rejected_by": 9, "entity.reject_note": "台账不符"},
+         record={"application_id": 71, "month": "2024-09", "volume": 120000}),
+]
+
+EFFECT_CASES = (PROJECT_CASES + ACCEPTANCE_CASES + PAYMENT_CASES + PLAN_CASES + RECOVERY_CASES + APPLICATION_CASES
+                + VOLUME_CASES)
 
 
 # --- reading what an effect did ------------------------------------------------------------------------

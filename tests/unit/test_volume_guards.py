@@ -1,0 +1,91 @@
+"""Every guard and check of the volume report workflow, case by case, on plain facts (issue 20 item 4; seed 001
+§5(4)3), and what a verified month may be paid. Each registered function has a case that holds and one that
+fails; boundaries sit at the edge (the last day of a month, exactly the volume reported, exactly the cap)."""
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from disburse.domain.citations import DEVELOPER_FORM
+from disburse.domain.volume_guards import VOLUME_GUARDS, VolumeFacts, payable
+
+
+def report(**changes: Any) -> VolumeFacts:
+    """120000 orders in 2024-09 on an awarded call of 3.00 yuan an order (at most 40万 a month), reported by user
+    3, on 2024-10-08, in a project running 2022-10-01 to 2024-10-31; verified by user 9."""
+    return replace(VolumeFacts(
+        state="reported", actor_role="commerce", actor_id=9, application_state="awarded", unit_name="单",
+        unit_rate=Decimal("3.00"), unit_cap=Decimal("400000.00"), month="2024-09", volume=120000,
+        today=date(2024, 10, 8), period_start=date(2022, 10, 1), period_end=date(2024, 10, 31),
+        data={"document_ids": [4]}, reported_by=3), **changes)
+
+
+def case(guard: str, why: str, facts: VolumeFacts, *expected: tuple[str, str | None]) -> Any:
+    return pytest.param(guard, facts, expected, id=f"{guard}: {why}")
+
+
+CASES = [
+    case("application_awarded", "an awarded application passes", report()),
+    case("application_awarded", "one still in notice fails", report(application_state="in_notice"),
+         ("application_not_awarded", None)),
+    case("per_unit_call", "a call with a rate passes", report()),
+    case("per_unit_call", "a lump-sum call fails", report(unit_rate=None, unit_cap=None), ("not_per_unit", None)),
+    case("month_ended", "last month passes on the first day of this one", report(month="2024-09",
+                                                                                  today=date(2024, 10, 1))),
+    case("month_ended", "this month fails on its last day", report(month="2024-10", today=date(2024, 10, 31)),
+         ("month_not_ended", "month")),
+    case("month_ended", "a month to come fails", report(month="2025-01"), ("month_not_ended", "month")),
+    case("month_in_period", "the month the period starts in passes (the period starts mid-month)",
+         report(month="2022-10", period_start=date(2022, 10, 15))),
+    case("month_in_period", "the period's last month passes", report(month="2024-10")),
+    case("month_in_period", "the month before the period fails", report(month="2022-09"),
+         ("month_outside_period", "month")),
+    case("month_in_period", "the month after the period fails", report(month="2024-11"),
+         ("month_outside_period", "month")),
+    case("month_in_period", "a project without a period takes any month",
+         report(month="2019-01", period_start=None, period_end=None)),
+    case("month_not_reported", "a month not reported yet passes", report(months_reported=("2024-08",))),
+    case("month_not_reported", "a month reported (and not rejected) fails", report(months_reported=("2024-09",)),
+         ("month_already_reported", None)),
+    case("evidence_given", "one document passes", report()),
+    case("evidence_given", "no document fails on its field", report(data={"document_ids": []}),
+         ("evidence_missing", "document_ids")),
+    case("documents_of_project", "the project's documents pass", report()),
+    case("documents_of_project", "another project's document fails on its field", report(foreign_documents=(8,)),
+         ("document_not_of_project", "document_ids")),
+    case("another_verifies", "someone other than the reporter passes", report()),
+    case("another_verifies", "the reporter fails", report(actor_id=3), ("same_user_as_reporter", None)),
+    case("verified_within_reported", "exactly the volume reported passes", report(data={"verified_volume": 120000})),
+    case("verified_within_reported", "nothing verified passes", report(data={"verified_volume": 0})),
+    case("verified_within_reported", "one order more than reported fails on its field",
+         report(data={"verified_volume": 120001}), ("verified_above_reported", "verified_volume")),
+]
+
+
+@pytest.mark.parametrize(("guard", "facts", "expected"), CASES)
+def test_guard_answers_what_is_unmet(guard: str, facts: VolumeFacts, expected: tuple[Any, ...]) -> None:
+    found = VOLUME_GUARDS[guard](facts)
+    assert [(u.code, u.field) for u in found] == list(expected)
+    for item in found:
+        assert item.clause.startswith("《布尔津县") and item.zh and item.en
+        assert not DEVELOPER_FORM.search(item.clause)
+
+
+def test_every_guard_has_a_case_that_holds_and_one_that_fails() -> None:
+    holding = {c.values[0] for c in CASES if not c.values[2]}
+    failing = {c.values[0] for c in CASES if c.values[2]}
+    assert holding == failing == set(VOLUME_GUARDS)
+
+
+@pytest.mark.parametrize(("verified", "cap", "paid"), [
+    (120000, None, "360000.00"),          # volume × rate, no cap
+    (133333, Decimal("400000.00"), "399999.00"),  # below the cap
+    (133334, Decimal("400000.00"), "400000.00"),  # 400002.00 is capped
+    (0, Decimal("400000.00"), "0.00"),
+])
+def test_a_verified_month_pays_volume_times_rate_at_most_the_cap(verified: int, cap: Decimal | None,
+                                                                  paid: str) -> None:
+    assert payable(verified, Decimal("3.00"), cap) == Decimal(paid)
