@@ -25,7 +25,7 @@ from disburse.domain.volume_guards import VOLUME_GUARDS, VolumeFacts, payable
 from disburse.domain.workflow import Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
 from disburse.services import applications, engine
-from disburse.services.access import answering_as, hidden
+from disburse.services.access import answering_as, hidden, require_reader
 from disburse.services.context import Actor, Origin
 from disburse.services.engine import RowState, Step, Target
 
@@ -91,6 +91,7 @@ class VolumeReportSubject(RowState[VolumeReport, VolumeFacts]):
 
     def load(self, session: Session, actor: Actor, ident: int, *, lock: bool) -> Target[VolumeReport]:
         """The report through its application (an enterprise's user: its own only), under the application's locks."""
+        require_reader(actor)
         with answering_as("volume_report", ident):
             application_id = session.scalar(select(VolumeReport.application_id).where(VolumeReport.id == ident))
             if application_id is None:
