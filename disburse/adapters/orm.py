@@ -422,6 +422,8 @@ class Payment(Base):
     disbursed_on: Mapped[date | None] = mapped_column(Date)
     #: the bank's transaction reference of the disbursement (银行交易流水号), when finance records one
     bank_reference: Mapped[str | None] = mapped_column(String(64))
+    #: a per-unit subsidy's payment: the verified volume report it pays (issue 20 item 4)
+    volume_report_id: Mapped[int | None] = mapped_column(ForeignKey("volume_reports.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 

@@ -18,6 +18,14 @@ blp = Blueprint("api_volume_reports", __name__,
                 description="Volume reports of per-unit subsidies: a month's units with evidence, verified by commerce")
 
 
+class ReportPaymentOut(Schema):
+    """A payment of the month (kind ``subsidy``)."""
+
+    id = fields.Integer()
+    amount = MoneyField(dump_only=True)
+    state = fields.String()
+
+
 class VolumeReportOut(Schema):
     """A month's volume on an awarded per-unit application, what it claims at the call's rate and, once verified,
     what the month may be paid (verified volume × rate, at most the monthly cap)."""
@@ -36,6 +44,10 @@ class VolumeReportOut(Schema):
                          metadata={"description": "yuan: the volume reported × the rate, at most the cap"})
     payable = MoneyField(dump_only=True, allow_none=True,
                          metadata={"description": "yuan: the verified volume × the rate, at most the cap"})
+    due = MoneyField(dump_only=True, allow_none=True,
+                     metadata={"description": "yuan: the most a payment of this month may be now (payable, at most "
+                                              "what the award has left); none once paid or before verification"})
+    payments = fields.List(fields.Nested(ReportPaymentOut))
     state = fields.String()
     state_label = fields.Nested(Label, allow_none=True)
     document_ids = fields.List(fields.Integer())

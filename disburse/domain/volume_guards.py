@@ -30,6 +30,28 @@ def payable(verified_volume: int, rate: Decimal, cap: Decimal | None) -> Decimal
 
 
 @dataclass(frozen=True)
+class VolumeRef:
+    """The volume report a per-unit subsidy's payment names, as the payment gates read it."""
+
+    id: int
+    #: the report is of the agreement's application
+    of_agreement: bool
+    month: str
+    state: str
+    unit_name: str | None
+    rate: Decimal
+    cap: Decimal | None
+    verified_volume: int | None
+    #: the other payments on this report neither rejected nor cancelled
+    paid_by: tuple[int, ...] = ()
+
+    @property
+    def payable(self) -> Decimal | None:
+        """What the verified month may be paid (:func:`payable`); None until verified."""
+        return None if self.verified_volume is None else payable(self.verified_volume, self.rate, self.cap)
+
+
+@dataclass(frozen=True)
 class VolumeFacts:
     """One volume report (or one about to be made) and what its guards look at."""
 
@@ -52,6 +74,8 @@ class VolumeFacts:
     #: the documents named that are not the project's
     foreign_documents: tuple[int, ...] = ()
     reported_by: int | None = None
+    #: the award less what is disbursed and in flight on its agreement; None before the award
+    award_left: Decimal | None = None
     data: dict[str, Any] = field(default_factory=dict)
 
 
@@ -77,6 +101,15 @@ def per_unit_call(f: VolumeFacts) -> list[Unmet]:
         return []
     return [Unmet("not_per_unit", "该项目申报通知未设按量补助标准（每单补助），不按业务量拨付",
                   "The call sets no per-unit rate; its subsidy is not paid on volumes", UNIT_CLAUSE)]
+
+
+def award_not_used_up(f: VolumeFacts) -> list[Unmet]:
+    """Once the award is disbursed or in flight in full, no month is reported any more: nothing is left to pay
+    it with (a payment rejected or cancelled frees its amount again)."""
+    if f.award_left is None or f.award_left > 0:
+        return []
+    return [Unmet("award_used_up", "批准的补助资金已全部拨付或在途，不再受理业务量报送",
+                  "The award is disbursed or in flight in full; no more volume is taken", UNIT_CLAUSE)]
 
 
 def month_ended(f: VolumeFacts) -> list[Unmet]:
@@ -149,5 +182,6 @@ def verified_within_reported(f: VolumeFacts) -> list[Unmet]:
 
 
 VOLUME_GUARDS: dict[str, Callable[[VolumeFacts], list[Unmet]]] = {
-    f.__name__: f for f in (application_awarded, per_unit_call, month_ended, month_in_period, month_not_reported,
-                            evidence_given, documents_of_project, another_verifies, verified_within_reported)}
+    f.__name__: f for f in (application_awarded, per_unit_call, award_not_used_up, month_ended, month_in_period,
+                            month_not_reported, evidence_given, documents_of_project, another_verifies,
+                            verified_within_reported)}

@@ -94,6 +94,9 @@ class SubsidyIn(Schema):
     """``POST /applications/{id}/payments``: the subsidy to pay (kind ``subsidy``), with its evidence."""
 
     amount = YuanField(required=True)
+    volume_report_id = fields.Integer(strict=True, load_default=None, allow_none=True, metadata={
+        "description": "a per-unit subsidy: the verified volume report it pays (issue 20 item 4); its `due` is "
+                       "the most it may be"})
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
     document_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), load_default=list,
                                validate=validate.Length(max=100))

@@ -10,17 +10,27 @@ verified report is what the month's subsidy is paid on: the verified volume × t
 
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from disburse.adapters.db import Database
-from disburse.adapters.orm import Application, Call, Document, VolumeReport, VolumeReportDocument
+from disburse.adapters.orm import (
+    Application,
+    Call,
+    Contract,
+    Document,
+    Money,
+    Payment,
+    VolumeReport,
+    VolumeReportDocument,
+)
 from disburse.domain.money import format_yuan
 from disburse.domain.notice import local_date
-from disburse.domain.states import VolumeReportEvent, VolumeReportState
+from disburse.domain.states import IN_FLIGHT, PaymentState, VolumeReportEvent, VolumeReportState
 from disburse.domain.volume_guards import VOLUME_GUARDS, VolumeFacts, payable
 from disburse.domain.workflow import Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
@@ -28,6 +38,9 @@ from disburse.services import applications, engine
 from disburse.services.access import answering_as, hidden, require_reader
 from disburse.services.context import Actor, Origin
 from disburse.services.engine import RowState, Step, Target
+
+#: Payments that count against the award: in flight or disbursed.
+COMMITTED = (*IN_FLIGHT, PaymentState.DISBURSED)
 
 # --- effects (named in workflows/volume_report.yaml) ----------------------------------------------------
 
@@ -122,6 +135,13 @@ class VolumeReportSubject(RowState[VolumeReport, VolumeFacts]):
             ours = set(session.scalars(select(Document.id).where(Document.id.in_(wanted),
                                                                  Document.project_id == project.id)))
             foreign = tuple(sorted(wanted - ours))
+        award_left = None
+        if application.awarded is not None:
+            committed = session.scalar(select(type_coerce(func.coalesce(func.sum(Payment.amount), 0), Money))
+                                       .join(Contract, Contract.id == Payment.contract_id)
+                                       .where(Contract.application_id == application.id,
+                                              Payment.state.in_(COMMITTED)))
+            award_left = application.awarded - (committed or Decimal(0))
         months = session.scalars(select(VolumeReport.month).where(
             VolumeReport.application_id == application.id, VolumeReport.state != VolumeReportState.REJECTED,
             VolumeReport.id != (report.id or 0)))
@@ -130,26 +150,36 @@ class VolumeReportSubject(RowState[VolumeReport, VolumeFacts]):
             unit_name=call.unit_name, unit_rate=call.unit_rate, unit_cap=call.unit_cap, month=report.month,
             volume=report.volume, today=local_date(now), period_start=project.period_start,
             period_end=project.period_end, months_reported=tuple(sorted(months)), foreign_documents=foreign,
-            reported_by=report.reported_by, data=dict(data))
+            reported_by=report.reported_by, award_left=award_left, data=dict(data))
 
     def view(self, session: Session, step: Step[VolumeReport, VolumeFacts], allowed: list[str]) -> dict[str, Any]:
-        return report_view(step.entity, step.target.parents["application"], step.target.parents["call"], allowed)
+        return report_view(session, step.target, step.facts, allowed)
 
 
 SUBJECT = VolumeReportSubject()
 
 
-def report_view(report: VolumeReport, application: Application, call: Call, allowed: list[str]) -> dict[str, Any]:
-    """A report with its unit rate, what its volume claims and, once verified, what the month may be paid."""
+def report_view(session: Session, target: Target[VolumeReport], facts: VolumeFacts,
+                allowed: list[str]) -> dict[str, Any]:
+    """A report with its unit rate, what its volume claims, once verified what the month may be paid
+    (``payable``) and, while it is not paid, the most a payment of it may be now (``due``: at most what the
+    award has left), and its payments."""
+    report, application, call = target.entity, target.parents["application"], target.parents["call"]
     rate = call.unit_rate
+    paid = session.execute(select(Payment.id, Payment.amount, Payment.state)
+                           .where(Payment.volume_report_id == report.id).order_by(Payment.id)).all()
+    month_pays = None if rate is None or report.verified_volume is None \
+        else payable(report.verified_volume, rate, call.unit_cap)
+    live = [p for p in paid if p.state in COMMITTED]
+    due = None if month_pays is None or live else min(month_pays, max(facts.award_left or Decimal(0), Decimal(0)))
     return {
         "id": report.id, "application_id": report.application_id, "project_id": report.project_id,
         "call_id": call.id, "applicant": application.applicant_name, "credit_code": application.credit_code,
         "month": report.month, "volume": report.volume, "verified_volume": report.verified_volume,
         "unit_rate": applications.unit_rate_view(call),
         "claimed": None if rate is None else payable(report.volume, rate, call.unit_cap),
-        "payable": None if rate is None or report.verified_volume is None
-        else payable(report.verified_volume, rate, call.unit_cap),
+        "payable": month_pays, "due": due,
+        "payments": [{"id": i, "amount": a, "state": st} for i, a, st in paid],
         "state": report.state, "state_label": engine.state_label(workflow(), report.state),
         "document_ids": [d.document_id for d in report.documents], "note": report.note,
         "reported_by": report.reported_by, "verified_by": report.verified_by, "verified_at": report.verified_at,
@@ -176,8 +206,7 @@ def fire_event(db: Database, actor: Actor, origin: Origin, report_id: int, event
 
 def _read(session: Session, actor: Actor, target: Target[VolumeReport], now: datetime) -> dict[str, Any]:
     facts = SUBJECT.facts(session, target, actor, {}, now)
-    return report_view(target.entity, target.parents["application"], target.parents["call"],
-                       engine.allowed(workflow(), actor, target.entity.state, facts))
+    return report_view(session, target, facts, engine.allowed(workflow(), actor, target.entity.state, facts))
 
 
 def get_report(db: Database, actor: Actor, report_id: int, now: datetime) -> dict[str, Any]:

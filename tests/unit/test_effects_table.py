@@ -47,12 +47,12 @@ from disburse.domain.amendment_guards import AmendmentFacts
 from disburse.domain.application_guards import ApplicationFacts
 from disburse.domain.contracts import Contract, Contractor, Schedule
 from disburse.domain.ledger import EMPTY
-from disburse.domain.payment_gates import PaymentFacts
+from disburse.domain.payment_gates import OtherPayment, PaymentFacts
 from disburse.domain.plan import FundingSource, Plan
 from disburse.domain.project_guards import ProjectFacts
 from disburse.domain.recovery_guards import RecoveryFacts
 from disburse.domain.rules import RuleSet
-from disburse.domain.volume_guards import VolumeFacts
+from disburse.domain.volume_guards import VolumeFacts, VolumeRef
 from disburse.domain.workflow import Workflow
 from disburse.services import (
     acceptances,
@@ -728,6 +728,23 @@ VOLUME_CASES = [
                       data={"note": "台账不符"}),
          changed={"entity.rejected_by": 9, "entity.reject_note": "台账不符"},
          record={"application_id": 71, "month": "2024-09", "volume": 120000}),
+]
+
+#: Report 81: 100000 orders verified for 2024-12 at 3.00 yuan, at most 400000.00 a month.
+DECEMBER = VolumeRef(id=81, of_agreement=True, month="2024-12", state="verified", unit_name="单",
+                     rate=Decimal("3.00"), cap=Decimal("400000.00"), verified_volume=100000)
+VOLUME_CASES += [
+    case("payment", "record_volume_report", "a per-unit subsidy keeps its report and records what the month is due",
+         lambda: step("payment", "request", stage_payment(kind="subsidy", amount=Decimal("210000.00"),
+                                                          acceptance_id=None),
+                      payment_facts(kind="subsidy", amount=Decimal("210000.00"), contract_amount=Decimal("900000.00"),
+                                    per_unit=True, volume=DECEMBER,
+                                    others=(OtherPayment(40, "subsidy", Decimal("690000.00"), "disbursed", None),))),
+         changed={"entity.volume_report_id": 81},
+         record={"volume_report": {"id": 81, "month": "2024-12", "verified_volume": 100000, "payable": "300000.00",
+                                   "due": "210000.00"}}),
+    case("payment", "record_volume_report", "any other request names no report",
+         lambda: step("payment", "request", stage_payment(), payment_facts())),
 ]
 
 EFFECT_CASES = (PROJECT_CASES + ACCEPTANCE_CASES + PAYMENT_CASES + PLAN_CASES + RECOVERY_CASES + APPLICATION_CASES

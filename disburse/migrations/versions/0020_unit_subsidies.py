@@ -5,7 +5,9 @@ seed 001 §5(4)3: 按照先建后补政策，实现每单物流补贴)
   order), with at most ``unit_cap`` for one beneficiary's month;
 * ``volume_reports`` and ``volume_report_documents``: an awarded enterprise's volume for a month with its
   evidence, verified by commerce (the verified volume) or rejected; one report a month and application
-  among those not rejected (a partial unique index, on SQLite as on PostgreSQL).
+  among those not rejected (a partial unique index, on SQLite as on PostgreSQL);
+* ``payments.volume_report_id``: a per-unit subsidy's payment names the verified report it pays (one payment a
+  report, the gates say).
 
 Revision ID: 0020
 Revises: 0019
@@ -69,9 +71,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('volume_report_documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_volume_report_documents_document_id'), ['document_id'], unique=False)
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('volume_report_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_payments_volume_report_id'), ['volume_report_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_payments_volume_report_id_volume_reports'), 'volume_reports',
+                                    ['volume_report_id'], ['id'])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_payments_volume_report_id_volume_reports'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_payments_volume_report_id'))
+        batch_op.drop_column('volume_report_id')
     with op.batch_alter_table('volume_report_documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_volume_report_documents_document_id'))
     op.drop_table('volume_report_documents')
