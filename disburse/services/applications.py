@@ -552,11 +552,13 @@ def explain_event(db: Database, actor: Actor, application_id: int, event: str, n
 # --- after the award: the work accepted, the subsidy paid ------------------------------------------------
 
 
-def agreement_of(db: Database, actor: Actor, application_id: int) -> int:
-    """The subsidy agreement of an awarded application the actor may read (an enterprise: its own), or a 409
-    saying the application is not awarded."""
+def agreement_of(db: Database, actor: Actor, application_id: int, doing: Workflow[Any, Any]) -> int:
+    """The subsidy agreement of an awarded application the actor may read (an enterprise: its own), for a role
+    that may start ``doing`` (a 403 otherwise), or a 409 saying the application is not awarded."""
     with db.reading() as tx:
         target = SUBJECT.load(tx.session, actor, application_id, lock=False)
+        if actor.role not in doing.creation().roles:
+            raise Forbidden(f"the role {actor.role} may not {doing.creation().trigger} here", audit=True)
         contract_id = tx.session.scalar(select(Contract.id).where(Contract.application_id == application_id))
         if contract_id is not None:
             return contract_id
@@ -572,7 +574,7 @@ def apply_for_acceptance(db: Database, actor: Actor, origin: Origin, application
                          data: Mapping[str, Any], now: datetime) -> Any:
     """The enterprise (or commerce on its behalf) applies for the acceptance of the awarded work: the final
     acceptance of its subsidy agreement (seed 003 §5(2)3③: 项目合格验收后)."""
-    return acceptances.apply(db, actor, origin, agreement_of(db, actor, application_id),
+    return acceptances.apply(db, actor, origin, agreement_of(db, actor, application_id, acceptances.workflow()),
                              {**data, "kind": "final", "stage": None, "line_ids": None}, now)
 
 
@@ -580,5 +582,6 @@ def request_subsidy(db: Database, actor: Actor, origin: Origin, application_id: 
                     idem: Idem | None, now: datetime) -> tuple[int, Any]:
     """Request the payment of the subsidy (kind ``subsidy``) on the same path as every payment: gated by the
     accepted work and the award, then verified, approved and disbursed by different people."""
-    return payments.request_payment(db, actor, origin, agreement_of(db, actor, application_id),
+    return payments.request_payment(db, actor, origin,
+                                    agreement_of(db, actor, application_id, payments.workflow()),
                                     {**data, "kind": "subsidy"}, idem, now=now)

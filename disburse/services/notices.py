@@ -6,6 +6,7 @@ objections; seed 003 §5(2)3② publicises applications the same way. The entity
 application) keeps its notices in ``notices``, the current one last.
 """
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -43,7 +44,7 @@ def decide_objection(step: Step[Any, Any]) -> str:
     objection = next(o for o in notice.objections if o.id == step.data["objection_id"])
     objection.decision, objection.decided_by = step.data["decision"], step.actor.id
     objection.decided_at, objection.decision_note = step.now, step.data.get("note")
-    outcome = notice_guards.objection_outcome(step.facts, UPHELD)
+    outcome = notice_guards.objection_outcome(replace(step.facts, data=dict(step.data)), UPHELD)
     if outcome == "notice_clear":
         notice.closed_at = step.now
     step.record.update(objection_id=objection.id, decision=objection.decision)

@@ -131,6 +131,33 @@ def test_an_application_goes_from_submission_to_payment_with_four_people_at_the_
     public = flow.client.get("/api/v1/public/calls").get_json()
     assert [(r["applicant"], r["awarded"]) for r in public[0]["recipients"]] == [(NAME_C, "500000.00")]
 
+    ledger = flow.ok(flow.get(f"/projects/{project['id']}/ledger", FINANCE))
+    [row] = [c for c in ledger["contracts"] if c["contract_id"] == application["contract_id"]]
+    assert (row["contracted"], row["disbursed"]) == ("500000.00", "450000.00")
+
+
+def test_a_subsidy_found_wrong_by_the_audit_is_recovered_from_the_agreement(flow: Flow) -> None:
+    """The recovery path (issue 17) takes the subsidy agreement as it takes a contract: ordered on what was
+    disbursed on it, received, the ledger showing it."""
+    project = filed(flow)
+    flow.funds_arrived(project)
+    _, application = awarded(flow, project)
+    accepted(flow, project, application, "500000.00")
+    flow.client.put(f"/api/v1/contracts/{application['contract_id']}/payee", headers=flow.h(COMMERCE),
+                    json={"payee_bank": PAYEE_BANK, "payee_account": ACCOUNT})
+    payment = flow.ok(request(flow, application, "500000.00"), 201)
+    flow.ok(step(flow, payment, "verify", COMMERCE_2))
+    flow.ok(step(flow, payment, "approve", FINANCE))
+    flow.ok(step(flow, payment, "disburse", FINANCE_2, voucher_no="ZF-2024-102", disbursed_on=today(flow)))
+    above = flow.post(f"/projects/{project['id']}/recoveries",
+                      {"basis": "audit_finding", "amount": "500000.01", "reason": "审计发现虚报建设内容",
+                       "contract_id": application["contract_id"]}, FINANCE)
+    assert above.status_code in (409, 422)
+    order = flow.ok(flow.post(f"/projects/{project['id']}/recoveries",
+                              {"basis": "audit_finding", "amount": "100000.00", "reason": "审计发现虚报建设内容",
+                               "contract_id": application["contract_id"]}, FINANCE), 201)
+    assert order["contract_id"] == application["contract_id"] and order["amount"] == "100000.00"
+
 
 def test_awards_beyond_the_lines_remaining_budget_are_refused(flow: Flow) -> None:
     project = filed(flow)
