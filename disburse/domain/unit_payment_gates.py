@@ -12,6 +12,7 @@ the line's budget is never passed). :func:`due` is that maximum; a refusal state
 from collections.abc import Callable
 from decimal import Decimal
 
+from disburse.domain.citations import SYSTEM_RULE
 from disburse.domain.money import amount_en, amount_zh
 from disburse.domain.payment_gates import PaymentFacts
 from disburse.domain.states import VolumeReportState
@@ -77,5 +78,15 @@ def unit_subsidy_within_due(f: PaymentFacts) -> list[Unmet]:
                   f"{amount_en(f.committed())} disbursed and in flight)", UNIT_CLAUSE)]
 
 
+def not_the_volume_verifier(f: PaymentFacts) -> list[Unmet]:
+    """Who verified the month's volume may not verify or approve its payment (as who recorded an acceptance's
+    verdict may not verify or approve the payment relying on it)."""
+    if not _applies(f) or f.volume is None or f.volume.verified_by is None or f.volume.verified_by != f.actor_id:
+        return []
+    return [Unmet("volume_verifier", "核实该月业务量的人员不能审核或批准其补助资金拨付",
+                  "The user who verified the month's volume may not verify or approve its payment", SYSTEM_RULE)]
+
+
 UNIT_PAYMENT_GATES: dict[str, Callable[[PaymentFacts], list[Unmet]]] = {
-    f.__name__: f for f in (volume_report_verified, one_payment_per_report, unit_subsidy_within_due)}
+    f.__name__: f for f in (volume_report_verified, one_payment_per_report, unit_subsidy_within_due,
+                            not_the_volume_verifier)}

@@ -44,6 +44,8 @@ class VolumeRef:
     verified_volume: int | None
     #: the other payments on this report neither rejected nor cancelled
     paid_by: tuple[int, ...] = ()
+    #: who verified the volume (the month's acceptance verdict)
+    verified_by: int | None = None
 
     @property
     def payable(self) -> Decimal | None:

@@ -55,7 +55,7 @@ def read(session: Session, rows: Sequence[tuple[Payment, Contract, Project]],
         out.append((True, VolumeRef(
             id=report.id, of_agreement=report.application_id == contract.application_id, month=report.month,
             state=report.state, unit_name=name, rate=rate, cap=cap, verified_volume=report.verified_volume,
-            paid_by=tuple(i for i in paid.get(report.id, []) if i != payment.id))))
+            paid_by=tuple(i for i in paid.get(report.id, []) if i != payment.id), verified_by=report.verified_by)))
     return out
 
 

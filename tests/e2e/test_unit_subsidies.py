@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from disburse.domain.notice import local_date
 from tests.e2e.test_documents import PDF, upload
 from tests.flow import DECLARED, Flow, credit_code, unmet_codes
 from tests.helpers import example
@@ -197,3 +198,105 @@ def test_a_report_is_refused_before_the_award_outside_the_period_twice_a_month_a
     not_awarded = report(county, lump, "2024-06", 100, docs)
     assert not_awarded.status_code == 409
     assert set(unmet_codes(not_awarded)) == {"application_not_awarded", "not_per_unit"}
+
+
+def today(flow: Flow) -> str:
+    return local_date(flow.clock.now()).isoformat()
+
+
+def request(flow: Flow, application: dict[str, Any], amount: str, report_: dict[str, Any] | None,
+            as_: str = ENTERPRISE) -> Any:
+    body: dict[str, Any] = {"amount": amount}
+    if report_ is not None:
+        body["volume_report_id"] = report_["id"]
+    return flow.post(f"/applications/{application['id']}/payments", body, as_)
+
+
+def pay(flow: Flow, payment: dict[str, Any], voucher: str) -> dict[str, Any]:
+    """Verified by commerce (not who verified the volume), approved by finance, disbursed by another at finance."""
+    for event, who, data in (("verify", COMMERCE, {}), ("approve", FINANCE, {}),
+                             ("disburse", FINANCE_2, {"voucher_no": voucher, "disbursed_on": today(flow)})):
+        payment = flow.ok(flow.post(f"/payments/{payment['id']}/events", {"event": event, **data}, who))
+    assert payment["state"] == "disbursed"
+    return payment
+
+
+def verified_month(flow: Flow, project: dict[str, Any], application: dict[str, Any], month: str, volume: int,
+                   verified: int) -> dict[str, Any]:
+    """The enterprise uploads the month's order ledger to its agreement and reports; commerce's second user
+    verifies."""
+    doc = flow.ok(upload(flow, ENTERPRISE, project["id"], content=PDF + month.encode(), kind="report",
+                         filename=f"订单台账-{month}.pdf", contract_id=application["contract_id"]), 201)
+    reported = flow.ok(report(flow, application, month, volume, [doc["id"]]), 201)
+    return flow.ok(step(flow, reported, "verify", verified_volume=verified))
+
+
+def test_three_verified_months_are_paid_and_the_third_stops_at_the_lines_budget(county: Flow) -> None:
+    """Issue 20, done when: a per-unit logistics subsidy pays 3 months of reported orders and stops at the line's
+    budget. The award is the whole 物流补贴 line (90万元); at 3.00 yuan an order, July and August pay 36万 and 33万,
+    September's 30万 stops at the 21万 the line has left; October is refused."""
+    project = filed_project(county)
+    application = awarded(county, county.ok(open_call(county, project), 201))
+    assert application["awarded"] == logistics_line(project)["amount"] == "900000.00"
+    agreement = application["contract_id"]
+    county.ok(county.client.put(f"/api/v1/contracts/{agreement}/payee", headers=county.h(COMMERCE),
+                                json={"payee_bank": "中国农业银行布尔津县支行",
+                                      "payee_account": "6228 4801 6543 2100 017"}))
+
+    july = verified_month(county, project, application, "2024-07", 120000, 120000)
+    assert july["payable"] == july["due"] == "360000.00"
+    unverified = county.ok(report(county, application, "2024-08", 110500, july["document_ids"]), 201)
+    assert unmet_codes(request(county, application, "1.00", unverified)) == ["volume_report_not_verified"]
+    no_report = request(county, application, "360000.00", None)
+    assert no_report.status_code == 422 and "volume_report_id" in no_report.get_json()["errors"]
+    above = request(county, application, "360000.01", july)
+    assert above.status_code == 409 and unmet_codes(above) == ["above_unit_subsidy_due"]
+    first = county.ok(request(county, application, "360000.00", july), 201)
+    assert first["kind"] == "subsidy"
+    twice = request(county, application, "1.00", july)
+    assert twice.status_code == 409 and unmet_codes(twice) == ["volume_report_paid"]
+    by_volume_verifier = county.post(f"/payments/{first['id']}/events", {"event": "verify"}, COMMERCE_2)
+    assert by_volume_verifier.status_code == 409 and unmet_codes(by_volume_verifier) == ["volume_verifier"]
+    pay(county, first, "BEJ-WL-2024-07")
+
+    august = county.ok(step(county, unverified, "verify", verified_volume=110000, note="核减重复订单500单"))
+    assert august["payable"] == august["due"] == "330000.00"
+    pay(county, county.ok(request(county, application, "330000.00", august), 201), "BEJ-WL-2024-08")
+
+    september = verified_month(county, project, application, "2024-09", 100000, 100000)
+    assert september["payable"] == "300000.00" and september["due"] == "210000.00"
+    stopped = request(county, application, "300000.00", september)
+    assert stopped.status_code == 409 and unmet_codes(stopped) == ["above_unit_subsidy_due"]
+    refusal = stopped.get_json()["unmet"][0]
+    assert "至多可拨付 210,000.00 元（21万元）" in refusal["message_zh"], refusal
+    assert refusal["message_en"].startswith("At most 210,000.00 yuan can be paid for 2024-09"), refusal
+    last = pay(county, county.ok(request(county, application, "210000.00", september), 201), "BEJ-WL-2024-09")
+    assert {last[f"{s}_by"] for s in ("requested", "verified", "approved", "disbursed")} == \
+        {county.user_ids[u] for u in (ENTERPRISE, COMMERCE, FINANCE, FINANCE_2)}
+
+    county.set_clock(datetime(2024, 11, 1, 2, 0, tzinfo=UTC))
+    october = report(county, application, "2024-10", 90000, july["document_ids"])
+    assert october.status_code == 409 and unmet_codes(october) == ["award_used_up"]
+
+    shown = county.ok(county.get(f"/applications/{application['id']}", COMMERCE))
+    assert [(p["amount"], p["state"]) for p in shown["payments"]] == [
+        ("360000.00", "disbursed"), ("330000.00", "disbursed"), ("210000.00", "disbursed")]
+    months = county.ok(county.get(f"/applications/{application['id']}/volume-reports", INSPECTOR))
+    assert [(m["month"], m["payable"], [p["amount"] for p in m["payments"]], m["due"]) for m in months] == [
+        ("2024-07", "360000.00", ["360000.00"], None), ("2024-08", "330000.00", ["330000.00"], None),
+        ("2024-09", "300000.00", ["210000.00"], None)]
+    ledger = county.ok(county.get(f"/projects/{project['id']}/ledger", FINANCE))
+    [row] = [c for c in ledger["contracts"] if c["contract_id"] == agreement]
+    assert (row["contracted"], row["disbursed"]) == ("900000.00", "900000.00")
+
+    entries = county.audit_actions(project["id"], INSPECTOR)
+    steps = [e["action"] for e in entries if e["action"].startswith(("volume_report.", "payment."))]
+    assert steps == ["volume_report.report", "volume_report.verify", "volume_report.report", "payment.request",
+                     "payment.verify", "payment.approve", "payment.disburse", "volume_report.verify",
+                     "payment.request", "payment.verify", "payment.approve", "payment.disburse",
+                     "volume_report.report", "volume_report.verify", "payment.request", "payment.verify",
+                     "payment.approve", "payment.disburse"]
+    requested = [e["data"]["volume_report"] for e in entries if e["action"] == "payment.request"]
+    assert [(r["month"], r["payable"], r["due"]) for r in requested] == [
+        ("2024-07", "360000.00", "360000.00"), ("2024-08", "330000.00", "330000.00"),
+        ("2024-09", "300000.00", "210000.00")]

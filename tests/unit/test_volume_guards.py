@@ -1,6 +1,7 @@
-"""Every guard and check of the volume report workflow, case by case, on plain facts (issue 20 item 4; seed 001
-§5(4)3), and what a verified month may be paid. Each registered function has a case that holds and one that
-fails; boundaries sit at the edge (the last day of a month, exactly the volume reported, exactly the cap)."""
+"""Every guard and check of the volume report workflow and every gate of a per-unit subsidy's payment, case by
+case, on plain facts (issue 20 item 4; seed 001 §5(4)3), and what a verified month may be paid. Each registered
+function has a case that holds and one that fails; boundaries sit at the edge (the last day of a month, exactly
+the volume reported, exactly what the award has left)."""
 
 from dataclasses import replace
 from datetime import date
@@ -10,7 +11,9 @@ from typing import Any
 import pytest
 
 from disburse.domain.citations import DEVELOPER_FORM
-from disburse.domain.volume_guards import VOLUME_GUARDS, VolumeFacts, payable
+from disburse.domain.payment_gates import OtherPayment, PaymentFacts
+from disburse.domain.unit_payment_gates import UNIT_PAYMENT_GATES, due
+from disburse.domain.volume_guards import VOLUME_GUARDS, VolumeFacts, VolumeRef, payable
 
 
 def report(**changes: Any) -> VolumeFacts:
@@ -92,3 +95,77 @@ def test_every_guard_has_a_case_that_holds_and_one_that_fails() -> None:
 def test_a_verified_month_pays_volume_times_rate_at_most_the_cap(verified: int, cap: Decimal | None,
                                                                   paid: str) -> None:
     assert payable(verified, Decimal("3.00"), cap) == Decimal(paid)
+
+
+# --- a per-unit subsidy's payment ------------------------------------------------------------------------
+
+#: 2024-12: 100000 orders verified by user 5 at 3.00 yuan, at most 400000.00 a month.
+DECEMBER = VolumeRef(id=81, of_agreement=True, month="2024-12", state="verified", unit_name="单", rate=Decimal("3.00"),
+                     cap=Decimal("400000.00"), verified_volume=100000, verified_by=5)
+
+
+def subsidy(amount: str = "210000.00", volume: VolumeRef | None = DECEMBER, **changes: Any) -> PaymentFacts:
+    """A subsidy of ``amount`` on a per-unit agreement of 900000.00 of which 690000.00 is disbursed, requested by
+    user 9 on the report ``volume``."""
+    return replace(PaymentFacts(
+        kind="subsidy", amount=Decimal(amount), contract_id=3, contract_amount=Decimal("900000.00"),
+        advance_share=Decimal(0), stage_shares=(), advance_cap=Decimal(0), advance_clause="",
+        project_state="filed", project_total=Decimal("5000000.00"), contracts_total=Decimal("900000.00"),
+        others=(OtherPayment(40, "subsidy", Decimal("690000.00"), "disbursed", None),), actor_id=9, agreement=True,
+        per_unit=True, volume=volume), **changes)
+
+
+def gate(name: str, why: str, facts: PaymentFacts, *expected: tuple[str, str | None]) -> Any:
+    return pytest.param(name, facts, expected, id=f"{name}: {why}")
+
+
+GATE_CASES = [
+    gate("volume_report_verified", "a verified report of the agreement's application passes", subsidy()),
+    gate("volume_report_verified", "a lump-sum agreement needs none", subsidy(volume=None, per_unit=False)),
+    gate("volume_report_verified", "no report fails on its field", subsidy(volume=None),
+         ("volume_report_required", "volume_report_id")),
+    gate("volume_report_verified", "another application's report fails on its field",
+         subsidy(volume=replace(DECEMBER, of_agreement=False)), ("volume_report_required", "volume_report_id")),
+    gate("volume_report_verified", "a report not verified yet fails",
+         subsidy(volume=replace(DECEMBER, state="reported", verified_volume=None)),
+         ("volume_report_not_verified", None)),
+    gate("one_payment_per_report", "a report without a payment passes", subsidy()),
+    gate("one_payment_per_report", "a report already paid fails", subsidy(volume=replace(DECEMBER, paid_by=(41,))),
+         ("volume_report_paid", None)),
+    gate("unit_subsidy_within_due", "exactly what the award has left passes", subsidy("210000.00")),
+    gate("unit_subsidy_within_due", "one fen above what the award has left fails", subsidy("210000.01"),
+         ("above_unit_subsidy_due", None)),
+    gate("unit_subsidy_within_due", "exactly the verified volume × rate passes with room in the award",
+         subsidy("300000.00", others=())),
+    gate("unit_subsidy_within_due", "one fen above the verified volume × rate fails", subsidy("300000.01", others=()),
+         ("above_unit_subsidy_due", None)),
+    gate("unit_subsidy_within_due", "above the monthly cap fails",
+         subsidy("400000.01", others=(), volume=replace(DECEMBER, verified_volume=200000)),
+         ("above_unit_subsidy_due", None)),
+    gate("not_the_volume_verifier", "someone other than the volume's verifier passes", subsidy()),
+    gate("not_the_volume_verifier", "the volume's verifier fails", subsidy(actor_id=5), ("volume_verifier", None)),
+]
+
+
+@pytest.mark.parametrize(("name", "facts", "expected"), GATE_CASES)
+def test_payment_gate_answers_what_is_unmet(name: str, facts: PaymentFacts, expected: tuple[Any, ...]) -> None:
+    found = UNIT_PAYMENT_GATES[name](facts)
+    assert [(u.code, u.field) for u in found] == list(expected)
+    for item in found:
+        assert item.clause and item.zh and item.en and not DEVELOPER_FORM.search(item.clause)
+
+
+def test_every_payment_gate_has_a_case_that_holds_and_one_that_fails() -> None:
+    holding = {c.values[0] for c in GATE_CASES if not c.values[2]}
+    failing = {c.values[0] for c in GATE_CASES if c.values[2]}
+    assert holding == failing == set(UNIT_PAYMENT_GATES)
+
+
+def test_the_refusal_states_the_months_maximum_and_its_terms() -> None:
+    [refusal] = UNIT_PAYMENT_GATES["unit_subsidy_within_due"](subsidy("300000.00"))
+    assert "至多可拨付 210,000.00 元（21万元）" in refusal.zh and "核实 100000 单 × 每单 3.00 元" in refusal.zh
+    assert "月度上限 400,000.00 元（40万元）" in refusal.zh and "已拨付及在途 690,000.00 元（69万元）" in refusal.zh
+    assert refusal.en.startswith("At most 210,000.00 yuan can be paid for 2024-12, not 300,000.00 yuan")
+    assert due(subsidy()) == Decimal("210000.00")
+    assert due(subsidy(others=())) == Decimal("300000.00")
+    assert due(subsidy(volume=replace(DECEMBER, state="reported", verified_volume=None))) is None
