@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
+from disburse.adapters.orm import VolumeReport
 from disburse.domain.notice import local_date
 from tests.e2e.test_documents import PDF, upload
 from tests.flow import DECLARED, Flow, credit_code, unmet_codes
@@ -300,3 +302,25 @@ def test_three_verified_months_are_paid_and_the_third_stops_at_the_lines_budget(
     assert [(r["month"], r["payable"], r["due"]) for r in requested] == [
         ("2024-07", "360000.00", "360000.00"), ("2024-08", "330000.00", "330000.00"),
         ("2024-09", "300000.00", "210000.00")]
+
+
+def test_the_database_keeps_one_live_report_a_month_whatever_writes_it(county: Flow) -> None:
+    """The partial unique index of migration 0020 backs the guard: a second live report of a month is refused by
+    the database itself; a rejected one is not counted."""
+    project = filed_project(county)
+    application = awarded(county, county.ok(open_call(county, project), 201))
+    first = county.ok(report(county, application, "2024-09", 100, evidence(county, project, "2024-09")), 201)
+    now = county.clock.now()
+
+    def insert(state: str) -> None:
+        with county.db.writing() as tx:
+            tx.session.add(VolumeReport(application_id=application["id"], project_id=project["id"], month="2024-09",
+                                        volume=1, state=state, created_at=now, updated_at=now))
+            tx.session.flush()
+            tx.commit()
+
+    with pytest.raises(IntegrityError):
+        insert("reported")
+    insert("rejected")
+    county.ok(step(county, first, "reject", note="重复报送"))
+    insert("verified")  # the month's only live report now
