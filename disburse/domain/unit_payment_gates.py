@@ -33,7 +33,12 @@ def due(f: PaymentFacts) -> Decimal | None:
 
 
 def volume_report_verified(f: PaymentFacts) -> list[Unmet]:
-    """A per-unit subsidy is paid on a verified volume report of its application (the month's acceptance)."""
+    """A per-unit subsidy is paid on a verified volume report of its application (the month's acceptance); a
+    request naming a report on any other contract is refused, not read past."""
+    if f.payment_id is None and not f.per_unit and f.data.get("volume_report_id") is not None:
+        return [Unmet("not_per_unit", "该合同（补助协议）不按业务量拨付，不能注明业务量报送",
+                      "This contract does not pay per unit; a payment of it names no volume report", UNIT_CLAUSE,
+                      field="volume_report_id")]
     if not _applies(f):
         return []
     if f.volume is None or not f.volume.of_agreement:

@@ -122,6 +122,8 @@ def gate(name: str, why: str, facts: PaymentFacts, *expected: tuple[str, str | N
 GATE_CASES = [
     gate("volume_report_verified", "a verified report of the agreement's application passes", subsidy()),
     gate("volume_report_verified", "a lump-sum agreement needs none", subsidy(volume=None, per_unit=False)),
+    gate("volume_report_verified", "a lump-sum agreement's request naming a report fails on its field",
+         subsidy(volume=None, per_unit=False, data={"volume_report_id": 81}), ("not_per_unit", "volume_report_id")),
     gate("volume_report_verified", "no report fails on its field", subsidy(volume=None),
          ("volume_report_required", "volume_report_id")),
     gate("volume_report_verified", "another application's report fails on its field",
