@@ -62,7 +62,9 @@ FIELD_LABELS = {"applicant.name": _l("申报企业名称"), "applicant.credit_co
                 "title": _l("通知标题"), "line_ids": _l("预算项目"), "total": _l("可安排资金"),
                 "deadline": _l("申报截止日期"),
                 "conditions": _l("申报条件"), "materials": _l("申报材料清单"), "file": _l("文件"),
-                "amount": _l("金额（元）"), "objection_id": _l("异议编号"), "decision": _l("处理决定")}
+                "amount": _l("金额（元）"), "objection_id": _l("异议编号"), "decision": _l("处理决定"),
+                "unit_rate": _l("按量补助"), "unit_rate.unit": _l("计量单位"), "unit_rate.rate": _l("单价（元）"),
+                "unit_rate.cap": _l("每月上限（元）")}
 
 
 @bp.context_processor
@@ -174,6 +176,10 @@ def open_call(project_id: int) -> Any:
                             "total": typed_yuan(form.get("total", "")), "deadline": form.get("deadline", "").strip(),
                             "conditions": _lines(form.get("conditions", "")) or None,
                             "materials": _lines(form.get("materials", ""))}
+    unit = {"unit": form.get("unit_rate.unit", "").strip(), "rate": typed_yuan(form.get("unit_rate.rate", "")),
+            "cap": typed_yuan(form.get("unit_rate.cap", ""))}
+    if unit["unit"] or unit["rate"]:  # a per-unit call (seed 001 §5(4)3 每单物流补贴)
+        body["unit_rate"] = {k: v for k, v in unit.items() if v}
     body = {k: v for k, v in body.items() if v not in ("", None)}
     values: dict[str, Any] = {k: v for k, v in form.items() if k != "csrf_token"}
     values["line_ids"] = [i for i in body.get("line_ids", []) if isinstance(i, int)]

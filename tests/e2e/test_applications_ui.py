@@ -218,3 +218,19 @@ def test_odd_input_on_every_form_is_refused_as_a_field_error_never_a_500(app: An
     assert unpaid.status_code == 422 and "金额（元）" in unpaid.get_data(as_text=True)
     assert (count(flow, "calls"), count(flow, "applications"), count(flow, "payments")) == before
     assert flow.ok(flow.get(f"/applications/{application['id']}"))["state"] == "under_review"
+
+
+def test_a_per_unit_call_is_opened_from_the_form_and_shows_its_rate(app: Any, flow: Flow) -> None:
+    """Seed 001 §5(4)3 每单物流补贴: a call may pay per unit; a rate that is not an amount is refused in place."""
+    project = filed(flow)
+    client, token = logged_in(app, COMMERCE)
+    form = {"csrf_token": token, "title": "物流快递补贴申报", "line_ids": str(project["lines"][4]["id"]),
+            "total": "50万", "deadline": "2024-12-31", "unit_rate.unit": "单", "unit_rate.rate": "一块五"}
+    refused = client.post(f"/projects/{project['id']}/calls", data=form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'data-field="unit_rate.rate"' in html and "一块五" in html
+    opened = client.post(f"/projects/{project['id']}/calls", data={**form, "unit_rate.rate": "1.50",
+                                                                    "unit_rate.cap": "2万"})
+    assert opened.status_code == 302
+    call = client.get(opened.headers["location"]).get_data(as_text=True)
+    assert "每单 1.50 元，每月不超过 20,000.00 元" in call
