@@ -118,8 +118,9 @@ def documents_of_project(f: ApplicationFacts) -> list[Unmet]:
     if not f.foreign_documents:
         return []
     ids = ", ".join(str(i) for i in f.foreign_documents)
-    return [Unmet("document_not_of_project", f"申报材料 {ids} 不属于本项目",
-                  f"The documents {ids} are not this project's", APPLY_CLAUSE, field="document_ids")]
+    return [Unmet("document_not_of_project", f"申报材料 {ids} 不属于本项目，或不是本企业可用的材料",
+                  f"The documents {ids} are not this project's, or not the applicant's to use", APPLY_CLAUSE,
+                  field="document_ids")]
 
 
 # --- the joint review ------------------------------------------------------------------------------

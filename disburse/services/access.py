@@ -25,6 +25,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from disburse.adapters.orm import (
     Acceptance,
+    Application,
+    ApplicationDocument,
     AuditEntry,
     Contract,
     Contractor,
@@ -33,6 +35,7 @@ from disburse.adapters.orm import (
     Project,
     RecoveryOrder,
     Region,
+    User,
 )
 from disburse.domain.roles import PROJECT_READERS, Role, within
 from disburse.services.context import SYSTEM, Actor
@@ -233,8 +236,20 @@ def lock_payment(session: Session, actor: Actor, payment_id: int) -> tuple[Payme
     return payment, contract, project
 
 
+def own_materials(actor: Actor) -> Any:
+    """SELECT of the ids of the documents of no contract an enterprise's user sees (issue 20): the materials its
+    enterprise's users uploaded for their applications, and those attached to its applications."""
+    uploaders = select(User.id).where(User.contractor_code == actor.contractor_code)
+    attached = (select(ApplicationDocument.document_id)
+                .join(Application, Application.id == ApplicationDocument.application_id)
+                .where(Application.credit_code == actor.contractor_code))
+    return select(Document.id).where(Document.contract_id.is_(None),
+                                     or_(Document.uploaded_by.in_(uploaders), Document.id.in_(attached)))
+
+
 def load_document(session: Session, actor: Actor, document_id: int) -> Document:
-    """A document, for whoever may see what it belongs to (a contractor: its own contract's only)."""
+    """A document, for whoever may see what it belongs to (a contractor: its own contract's, and its
+    enterprise's application materials)."""
     require_reader(actor)
     with answering_as("document", document_id):
         document = session.get(Document, document_id)
@@ -243,7 +258,8 @@ def load_document(session: Session, actor: Actor, document_id: int) -> Document:
         if document.contract_id is not None:
             load_contract(session, actor, document.contract_id)
         elif is_contractor(actor):
-            raise hidden("document", document_id, audit=True)
+            if not session.scalar(select(exists(own_materials(actor).where(Document.id == document_id)))):
+                raise hidden("document", document_id, audit=True)
         else:
             load_project(session, actor, document.project_id)
     return document

@@ -21,7 +21,7 @@ from decimal import ROUND_UP, Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from disburse.adapters import audit_log, rulesets
@@ -52,7 +52,15 @@ from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
 from disburse.services import acceptances, engine, notices, payments
-from disburse.services.access import answering_as, hidden, is_contractor, load_project, require_reader
+from disburse.services.access import (
+    answering_as,
+    hidden,
+    is_contractor,
+    load_project,
+    own_contracts,
+    own_materials,
+    require_reader,
+)
 from disburse.services.context import Actor, Origin
 from disburse.services.disclosure import UNDISCLOSED
 from disburse.services.engine import RowState, Step, Target
@@ -416,8 +424,10 @@ class ApplicationSubject(RowState[Application, ApplicationFacts]):
         foreign: tuple[int, ...] = ()
         if creating and data.get("document_ids"):
             wanted = set(data["document_ids"])
+            mine = [] if not is_contractor(actor) else [  # an enterprise names the materials it may see
+                or_(Document.id.in_(own_materials(actor)), Document.contract_id.in_(own_contracts(actor)))]
             ours = set(session.scalars(select(Document.id).where(Document.id.in_(wanted),
-                                                                 Document.project_id == project.id)))
+                                                                 Document.project_id == project.id, *mine)))
             foreign = tuple(sorted(wanted - ours))
         on_call = session.scalars(select(Application.awarded).where(
             Application.call_id == call.id, Application.state == ApplicationState.AWARDED,

@@ -14,15 +14,25 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session
 
 from disburse.adapters import audit_log
 from disburse.adapters.db import Database
-from disburse.adapters.orm import Contract, Contractor, Document, Project, Region
+from disburse.adapters.orm import Call, Contract, Contractor, Document, Project, Region
 from disburse.clock import REAL
-from disburse.domain.roles import Role
+from disburse.domain.notice import local_date
+from disburse.domain.roles import Role, within
 from disburse.services import pages
-from disburse.services.access import jurisdiction_clause, load_contract, load_document, load_project
+from disburse.services.access import (
+    hidden,
+    is_contractor,
+    jurisdiction_clause,
+    load_contract,
+    load_document,
+    load_project,
+    own_materials,
+)
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import Forbidden, Invalid
 
@@ -79,10 +89,10 @@ def upload(db: Database, actor: Actor, origin: Origin, *, root: Path, project_id
             contract, project = load_contract(tx.session, actor, contract_id)
             if contract.project_id != project_id:
                 raise Invalid("invalid document", {"contract_id": [f"contract {contract_id} is not of this project"]})
+        elif actor.role == Role.CONTRACTOR:
+            project = _applying_to(tx.session, actor, project_id, now or REAL.now())
         else:
             project = load_project(tx.session, actor, project_id)
-            if actor.role == Role.CONTRACTOR:
-                raise Invalid("invalid document", {"contract_id": ["a contractor uploads to its contract"]})
         if actor.role not in UPLOADERS:
             raise Forbidden(f"the role {actor.role} may not upload documents", audit=True)
         _write_once(_storage(root, sha256), content)
@@ -97,6 +107,21 @@ def upload(db: Database, actor: Actor, origin: Origin, *, root: Path, project_id
                                "kind": kind, "contract_id": contract_id}, at=now or REAL.now())
         tx.commit()
         return document_view(document)
+
+
+def _applying_to(session: Session, actor: Actor, project_id: int, now: datetime) -> Project:
+    """The project an enterprise's user uploads application materials to (issue 20): one of its region (seed 003
+    §5(2)1: registered in the county) with a call open for applications; otherwise it uploads to its contract."""
+    project = session.get(Project, project_id)
+    if project is None or not within(project.region.path, actor.region_path):
+        raise hidden("project", project_id)
+    open_call = select(Call.id).where(Call.project_id == project.id, Call.state == "open",
+                                      Call.deadline >= local_date(now))
+    if session.scalar(select(exists(open_call))):
+        return project
+    raise Invalid("invalid document", {"contract_id": [
+        "an enterprise uploads to its contract, or its application materials while a call of the project is open "
+        "(承办企业向本企业合同上传材料，或在项目申报期内上传申报材料)"]})
 
 
 def _write_once(path: Path, content: bytes) -> None:
@@ -127,15 +152,17 @@ def open_document(db: Database, actor: Actor, root: Path, document_id: int) -> S
 def list_documents(db: Database, actor: Actor, *, contract_id: int | None = None, project_id: int | None = None,
                    page: int = 1, per_page: int = 20) -> dict[str, Any]:
     """Uploaded documents the actor may see, newest first, optionally of one contract: a contractor those of
-    its own contracts (as :func:`open_document` lets it download), everyone else those of the projects in its
-    region's subtree (SPEC §6)."""
+    its own contracts and its enterprise's application materials (as :func:`open_document` lets it download),
+    everyone else those of the projects in its region's subtree (SPEC §6)."""
     with db.reading() as tx:
         if contract_id is not None:
             load_contract(tx.session, actor, contract_id)
         stmt = (select(Document).join(Project, Project.id == Document.project_id)
                 .join(Region, Region.code == Project.region_code)
                 .outerjoin(Contract, Contract.id == Document.contract_id)
-                .outerjoin(Contractor, Contractor.id == Contract.contractor_id).where(jurisdiction_clause(actor)))
+                .outerjoin(Contractor, Contractor.id == Contract.contractor_id)
+                .where(or_(jurisdiction_clause(actor), Document.id.in_(own_materials(actor)))
+                       if is_contractor(actor) else jurisdiction_clause(actor)))
         if contract_id is not None:
             stmt = stmt.where(Document.contract_id == contract_id)
         if project_id is not None:

@@ -212,7 +212,7 @@ def _call_page(call_id: int, values: dict[str, Any], errors: dict[str, list[str]
     return render_template(
         "applications/call.html", call=shown["call"], project=shown["project"], lines=shown["lines"],
         applications=shown["applications"], may_apply=may_apply, materials=materials,
-        may_upload=may_apply and who.role == Role.COMMERCE, for_enterprise=who.role == Role.CONTRACTOR,
+        may_upload=may_apply, for_enterprise=who.role == Role.CONTRACTOR,
         own_code=who.contractor_code, values=values, errors=errors), status
 
 
@@ -246,11 +246,11 @@ def submit(call_id: int) -> Any:
 @login_required
 @takes_documents
 def upload_material(call_id: int) -> Any:
-    """Upload a material for an application on the call (commerce on an enterprise's behalf), as
+    """Upload a material for an application on the call (the enterprise's user, or commerce on its behalf), as
     ``POST /api/v1/documents`` does for the call's project; it can then be ticked on the apply form."""
     current_app.extensions["csrf"].protect()
-    if actor().role not in documents.UPLOADERS or actor().role == Role.CONTRACTOR:
-        abort(403)  # an enterprise's user uploads to its contract (services.documents.upload)
+    if actor().role not in (Role.CONTRACTOR, Role.COMMERCE):
+        abort(403)
     errors: dict[str, list[str]] = {}
     shown = attempt(lambda: call_pages.call_page(db(), actor(), call_id, now()))
     assert shown is not None

@@ -4,6 +4,7 @@ Seed 003 §5(1)1②: 项目申报类支出 — a call on the plan's lines; §5(2
 and finance's re-check; §5(2)3②: the public notice, which names the proposed subsidy (seed 004 §5(5)2).
 """
 
+import io
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from tests.flow import (
     FINANCE,
     INSPECTOR,
     LEADER,
+    NAME_A,
     NAME_C,
     Flow,
     unmet_codes,
@@ -267,3 +269,37 @@ def test_the_reviewers_see_the_enterprises_applications_on_every_project_of_the_
     seen = flow.ok(flow.get(f"/applications/{here['id']}"))["same_enterprise"]
     assert [(o["id"], o["project_id"], o["call_title"]) for o in seen] == [(there["id"], there["project_id"],
                                                                            "物流补贴申报")]
+
+
+def upload(flow: Flow, as_: str, project_id: int, filename: str = "营业执照.pdf") -> Any:
+    data = {"project_id": str(project_id), "kind": "application",
+            "file": (io.BytesIO(b"%PDF-1.7\n% material\n%%EOF\n"), filename)}
+    return flow.client.post("/api/v1/documents", data=data, headers=flow.h(as_), content_type="multipart/form-data")
+
+
+def downloaded(flow: Flow, document_id: int, as_: str) -> int:
+    response = flow.client.get(f"/api/v1/documents/{document_id}", headers=flow.h(as_))
+    response.close()
+    return int(response.status_code)
+
+
+def test_an_enterprise_uploads_its_materials_while_a_call_is_open_and_only_it_and_the_bureaus_see_them(
+        flow: Flow) -> None:
+    project = filed(flow)
+    refused = upload(flow, ENTERPRISE, project["id"])
+    assert refused.status_code == 422 and "contract_id" in refused.get_json()["errors"]
+    call = flow.ok(open_call(flow, project, 4, "1000000.00"), 201)
+    material = flow.ok(upload(flow, ENTERPRISE, project["id"]), 201)
+    assert [downloaded(flow, material["id"], who) for who in (ENTERPRISE, COMMERCE, CONTRACTOR_A)] == [200, 200, 404]
+    # another enterprise may not bring it as its own material
+    taken = flow.post(f"/calls/{call['id']}/applications",
+                      {"applicant": {"name": NAME_A, "credit_code": CODE_A, "region": COUNTY, "declarations": DECLARED},
+                       "amount_requested": "1.00", "description": "冒用他人材料", "document_ids": [material["id"]]},
+                      CONTRACTOR_A)
+    assert taken.status_code == 422 and "document_ids" in taken.get_json()["errors"]
+    application = flow.ok(flow.post(f"/calls/{call['id']}/applications",
+                                    {"applicant": {"name": NAME_C, "credit_code": CODE_C, "region": COUNTY,
+                                                   "declarations": DECLARED},
+                                     "amount_requested": "1.00", "description": "建设服务站",
+                                     "document_ids": [material["id"]]}, ENTERPRISE), 201)
+    assert application["document_ids"] == [material["id"]]

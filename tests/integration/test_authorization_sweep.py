@@ -208,9 +208,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/projects/<int:project_id>/calls"): obj({"commerce"}, event=True),
     ("GET", "/calls/<int:call_id>"): obj(),
     ("POST", "/calls/<int:call_id>/applications"): obj({"commerce", "contractor"}, event=True),
-    # the call page's upload of materials: whoever may upload a project's documents but an enterprise's user,
-    # which uploads to its contract
-    ("POST", "/calls/<int:call_id>/documents"): obj({"commerce", "finance", "leader", "supervisor"}, event=True),
+    # the call page's upload of materials: the enterprise's user, or commerce on its behalf
+    ("POST", "/calls/<int:call_id>/documents"): obj({"commerce", "contractor"}, event=True),
     ("GET", "/applications/<int:application_id>"): obj(),
     ("POST", "/applications/<int:application_id>/events"): obj({"commerce", "contractor"}, event=True),
     ("POST", "/applications/<int:application_id>/acceptances"): obj({"commerce", "contractor"}, event=True),
