@@ -106,7 +106,8 @@ def application_page(db: Database, actor: Actor, application_id: int, now: datet
         documents = session.scalars(select(Document).where(Document.id.in_(ids)).order_by(Document.id)) if ids else []
         return {
             "call": {"id": call.id, "title": call.title, "total": call.total, "deadline": call.deadline,
-                     "state": call_state(call, local_date(now)), "materials": list(call.materials)},
+                     "state": call_state(call, local_date(now)), "materials": list(call.materials),
+                     "unit_rate": applications.unit_rate_view(call)},
             "project": {"id": project.id, "name": project.name},
             "documents": [{"id": d.id, "filename": d.filename, "sha256": d.sha256, "kind": d.kind}
                           for d in documents],

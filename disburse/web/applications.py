@@ -24,7 +24,8 @@ from disburse.domain.roles import Role
 from disburse.inputs import takes_documents
 from disburse.schemas.application import ApplicationAcceptanceIn, ApplicationEventIn, ApplicationIn, CallIn, SubsidyIn
 from disburse.schemas.errors import flatten_errors
-from disburse.services import acceptances, applications, call_pages, documents, payments
+from disburse.schemas.volume_report import VolumeReportEventIn, VolumeReportIn
+from disburse.services import acceptances, applications, call_pages, documents, payments, volume_reports
 from disburse.services.errors import Invalid
 from disburse.web.common import actor, attempt, db, now, origin
 from disburse.web.i18n import SHANGHAI, lang
@@ -297,6 +298,11 @@ def _application_page(application_id: int, values: dict[str, Any], errors: dict[
         may_apply=bool(agreement) and acceptances.may_apply(who),
         may_request=bool(agreement) and payments.may_request(who),
         may_upload=bool(agreement) and who.role in documents.UPLOADERS, document_kinds=DOCUMENT_KINDS,
+        reports=volume_reports.list_reports(db(), who, application_id, now())
+        if agreement and page["call"].get("unit_rate") else [],
+        may_report=bool(agreement) and bool(page["call"].get("unit_rate"))
+        and who.role in volume_reports.workflow().creation().roles,
+        report_states=_labels_of(volume_reports.workflow()),
         acceptance_states=_labels_of(acceptances.workflow()),
         payment_states=_labels_of(payments.workflow())), status
 
@@ -397,6 +403,9 @@ def request_subsidy(application_id: int) -> Any:
     form = request.form
     body: dict[str, Any] = {"amount": typed_yuan(form.get("amount", "")), "note": form.get("note", "").strip() or None,
                             "document_ids": _ids(form, "document_ids")}
+    report = form.get("volume_report_id", "").strip()
+    if report:
+        body["volume_report_id"] = int(report) if report.isdigit() else report
     body = {k: v for k, v in body.items() if v != ""}
     values: dict[str, Any] = {**{k: v for k, v in form.items() if k != "csrf_token"}, "form": "payment",
                               "document_ids": form.getlist("document_ids")}
@@ -408,3 +417,53 @@ def request_subsidy(application_id: int) -> Any:
         return _application_page(application_id, values, errors, _status(errors))
     flash(_("已提交拨付申请"), "ok")
     return redirect(url_for("money_ui.payment", payment_id=done[1].id))
+
+
+# --- per-unit subsidies: the monthly volumes reported and verified ---------------------------------------
+
+
+@bp.post("/applications/<int:application_id>/volume-reports")
+@login_required
+def report_volume(application_id: int) -> Any:
+    """Report a month's volume on an awarded per-unit application (``POST /api/v1/applications/{id}/
+    volume-reports``; seed 001 §5(4)3 每单物流补贴): the enterprise, or commerce on its behalf, with evidence."""
+    form = request.form
+    volume = form.get("volume", "").strip()
+    body: dict[str, Any] = {"month": form.get("month", "").strip(),
+                            "volume": int(volume) if volume.isdigit() else volume,
+                            "note": form.get("note", "").strip() or None, "document_ids": _ids(form, "document_ids")}
+    values: dict[str, Any] = {**{k: v for k, v in form.items() if k != "csrf_token"}, "form": "report",
+                              "document_ids": form.getlist("document_ids")}
+    errors: dict[str, list[str]] = {}
+    data = _load(VolumeReportIn(), body, errors)
+    done = None if data is None else _try(
+        lambda: volume_reports.report(db(), actor(), origin(), application_id, data, now()), errors)
+    if done is None:
+        return _application_page(application_id, values, errors, _status(errors))
+    flash(_("已报送 %(month)s 的业务量", month=done["month"]), "ok")
+    return redirect(url_for(".application", application_id=application_id, _anchor="volumes"))
+
+
+@bp.post("/volume-reports/<int:report_id>/events")
+@login_required
+def volume_event(report_id: int) -> Any:
+    """Verify (the units verified) or reject (with a note) a month's report: commerce, not the reporter."""
+    form = request.form
+    event, verified = form.get("event", "").strip(), form.get("verified_volume", "").strip()
+    body: dict[str, Any] = {"event": event, "note": form.get("note", "").strip() or None}
+    if verified:
+        body["verified_volume"] = int(verified) if verified.isdigit() else verified
+    shown = attempt(lambda: volume_reports.get_report(db(), actor(), report_id, now()))
+    assert shown is not None
+    values: dict[str, Any] = {**{k: v for k, v in form.items() if k != "csrf_token"}, "form": f"report-{report_id}"}
+    errors: dict[str, list[str]] = {}
+    data = _load(VolumeReportEventIn(), body, errors)
+    done = None
+    if data is not None:
+        data.pop("event")
+        done = _try(lambda: volume_reports.fire_event(db(), actor(), origin(), report_id, event,
+                                                      {k: v for k, v in data.items() if v is not None}, now()), errors)
+    if done is None:
+        return _application_page(shown["application_id"], values, errors, _status(errors))
+    flash(_("已处理 %(month)s 的业务量报送", month=done["month"]), "ok")
+    return redirect(url_for(".application", application_id=shown["application_id"], _anchor="volumes"))

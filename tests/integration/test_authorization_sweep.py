@@ -213,6 +213,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/applications/<int:application_id>"): obj(),
     ("POST", "/applications/<int:application_id>/events"): obj({"commerce", "contractor"}, event=True),
     ("POST", "/applications/<int:application_id>/acceptances"): obj({"commerce", "contractor"}, event=True),
+    ("POST", "/applications/<int:application_id>/volume-reports"): obj({"commerce", "contractor"}, event=True),
+    ("POST", "/volume-reports/<int:report_id>/events"): obj({"commerce"}, event=True),
     ("POST", "/applications/<int:application_id>/payments"): obj({"commerce", "contractor"}, event=True),
     ("GET", "/contracts/<int:contract_id>"): obj(),
     ("POST", "/contracts/<int:contract_id>/acceptances"): obj({"commerce", "contractor"}, event=True),
