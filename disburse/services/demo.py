@@ -171,7 +171,7 @@ def _shift(value: Any, years: int) -> Any:
 
 def county_plan(name: str, region: str, year: int, doc_no: str) -> dict[str, Any]:
     """Seed 003's plan (1000万元 in five lines, rule set xx-2024) for ``region`` in ``year``, its notes left out."""
-    plan: dict[str, Any] = jsonable(yaml.safe_load(next((EXAMPLES_DIR / "plans").glob("003*.yaml"))
+    plan: dict[str, Any] = jsonable(yaml.safe_load((EXAMPLES_DIR / "plans" / "003-xx-2024.yaml")
                                                    .read_text(encoding="utf-8")))
     years = year - 2024
     plan.update(name=name, region=region, doc_no=doc_no)

@@ -14,9 +14,8 @@ from openpyxl import Workbook, load_workbook
 from disburse.domain.plan import FundingSource
 from disburse.excel.plan import import_plan_workbook, load_plan_workbook, plan_workbook
 from disburse.schemas.plan import load_plan
-from tests.helpers import EXAMPLES
+from tests.helpers import EXAMPLES, PLANS
 
-PLANS = sorted(EXAMPLES.glob("*.yaml"))
 
 
 def document(path: Path) -> dict[str, Any]:
