@@ -167,12 +167,3 @@ def fire(body: dict[str, Any], application_id: int) -> Any:
     ``close_notice`` (commerce); ``award`` (leader); ``withdraw`` (the applicant, or commerce)."""
     event = body.pop("event")
     return applications.fire_event(db(), current_actor(), g.origin, application_id, event, body, now())
-
-
-@blp.get("/public/calls")
-@blp.response(200, CallOut(many=True))
-@blp.doc(security=[])
-def public_calls() -> Any:
-    """Every call of a disclosed project, newest first, with the applicants publicised and their proposed or
-    awarded subsidies (公开公布项目申报通知; 公示), no login."""
-    return applications.public_calls(db(), now())
