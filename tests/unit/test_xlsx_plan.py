@@ -17,7 +17,6 @@ from disburse.schemas.plan import load_plan
 from tests.helpers import EXAMPLES, PLANS
 
 
-
 def document(path: Path) -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return loaded

@@ -1,0 +1,115 @@
+"""The calls for applications on the public pages and in the public API (issue 20 item 5), no login.
+
+Seed 003 §5(1)1②: 公开公布项目申报通知; §5(2)3②: the applications passing finance's re-check are publicised;
+§6(5): 信息公开. What is public: the call (lines with responsible units and deadlines, money available,
+conditions, materials, deadline), the applications in notice with the proposed subsidy and the panel by name
+and bureau, the awards (recipient and amount) and the subsidies paid. What is not: an application's
+description, declarations, documents, the site-visit note, rejected or withdrawn applications, contacts.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_applications import (
+    ENTERPRISE,
+    PANEL,
+    VISIT,
+    act_ok,
+    apply,
+    filed,
+    in_notice,
+    open_call,
+)
+from tests.flow import CODE_C, LEADER, NAME_C, SUPERVISOR, Flow
+
+DESCRIPTION = "建设村级电商服务站 10 个"  # what apply() sends: never public
+
+
+@pytest.fixture
+def flow(flow: Flow) -> Flow:
+    flow.user(ENTERPRISE, "contractor", contractor=CODE_C)
+    return flow
+
+
+def public(flow: Flow, path: str) -> Any:
+    resp = flow.client.get(f"/api/v1/public{path}")
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()
+
+
+def test_the_public_reads_a_call_its_notice_and_its_award_with_recipient_and_amount(flow: Flow) -> None:
+    project = filed(flow)
+    call = flow.ok(open_call(flow, project, 4, "1000000.00"), 201)
+    listed = public(flow, "/calls")
+    assert [c["id"] for c in listed] == [call["id"]]
+    shown = listed[0]
+    assert shown["state"] == "open" and shown["deadline"] == "2024-12-31"
+    assert shown["total"] == "1000000.00" and shown["total_wan"] == "100万元" and shown["available_wan"] == "100万元"
+    assert shown["lines"] == [{"ref": "（四）", "category": "推进农村电商助力扶贫工作",
+                               "item": project["lines"][3]["item"], "amount": "1000000.00",
+                               "responsible": ["县电商办", "商务局", "财政局", "农业农村局", "各乡镇人民政府",
+                                               "街道办事处"],
+                               "cooperating": [], "deadline": "2024-12-31"}]
+    assert shown["materials"] == ["营业执照", "项目实施方案"] and shown["notices"] == shown["awards"] == []
+
+    # Submitted and under review: not public yet.
+    submitted = flow.ok(apply(flow, call), 201)
+    act_ok(flow, submitted, "start_review")
+    assert public(flow, "/calls")[0]["notices"] == [] and public(flow, "/calls")[0]["recipients"] == []
+
+    noticed = in_notice(flow, call, "500000.00")
+    one = public(flow, f"/calls/{call['id']}")
+    assert one["supervision"]["phone"]
+    [notice] = one["notices"]
+    assert (notice["applicant"], notice["credit_code"], notice["proposed_subsidy"], notice["proposed_subsidy_wan"]) == \
+        (NAME_C, CODE_C, "500000.00", "50万元")
+    assert notice["open"] is True and notice["ends_at"] == noticed["notice"]["ends_at"]
+    assert notice["panel"] == [{"name": m["name"], "bureau": m["bureau"]} for m in PANEL]
+    page = flow.client.get(f"/public/calls/{call['id']}").get_data(as_text=True)
+    assert NAME_C in page and CODE_C in page and "50万元" in page and "张三（县商务局）" in page
+    for secret in (DESCRIPTION, VISIT["note"], "no_conflict", "independent_legal_person"):
+        assert secret not in page and secret not in str(one)
+
+    flow.set_clock(datetime.fromisoformat(noticed["notice"]["ends_at"]) + timedelta(hours=1))
+    assert public(flow, "/calls")[0]["notices"][0]["open"] is False
+    act_ok(flow, noticed, "close_notice")
+    act_ok(flow, noticed, "award", LEADER)
+    shown = public(flow, "/calls")[0]
+    assert shown["notices"] == []
+    assert [(a["applicant"], a["credit_code"], a["awarded"], a["awarded_wan"]) for a in shown["awards"]] == \
+        [(NAME_C, CODE_C, "500000.00", "50万元")]
+    assert shown["awarded"] == "500000.00" and shown["available"] == "500000.00"
+    assert [(r["applicant"], r["awarded"]) for r in shown["recipients"]] == [(NAME_C, "500000.00")]
+    page = flow.client.get("/public/calls").get_data(as_text=True)
+    assert "电商扶贫项目申报" in page and NAME_C in page and "50万元" in page
+    project_page = flow.client.get(f"/public/projects/{project['id']}").get_data(as_text=True)
+    assert f"/public/calls/{call['id']}" in project_page
+    assert public(flow, f"/projects/{project['id']}")["calls"][0]["awards"][0]["applicant"] == NAME_C
+
+
+def test_a_rejected_application_and_a_call_of_a_plan_returned_to_draft_stay_private(flow: Flow) -> None:
+    project = filed(flow)
+    call = flow.ok(open_call(flow, project, 2, "2000000.00"), 201)
+    rejected = flow.ok(apply(flow, call, code=CODE_C), 201)
+    act_ok(flow, rejected, "start_review")
+    assert act_ok(flow, rejected, "reject", note="不符合申报条件")["state"] == "rejected"
+    shown = public(flow, f"/calls/{call['id']}")
+    assert shown["notices"] == shown["awards"] == shown["recipients"] == []
+    assert "不符合申报条件" not in str(shown)
+
+    flow.fire_ok(project["id"], "return_for_revision", SUPERVISOR, note="请按意见修改")
+    assert public(flow, "/calls") == []
+    assert flow.client.get(f"/api/v1/public/calls/{call['id']}").status_code == 404
+    assert flow.client.get(f"/public/calls/{call['id']}").status_code == 404
+    assert flow.client.get("/api/v1/public/calls/999999").status_code == 404
+
+
+def test_the_english_call_page_keeps_chinese_only_in_data(flow: Flow) -> None:
+    project = filed(flow)
+    call = flow.ok(open_call(flow, project, 4, "1000000.00"), 201)
+    in_notice(flow, call, "500000.00")
+    page = flow.client.get(f"/public/calls/{call['id']}?lang=en").get_data(as_text=True)
+    assert "Money available" in page and "Proposed subsidies in public notice" in page
+    assert "0.5 million yuan" in page and "Review panel" in page
