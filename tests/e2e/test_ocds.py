@@ -208,3 +208,48 @@ def test_a_failed_tender_its_new_round_and_a_withdrawn_contract_are_releases_too
     assert releases[4]["awards"][0]["suppliers"][0]["name"] == NAME_A
     assert "dateSigned" not in releases[4]["contracts"][0]
     assert releases[5]["awards"] == [{"id": releases[4]["awards"][0]["id"], "status": "cancelled"}]
+
+
+def test_a_call_is_a_process_of_its_own_its_notice_a_pending_award_its_award_active(flow: Flow) -> None:
+    """Issue 20: a call for applications is a tender of its own process, related to the project's; the
+    application publicised is a pending award with the proposed subsidy, the leader's award makes it active."""
+    from tests.e2e.test_applications import ENTERPRISE, act_ok, in_notice, open_call
+    from tests.flow import CODE_C, NAME_C
+
+    flow.user(ENTERPRISE, "contractor", contractor=CODE_C)
+    project, _a, _b = flow.selected_project()
+    before = ocds_of(flow, project["id"])["releases"]
+    # lines 1–5 are contracted to A and B in full: the call goes on a project of its own
+    other = flow.fire_ok(flow.create_project()["id"], "file")
+    call = flow.ok(open_call(flow, other, 4, "1000000.00"), 201)
+    noticed = in_notice(flow, call, "500000.00")
+    flow.after_notice(noticed)
+    act_ok(flow, noticed, "close_notice")
+    act_ok(flow, noticed, "award", LEADER)
+
+    package = ocds_of(flow, other["id"])
+    report = cove(package)
+    assert report["validation_errors"] == [], report["validation_errors"]
+    assert report["additional_closed_codelist_values"] == {} and report["all_additional_fields"] == []
+    project_ocid, call_ocid = f"ocds-disburse-{other['id']}", f"ocds-disburse-{other['id']}-call-{call['id']}"
+    releases = package["releases"]
+    assert [(r["ocid"], r["tag"][0]) for r in releases] == [
+        (project_ocid, "planning"), (call_ocid, "tender"), (call_ocid, "award"), (call_ocid, "awardUpdate")]
+    tender = releases[1]["tender"]
+    assert (tender["title_zh"], tender["procurementMethod"], tender["value"]) == (
+        "电商扶贫项目申报", "open", {"amount": 1000000, "currency": "CNY"})
+    assert [i["description"].split("：")[0] for i in tender["items"]] == ["推进农村电商助力扶贫工作"]
+    assert "近三年无违法违规记录" in tender["eligibilityCriteria"]
+    assert tender["tenderPeriod"]["endDate"] == "2024-12-31T23:59:59+08:00"
+    assert releases[1]["relatedProcesses"] == [{"id": "1", "relationship": ["planning"], "title": other["name"],
+                                                "scheme": "ocid", "identifier": project_ocid}]
+    pending, active = releases[2]["awards"][0], releases[3]["awards"][0]
+    assert pending["id"] == active["id"] == f"{call_ocid}-award-{noticed['id']}"
+    assert (pending["status"], pending["value"]) == ("pending", {"amount": 500000, "currency": "CNY"})
+    assert (active["status"], active["value"]) == ("active", {"amount": 500000, "currency": "CNY"})
+    supplier = next(p for p in releases[3]["parties"] if p["name"] == NAME_C)
+    assert supplier["identifier"] == {"scheme": "CN-USCC", "id": CODE_C, "legalName": NAME_C}
+    # the first project's process is untouched by the other project's call
+    assert ocds_of(flow, project["id"])["releases"] == before
+    bulk = flow.client.get("/api/v1/public/ocds").get_json()
+    assert cove(bulk)["validation_errors"] == []
