@@ -11,7 +11,9 @@ the past up to yesterday, so every notice, deadline and voucher date is plausibl
 - 霞浦县, last year: a stage acceptance failed and in rectification, its deadline ahead;
 - 霞浦县, this year: an advance verified by commerce waiting for finance approval, another approved and
   waiting for the second finance user to disburse it, a stage acceptance in public notice with an objection,
-  another whose notice ended clear, waiting for the leading group;
+  another whose notice ended clear, waiting for the leading group; and, on line (四) that seed 003 spends by
+  applications (examples/plans/003-xx-2024.spending.yaml), an open call with an application awarded, one in
+  public notice with its proposed subsidy, one under review and one just submitted;
 - 古田县, this year: tendering; next year: filed, waiting on the prefecture.
 
 Running it again adds the demo users that are missing and no project: a database that holds any project,
@@ -38,12 +40,14 @@ from disburse.domain.money import amount_zh
 from disburse.domain.notice import SHANGHAI, local_date
 from disburse.paths import EXAMPLES_DIR
 from disburse.schemas.amendment import AllocationIn
+from disburse.schemas.application import ApplicationEventIn, ApplicationIn, CallIn
 from disburse.schemas.contract import ContractIn
 from disburse.schemas.events import ProjectEvent
 from disburse.schemas.plan import jsonable, load_plan
 from disburse.services import (
     acceptances,
     allocations,
+    applications,
     contracts,
     documents,
     notifications,
@@ -63,6 +67,19 @@ CONTRACTOR_NAMES = {CONTRACTOR_A: "霞浦县电商物流服务有限公司", CON
 PAYEES = {CONTRACTOR_A: ("中国农业银行霞浦县支行", "6228 4801 2345 6789 012"),
           CONTRACTOR_B: ("中国农业银行霞浦县支行", "6228 4801 9876 5432 109")}
 DECLARED = {"independent_legal_person": True, "sound_accounting": True, "no_violation_3y": True}
+#: The enterprises applying on this year's call (seed 003 §3(四)): a company, a cooperative (93…) and an
+#: individual business (92…) of 霞浦县, as commerce enters their applications on their behalf.
+APPLICANTS = {
+    "awarded": ("霞浦县海韵电子商务有限公司", "91350921MA34HYDW5"),
+    "in_notice": ("霞浦县三沙镇紫菜专业合作社", "93350921MA2YQC807"),
+    "under_review": ("霞浦县闽东渔家电商有限公司", "91350921MA35MDYJ9"),
+    "submitted": ("霞浦县溪南镇海珍农特产品网店", "92350921MA2XNH71X"),
+}
+APPLICANT_CODES = {k: (name, base[:17] + check_char(base[:17])) for k, (name, base) in APPLICANTS.items()}
+#: The joint review panel (seed 003 §5(2)3①: 电商、财务等专业人员, with the bureaus concerned).
+PANEL = [{"name": "林晓", "bureau": "县商务局", "no_conflict": True},
+         {"name": "陈明", "bureau": "县财政局", "no_conflict": True},
+         {"name": "郑华", "bureau": "县农业农村局", "no_conflict": True}]
 
 
 @dataclass(frozen=True)
@@ -77,7 +94,7 @@ class DemoUser:
 
 
 USERS = [
-    DemoUser("demo-commerce", "commerce", COUNTY, waiting="霞浦县的项目、公示中的异议"),
+    DemoUser("demo-commerce", "commerce", COUNTY, waiting="霞浦县的项目、公示中的异议、待评审的项目申报"),
     DemoUser("demo-commerce-2", "commerce", COUNTY, waiting="第二位商务人员：核验依赖其同事验收结论的拨付"),
     DemoUser("demo-finance", "finance", COUNTY, waiting="待审批的拨付"),
     DemoUser("demo-finance-2", "finance", COUNTY, waiting="已审批、待拨付的款项"),
@@ -120,7 +137,7 @@ def prepare(db: Database, origin: Origin, *, today: date | None = None, document
             return False
     demo = Demo(db, origin, today, documents)
     run_stories(demo, [demo.closed(), demo.rectifying(), demo.current(), demo.awaiting_leader(),
-                       demo.tendering(), demo.filed()])
+                       demo.applications(), demo.tendering(), demo.filed()])
     demo.welcome_admin()
     return True
 
@@ -197,6 +214,8 @@ class Demo:
         self._actors: dict[str, Actor] = {}
         #: this year's 霞浦县 project and contractor B's contract, once signed (for :meth:`awaiting_leader`)
         self.current_b: tuple[projects.ProjectView, int] | None = None
+        #: this year's 霞浦县 project, once filed (for :meth:`applications`)
+        self.current_project: projects.ProjectView | None = None
         self._vouchers = 0
 
     def ago(self, days: int, hour: int = 10) -> datetime:
@@ -416,7 +435,7 @@ class Demo:
         yield self.ago(60)
         plan = county_plan(f"霞浦县{y}年电子商务进农村综合示范项目", COUNTY, y, f"霞政办〔{y}〕7号")
         project = self.create(plan)
-        self.fire(project.id, "file")
+        self.current_project = self.fire(project.id, "file")
         yield self.ago(55)
         self.funds_arrived(project, f"闽财外指〔{y}〕3号")
         yield self.ago(50)
@@ -424,7 +443,7 @@ class Demo:
         yield self.ago(30)
         stages = {"advance": "0.30", "stages": [{"name": "阶段一", "share": "0.40"}], "final": "0.30"}
         a = self.sign(project, [1, 2], "6500000.00", "标段一", CONTRACTOR_A, stages)
-        b = self.sign(project, [3, 4, 5], "3500000.00", "标段二", CONTRACTOR_B, stages)
+        b = self.sign(project, [3], "1500000.00", "标段二", CONTRACTOR_B, stages)  # (四) is called for, (五) kept
         yield self.ago(29)
         self.fire(project.id, "select_contractor")
         self.current_b = (project, b)
@@ -432,7 +451,7 @@ class Demo:
         yield from self.paid(a, "advance", "300000.00", self.ago(28))
         yield self.ago(10)
         waiting_approval = self.request(a, "advance", "1000000.00", CONTRACTOR, papers=True)
-        waiting_disbursement = self.request(b, "advance", "1050000.00", CONTRACTOR_2, papers=True)
+        waiting_disbursement = self.request(b, "advance", "450000.00", CONTRACTOR_2, papers=True)
         yield self.ago(9)
         self.step(waiting_approval, "verify", COMMERCE)
         self.step(waiting_disbursement, "verify", COMMERCE)
@@ -474,6 +493,76 @@ class Demo:
         yield notice.ends_at + timedelta(hours=10)
         self.act(acceptance, "close_notice")
 
+    # --- calls for applications -----------------------------------------------------------------
+
+    def open_call(self, project: projects.ProjectView, line: int, title: str, total: str, deadline: date,
+                  materials: list[str]) -> int:
+        """A call for applications on the plan's line by its 1-based position (``POST /projects/{id}/calls``)."""
+        data = CallIn().load({"title": title, "line_ids": [project.lines[line - 1].id], "total": total,
+                              "deadline": deadline.isoformat(), "materials": materials})
+        return int(applications.open_call(self.db, self.who(COMMERCE), self.origin, project.id, data, self.now)["id"])
+
+    def applies(self, call_id: int, who: str, amount: str, description: str) -> int:
+        """Commerce enters an enterprise's application on its behalf (``POST /calls/{id}/applications``)."""
+        name, code = APPLICANT_CODES[who]
+        data = ApplicationIn().load({"applicant": {"name": name, "credit_code": code, "region": COUNTY,
+                                                   "declarations": DECLARED},
+                                     "amount_requested": amount, "description": description})
+        return int(applications.submit(self.db, self.who(COMMERCE), self.origin, call_id, data, self.now)["id"])
+
+    def decide(self, application_id: int, event: str, as_: str = COMMERCE, **data: Any) -> dict[str, Any]:
+        """An application event (``POST /applications/{id}/events``)."""
+        body = ApplicationEventIn().load({"event": event, **data})
+        body.pop("event")
+        return applications.fire_event(self.db, self.who(as_), self.origin, application_id, event, body, self.now)
+
+    def reviewed(self, application_id: int, subsidy: str, visited: datetime, note: str) -> None:
+        """The joint review with its panel of three and a site visit, passed with the proposed subsidy."""
+        self.decide(application_id, "review", panel=PANEL, verdict="pass", proposed_subsidy=subsidy,
+                    site_visit={"date": local_date(visited).isoformat(), "note": note})
+
+    def applications(self) -> Story:
+        """霞浦县, this year: the call on line (四) 推进农村电商助力扶贫工作 (seed 003 §3(4): 给予一定资金扶持) with an
+        application awarded, one in public notice with its proposed subsidy, one under review, one submitted."""
+        y = self.today.year
+        yield self.ago(45)
+        project = self.current_project
+        assert project is not None, "this year's project is filed 60 days ago"
+        call = self.open_call(project, 4, f"霞浦县{y}年电商扶贫项目申报", "1000000.00",
+                              self.today + timedelta(days=30), ["营业执照", "项目申报书", "带动脱贫户增收情况证明材料"])
+        yield self.ago(44)
+        awarded = self.applies(call, "awarded", "400000.00",
+                               "建设海带、紫菜产品网销仓储分拣点1处，收购脱贫户海产品，带动30户脱贫户增收")
+        yield self.ago(42)
+        self.decide(awarded, "start_review")
+        yield self.ago(40)
+        self.reviewed(awarded, "300000.00", self.ago(41), "现场核实仓储分拣点已建成，收购台账与申报材料一致")
+        yield self.ago(39)
+        self.decide(awarded, "finance_recheck", FINANCE, note="经复核，评审结果属实，拟补助资金测算无误")
+        yield self.ago(38)
+        notice = self.decide(awarded, "publish")["notice"]
+        ends = notice["ends_at"]
+        yield ends + timedelta(hours=10)
+        self.decide(awarded, "close_notice")
+        yield ends + timedelta(days=1, hours=10)
+        self.decide(awarded, "award", LEADER)
+        yield self.ago(12)
+        in_notice = self.applies(call, "in_notice", "250000.00", "合作社开设网店销售紫菜，吸收脱贫户用工12人")
+        yield self.ago(9)
+        self.decide(in_notice, "start_review")
+        yield self.ago(6)
+        self.reviewed(in_notice, "200000.00", self.ago(7), "现场查看网店运营和用工台账，情况属实")
+        yield self.ago(5)
+        self.decide(in_notice, "finance_recheck", FINANCE_2, note="经复核，评审结果属实")
+        yield self.ago(2)
+        self.decide(in_notice, "publish")
+        yield self.ago(6, 15)
+        under_review = self.applies(call, "under_review", "300000.00", "“电商+基地+农户”大黄鱼网销项目，带动20户脱贫户")
+        yield self.ago(3)
+        self.decide(under_review, "start_review")
+        yield self.ago(1)
+        self.applies(call, "submitted", "50000.00", "开设网店代销村民农特产品，申请网络资费补助")
+
     def tendering(self) -> Story:
         """古田县, this year: filed and out to tender."""
         y = self.today.year
@@ -499,10 +588,12 @@ class Demo:
             kind="demo", level="reminder",
             subject_zh="演示数据已就绪：宁德市霞浦县、古田县",
             subject_en="The demo is ready: 霞浦县 and 古田县 of 宁德市",
-            body_zh="霞浦县有已结项、整改中、待审批与待拨付、公示中有异议的项目；古田县有招标中与已报备的项目。"
+            body_zh="霞浦县有已结项、整改中、待审批与待拨付、公示中有异议的项目，以及正在申报的电商扶贫项目申报通知；"
+                    "古田县有招标中与已报备的项目。"
                     f"所有演示用户的密码为 {PASSWORD}。",
             body_en="霞浦县 has a closed project, one in rectification, payments waiting for approval and "
-                    "disbursement and a notice with an objection; 古田县 has a project out to tender and a "
+                    "disbursement, a notice with an objection and an open call for applications; 古田县 has a "
+                    "project out to tender and a "
                     f"filed one. Every demo user's password is {PASSWORD}.")
         admin = self.who("demo-admin")
         with self.db.writing() as tx:

@@ -7,10 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from disburse.adapters.orm import Application
 from disburse.domain.notice import SHANGHAI, local_date
 from disburse.schemas.plan import load_plan
-from disburse.services import acceptances, demo, payments, projects, regions, users
+from disburse.services import acceptances, applications, demo, disclosure, payments, projects, regions, users
 from disburse.services.context import SYSTEM, Origin
 from tests.helpers import example
 
@@ -174,6 +176,40 @@ def test_the_stories_hold_whatever_the_day_the_demo_is_first_run(db: Any, today:
     assert notice is not None and local_date(notice.ends_at) > day
     rectifying = acceptances.get_acceptance(db, leader, found["rectifying"]["id"], local_now(day))
     assert rectifying.rectify_deadline is not None and rectifying.rectify_deadline > day
+    call = demo_call(db, local_now(day))
+    assert call["state"] == "open" and [n["open"] for n in call["notices"]] == [True] and len(call["awards"]) == 1
+
+
+def demo_call(db: Any, now: datetime) -> dict[str, Any]:
+    """The demo county's call for applications as the public reads it (there is one)."""
+    [call] = disclosure.public_calls(db, now)
+    return call
+
+
+def test_the_demo_county_has_a_call_with_applications_in_motion(demo_app: Any) -> None:
+    """Issue 20: the application track in the seed-003 county — an open call on line (四), which seed 003 spends
+    by applications, with applications submitted, under review, in notice with the proposed subsidy, awarded."""
+    db = demo_app.extensions["disburse.db"]
+    now = demo_app.extensions["disburse.clock"].now()
+    call = demo_call(db, now)
+    assert call["state"] == "open" and call["total_wan"] == "100万元"
+    assert [(line["ref"], line["category"]) for line in call["lines"]] == [("（四）", "推进农村电商助力扶贫工作")]
+    [notice] = call["notices"]
+    assert notice["open"] is True and notice["proposed_subsidy_wan"] == "20万元"
+    assert notice["applicant"] == demo.APPLICANT_CODES["in_notice"][0] and len(notice["panel"]) == 3
+    [award] = call["awards"]
+    assert (award["applicant"], award["awarded_wan"]) == (demo.APPLICANT_CODES["awarded"][0], "30万元")
+    commerce = users.actor_by_username(db, "demo-commerce")
+    assert commerce is not None
+    states = {}
+    for key, (_name, code) in demo.APPLICANT_CODES.items():
+        with db.reading() as tx:
+            found = tx.session.scalar(select(Application.id).where(Application.credit_code == code))
+        states[key] = applications.get_application(db, commerce, found, now)["state"]
+    assert states == {"awarded": "awarded", "in_notice": "in_notice", "under_review": "under_review",
+                      "submitted": "submitted"}
+    page = Browser(demo_app, "demo-commerce").client.get(f"/public/calls/{call['id']}").get_data(as_text=True)
+    assert demo.APPLICANT_CODES["awarded"][0] in page and "30万元" in page
 
 
 def test_a_database_with_projects_of_its_own_gets_the_demo_users_and_no_demo_project(db: Any) -> None:
