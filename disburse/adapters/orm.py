@@ -836,6 +836,8 @@ class Application(Base):
 
     documents: Mapped[list["ApplicationDocument"]] = relationship(cascade="all, delete-orphan",
                                                                   order_by="ApplicationDocument.document_id")
+    #: its public notices (公示), the current one last (issue 20: objected to as an acceptance's)
+    notices: Mapped[list["Notice"]] = relationship(order_by="Notice.id")
 
 
 class ApplicationDocument(Base):

@@ -8,9 +8,16 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from disburse.api.common import db, localised, now
-from disburse.api.schemas import EventExplanation, Label
+from disburse.api.payments import IDEMPOTENCY_KEY, request_idem
+from disburse.api.schemas import AcceptanceOut, EventExplanation, Label, ObjectionOut, PaymentOut
 from disburse.api.security import current_actor
-from disburse.schemas.application import ApplicationEventIn, ApplicationIn, CallIn
+from disburse.schemas.application import (
+    ApplicationAcceptanceIn,
+    ApplicationEventIn,
+    ApplicationIn,
+    CallIn,
+    SubsidyIn,
+)
 from disburse.schemas.contract import Declarations
 from disburse.schemas.fields import DateField, MoneyField, When
 from disburse.services import applications
@@ -87,13 +94,33 @@ class ApplicationNoticeOut(Schema):
     closed_at = When(allow_none=True)
     applicant = fields.String()
     proposed_subsidy = MoneyField(dump_only=True, allow_none=True)
+    id = fields.Integer(metadata={"description": "the notice: the public objects at "
+                                                 "/public/notices/{id}/objections"})
+    objections = fields.List(fields.Nested(ObjectionOut))
 
 
 class SameEnterpriseOut(Schema):
+    """Another application of the same enterprise (credit code) in the county, on any call of any project."""
+
     id = fields.Integer()
+    project_id = fields.Integer()
     call_id = fields.Integer()
+    call_title = fields.String()
     state = fields.String()
     awarded = MoneyField(dump_only=True, allow_none=True)
+
+
+class AgreementAcceptanceOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    state = fields.String()
+
+
+class AgreementPaymentOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    amount = MoneyField(dump_only=True)
+    state = fields.String()
 
 
 class ApplicationOut(Schema):
@@ -118,6 +145,11 @@ class ApplicationOut(Schema):
     awarded_at = When(allow_none=True)
     reject_note = fields.String(allow_none=True)
     same_enterprise = fields.List(fields.Nested(SameEnterpriseOut))
+    contract_id = fields.Integer(allow_none=True, metadata={
+        "description": "the subsidy agreement (补助协议) the award wrote: the contract on which the work is "
+                       "accepted and the subsidy paid; none until awarded"})
+    acceptances = fields.List(fields.Nested(AgreementAcceptanceOut))
+    payments = fields.List(fields.Nested(AgreementPaymentOut))
     allowed_events = fields.List(fields.String())
     created_at = When()
     updated_at = When()
@@ -167,3 +199,24 @@ def fire(body: dict[str, Any], application_id: int) -> Any:
     ``close_notice`` (commerce); ``award`` (leader); ``withdraw`` (the applicant, or commerce)."""
     event = body.pop("event")
     return applications.fire_event(db(), current_actor(), g.origin, application_id, event, body, now())
+
+
+@blp.post("/applications/<int:application_id>/acceptances")
+@blp.arguments(ApplicationAcceptanceIn)
+@blp.response(201, AcceptanceOut)
+def apply_for_acceptance(body: dict[str, Any], application_id: int) -> Any:
+    """The awarded work's acceptance: the final acceptance of the application's subsidy agreement, then
+    ``/acceptances/{id}/events`` as every acceptance (the enterprise, or commerce on its behalf)."""
+    return applications.apply_for_acceptance(db(), current_actor(), g.origin, application_id, body, now())
+
+
+@blp.post("/applications/<int:application_id>/payments")
+@blp.arguments(SubsidyIn)
+@blp.response(201, PaymentOut)
+@blp.doc(**IDEMPOTENCY_KEY)
+def request_subsidy(body: dict[str, Any], application_id: int) -> tuple[Any, int]:
+    """Request the subsidy (kind ``subsidy``) of an awarded application whose work is accepted, at most the
+    award and what was accepted; then ``/payments/{id}/events`` (verify, approve, disburse)."""
+    status, view = applications.request_subsidy(db(), current_actor(), g.origin, application_id, body,
+                                                request_idem(), now())
+    return view, status

@@ -30,7 +30,7 @@ IDEMPOTENCY_KEY = {"parameters": [{"in": "header", "name": "Idempotency-Key", "r
                                     "schema": {"type": "string", "maxLength": 255}}]}
 
 
-def _idem() -> idempotency.Idem | None:
+def request_idem() -> idempotency.Idem | None:
     return idempotency.make(request.headers.get("Idempotency-Key"), request.method, request.path,
                             request.get_json(silent=True), render=PaymentOut().dump)
 
@@ -40,7 +40,8 @@ def _idem() -> idempotency.Idem | None:
 @blp.response(201, PaymentOut)
 @blp.doc(**IDEMPOTENCY_KEY)
 def request_payment(body: dict[str, Any], contract_id: int) -> tuple[Any, int]:
-    status, view = payments.request_payment(db(), current_actor(), g.origin, contract_id, body, _idem(), now=now())
+    status, view = payments.request_payment(db(), current_actor(), g.origin, contract_id, body, request_idem(),
+                                            now=now())
     return view, status
 
 
@@ -76,7 +77,8 @@ def explain(payment_id: int, event: str) -> dict[str, Any]:
 @blp.doc(**IDEMPOTENCY_KEY)
 def fire(body: dict[str, Any], payment_id: int) -> tuple[Any, int]:
     event = body.pop("event")
-    status, view = payments.fire_event(db(), current_actor(), g.origin, payment_id, event, body, _idem(), now=now())
+    status, view = payments.fire_event(db(), current_actor(), g.origin, payment_id, event, body, request_idem(),
+                                       now=now())
     return view, status
 
 

@@ -571,7 +571,7 @@ DOCUMENTS_MAX = 50
 
 
 class PaymentIn(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(["advance", "stage", "final"]))
+    kind = fields.String(required=True, validate=validate.OneOf(["advance", "stage", "final", "subsidy"]))
     amount = YuanField(required=True)
     acceptance_id = fields.Integer(load_default=None, allow_none=True, strict=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))

@@ -8,25 +8,20 @@ then may money follow.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from disburse.domain import notice_guards
 from disburse.domain.citations import QUJING, SYSTEM_RULE, XX_COUNTY, cite
 from disburse.domain.money import amount_en, amount_zh
 from disburse.domain.notice import SHANGHAI
+from disburse.domain.notice_guards import ObjectionFacts
 from disburse.domain.rules import RuleSet
 from disburse.domain.states import HALTED, AcceptanceState, ProjectState
 from disburse.domain.unmet import Unmet
 
 VERDICT_CLAUSE = cite(QUJING, "五(五)2")
-_ONE_SECOND = timedelta(seconds=1)
-
-
-@dataclass(frozen=True)
-class ObjectionFacts:
-    id: int
-    decision: str | None
 
 
 @dataclass(frozen=True)
@@ -66,6 +61,8 @@ class AcceptanceFacts:
     recorded: dict[int, tuple[str, Decimal]] = field(default_factory=dict)
     #: whether the finance bureau has re-checked the result
     rechecked: bool = False
+    #: the contract is a subsidy agreement (补助协议): an awarded application's (issue 20)
+    agreement: bool = False
 
 
 def _line(line_id: int) -> tuple[str, str]:
@@ -204,44 +201,19 @@ def recheck_document_of_project(facts: AcceptanceFacts) -> list[Unmet]:
                   RECHECK_CLAUSE, field="document_id")]
 
 
-def _end_text(facts: AcceptanceFacts) -> tuple[str, str]:
-    """The notice's last day and its end in Beijing time ("?" when there is no notice yet)."""
-    if facts.notice_ends_at is None:
-        return "?", "?"
-    last = (facts.notice_ends_at.astimezone(SHANGHAI) - _ONE_SECOND).date()
-    return last.isoformat(), facts.notice_ends_at.astimezone(SHANGHAI).isoformat()
-
-
 def notice_open(facts: AcceptanceFacts) -> list[Unmet]:
     """Objections are taken while the notice runs."""
-    if facts.notice_ends_at is not None and facts.now < facts.notice_ends_at:
-        return []
-    last, _ = _end_text(facts)
-    return [Unmet("notice_closed", f"公示期已于 {last} 结束，不再受理异议",
-                  f"The public notice ended on {last}; objections are no longer taken", cite(QUJING, "五(五)2"))]
+    return notice_guards.notice_open(facts, cite(QUJING, "五(五)2"))
 
 
 def notice_ended(facts: AcceptanceFacts) -> list[Unmet]:
     """A notice is closed only once it has ended (24:00 Shanghai of its last day)."""
-    if facts.notice_ends_at is not None and facts.now >= facts.notice_ends_at:
-        return []
-    last, _ = _end_text(facts)
-    return [Unmet("notice_not_ended", f"公示期至 {last} 24:00 结束，尚未届满",
-                  f"The public notice runs until the end of {last} (Asia/Shanghai); it has not ended yet",
-                  cite(QUJING, "五(五)2"))]
+    return notice_guards.notice_ended(facts, cite(QUJING, "五(五)2"))
 
 
 def objection_pending(facts: AcceptanceFacts) -> list[Unmet]:
     """The objection to resolve belongs to this notice and is not decided yet."""
-    wanted = facts.data.get("objection_id")
-    for objection in facts.objections:
-        if objection.id == wanted:
-            if objection.decision is None:
-                return []
-            return [Unmet("objection_decided", f"异议 {wanted} 已处理",
-                          f"Objection {wanted} has been decided already", cite(QUJING, "五(五)3"))]
-    return [Unmet("objection_unknown", f"本公示没有异议 {wanted}",
-                  f"This notice has no objection {wanted}", cite(QUJING, "五(五)3"))]
+    return notice_guards.objection_pending(facts, cite(QUJING, "五(五)3"))
 
 
 def not_the_verdict_actor(facts: AcceptanceFacts) -> list[Unmet]:
@@ -266,18 +238,14 @@ def deadline_ahead(facts: AcceptanceFacts) -> list[Unmet]:
 def objection_outcome(facts: AcceptanceFacts) -> str:
     """Where resolving an objection leads: failed if upheld; else objected while others are
     pending; else back in the notice while it runs, or clear once it has ended."""
-    if facts.data.get("decision") == "uphold":
-        return AcceptanceState.FAILED
-    wanted = facts.data.get("objection_id")
-    if any(o.decision is None and o.id != wanted for o in facts.objections):
-        return AcceptanceState.OBJECTED
-    if facts.notice_ends_at is not None and facts.now >= facts.notice_ends_at:
-        return AcceptanceState.NOTICE_CLEAR
-    return AcceptanceState.IN_NOTICE
+    return notice_guards.objection_outcome(facts, AcceptanceState.FAILED)
 
 
 #: The project states that take acceptance applications (SPEC §5.1: the first one starts the acceptance).
 APPLYING_STATES = (ProjectState.CONTRACTOR_SELECTED, ProjectState.STAGED_ACCEPTANCE)
+#: The project states in which an awarded application's work is accepted: those in which calls are opened.
+AGREEMENT_APPLYING_STATES = (ProjectState.FILED, ProjectState.TENDERED, ProjectState.CONTRACTOR_SELECTED,
+                             ProjectState.STAGED_ACCEPTANCE)
 
 
 def project_active(facts: AcceptanceFacts) -> list[Unmet]:
@@ -290,8 +258,10 @@ def project_active(facts: AcceptanceFacts) -> list[Unmet]:
 
 
 def project_takes_applications(facts: AcceptanceFacts) -> list[Unmet]:
-    """Acceptance is applied for once contractors are selected, during staged acceptance (seed 004 §5(5)1)."""
-    if facts.project_state in APPLYING_STATES:
+    """Acceptance is applied for once contractors are selected, during staged acceptance (seed 004 §5(5)1);
+    an awarded application's work whenever calls are open on the project (issue 20; seed 003 §5(2)3③: 项目合格验收后
+    拨付资金 — the subsidy's own acceptance, whatever stage the procured contracts are at)."""
+    if facts.project_state in (AGREEMENT_APPLYING_STATES if facts.agreement else APPLYING_STATES):
         return []
     return [Unmet("wrong_state", "项目不在可申请验收的阶段",
                   "The project is not in a state that takes acceptance applications", cite(QUJING, "五(五)1"))]

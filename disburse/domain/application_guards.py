@@ -12,15 +12,15 @@ The messages cite the official documents by title and section, as users read the
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from disburse.domain import credit_code
+from disburse.domain import credit_code, notice_guards
 from disburse.domain.citations import QUJING, XX_COUNTY, cite
 from disburse.domain.contracts import DECLARATIONS
 from disburse.domain.money import amount_en, amount_zh
-from disburse.domain.notice import local_date
+from disburse.domain.notice_guards import ObjectionFacts
 from disburse.domain.states import ApplicationState
 from disburse.domain.unmet import Unmet
 
@@ -29,6 +29,7 @@ APPLY_CLAUSE = cite(XX_COUNTY, "五(二)2②", "在规定时间内整理申报�
 REVIEW_CLAUSE = cite(XX_COUNTY, "五(二)3①", "组织电商、财务等专业人员……对项目申报材料进行评审")
 RECHECK_CLAUSE = cite(XX_COUNTY, "五(二)3①", "县财政局对评审结果进行复核")
 NOTICE_CLAUSE = cite(QUJING, "五(五)2")
+OBJECTION_CLAUSE = cite(QUJING, "五(五)3")
 BUDGET_CLAUSE = cite(XX_COUNTY, "五(一)1②", "严格按照资金管理办法及项目申报办法")
 DUPLICATE_CLAUSE = ("本系统办理规则（同一企业不重复享受本项目专项资金支持）；"
                     + cite(XX_COUNTY, "五(一)1②"))
@@ -67,6 +68,8 @@ class ApplicationFacts:
     forbid_duplicate_support: bool = True
     duplicate_support_clause: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    #: the objections to the application's current notice
+    objections: tuple[ObjectionFacts, ...] = ()
 
 
 # --- submitting ----------------------------------------------------------------------------------------
@@ -167,12 +170,17 @@ def another_rechecks(f: ApplicationFacts) -> list[Unmet]:
 
 def notice_ended(f: ApplicationFacts) -> list[Unmet]:
     """A notice closes once it has ended (24:00 Shanghai of its last day), as an acceptance's."""
-    if f.notice_ends_at is not None and f.now >= f.notice_ends_at:
-        return []
-    last = "" if f.notice_ends_at is None else local_date(f.notice_ends_at - timedelta(seconds=1)).isoformat()
-    return [Unmet("notice_not_ended", f"公示期至 {last} 24:00 结束，尚未届满",
-                  f"The public notice runs until the end of {last} (Asia/Shanghai); it has not ended yet",
-                  NOTICE_CLAUSE)]
+    return notice_guards.notice_ended(f, NOTICE_CLAUSE)
+
+
+def notice_open(f: ApplicationFacts) -> list[Unmet]:
+    """The public objects while the notice runs, as to an acceptance's (seed 003 §5(2)3②)."""
+    return notice_guards.notice_open(f, NOTICE_CLAUSE)
+
+
+def objection_pending(f: ApplicationFacts) -> list[Unmet]:
+    """The objection to resolve belongs to the application's notice and is not decided yet."""
+    return notice_guards.objection_pending(f, OBJECTION_CLAUSE)
 
 
 def within_line_budget(f: ApplicationFacts) -> list[Unmet]:
@@ -217,8 +225,16 @@ def passed_or_rejected(f: ApplicationFacts) -> str:
     return ApplicationState.REVIEWED if f.data.get("verdict") == "pass" else ApplicationState.REJECTED
 
 
+def objection_outcome(f: ApplicationFacts) -> str:
+    """An upheld objection rejects the application; else it waits for the others, or goes back to the notice
+    while it runs, or is clear once it has ended."""
+    return notice_guards.objection_outcome(f, ApplicationState.REJECTED)
+
+
 APPLICATION_GUARDS: dict[str, Callable[[ApplicationFacts], list[Unmet]]] = {
     f.__name__: f for f in (call_open, applicant_eligible, applies_for_itself, requested_positive,
                             documents_of_project, panel_declared, subsidy_within_requested, another_rechecks,
-                            notice_ended, within_line_budget, within_call_total, no_duplicate_support)}
-APPLICATION_CHOOSERS: dict[str, Callable[[ApplicationFacts], str]] = {f.__name__: f for f in (passed_or_rejected,)}
+                            notice_ended, notice_open, objection_pending, within_line_budget, within_call_total,
+                            no_duplicate_support)}
+APPLICATION_CHOOSERS: dict[str, Callable[[ApplicationFacts], str]] = {
+    f.__name__: f for f in (passed_or_rejected, objection_outcome)}

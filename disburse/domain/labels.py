@@ -70,7 +70,7 @@ AUDIT_ACTIONS: Mapping[str, Label] = {
 
 #: Kinds of payment, as the voucher and the ledger's workbook name them.
 PAYMENT_KINDS: Mapping[str, Label] = {"advance": ("预拨资金", "Advance"), "stage": ("阶段拨付", "Stage payment"),
-                                      "final": ("尾款", "Final payment")}
+                                      "final": ("尾款", "Final payment"), "subsidy": ("补助资金", "Subsidy")}
 
 
 def pick(label: Label, lang: str) -> str:

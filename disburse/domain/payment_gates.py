@@ -23,6 +23,12 @@ from disburse.domain.unmet import Unmet
 FEN = Decimal("0.01")
 ADVANCE_STATES = (ProjectState.CONTRACTOR_SELECTED, ProjectState.STAGED_ACCEPTANCE)
 LATER_STATES = (ProjectState.STAGED_ACCEPTANCE, ProjectState.FINAL_AUDIT)
+#: A subsidy is paid once its application's work is accepted, whatever stage the project's procured contracts
+#: are at (issue 20; seed 003 §5(2)3③): from the filed plan to the final audit.
+SUBSIDY_STATES = (ProjectState.FILED, ProjectState.TENDERED, ProjectState.CONTRACTOR_SELECTED,
+                  ProjectState.STAGED_ACCEPTANCE, ProjectState.FINAL_AUDIT)
+#: 项目合格验收后，由县财政局按照程序和要求拨付资金 (seed 003 §5(2)3③).
+SUBSIDY_CLAUSE = cite(XX_COUNTY, "五(二)3③")
 GATE_CLAUSE = cite(BURQIN, "六(二)2")
 #: No official document of the seeds numbers vouchers; one number per disbursement is sound treasury practice.
 VOUCHER_CLAUSE = ("财政国库支付惯例：一张支付凭证对应一笔拨付（无具体文件条款） / "
@@ -102,6 +108,8 @@ class PaymentFacts:
     #: for a request: of the documents it names (``document_ids``), those of the project the actor may see,
     #: each with its SHA-256 (issue 18 item 4, :mod:`disburse.domain.payment_evidence`)
     project_documents: dict[int, str] = field(default_factory=dict)
+    #: the contract is a subsidy agreement (补助协议): an awarded application's (issue 20)
+    agreement: bool = False
 
     def committed(self, *, kind: str | None = None) -> Decimal:
         """Disbursed plus in flight on the contract, other payments only (of ``kind`` if given)."""
@@ -135,9 +143,23 @@ def no_fraud_recovery_open(f: PaymentFacts) -> list[Unmet]:
               "（对弄虚作假、欺骗行为的项目，应当如数追缴回全部资金）")
 
 
+def kind_fits_contract(f: PaymentFacts) -> list[Unmet]:
+    """A subsidy agreement pays subsidies, after the fact (先建后补: no advance, no stages); a procured contract
+    pays advances, stages and its final payment, never a subsidy (issue 20; seed 003 §5(1)1)."""
+    if f.agreement and f.kind != "subsidy":
+        return _u("agreement_pays_subsidy", f"补助协议只拨付补助资金，不能申请{_KIND_ZH.get(f.kind, f.kind)}",
+                  f"A subsidy agreement pays the subsidy only, not a {f.kind} payment", SUBSIDY_CLAUSE)
+    if not f.agreement and f.kind == "subsidy":
+        return _u("subsidy_needs_award", "补助资金只能依据批准的项目申报拨付，采购合同不拨付补助资金",
+                  "A subsidy is paid on an awarded application's agreement, not on a procured contract",
+                  SUBSIDY_CLAUSE)
+    return []
+
+
 def project_stage_allows_kind(f: PaymentFacts) -> list[Unmet]:
-    """Advances once contractors are selected; stage and final payments during acceptance (SPEC §5.3)."""
-    allowed = ADVANCE_STATES if f.kind == "advance" else LATER_STATES
+    """Advances once contractors are selected; stage and final payments during acceptance (SPEC §5.3); a
+    subsidy from the filed plan to the final audit (its own acceptance gates it)."""
+    allowed = {"advance": ADVANCE_STATES, "subsidy": SUBSIDY_STATES}.get(f.kind, LATER_STATES)
     if f.project_state in allowed or f.project_state in HALTED:
         return []
     zh, en = labels.PROJECT_STATES.get(f.project_state, (f.project_state, f.project_state))
@@ -246,6 +268,29 @@ def final_acceptance_approved(f: PaymentFacts) -> list[Unmet]:
               "The contract's final acceptance is not approved, so the final payment cannot move")
 
 
+def subsidy_acceptance_approved(f: PaymentFacts) -> list[Unmet]:
+    """A subsidy is paid once the application's work is accepted: the agreement's acceptance approved (seed
+    003 §5(2)3③: 项目合格验收后，由县财政局按照程序和要求拨付资金)."""
+    if f.kind != "subsidy" or f.final_acceptance_approved:
+        return []
+    return _u("subsidy_acceptance_missing", "申报项目尚未验收合格并经审定，不能拨付补助资金",
+              "The application's work is not accepted and approved yet, so the subsidy cannot be paid",
+              SUBSIDY_CLAUSE)
+
+
+def subsidy_within_award(f: PaymentFacts) -> list[Unmet]:
+    """Σ(disbursed + in flight) of a subsidy stays within the subsidy awarded (the agreement's amount)."""
+    if f.kind != "subsidy":
+        return []
+    total = f.committed() + f.amount
+    if total <= f.contract_amount:
+        return []
+    return _u("subsidy_above_award",
+              f"补助资金已拨付与在途合计将达 {amount_zh(total)}，超过批准的补助金额 {amount_zh(f.contract_amount)}",
+              f"Subsidy disbursed and in flight would reach {amount_en(total)}, above the "
+              f"{amount_en(f.contract_amount)} awarded", SUBSIDY_CLAUSE)
+
+
 def final_within_remaining(f: PaymentFacts) -> list[Unmet]:
     """The final payment is at most what remains of the contract."""
     if f.kind != "final":
@@ -259,9 +304,10 @@ def final_within_remaining(f: PaymentFacts) -> list[Unmet]:
 
 
 def contract_not_exceeded(f: PaymentFacts) -> list[Unmet]:
-    """Σ(disbursed + in flight) on a contract never exceeds the contract amount (SPEC §5.3)."""
+    """Σ(disbursed + in flight) on a contract never exceeds the contract amount (SPEC §5.3); a subsidy
+    agreement's amount is the award, which :func:`subsidy_within_award` explains in its own words."""
     total = f.committed() + f.amount
-    if total <= f.contract_amount:
+    if total <= f.contract_amount or f.agreement:
         return []
     return _u("contract_exceeded", f"已拨付与在途合计将达 {amount_zh(total)}，超过合同金额 "
               f"{amount_zh(f.contract_amount)}",
@@ -313,10 +359,10 @@ def relies_on_its_acceptance(f: PaymentFacts) -> list[Unmet]:
     if f.kind == "stage" and named is None:
         return _field("stage_names_no_acceptance", "阶段拨付须注明所依据的阶段验收",
                       "a stage payment names its stage acceptance")
-    if f.kind == "final" and named is not None and named != f.final_acceptance_id:
+    if f.kind in ("final", "subsidy") and named is not None and named != f.final_acceptance_id:
         there = f" ({f.final_acceptance_id})" if f.final_acceptance_id else "; there is none yet"
-        return _field("final_names_another_acceptance", "尾款依据本合同的终验",
-                      "a final payment relies on its contract's final acceptance" + there)
+        return _field("final_names_another_acceptance", "尾款和补助资金依据本合同（补助协议）的终验",
+                      f"a {f.kind} payment relies on its contract's final acceptance" + there)
     return []
 
 
@@ -392,12 +438,15 @@ def payee_account_recorded(f: PaymentFacts) -> list[Unmet]:
               "The contract has no payee bank account recorded; nothing can be disbursed", PAYEE_CLAUSE)
 
 
-_KIND_ZH = {"advance": "预拨", "stage": "阶段拨付", "final": "尾款"}
+_KIND_ZH = {"advance": "预拨", "stage": "阶段拨付", "final": "尾款", "subsidy": "补助资金"}
 
 PAYMENT_GUARDS: dict[str, Callable[[PaymentFacts], list[Unmet]]] = {
     "project_active": project_active,
     "no_fraud_recovery_open": no_fraud_recovery_open,
     "project_stage_allows_kind": project_stage_allows_kind,
+    "kind_fits_contract": kind_fits_contract,
+    "subsidy_acceptance_approved": subsidy_acceptance_approved,
+    "subsidy_within_award": subsidy_within_award,
     "amount_positive": amount_positive,
     "advance_within_cap": advance_within_cap,
     "stage_acceptance_approved": stage_acceptance_approved,

@@ -149,6 +149,7 @@ class ApplicationState(StrEnum):
     REVIEWED = "reviewed"
     RECHECKED = "rechecked"
     IN_NOTICE = "in_notice"
+    OBJECTED = "objected"
     NOTICE_CLEAR = "notice_clear"
     AWARDED = "awarded"
     REJECTED = "rejected"
@@ -162,6 +163,8 @@ class ApplicationEvent(StrEnum):
     FINANCE_RECHECK = "finance_recheck"
     PUBLISH = "publish"
     CLOSE_NOTICE = "close_notice"
+    OBJECT = "object"
+    RESOLVE_OBJECTION = "resolve_objection"
     AWARD = "award"
     REJECT = "reject"
     WITHDRAW = "withdraw"
@@ -169,5 +172,5 @@ class ApplicationEvent(StrEnum):
 
 #: An application still standing: not rejected nor withdrawn.
 APPLICATION_LIVE = (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED,
-                    ApplicationState.RECHECKED, ApplicationState.IN_NOTICE, ApplicationState.NOTICE_CLEAR,
-                    ApplicationState.AWARDED)
+                    ApplicationState.RECHECKED, ApplicationState.IN_NOTICE, ApplicationState.OBJECTED,
+                    ApplicationState.NOTICE_CLEAR, ApplicationState.AWARDED)

@@ -64,3 +64,23 @@ class ApplicationEventIn(Schema):
     site_visit = fields.Nested(SiteVisitIn, load_default=None)
     verdict = fields.String(load_default=None, validate=validate.OneOf(["pass", "fail"]))
     proposed_subsidy = YuanField(load_default=None)
+    objection_id = fields.Integer(load_default=None, strict=True, metadata={
+        "description": "resolve_objection: the objection to the notice decided"})
+    decision = fields.String(load_default=None, validate=validate.OneOf(["dismiss", "uphold"]))
+
+
+class ApplicationAcceptanceIn(Schema):
+    """``POST /applications/{id}/acceptances``: the enterprise applies for the acceptance of the awarded work
+    (the final acceptance of its subsidy agreement), with its materials."""
+
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    document_ids = fields.List(fields.Integer(strict=True), load_default=list, validate=validate.Length(max=100))
+
+
+class SubsidyIn(Schema):
+    """``POST /applications/{id}/payments``: the subsidy to pay (kind ``subsidy``), with its evidence."""
+
+    amount = YuanField(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    document_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), load_default=list,
+                               validate=validate.Length(max=100))

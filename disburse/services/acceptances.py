@@ -22,7 +22,9 @@ from disburse.adapters.db import Database
 from disburse.adapters.limits import KEY_LENGTH, OBJECTION, CounterStore, SqlCounterStore
 from disburse.adapters.orm import (
     Acceptance,
+    Application,
     BudgetLine,
+    Call,
     Contract,
     Contractor,
     Document,
@@ -39,14 +41,14 @@ from disburse.domain.acceptance_guards import (
     ObjectionFacts,
 )
 from disburse.domain.money import format_yuan
-from disburse.domain.notice import local_date, notice_end
+from disburse.domain.notice import local_date
 from disburse.domain.states import AcceptanceEvent, AcceptanceState, ProjectEvent, ProjectState
 from disburse.domain.text import TooDeep, text_errors
 from disburse.domain.workflow import Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
 from disburse.schemas import flatten_errors
 from disburse.schemas.objection import ObjectionIn
-from disburse.services import audit, engine, pages, projects
+from disburse.services import audit, engine, notices, pages, projects
 from disburse.services.access import is_contractor, jurisdiction_clause, load_acceptance, load_contract
 from disburse.services.context import Actor, Origin
 from disburse.services.contracts import line_amounts
@@ -125,30 +127,8 @@ def publish_notice(step: Step[Acceptance, AcceptanceFacts]) -> None:
     """The public notice (公示) for the rule set's period, ending at 24:00 Beijing time of its last day."""
     rules = step.facts.rules
     assert rules is not None
-    _, ends_at = notice_end(step.now, rules.notice_days, rules.notice_working_days)
-    published = Notice(published_at=step.now, ends_at=ends_at, days=rules.notice_days,
-                       working_days=rules.notice_working_days)
-    step.entity.notices.append(published)
+    _, ends_at = notices.publish(step, rules)
     step.facts = replace(step.facts, notice_ends_at=ends_at, objections=())
-    step.record.update(notice_id=lambda: published.id, ends_at=ends_at.isoformat(), days=rules.notice_days,
-                       working_days=rules.notice_working_days, clause=rules.notice_clause)
-
-
-def close_notice(step: Step[Acceptance, AcceptanceFacts]) -> None:
-    notice = step.entity.notices[-1]
-    notice.closed_at = step.now
-    step.record["notice_id"] = notice.id
-
-
-def decide_objection(step: Step[Acceptance, AcceptanceFacts]) -> None:
-    """Dismiss or uphold one objection, with the reasons; the notice closes when it comes clear."""
-    notice = step.entity.notices[-1]
-    objection = next(o for o in notice.objections if o.id == step.data["objection_id"])
-    objection.decision, objection.decided_by = step.data["decision"], step.actor.id
-    objection.decided_at, objection.decision_note = step.now, step.data.get("note")
-    if step.after == AcceptanceState.NOTICE_CLEAR:
-        notice.closed_at = step.now
-    step.record.update(objection_id=objection.id, decision=objection.decision)
 
 
 def record_approval(step: Step[Acceptance, AcceptanceFacts]) -> None:
@@ -170,8 +150,8 @@ def reopen(step: Step[Acceptance, AcceptanceFacts]) -> None:
 
 
 EFFECTS = {f.__name__: f for f in (start_project_acceptance, record_application, record_verdicts, publish_notice,
-                                   close_notice, decide_objection, record_approval, order_rectification, reopen,
-                                   record_recheck, clear_recheck)}
+                                   notices.decide_objection, record_approval, order_rectification, reopen,
+                                   record_recheck, clear_recheck)} | {"close_notice": notices.close}
 
 #: The states in which an acceptance's 合格 verdicts stand: a line accepted there is not accepted again.
 STANDING = (AcceptanceState.PASSED, AcceptanceState.RECHECKED, AcceptanceState.IN_NOTICE,
@@ -259,7 +239,8 @@ class AcceptanceSubject(RowState[Acceptance, AcceptanceFacts]):
             objections=tuple(ObjectionFacts(o.id, o.decision) for o in notice.objections) if notice else (),
             data=dict(data), project_state=project.state,
             project_state_label=engine.state_label(projects.workflow(), project.state) or {},
-            rules=rulesets.for_project(session, project), project_id=project.id)
+            rules=rulesets.for_project(session, project), project_id=project.id,
+            agreement=contract.application_id is not None)
         if acceptance.id is not None:
             doc_id = data.get("document_id")
             if isinstance(doc_id, int):
@@ -325,26 +306,44 @@ def file_objection(db: Database, origin: Origin, notice_id: int, sent: Mapping[s
         notice = tx.session.get(Notice, notice_id)
         if notice is None:
             raise NotFound(f"no notice {notice_id}")
-        acceptance = tx.session.get(Acceptance, notice.acceptance_id)
-        assert acceptance is not None
-        project = tx.session.scalar(select(Project).where(Project.id == acceptance.project_id)
-                                    .with_for_update(of=Project))
-        contract = tx.session.get(Contract, acceptance.contract_id)
-        assert project is not None and contract is not None
-        if acceptance.notices[-1].id != notice.id:
+        subject, target, about = _noticed(tx.session, notice)
+        if target.entity.notices[-1].id != notice.id:
             raise NotFound(f"no open notice {notice_id}")
         objection = Objection(notice_id=notice.id, name=data.get("name"), contact=data["contact"],
                               content=data["content"], client_addr=origin.client_addr, created_at=now)
-        engine.fire_in(tx.session, SUBJECT, PUBLIC, origin, Target(acceptance, project, {"contract": contract}),
-                       engine.spec_of(workflow(), AcceptanceEvent.OBJECT), {"objection": data["content"][:200]}, now)
+        engine.fire_in(tx.session, subject, PUBLIC, origin, target, engine.spec_of(subject.workflow(), "object"),
+                       {"objection": data["content"][:200]}, now)
         tx.session.add(objection)
         tx.session.flush()
+        project = target.project
         audit_log.append(tx.session, action="objection.file", actor=PUBLIC, origin=origin,
                          entity_type="objection", entity_id=objection.id, project_id=project.id,
-                         data={"notice_id": notice.id, "acceptance_id": acceptance.id, "name": data.get("name"),
+                         data={"notice_id": notice.id, **about, "name": data.get("name"),
                                "contact": data["contact"], "content": data["content"]}, at=now)
         tx.commit()
         return objection.id
+
+
+def _noticed(session: Session, notice: Notice) -> tuple[Any, Target[Any], dict[str, int]]:
+    """What a notice publicises, under a lock on its project: an acceptance's result, or an application's
+    proposed subsidy (issue 20) — its workflow, the target the objection is an event of, and its id."""
+    if notice.application_id is not None:
+        from disburse.services import applications  # applications pay through acceptances: imported when used
+
+        row = session.execute(select(Application.project_id)
+                              .where(Application.id == notice.application_id)).one()
+        project = session.scalar(select(Project).where(Project.id == row.project_id).with_for_update(of=Project))
+        application = session.get(Application, notice.application_id)
+        assert project is not None and application is not None
+        call = session.get(Call, application.call_id)
+        return (applications.SUBJECT, Target(application, project, {"call": call}),
+                {"application_id": application.id})
+    acceptance = session.get(Acceptance, notice.acceptance_id)
+    assert acceptance is not None
+    project = session.scalar(select(Project).where(Project.id == acceptance.project_id).with_for_update(of=Project))
+    contract = session.get(Contract, acceptance.contract_id)
+    assert project is not None and contract is not None
+    return SUBJECT, Target(acceptance, project, {"contract": contract}), {"acceptance_id": acceptance.id}
 
 
 def _objection_fields(sent: Mapping[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from disburse.adapters import audit_log, rulesets
 from disburse.adapters.db import Database
 from disburse.adapters.orm import (
+    Acceptance,
     Application,
     ApplicationDocument,
     BudgetLine,
@@ -34,27 +35,32 @@ from disburse.adapters.orm import (
     CallLine,
     Contract,
     ContractLine,
+    Contractor,
     Document,
+    Payment,
     Project,
 )
 from disburse.domain.application_guards import APPLICATION_CHOOSERS, APPLICATION_GUARDS, ApplicationFacts
 from disburse.domain.citations import XX_COUNTY, cite
 from disburse.domain.contracts import DECLARATIONS
 from disburse.domain.money import FEN, amount_en, amount_zh, format_yuan
-from disburse.domain.notice import local_date, notice_end
+from disburse.domain.notice import local_date
+from disburse.domain.notice_guards import ObjectionFacts
 from disburse.domain.roles import Role, within
 from disburse.domain.states import ApplicationEvent, ApplicationState, ProjectState
 from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
-from disburse.services import engine
+from disburse.services import acceptances, engine, notices, payments
 from disburse.services.access import answering_as, hidden, is_contractor, load_project, require_reader
 from disburse.services.context import Actor, Origin
 from disburse.services.disclosure import UNDISCLOSED
 from disburse.services.engine import RowState, Step, Target
 from disburse.services.errors import Conflict, Forbidden, Invalid
+from disburse.services.idempotency import Idem
 
 CALL_CLAUSE = cite(XX_COUNTY, "五(一)1②", "制定并公开公布项目申报通知，明确申报条件")
+AWARD_PAID_CLAUSE = cite(XX_COUNTY, "五(二)3③", "项目合格验收后，由县财政局按照程序和要求拨付资金")
 #: A call is opened once the plan is filed, and not once the project is over.
 CALL_STATES = (ProjectState.FILED, ProjectState.TENDERED, ProjectState.CONTRACTOR_SELECTED,
                ProjectState.STAGED_ACCEPTANCE)
@@ -112,22 +118,31 @@ def record_recheck(step: Step[Application, ApplicationFacts]) -> None:
 
 def publish_notice(step: Step[Application, ApplicationFacts]) -> None:
     """The public notice (公示) of the applicant and its proposed subsidy, for the rule set's period, ending at
-    24:00 Beijing time of its last day — counted as an acceptance's notice (:func:`notice_end`)."""
+    24:00 Beijing time of its last day — a notice as an acceptance's, to which the public objects the same way
+    (:mod:`disburse.services.notices`)."""
     application = step.entity
     rules = step.target.parents["rules"]
-    _, ends_at = notice_end(step.now, rules.notice_days, rules.notice_working_days)
+    _, ends_at = notices.publish(step, rules)
     application.notice_published_at, application.notice_ends_at = step.now, ends_at
     application.notice_days, application.notice_working_days = rules.notice_days, rules.notice_working_days
     application.notice_closed_at = None
-    step.facts = replace(step.facts, state=step.after, notice_ends_at=ends_at)
+    step.facts = replace(step.facts, state=step.after, notice_ends_at=ends_at, objections=())
     assert application.proposed_subsidy is not None
     step.record.update(applicant=application.applicant_name, credit_code=application.credit_code,
-                       proposed_subsidy=format_yuan(application.proposed_subsidy), ends_at=ends_at.isoformat(),
-                       days=rules.notice_days, working_days=rules.notice_working_days, clause=rules.notice_clause)
+                       proposed_subsidy=format_yuan(application.proposed_subsidy))
 
 
 def close_notice(step: Step[Application, ApplicationFacts]) -> None:
     step.entity.notice_closed_at = step.now
+    notices.close(step)
+
+
+def decide_objection(step: Step[Application, ApplicationFacts]) -> None:
+    outcome = notices.decide_objection(step)
+    if outcome == ApplicationState.NOTICE_CLEAR:
+        step.entity.notice_closed_at = step.now
+    elif outcome == notices.UPHELD:
+        step.entity.rejected_by, step.entity.reject_note = step.actor.id, step.data.get("note")
 
 
 def record_award(step: Step[Application, ApplicationFacts]) -> None:
@@ -136,9 +151,28 @@ def record_award(step: Step[Application, ApplicationFacts]) -> None:
     assert application.proposed_subsidy is not None
     application.awarded = application.proposed_subsidy
     application.awarded_by, application.awarded_at = step.actor.id, step.now
+    agreement = step.add(subsidy_agreement(application, step.target, local_date(step.now)))
     step.record.update(awarded=format_yuan(application.awarded),
                        lines_left=format_yuan(facts.lines_room - facts.awarded_on_lines - application.awarded),
-                       call_left=format_yuan(facts.call_total - facts.awarded_on_call - application.awarded))
+                       call_left=format_yuan(facts.call_total - facts.awarded_on_call - application.awarded),
+                       contract_id=lambda: agreement.id, contractor=application.credit_code)
+
+
+def subsidy_agreement(application: Application, target: Target[Application], signed_on: date) -> Contract:
+    """The award as a subsidy agreement (补助协议) with the enterprise: a contract for the awarded amount on the
+    call's lines, paid after the fact (先建后补, seed 003 §5(2)3③: 项目合格验收后……拨付资金) — no advance, no
+    stages, the whole of it once the work is accepted — so the work is accepted and the subsidy paid on the
+    acceptance and payment paths every contract takes. The enterprise becomes a contractor (one per credit
+    code) registered in the project's county, as seed 003 §5(2)1 requires of applicants."""
+    assert application.awarded is not None
+    call, project = target.parents["call"], target.project
+    contractor = target.parents.get("contractor") or Contractor(
+        name=application.applicant_name, credit_code=application.credit_code, region_code=project.region_code,
+        declarations=dict(application.declarations or {}), declaration_documents={})
+    return Contract(project_id=project.id, lot=f"补助协议：{call.title}（{application.applicant_name}）",
+                    contractor=contractor, amount=application.awarded, signed_on=signed_on, advance_share="0",
+                    final_share="1", stages=[], lines=[ContractLine(line_id=line.line_id) for line in call.lines],
+                    application_id=application.id)
 
 
 def record_rejection(step: Step[Application, ApplicationFacts]) -> None:
@@ -150,7 +184,8 @@ def record_withdrawal(step: Step[Application, ApplicationFacts]) -> None:
 
 
 EFFECTS = {f.__name__: f for f in (record_submission, record_review_start, record_review, record_recheck,
-                                   publish_notice, close_notice, record_award, record_rejection, record_withdrawal)}
+                                   publish_notice, close_notice, decide_objection, record_award, record_rejection,
+                                   record_withdrawal)}
 
 
 @cache
@@ -165,12 +200,13 @@ def workflow() -> Workflow[ApplicationFacts, Step[Application, ApplicationFacts]
 
 
 def committed_on(session: Session, project_id: int, line_ids: set[int]) -> Decimal:
-    """What the project's contracts commit on ``line_ids``: each contract's amount shared over its lines in
-    proportion to their amounts, rounded up to the fen (a contract over lines with no amount: all of it)."""
+    """What the project's procured contracts commit on ``line_ids``: each contract's amount shared over its
+    lines in proportion to their amounts, rounded up to the fen (a contract over lines with no amount: all of
+    it). Subsidy agreements are left out: they are the awards, counted once by :func:`awarded_on_lines`."""
     rows = session.execute(select(Contract.id, Contract.amount, ContractLine.line_id, BudgetLine.amount)
                            .join(ContractLine, ContractLine.contract_id == Contract.id)
                            .join(BudgetLine, BudgetLine.id == ContractLine.line_id)
-                           .where(Contract.project_id == project_id)).all()
+                           .where(Contract.project_id == project_id, Contract.application_id.is_(None))).all()
     contracts: dict[int, tuple[Decimal, Decimal, Decimal, bool]] = {}
     for contract_id, amount, line_id, line_amount in rows:
         _, whole, inside, touches = contracts.get(contract_id, (amount, Decimal(0), Decimal(0), False))
@@ -205,7 +241,7 @@ def awarded_on_lines(session: Session, line_ids: set[int], but: int | None) -> D
 def open_call(db: Database, actor: Actor, origin: Origin, project_id: int, data: Mapping[str, Any],
               now: datetime) -> dict[str, Any]:
     """Open a call for applications on lines of a filed project (commerce; seed 003 §5(1)1②, §5(2)2①): its
-    total is at most what those lines hold once the contracts on them are counted."""
+    total is at most what those lines hold once the contracts and the awards on them are counted."""
     with db.writing() as tx:
         session = tx.session
         project = load_project(session, actor, project_id, lock=True)
@@ -222,15 +258,15 @@ def open_call(db: Database, actor: Actor, origin: Origin, project_id: int, data:
         if unknown or not line_ids or len(set(line_ids)) != len(line_ids):
             raise Invalid("invalid call", {"line_ids": [f"one or more distinct lines of project {project.id}"
                                                         + (f"; not its lines: {unknown}" if unknown else "")]})
-        room = lines_room(session, project.id, set(line_ids))
+        room = lines_room(session, project.id, set(line_ids)) - awarded_on_lines(session, set(line_ids), None)
         total: Decimal = data["total"]
         if total <= 0:
             raise Invalid("invalid call", {"total": ["must be more than zero"]})
         if total > room:
             unmet = Unmet("call_above_line_budget",
-                          f"可安排资金 {amount_zh(total)} 超过所选预算行扣除合同占用后的 {amount_zh(room)}",
+                          f"可安排资金 {amount_zh(total)} 超过所选预算行扣除合同占用和已批准补助后的 {amount_zh(room)}",
                           f"The {amount_en(total)} available is more than the {amount_en(room)} the lines hold "
-                          "once their contracts are counted", CALL_CLAUSE)
+                          "once their contracts and awards are counted", CALL_CLAUSE)
             raise Conflict(unmet.en, [unmet])
         call = Call(project_id=project.id, title=data["title"], total=total,
                     conditions=list(data.get("conditions") or DEFAULT_CONDITIONS), deadline=data["deadline"],
@@ -355,6 +391,9 @@ class ApplicationSubject(RowState[Application, ApplicationFacts]):
               now: datetime) -> ApplicationFacts:
         application, project, call = target.entity, target.project, target.parents["call"]
         rules = target.parents["rules"] = rulesets.for_project(session, project)
+        if application.state == ApplicationState.NOTICE_CLEAR:  # the award makes the enterprise a contractor
+            target.parents["contractor"] = session.scalar(
+                select(Contractor).where(Contractor.credit_code == application.credit_code))
         line_ids = {line.line_id for line in call.lines}
         creating = application.id is None
         foreign: tuple[int, ...] = ()
@@ -384,20 +423,28 @@ class ApplicationSubject(RowState[Application, ApplicationFacts]):
             awarded_on_call=sum((a or Decimal(0) for a in on_call), Decimal(0)),
             awarded_elsewhere=tuple((i, t) for i, t in elsewhere),
             forbid_duplicate_support=rules.forbid_duplicate_support,
-            duplicate_support_clause=rules.duplicate_support_clause, data=dict(data))
+            duplicate_support_clause=rules.duplicate_support_clause, data=dict(data),
+            objections=tuple(ObjectionFacts(o.id, o.decision) for o in application.notices[-1].objections)
+            if application.id is not None and application.notices else ())
 
     def view(self, session: Session, step: Step[Application, ApplicationFacts], allowed: list[str]) -> dict[str, Any]:
-        return application_view(session, step.entity, allowed)
+        return application_view(session, step.entity, allowed, named=not is_contractor(step.actor))
 
 
 SUBJECT = ApplicationSubject()
 
 
-def application_view(session: Session, application: Application, allowed: list[str]) -> dict[str, Any]:
-    """The application with its review record, its notice and the enterprise's other applications on the
-    project (what the reviewers see of repeated support)."""
-    others = session.execute(select(Application.id, Application.call_id, Application.state, Application.awarded)
-                             .where(Application.project_id == application.project_id,
+def application_view(session: Session, application: Application, allowed: list[str], *,
+                     named: bool = True) -> dict[str, Any]:
+    """The application with its review record, its notice and the objections to it (the objectors named to
+    the bureaus, not to the applicant: ``named``), and the enterprise's other applications in the county, on
+    every call of every project (what the reviewers see of repeated support)."""
+    county = select(Project.region_code).where(Project.id == application.project_id).scalar_subquery()
+    others = session.execute(select(Application.id, Application.call_id, Application.state, Application.awarded,
+                                    Application.project_id, Call.title)
+                             .join(Call, Call.id == Application.call_id)
+                             .join(Project, Project.id == Application.project_id)
+                             .where(Project.region_code == county,
                                     Application.credit_code == application.credit_code,
                                     Application.id != application.id).order_by(Application.id)).all()
     declarations = application.declarations or {}
@@ -416,16 +463,34 @@ def application_view(session: Session, application: Application, allowed: list[s
         "recheck": None if application.rechecked_at is None else {
             "rechecked_by": application.rechecked_by, "rechecked_at": application.rechecked_at,
             "note": application.recheck_note},
-        "notice": None if application.notice_published_at is None else {
+        "notice": None if not application.notices else {
+            "id": application.notices[-1].id,
             "published_at": application.notice_published_at, "ends_at": application.notice_ends_at,
             "days": application.notice_days, "working_days": application.notice_working_days,
             "closed_at": application.notice_closed_at, "applicant": application.applicant_name,
-            "proposed_subsidy": application.proposed_subsidy},
+            "proposed_subsidy": application.proposed_subsidy,
+            "objections": acceptances.objection_views(application.notices[-1], named=named)},
         "awarded_by": application.awarded_by, "awarded_at": application.awarded_at,
         "reject_note": application.reject_note,
-        "same_enterprise": [{"id": i, "call_id": c, "state": s, "awarded": a} for i, c, s, a in others],
+        "same_enterprise": [{"id": i, "call_id": c, "state": st, "awarded": a, "project_id": p, "call_title": t}
+                            for i, c, st, a, p, t in others],
+        **_agreement_view(session, application),
         "allowed_events": list(allowed), "created_at": application.created_at,
         "updated_at": application.updated_at}
+
+
+def _agreement_view(session: Session, application: Application) -> dict[str, Any]:
+    """The award's subsidy agreement, the acceptances of the work on it and the subsidy's payments."""
+    if application.state != ApplicationState.AWARDED:
+        return {"contract_id": None, "acceptances": [], "payments": []}
+    contract_id = session.scalar(select(Contract.id).where(Contract.application_id == application.id))
+    accepted = session.execute(select(Acceptance.id, Acceptance.kind, Acceptance.state)
+                               .where(Acceptance.contract_id == contract_id).order_by(Acceptance.id)).all()
+    paid = session.execute(select(Payment.id, Payment.kind, Payment.amount, Payment.state)
+                           .where(Payment.contract_id == contract_id).order_by(Payment.id)).all()
+    return {"contract_id": contract_id,
+            "acceptances": [{"id": i, "kind": k, "state": st} for i, k, st in accepted],
+            "payments": [{"id": i, "kind": k, "amount": a, "state": st} for i, k, a, st in paid]}
 
 
 # --- use cases -----------------------------------------------------------------------------------
@@ -440,7 +505,10 @@ def submit(db: Database, actor: Actor, origin: Origin, call_id: int, data: Mappi
 
 def fire_event(db: Database, actor: Actor, origin: Origin, application_id: int, event: str,
                data: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    """Any event of the application workflow but ``submit``."""
+    """Any event of the application workflow but ``submit`` (and ``object``: the public objects at
+    ``/public/notices/{id}/objections``)."""
+    if event == ApplicationEvent.OBJECT:
+        raise Invalid("unknown event", {"event": ["objections are filed at /api/v1/public/notices/{id}/objections"]})
     result: dict[str, Any] = engine.fire(db, SUBJECT, actor, origin, application_id, event, data, now)[1]
     return result
 
@@ -450,7 +518,8 @@ def get_application(db: Database, actor: Actor, application_id: int, now: dateti
         target = SUBJECT.load(tx.session, actor, application_id, lock=False)
         facts = SUBJECT.facts(tx.session, target, actor, {}, now)
         return application_view(tx.session, target.entity,
-                                engine.allowed(workflow(), actor, target.entity.state, facts))
+                                engine.allowed(workflow(), actor, target.entity.state, facts),
+                                named=not is_contractor(actor))
 
 
 def explain_event(db: Database, actor: Actor, application_id: int, event: str, now: datetime) -> dict[str, Any]:
@@ -461,3 +530,41 @@ def explain_event(db: Database, actor: Actor, application_id: int, event: str, n
         spec = engine.spec_of(workflow(), event)
         facts = SUBJECT.facts(tx.session, target, actor, {}, now)
         return engine.explanation(workflow(), spec, actor, target.entity.state, facts)
+
+
+# --- after the award: the work accepted, the subsidy paid ------------------------------------------------
+
+
+def agreement_of(db: Database, actor: Actor, application_id: int, doing: Workflow[Any, Any]) -> int:
+    """The subsidy agreement of an awarded application the actor may read (an enterprise: its own), for a role
+    that may start ``doing`` (a 403 otherwise), or a 409 saying the application is not awarded."""
+    with db.reading() as tx:
+        target = SUBJECT.load(tx.session, actor, application_id, lock=False)
+        if actor.role not in doing.creation().roles:
+            raise Forbidden(f"the role {actor.role} may not {doing.creation().trigger} here", audit=True)
+        contract_id = tx.session.scalar(select(Contract.id).where(Contract.application_id == application_id))
+        if contract_id is not None:
+            return contract_id
+        label = engine.state_label(workflow(), target.entity.state) or {}
+        unmet = Unmet("application_not_awarded",
+                      f"该申报尚未批准补助（当前：{label.get('zh', target.entity.state)}），不能申请验收或拨付补助资金",
+                      f"The application is not awarded ({label.get('en', target.entity.state).lower()}); its work "
+                      "is neither accepted nor paid", AWARD_PAID_CLAUSE)
+        raise Conflict(unmet.en, [unmet])
+
+
+def apply_for_acceptance(db: Database, actor: Actor, origin: Origin, application_id: int,
+                         data: Mapping[str, Any], now: datetime) -> Any:
+    """The enterprise (or commerce on its behalf) applies for the acceptance of the awarded work: the final
+    acceptance of its subsidy agreement (seed 003 §5(2)3③: 项目合格验收后)."""
+    return acceptances.apply(db, actor, origin, agreement_of(db, actor, application_id, acceptances.workflow()),
+                             {**data, "kind": "final", "stage": None, "line_ids": None}, now)
+
+
+def request_subsidy(db: Database, actor: Actor, origin: Origin, application_id: int, data: Mapping[str, Any],
+                    idem: Idem | None, now: datetime) -> tuple[int, Any]:
+    """Request the payment of the subsidy (kind ``subsidy``) on the same path as every payment: gated by the
+    accepted work and the award, then verified, approved and disbursed by different people."""
+    return payments.request_payment(db, actor, origin,
+                                    agreement_of(db, actor, application_id, payments.workflow()),
+                                    {**data, "kind": "subsidy"}, idem, now=now)

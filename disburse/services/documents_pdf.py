@@ -109,11 +109,13 @@ def _steps(entries: list[dict[str, Any]], workflow: Any) -> list[dict[str, str]]
 
 def notice_facts(db: Database, notice_id: int, page_url: str) -> dict[str, Any]:
     """What the public notice of an acceptance result says; ``page_url`` is the notice's public page, where
-    objections are filed (SPEC §9). 404 when there is no such notice or its project is not disclosed."""
+    objections are filed (SPEC §9). 404 when there is no such notice, it is an application's (issue 20: its
+    notice is the call's public page) or its project is not disclosed."""
     with db.reading() as tx:
         session = tx.session
         notice = session.get(Notice, notice_id)
-        acceptance = None if notice is None else session.get(Acceptance, notice.acceptance_id)
+        acceptance = None if notice is None or notice.acceptance_id is None else session.get(Acceptance,
+                                                                                             notice.acceptance_id)
         project = None if acceptance is None else session.get(Project, acceptance.project_id)
         if notice is None or acceptance is None or project is None or project.state in disclosure.UNDISCLOSED:
             raise NotFound(f"no notice {notice_id}")

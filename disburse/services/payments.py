@@ -160,7 +160,7 @@ class PaymentSubject(RowState[Payment, PaymentFacts]):
         acceptance, found for it (SPEC §4, §5.3)."""
         contract, project = _lock(session, actor, parent)
         acceptance_id = data.get("acceptance_id")
-        if data["kind"] == "final":
+        if data["kind"] in ("final", "subsidy"):
             acceptance_id = _final_acceptance(session, contract.id)
         payment = Payment(contract_id=contract.id, project_id=project.id, kind=data["kind"], amount=data["amount"],
                           acceptance_id=acceptance_id, state=NEW, note=data.get("note"), created_at=now,
@@ -568,7 +568,8 @@ def facts_in_bulk(session: Session, actor: Actor, rows: Sequence[tuple[Payment, 
             steps=({"request": payment.requested_by, "verify": payment.verified_by,
                     "approve": payment.approved_by, "disburse": payment.disbursed_by} if stored else {}),
             data=dict(data or {}), arrived=arrived, project_paid=paid, arrived_clause=rules.arrived_funds_clause,
-            payee_account=contract.payee_account, fraud_recovery=fraud))
+            payee_account=contract.payee_account, fraud_recovery=fraud,
+            agreement=contract.application_id is not None))
     return out
 
 

@@ -63,6 +63,7 @@ from disburse.adapters.db import Database
 from disburse.adapters.orm import (
     Acceptance,
     Allocation,
+    Application,
     BudgetLine,
     Contract,
     ContractLine,
@@ -83,8 +84,16 @@ from disburse.domain.labels import PAYMENT_KINDS
 from disburse.domain.money import amount_en, amount_zh
 from disburse.domain.notice import local_date
 from disburse.domain.rules import RuleSet
-from disburse.domain.states import IN_FLIGHT, AcceptanceEvent, AcceptanceState, PaymentState, ProjectState
-from disburse.services import acceptances
+from disburse.domain.states import (
+    IN_FLIGHT,
+    AcceptanceEvent,
+    AcceptanceState,
+    ApplicationEvent,
+    ApplicationState,
+    PaymentState,
+    ProjectState,
+)
+from disburse.services import acceptances, applications
 from disburse.services.context import SYSTEM, Origin
 from disburse.services.errors import ServiceError
 from disburse.services.notifications import Addressee, Directory, Message, notify_reminders
@@ -440,7 +449,28 @@ def close_notices(db: Database, now: datetime, *, mail: bool = False) -> int:
             closed += 1
         except ServiceError as exc:  # another scheduler closed it first, or the project was suspended
             log.info("close_notice on acceptance %s not done: %s", acceptance_id, exc)
+    closed += _close_application_notices(db, now)
     _sweep(db, now, mail, _notice_followups)
+    return closed
+
+
+def _close_application_notices(db: Database, now: datetime) -> int:
+    """Close every ended notice of an application still ``in_notice`` (issue 20), as an acceptance's: the
+    leader may then award it. One with objections waits for commerce to decide them."""
+    with db.reading() as tx:
+        ended = list(tx.session.scalars(
+            select(Application.id).join(Notice, Notice.application_id == Application.id)
+            .where(Notice.closed_at.is_(None), Notice.ends_at <= now, Application.state == ApplicationState.IN_NOTICE)
+            .order_by(Notice.ends_at, Notice.id)))
+    closed = 0
+    for application_id in ended:
+        if stopping():
+            break
+        try:
+            applications.fire_event(db, SYSTEM, ORIGIN, application_id, ApplicationEvent.CLOSE_NOTICE, {}, now)
+            closed += 1
+        except ServiceError as exc:  # another scheduler closed it first, or it was objected to meanwhile
+            log.info("close_notice on application %s not done: %s", application_id, exc)
     return closed
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from disburse.services import scheduling
 from tests.flow import (
     CODE_A,
     CODE_C,
@@ -198,3 +199,71 @@ def test_a_contract_over_several_lines_commits_on_each_in_proportion_rounded_up(
     above = open_call(flow, project, 1, "115384.62")
     assert above.status_code == 409 and unmet_codes(above) == ["call_above_line_budget"]
     assert flow.ok(open_call(flow, project, 1, "115384.61"), 201)["total"] == "115384.61"
+
+
+def object_to(flow: Flow, application: dict[str, Any], content: str = "该企业近三年有违法违规记录，请核查。") -> Any:
+    return flow.client.post(f"/api/v1/public/notices/{application['notice']['id']}/objections",
+                            json={"contact": "13800000000", "content": content},
+                            environ_base={"REMOTE_ADDR": "203.0.113.20"})
+
+
+def test_an_objection_to_the_notice_holds_the_award_until_commerce_dismisses_it(flow: Flow) -> None:
+    """Seed 003 §5(2)3② publicises the proposed subsidy; objections are taken and decided as an acceptance's
+    (seed 004 §5(5)3)."""
+    call = flow.ok(open_call(flow, filed(flow), 4, "1000000.00"), 201)
+    noticed = in_notice(flow, call)
+    assert flow.ok(object_to(flow, noticed), 201)
+    objected = flow.ok(flow.get(f"/applications/{noticed['id']}"))
+    assert objected["state"] == "objected" and objected["state_label"]["zh"] == "公示有异议"
+    [objection] = objected["notice"]["objections"]
+    assert objection["contact"] == "13800000000"
+    own = flow.ok(flow.get(f"/applications/{noticed['id']}", ENTERPRISE))
+    assert "contact" not in own["notice"]["objections"][0] or own["notice"]["objections"][0]["contact"] is None
+    assert act(flow, noticed, "object").status_code == 422
+    flow.set_clock(datetime.fromisoformat(noticed["notice"]["ends_at"]) + timedelta(hours=1))
+    assert act(flow, noticed, "close_notice").status_code == 409
+    late = object_to(flow, noticed)
+    assert late.status_code == 409 and unmet_codes(late) == ["notice_closed"]
+    cleared = act_ok(flow, noticed, "resolve_objection", objection_id=objection["id"], decision="dismiss",
+                     note="经核查，该企业近三年无违法违规记录")
+    assert cleared["state"] == "notice_clear" and cleared["notice"]["closed_at"] is not None
+    assert act_ok(flow, cleared, "award", LEADER)["state"] == "awarded"
+
+
+def test_an_upheld_objection_rejects_the_application(flow: Flow) -> None:
+    call = flow.ok(open_call(flow, filed(flow), 4, "1000000.00"), 201)
+    noticed = in_notice(flow, call)
+    flow.ok(object_to(flow, noticed), 201)
+    objection = flow.ok(flow.get(f"/applications/{noticed['id']}"))["notice"]["objections"][0]
+    rejected = act_ok(flow, noticed, "resolve_objection", objection_id=objection["id"], decision="uphold",
+                      note="经核查，异议属实")
+    assert rejected["state"] == "rejected" and rejected["reject_note"] == "经核查，异议属实"
+    again = act(flow, noticed, "resolve_objection", objection_id=objection["id"], decision="dismiss", note="x")
+    assert again.status_code == 409
+    actions = [e["action"] for e in flow.audit_actions(noticed["project_id"])]
+    assert actions[-3:] == ["application.object", "objection.file", "application.resolve_objection"]
+
+
+def test_the_scheduler_closes_an_ended_application_notice_once_and_leaves_an_objected_one(flow: Flow) -> None:
+    project = filed(flow)
+    clear = in_notice(flow, flow.ok(open_call(flow, project, 4, "1000000.00"), 201))
+    objected = in_notice(flow, flow.ok(open_call(flow, project, 5, "1000000.00", title="物流补贴申报"), 201))
+    flow.ok(object_to(flow, objected), 201)
+    ends = datetime.fromisoformat(clear["notice"]["ends_at"])
+    assert scheduling.tick(flow.db, ends - timedelta(minutes=1))["close_notices"] == 0
+    assert scheduling.tick(flow.db, ends + timedelta(minutes=1))["close_notices"] == 1
+    assert flow.ok(flow.get(f"/applications/{clear['id']}"))["state"] == "notice_clear"
+    assert flow.ok(flow.get(f"/applications/{objected['id']}"))["state"] == "objected"
+    assert scheduling.tick(flow.db, ends + timedelta(hours=2))["close_notices"] == 0
+    closing = [e for e in flow.audit_actions(project["id"]) if e["action"] == "application.close_notice"]
+    assert len(closing) == 1 and closing[0]["actor"]["username"] == "system"
+
+
+def test_the_reviewers_see_the_enterprises_applications_on_every_project_of_the_county(flow: Flow) -> None:
+    first = flow.ok(open_call(flow, filed(flow), 4, "1000000.00"), 201)
+    second = flow.ok(open_call(flow, filed(flow), 5, "1000000.00", title="物流补贴申报"), 201)
+    here = flow.ok(apply(flow, first), 201)
+    there = flow.ok(apply(flow, second), 201)
+    seen = flow.ok(flow.get(f"/applications/{here['id']}"))["same_enterprise"]
+    assert [(o["id"], o["project_id"], o["call_title"]) for o in seen] == [(there["id"], there["project_id"],
+                                                                           "物流补贴申报")]

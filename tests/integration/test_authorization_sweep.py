@@ -105,6 +105,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/applications/<int:application_id>"): obj(),
     ("GET", "/api/v1/applications/<int:application_id>/events/<event>"): obj(),
     ("POST", "/api/v1/applications/<int:application_id>/events"): obj({"commerce", "contractor"}, event=True),
+    ("POST", "/api/v1/applications/<int:application_id>/acceptances"): obj({"commerce", "contractor"}, event=True),
+    ("POST", "/api/v1/applications/<int:application_id>/payments"): obj({"commerce", "contractor"}, event=True),
     ("GET", "/api/v1/public/calls"): PUBLIC,
     ("GET", "/api/v1/public/calls/<int:call_id>"): PUBLIC,
     ("GET", "/api/v1/projects/<int:project_id>/allocations"): obj(READERS - {"contractor"}),
@@ -278,9 +280,9 @@ def _api_body(rule: str, county: County) -> dict[str, Any]:
     if rule.endswith("/contracts"):
         return {"json": Flow.contract_body(county.project, [1], "1000.00", lot="标段九")}
     if rule.endswith("/acceptances"):
-        return {"json": {"kind": "stage", "stage": 1}}
+        return {"json": {} if "/applications/" in rule else {"kind": "stage", "stage": 1}}
     if rule.endswith("/payments"):
-        return {"json": {"kind": "advance", "amount": "1.00"}}
+        return {"json": {"amount": "1.00"} if "/applications/" in rule else {"kind": "advance", "amount": "1.00"}}
     if rule.endswith("/payee"):
         return {"json": PAYEE}
     if rule.endswith("/objections"):

@@ -11,7 +11,7 @@ named by a transition has no case for that transition.
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -23,6 +23,7 @@ from disburse.adapters.orm import (
     Acceptance,
     Amendment,
     Application,
+    CallLine,
     Document,
     Evaluation,
     Notice,
@@ -37,6 +38,8 @@ from disburse.adapters.orm import (
     Verdict,
     VoucherNumber,
 )
+from disburse.adapters.orm import Call as CallRow
+from disburse.adapters.orm import Contract as ContractRow
 from disburse.adapters.orm import FundingSource as FundingSourceRow
 from disburse.adapters.orm import Target as TargetRow
 from disburse.adapters.rulesets import Pinned
@@ -152,7 +155,10 @@ def objection_step(after: str, decision: str, *pending: int) -> Step[Any, Any]:
     """Deciding objection 1 of the latest notice, with the objections ``pending`` still undecided beside it."""
     latest = notice(21, (1, None), *((i, None) for i in pending))
     entity = stage_acceptance(state="objected", verdict_by=5, notices=[latest])
-    return step("acceptance", "resolve_objection", entity, acceptance_facts(state="objected"), after=after,
+    ends = NOW - timedelta(days=1) if after == "notice_clear" else NOW + timedelta(days=1)
+    facts = acceptance_facts(state="objected", notice_ends_at=ends,
+                             objections=tuple(ObjectionFacts(i, None) for i in (1, *pending)))
+    return step("acceptance", "resolve_objection", entity, facts, after=after,
                 data={"objection_id": 1, "decision": decision, "note": "经核实"})
 
 
@@ -654,22 +660,46 @@ APPLICATION_CASES = [
                                                                 proposed_subsidy=Decimal("500000.00")),
                       application_facts(state="rechecked"), parents={"rules": RULES}),
          changed={"entity.notice_published_at": NOW, "entity.notice_ends_at": NOTICE_ENDS, "entity.notice_days": 5,
-                  "entity.notice_working_days": False},
-         facts={"state": "in_notice", "notice_ends_at": NOTICE_ENDS},
+                  "entity.notice_working_days": False, "entity.notices[*].ends_at": [NOTICE_ENDS]},
+         facts={"state": "in_notice", "notice_ends_at": NOTICE_ENDS, "objections": ()},
          record={"applicant": "某电商公司", "credit_code": "91530325MA6K00001L", "proposed_subsidy": "500000.00",
-                 "ends_at": NOTICE_ENDS.isoformat(), "days": 5, "working_days": False,
+                 "notice_id": None, "ends_at": NOTICE_ENDS.isoformat(), "days": 5, "working_days": False,
                  "clause": "曲政办发〔2018〕205号 五(五)2"}),
-    case("application", "close_notice", "closing the notice records when",
-         lambda: step("application", "close_notice", application_row(state="in_notice"),
+    case("application", "close_notice", "closing the notice records when, on the application and its notice",
+         lambda: step("application", "close_notice", application_row(state="in_notice", notices=[notice(21)]),
                       application_facts(state="in_notice")),
-         changed={"entity.notice_closed_at": NOW}),
-    case("application", "record_award", "the award is the proposed subsidy, with what the lines and the call keep",
+         changed={"entity.notice_closed_at": NOW, "entity.notices[-1].closed_at": NOW}, record={"notice_id": 21}),
+    case("application", "decide_objection", "an upheld objection rejects the application with its note",
+         lambda: step("application", "resolve_objection",
+                      application_row(state="objected", notices=[notice(21, (1, None))]),
+                      application_facts(state="objected", notice_ends_at=NOW + timedelta(days=1),
+                                        objections=(ObjectionFacts(1, None),)),
+                      data={"objection_id": 1, "decision": "uphold", "note": "异议属实"}, after="rejected"),
+         changed={"entity.notices[-1].objections[*].decision": ["uphold"], "entity.rejected_by": 9,
+                  "entity.reject_note": "异议属实", "entity.notices[-1].closed_at": None},
+         record={"objection_id": 1, "decision": "uphold"}),
+    case("application", "decide_objection", "dismissing the last objection after the end closes the notice",
+         lambda: step("application", "resolve_objection",
+                      application_row(state="objected", notices=[notice(21, (1, None))]),
+                      application_facts(state="objected", notice_ends_at=NOW - timedelta(days=1),
+                                        objections=(ObjectionFacts(1, None),)),
+                      data={"objection_id": 1, "decision": "dismiss", "note": "不属实"}, after="notice_clear"),
+         changed={"entity.notices[-1].objections[*].decision": ["dismiss"], "entity.notices[-1].closed_at": NOW,
+                  "entity.notice_closed_at": NOW, "entity.rejected_by": None},
+         record={"objection_id": 1, "decision": "dismiss"}),
+    case("application", "record_award", "the award is the proposed subsidy, written as a subsidy agreement",
          lambda: step("application", "award", application_row(state="notice_clear",
                                                               proposed_subsidy=Decimal("500000.00")),
                       application_facts(state="notice_clear", lines_room=Decimal("1000000.00"),
-                                        awarded_on_lines=Decimal("200000.00"))),
+                                        awarded_on_lines=Decimal("200000.00")),
+                      parents={"call": CallRow(id=11, title="电商扶贫项目申报", lines=[CallLine(line_id=4)]),
+                               "contractor": None}),
          changed={"entity.awarded": Decimal("500000.00"), "entity.awarded_by": 9, "entity.awarded_at": NOW},
-         record={"awarded": "500000.00", "lines_left": "300000.00", "call_left": "500000.00"}),
+         added=[(ContractRow, {"project_id": 7, "lot": "补助协议：电商扶贫项目申报（某电商公司）",
+                               "amount": Decimal("500000.00"), "signed_on": date(2024, 6, 3), "advance_share": "0",
+                               "final_share": "1", "stages": [], "application_id": 71})],
+         record={"awarded": "500000.00", "lines_left": "300000.00", "call_left": "500000.00", "contract_id": None,
+                 "contractor": "91530325MA6K00001L"}),
     case("application", "record_rejection", "a rejection keeps its note and who rejected",
          lambda: step("application", "reject", application_row(state="under_review"),
                       application_facts(state="under_review"), data={"note": "材料不全"}),

@@ -414,6 +414,12 @@ def final_payment(amount: str = "300000.00", **changes: Any) -> PaymentFacts:
                    **changes)
 
 
+def subsidy(amount: str = "1000000.00", **changes: Any) -> PaymentFacts:
+    """The whole of a 100万 award on its subsidy agreement, the work accepted and approved."""
+    return replace(payment(kind="subsidy", amount=Decimal(amount), project_state="tendered", agreement=True,
+                           advance_share=Decimal(0), stage_shares=(), final_acceptance_approved=True), **changes)
+
+
 def paid(id: int, kind: str, amount: str, state: str = "disbursed", acceptance_id: int | None = None) -> OtherPayment:
     return OtherPayment(id, kind, Decimal(amount), state, acceptance_id)
 
@@ -507,6 +513,27 @@ PAYMENT_CASES = [
          final_payment("300000.01", others=(paid(1, "advance", "300000.00", "verified"),
                                             paid(2, "stage", "400000.00", "requested", 21))),
          unmet("contract_exceeded")),
+    case("payment", "kind_fits_contract", "an advance on a procured contract passes", payment()),
+    case("payment", "kind_fits_contract", "an advance on a subsidy agreement fails", payment(agreement=True),
+         unmet("agreement_pays_subsidy")),
+    case("payment", "kind_fits_contract", "a subsidy on a subsidy agreement passes", subsidy()),
+    case("payment", "kind_fits_contract", "a subsidy on a procured contract fails", subsidy(agreement=False),
+         unmet("subsidy_needs_award")),
+    case("payment", "subsidy_acceptance_approved", "a subsidy on approved accepted work passes", subsidy()),
+    case("payment", "subsidy_acceptance_approved", "a subsidy before the acceptance is approved fails",
+         subsidy(final_acceptance_approved=False), unmet("subsidy_acceptance_missing")),
+    case("payment", "subsidy_acceptance_approved", "an advance is not a subsidy", payment()),
+    case("payment", "subsidy_within_award", "exactly the award passes", subsidy()),
+    case("payment", "subsidy_within_award", "one fen above the award, another subsidy in flight, fails",
+         subsidy("500000.01", others=(paid(1, "subsidy", "500000.00", "verified"),)), unmet("subsidy_above_award")),
+    case("payment", "subsidy_within_award", "a rejected subsidy leaves the award whole",
+         subsidy("1000000.00", others=(paid(1, "subsidy", "500000.00", "rejected"),))),
+    case("payment", "project_stage_allows_kind", "a subsidy on a filed project passes",
+         subsidy(project_state="filed")),
+    case("payment", "project_stage_allows_kind", "a subsidy on a draft plan fails", subsidy(project_state="draft"),
+         unmet("project_stage")),
+    case("payment", "contract_not_exceeded", "a subsidy agreement says it in its own words (subsidy_within_award)",
+         subsidy("1000000.01")),
     case("payment", "contracts_within_total", "contracts summing exactly to the total pass",
          payment(contracts_total=TOTAL)),
     case("payment", "contracts_within_total", "contracts one fen above the total fail",
@@ -754,6 +781,17 @@ APPLICATION_CASES = [
          application(notice_ends_at=ENDS, now=ENDS)),
     case("application", "notice_ended", "a second before fails",
          application(notice_ends_at=ENDS, now=ENDS - timedelta(seconds=1)), unmet("notice_not_ended")),
+    case("application", "notice_open", "a second before the end passes",
+         application(notice_ends_at=ENDS, now=ENDS - timedelta(seconds=1))),
+    case("application", "notice_open", "at the end fails", application(notice_ends_at=ENDS, now=ENDS),
+         unmet("notice_closed")),
+    case("application", "objection_pending", "an undecided objection of the notice passes",
+         application(objections=(ObjectionFacts(1, None),), data={"objection_id": 1})),
+    case("application", "objection_pending", "a decided one fails",
+         application(objections=(ObjectionFacts(1, "dismiss"),), data={"objection_id": 1}),
+         unmet("objection_decided")),
+    case("application", "objection_pending", "another notice's fails",
+         application(objections=(ObjectionFacts(1, None),), data={"objection_id": 2}), unmet("objection_unknown")),
     case("application", "within_line_budget", "exactly what the lines have left passes",
          application(lines_room=Decimal("700000.00"), awarded_on_lines=Decimal("200000.00"))),
     case("application", "within_line_budget", "one fen more than the lines have left fails",
