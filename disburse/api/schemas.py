@@ -883,9 +883,22 @@ class PublicContact(Schema):
 
 
 class PublicNoticeOut(Schema):
-    """One public notice of an acceptance result (docs/decisions.md, issue 18)."""
+    """One public notice: of an acceptance result (docs/decisions.md, issue 18) — ``contract``, ``acceptance``,
+    ``lines``, ``accepted_total``, ``proposed_payment`` — or of an application's proposed subsidy (issue 20) —
+    ``call``, ``application``; ``kind`` says which."""
 
     id = fields.Integer()
+    kind = fields.String(metadata={"description": "acceptance | application"})
+    call = fields.Nested(Schema.from_dict({"id": fields.Integer(), "title": fields.String(),
+                                           "total": fields.String(), "total_wan": fields.String(),
+                                           "lines": fields.List(fields.Nested(lambda: PublicCallLine()))},
+                                          name="PublicNoticeOfCall"))
+    application = fields.Nested(Schema.from_dict({
+        "applicant": fields.String(), "credit_code": fields.String(), "proposed_subsidy": fields.String(),
+        "proposed_subsidy_wan": fields.String(), "state": fields.String(),
+        "state_label": fields.Nested(PublicLabel, allow_none=True),
+        "panel": fields.List(fields.Nested(lambda: PublicPanelMember()))}, name="PublicNoticeOfApplication"))
+    clause = fields.Nested(PublicLabel)
     published_at = fields.String()
     ends_at = fields.String()
     ends_on = fields.String(metadata={"description": "the last day of the notice (Asia/Shanghai)"})

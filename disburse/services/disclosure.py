@@ -329,6 +329,8 @@ def public_notice(db: Database, notice_id: int, now: datetime) -> dict[str, Any]
         notice = tx.session.get(Notice, notice_id)
         if notice is None:
             raise NotFound(f"no notice {notice_id}")
+        if notice.application_id is not None:
+            return _public_application_notice(tx.session, notice, now)
         acceptance = tx.session.get(Acceptance, notice.acceptance_id)
         assert acceptance is not None
         project = _disclosed(tx.session, acceptance.project_id)
@@ -339,6 +341,7 @@ def public_notice(db: Database, notice_id: int, now: datetime) -> dict[str, Any]
         accepted = sum((Decimal(v["accepted_amount"]) for v in verdicts if v["result"] == "pass"), Decimal(0))
         return {
             **_notice(notice),
+            "kind": "acceptance",
             "open": latest and _notice_is_open(acceptance, now),
             "project": {"id": project.id, "name": project.name, "county": project.region.name},
             "contract": {"lot": contract.lot, "contractor": contract.contractor.name,
@@ -387,13 +390,34 @@ def landing(db: Database, now: datetime, per_page: int = 20) -> dict[str, Any]:
     """What the public landing page lists (issue 19): the newest disclosed projects and the notices running
     now, in one read transaction."""
     with db.reading() as tx:
-        return {"listed": _public_projects(tx.session, 1, per_page, None), "notices": _open_notices(tx.session, now)}
+        return {"listed": _public_projects(tx.session, 1, per_page, None), "notices": _open_notices(tx.session, now),
+                "application_notices": _open_application_notices(tx.session, now)}
+
+
+def _open_application_notices(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """The applications' notices running now on disclosed projects, the soonest to end first (issue 20): the
+    call, the applicant and the proposed subsidy, in one statement."""
+    rows = session.execute(
+        select(Notice, Application, Call, Project).join(Application, Application.id == Notice.application_id)
+        .join(Call, Call.id == Application.call_id).join(Project, Project.id == Application.project_id)
+        .where(Application.state.in_(APPLICATION_NOTICE_STATES), Notice.closed_at.is_(None), Notice.ends_at > now,
+               Project.state.not_in(UNDISCLOSED))
+        .order_by(Notice.ends_at, Notice.id)).all()
+    return [{**_notice(notice), "call": {"id": call.id, "title": call.title},
+             "project": {"id": project.id, "name": project.name,
+                         "county": {"code": project.region.code, "name": project.region.name}},
+             "applicant": application.applicant_name,
+             "proposed_subsidy": format_yuan(application.proposed_subsidy or Decimal(0))}
+            for notice, application, call, project in rows]
 
 
 # --- calls for applications, their notices, awards and subsidies paid (issue 20) ------------------------
 
 #: The applications the public reads: publicised with the proposed subsidy (seed 003 §5(2)3②), and awarded.
-PUBLICISED_APPLICATIONS = (ApplicationState.IN_NOTICE, ApplicationState.NOTICE_CLEAR, ApplicationState.AWARDED)
+PUBLICISED_APPLICATIONS = (ApplicationState.IN_NOTICE, ApplicationState.OBJECTED, ApplicationState.NOTICE_CLEAR,
+                           ApplicationState.AWARDED)
+#: An application whose notice takes objections (the notice runs; an objection already filed keeps it open).
+APPLICATION_NOTICE_STATES = (ApplicationState.IN_NOTICE, ApplicationState.OBJECTED)
 #: The clause the public pages cite for the calls and their notices.
 CALLS_CLAUSE = {"zh": "《XX县创建国家级电子商务进农村综合示范县工作实施方案》五(一)1②、五(二)3②",
                 "en": "Implementation plan of XX county for the national e-commerce into rural areas "
@@ -523,7 +547,39 @@ def _application_notice(application: Application, notice: Notice | None, now: da
         "notice_id": None if notice is None else notice.id,
         "published_at": _iso(published), "ends_at": _iso(ends),
         "ends_on": None if ends is None else local_date(ends - _SECOND).isoformat(),
-        "open": (application.state == ApplicationState.IN_NOTICE and closed is None and ends is not None
+        "open": (application.state in APPLICATION_NOTICE_STATES and closed is None and ends is not None
                  and now < ends),
         "panel": [{"name": m.get("name"), "bureau": m.get("bureau")} for m in application.panel or []],
+    }
+
+
+def _public_application_notice(session: Session, notice: Notice, now: datetime) -> dict[str, Any]:
+    """An application's notice as the objection page shows it (issue 20; seed 003 §5(2)3②, seed 004 §5(5)2):
+    the call and its lines, the applicant and the proposed subsidy (拟补助资金), the review panel by name and
+    bureau, until when, whether objections are taken. 404 when the project is not disclosed."""
+    application = session.get(Application, notice.application_id)
+    assert application is not None
+    project = _disclosed(session, application.project_id)
+    call = session.get(Call, application.call_id)
+    assert call is not None
+    shown = _calls(session, [call], now)[0]
+    latest = application.notices[-1].id == notice.id
+    proposed = application.proposed_subsidy or Decimal(0)
+    from disburse.services import applications  # it reads this module's UNDISCLOSED: imported when used
+
+    return {
+        **_notice(notice),
+        "kind": "application",
+        "open": (latest and application.state in APPLICATION_NOTICE_STATES and notice.closed_at is None
+                 and now < notice.ends_at),
+        "project": {"id": project.id, "name": project.name, "county": project.region.name},
+        "call": {"id": call.id, "title": call.title, "total": shown["total"], "total_wan": shown["total_wan"],
+                 "lines": shown["lines"]},
+        "application": {"applicant": application.applicant_name, "credit_code": application.credit_code,
+                        "proposed_subsidy": format_yuan(proposed), "proposed_subsidy_wan": format_wan(proposed),
+                        "state": application.state,
+                        "state_label": engine.state_label(applications.workflow(), application.state),
+                        "panel": [{"name": m.get("name"), "bureau": m.get("bureau")} for m in application.panel or []]},
+        "clause": CALLS_CLAUSE,
+        "supervision": supervision_contact(project.region.path),
     }

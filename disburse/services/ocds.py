@@ -82,7 +82,7 @@ PACKAGING = {"whole": "整体打包", "by_region": "按区域分包", "by_item":
 
 #: The audit actions that may make a release (acceptances and closing are picked by their target state).
 _ACTIONS = ("project.", "contract.sign", "contract.withdraw", "payment.disburse", "acceptance.", "call.open",
-            "application.publish", "application.award")
+            "application.publish", "application.award", "application.resolve_objection")
 #: How a call for applications is awarded, as ``procurementMethodDetails`` (seed 003 §5(1)1②).
 CALL_METHOD = "项目申报（先建后补、以奖代补）"
 
@@ -403,8 +403,7 @@ def _load_calls(session: Session, process: _Process) -> _Calls:
     return _Calls(
         calls=calls, items={k: sorted(v, key=lambda i: int(i["id"])) for k, v in items.items()},
         applications={a.id: a for a in session.scalars(select(Application).where(
-            Application.project_id == project_id, Application.state.in_(
-                (ApplicationState.IN_NOTICE, ApplicationState.NOTICE_CLEAR, ApplicationState.AWARDED))))},
+            Application.project_id == project_id))},
         agreements=agreements,
         payments={p.id: p for p in process.payments.values() if p.contract_id in agreements},
         acceptances={a.id: a for a in process.acceptances.values() if a.contract_id in agreements})
@@ -424,9 +423,10 @@ def _call_build(process: _Process, calls: _Calls, entry: AuditEntry) -> tuple[st
     action, target = entry.action, entry.to_state
     if action == "call.open" and entity in calls.calls:
         return calls.ocid(process, entity), _call_tender(process, calls, calls.calls[entity], entry)
-    if action in ("application.publish", "application.award"):
+    if action in ("application.publish", "application.award", "application.resolve_objection"):
         application = calls.applications.get(entity)
-        if application is None:
+        if application is None or (action == "application.resolve_objection"
+                                   and target != ApplicationState.REJECTED):
             return process.ocid, None
         ocid = calls.ocid(process, application.call_id)
         return ocid, _call_award(process, calls, ocid, application, entry)
@@ -475,13 +475,16 @@ def _call_tender(process: _Process, calls: _Calls, call: Call, entry: AuditEntry
 
 def _call_award(process: _Process, calls: _Calls, ocid: str, application: Application, entry: AuditEntry) -> _Built:
     """``publish``: an award ``pending`` for the proposed subsidy; ``award``: the award ``active`` for the awarded
-    subsidy, with the subsidy agreement as its contract when it is signed in the same step."""
+    subsidy, with the subsidy agreement as its contract when it is signed in the same step; an objection upheld
+    (the application rejected after its notice): the award ``unsuccessful``."""
     data = _data(entry)
     supplier = _enterprise(data.get("applicant") or application.applicant_name,
                            data.get("credit_code") or application.credit_code)
     award_id = f"{ocid}-award-{application.id}"
     items = calls.items.get(application.call_id, [])
     call = calls.calls[application.call_id]
+    if entry.action == "application.resolve_objection":
+        return ["awardUpdate"], [], {"awards": [{"id": award_id, "status": "unsuccessful"}]}
     if entry.action == "application.publish":
         proposed = Decimal(data.get("proposed_subsidy") or application.proposed_subsidy or 0)
         award = _titled(call.title, id=award_id, status="pending", date=_at(entry.at), value=_value(proposed),

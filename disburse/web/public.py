@@ -101,6 +101,7 @@ def index() -> Any:
     projects and the audit log's latest checkpoint."""
     found = disclosure.landing(db(), now(), PER_PAGE)
     return render_template("public/index.html", listed=found["listed"], notices=found["notices"],
+                           application_notices=found["application_notices"],
                            checkpoint=disclosure.latest_checkpoint(db()))
 
 

@@ -22,7 +22,7 @@ from tests.e2e.test_applications import (
     in_notice,
     open_call,
 )
-from tests.flow import CODE_C, LEADER, NAME_C, SUPERVISOR, Flow
+from tests.flow import CODE_C, COMMERCE, FINANCE, LEADER, NAME_C, SUPERVISOR, Flow
 
 DESCRIPTION = "建设村级电商服务站 10 个"  # what apply() sends: never public
 
@@ -113,3 +113,61 @@ def test_the_english_call_page_keeps_chinese_only_in_data(flow: Flow) -> None:
     page = flow.client.get(f"/public/calls/{call['id']}?lang=en").get_data(as_text=True)
     assert "Money available" in page and "Proposed subsidies in public notice" in page
     assert "0.5 million yuan" in page and "Review panel" in page
+
+
+def test_an_application_notice_takes_objections_on_its_public_page(flow: Flow) -> None:
+    """The objection form as for an acceptance's notice (seed 004 §5(5)3): the call page links to the notice,
+    which names the call, the applicant and the proposed subsidy; an objection keeps it in notice."""
+    project = filed(flow)
+    call = flow.ok(open_call(flow, project, 4, "1000000.00"), 201)
+    noticed = in_notice(flow, call, "500000.00")
+    notice_id = noticed["notice"]["id"]
+    call_page = flow.client.get(f"/public/calls/{call['id']}").get_data(as_text=True)
+    assert f"/public/notices/{notice_id}" in call_page
+    landing = flow.client.get("/public").get_data(as_text=True)
+    assert f'data-testid="open-application-notice-{notice_id}"' in landing and NAME_C in landing
+
+    page = flow.client.get(f"/public/notices/{notice_id}").get_data(as_text=True)
+    assert "拟补助公示" in page and NAME_C in page and "50万元" in page and 'data-testid="objection-form"' in page
+    assert "notice.pdf" not in page
+    shown = public(flow, f"/notices/{notice_id}")
+    assert shown["kind"] == "application" and shown["open"] is True
+    assert (shown["application"]["applicant"], shown["application"]["proposed_subsidy"]) == (NAME_C, "500000.00")
+    assert shown["call"]["title"] == "电商扶贫项目申报" and "contract" not in shown
+
+    filed_objection = flow.client.post(f"/api/v1/public/notices/{notice_id}/objections",
+                                       json={"contact": "13800000000", "content": "该企业未实际开展电商扶贫。"},
+                                       environ_base={"REMOTE_ADDR": "203.0.113.31"})
+    assert filed_objection.status_code == 201
+    [notice] = public(flow, f"/calls/{call['id']}")["notices"]
+    assert notice["open"] is True and notice["notice_id"] == notice_id
+    page = flow.client.get(f"/public/notices/{notice_id}").get_data(as_text=True)
+    assert "公示有异议" in page and "13800000000" not in page and "该企业未实际开展电商扶贫" not in page
+
+
+def test_the_subsidy_paid_is_public_with_its_call_and_the_agreement_is_no_procured_contract(flow: Flow) -> None:
+    from tests.e2e.test_subsidies import ACCOUNT, COMMERCE_2, FINANCE_2, accepted, awarded, request, step, today
+
+    flow.user(COMMERCE_2, "commerce")
+    flow.user(FINANCE_2, "finance")
+    project = filed(flow)
+    flow.funds_arrived(project)
+    call, application = awarded(flow, project)
+    accepted(flow, project, application, "450000.00")
+    payment = flow.ok(request(flow, application, "450000.00"), 201)
+    flow.ok(step(flow, payment, "verify", COMMERCE_2))
+    flow.ok(step(flow, payment, "approve", FINANCE))
+    flow.client.put(f"/api/v1/contracts/{application['contract_id']}/payee", headers=flow.h(COMMERCE),
+                    json={"payee_bank": "中国农业银行霞浦县支行", "payee_account": ACCOUNT})
+    flow.ok(step(flow, payment, "disburse", FINANCE_2, voucher_no="ZF-2024-201", disbursed_on=today(flow)))
+
+    shown = public(flow, f"/calls/{call['id']}")
+    assert [(p["applicant"], p["amount"], p["amount_wan"], p["disbursed_on"]) for p in shown["payments"]] == \
+        [(NAME_C, "450000.00", "45万元", today(flow))]
+    assert shown["paid"] == "450000.00" and shown["awards"][0]["awarded"] == "500000.00"
+    page = flow.client.get(f"/public/calls/{call['id']}").get_data(as_text=True)
+    assert 'data-testid="call-payment"' in page and "45万元" in page and "ZF-2024-201" not in page
+    assert ACCOUNT not in page and ACCOUNT not in str(shown)
+    disclosed = public(flow, f"/projects/{project['id']}")
+    assert disclosed["contracts"] == [] and disclosed["contracted"] == "0.00"
+    assert disclosed["disbursed"] == "450000.00" and disclosed["calls"][0]["paid"] == "450000.00"
