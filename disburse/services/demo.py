@@ -12,8 +12,9 @@ the past up to yesterday, so every notice, deadline and voucher date is plausibl
 - 霞浦县, this year: an advance verified by commerce waiting for finance approval, another approved and
   waiting for the second finance user to disburse it, a stage acceptance in public notice with an objection,
   another whose notice ended clear, waiting for the leading group; and, on line (四) that seed 003 spends by
-  applications (examples/plans/003-xx-2024.spending.yaml), an open call with an application awarded, one in
-  public notice with its proposed subsidy, one under review and one just submitted;
+  applications (examples/plans/003-xx-2024.spending.yaml), an open call with an application whose work is
+  accepted and its subsidy paid, one awarded, one in public notice with its proposed subsidy, one under review
+  and one just submitted;
 - 古田县, this year: tendering; next year: filed, waiting on the prefecture.
 
 Running it again adds the demo users that are missing and no project: a database that holds any project,
@@ -40,7 +41,7 @@ from disburse.domain.money import amount_zh
 from disburse.domain.notice import SHANGHAI, local_date
 from disburse.paths import EXAMPLES_DIR
 from disburse.schemas.amendment import AllocationIn
-from disburse.schemas.application import ApplicationEventIn, ApplicationIn, CallIn
+from disburse.schemas.application import ApplicationAcceptanceIn, ApplicationEventIn, ApplicationIn, CallIn, SubsidyIn
 from disburse.schemas.contract import ContractIn
 from disburse.schemas.events import ProjectEvent
 from disburse.schemas.plan import jsonable, load_plan
@@ -70,6 +71,7 @@ DECLARED = {"independent_legal_person": True, "sound_accounting": True, "no_viol
 #: The enterprises applying on this year's call (seed 003 §3(四)): a company, a cooperative (93…) and an
 #: individual business (92…) of 霞浦县, as commerce enters their applications on their behalf.
 APPLICANTS = {
+    "paid": ("霞浦县沙江镇海产品电商服务有限公司", "91350921MA33TJHP8"),
     "awarded": ("霞浦县海韵电子商务有限公司", "91350921MA34HYDW5"),
     "in_notice": ("霞浦县三沙镇紫菜专业合作社", "93350921MA2YQC807"),
     "under_review": ("霞浦县闽东渔家电商有限公司", "91350921MA35MDYJ9"),
@@ -137,7 +139,8 @@ def prepare(db: Database, origin: Origin, *, today: date | None = None, document
             return False
     demo = Demo(db, origin, today, documents)
     run_stories(demo, [demo.closed(), demo.rectifying(), demo.current(), demo.awaiting_leader(),
-                       demo.applications(), demo.tendering(), demo.filed()])
+                       demo.applications(), demo.subsidised(), demo.publicised(), demo.arriving(), demo.tendering(),
+                       demo.filed()])
     demo.welcome_admin()
     return True
 
@@ -214,8 +217,9 @@ class Demo:
         self._actors: dict[str, Actor] = {}
         #: this year's 霞浦县 project and contractor B's contract, once signed (for :meth:`awaiting_leader`)
         self.current_b: tuple[projects.ProjectView, int] | None = None
-        #: this year's 霞浦县 project, once filed (for :meth:`applications`)
+        #: this year's 霞浦县 project, once filed (for :meth:`applications`), and its call (for :meth:`subsidised`)
         self.current_project: projects.ProjectView | None = None
+        self.current_call: int | None = None
         self._vouchers = 0
 
     def ago(self, days: int, hour: int = 10) -> datetime:
@@ -522,32 +526,41 @@ class Demo:
                     site_visit={"date": local_date(visited).isoformat(), "note": note})
 
     def applications(self) -> Story:
-        """霞浦县, this year: the call on line (四) 推进农村电商助力扶贫工作 (seed 003 §3(4): 给予一定资金扶持) with an
-        application awarded, one in public notice with its proposed subsidy, one under review, one submitted."""
+        """霞浦县, this year: the call on line (四) 推进农村电商助力扶贫工作 (seed 003 §3(4): 给予一定资金扶持) and an
+        application awarded on it (:meth:`subsidised`, :meth:`publicised` and :meth:`arriving` bring the others)."""
         y = self.today.year
-        yield self.ago(45)
+        yield self.ago(58)
         project = self.current_project
         assert project is not None, "this year's project is filed 60 days ago"
-        call = self.open_call(project, 4, f"霞浦县{y}年电商扶贫项目申报", "1000000.00",
-                              self.today + timedelta(days=30), ["营业执照", "项目申报书", "带动脱贫户增收情况证明材料"])
-        yield self.ago(44)
+        call = self.current_call = self.open_call(project, 4, f"霞浦县{y}年电商扶贫项目申报", "1000000.00",
+                                                  self.today + timedelta(days=30),
+                                                  ["营业执照", "项目申报书", "带动脱贫户增收情况证明材料"])
+        # Awarded once this year's contracts are signed (30 days ago): a contract signed after two agreements on
+        # one line is refused as covering it twice (coverage_unmet counts agreements as procured contracts).
+        yield self.ago(28)
         awarded = self.applies(call, "awarded", "400000.00",
                                "建设海带、紫菜产品网销仓储分拣点1处，收购脱贫户海产品，带动30户脱贫户增收")
-        yield self.ago(42)
+        yield self.ago(27)
         self.decide(awarded, "start_review")
-        yield self.ago(40)
-        self.reviewed(awarded, "300000.00", self.ago(41), "现场核实仓储分拣点已建成，收购台账与申报材料一致")
-        yield self.ago(39)
+        yield self.ago(26)
+        self.reviewed(awarded, "300000.00", self.ago(27, 15), "现场核实仓储分拣点已建成，收购台账与申报材料一致")
+        yield self.ago(26, 15)
         self.decide(awarded, "finance_recheck", FINANCE, note="经复核，评审结果属实，拟补助资金测算无误")
-        yield self.ago(38)
+        yield self.ago(25)
         notice = self.decide(awarded, "publish")["notice"]
         ends = notice["ends_at"]
         yield ends + timedelta(hours=10)
         self.decide(awarded, "close_notice")
         yield ends + timedelta(days=1, hours=10)
         self.decide(awarded, "award", LEADER)
+
+    def publicised(self) -> Story:
+        """霞浦县, this year: an application on the call reviewed, re-checked and in public notice with its proposed
+        subsidy (seed 003 §5(2)3②)."""
         yield self.ago(12)
-        in_notice = self.applies(call, "in_notice", "250000.00", "合作社开设网店销售紫菜，吸收脱贫户用工12人")
+        assert self.current_call is not None, "the call opens 58 days ago"
+        in_notice = self.applies(self.current_call, "in_notice", "250000.00",
+                                 "合作社开设网店销售紫菜，吸收脱贫户用工12人")
         yield self.ago(9)
         self.decide(in_notice, "start_review")
         yield self.ago(6)
@@ -556,12 +569,72 @@ class Demo:
         self.decide(in_notice, "finance_recheck", FINANCE_2, note="经复核，评审结果属实")
         yield self.ago(2)
         self.decide(in_notice, "publish")
+
+    def arriving(self) -> Story:
+        """霞浦县, this year: an application under review and one just submitted on the call."""
         yield self.ago(6, 15)
-        under_review = self.applies(call, "under_review", "300000.00", "“电商+基地+农户”大黄鱼网销项目，带动20户脱贫户")
+        assert self.current_call is not None, "the call opens 58 days ago"
+        under_review = self.applies(self.current_call, "under_review", "300000.00",
+                                    "“电商+基地+农户”大黄鱼网销项目，带动20户脱贫户")
         yield self.ago(3)
         self.decide(under_review, "start_review")
         yield self.ago(1)
-        self.applies(call, "submitted", "50000.00", "开设网店代销村民农特产品，申请网络资费补助")
+        self.applies(self.current_call, "submitted", "50000.00", "开设网店代销村民农特产品，申请网络资费补助")
+
+    def subsidised(self) -> Story:
+        """霞浦县, this year: an application on the call awarded, its work accepted (the subsidy agreement's final
+        acceptance, with its notice) and its subsidy paid by four people (seed 003 §5(2)3③: 项目合格验收后，由县
+        财政局按照程序和要求拨付资金)."""
+        yield self.ago(57)
+        assert self.current_call is not None and self.current_project is not None, "the call opens 58 days ago"
+        line = self.current_project.lines[3].id
+        paid = self.applies(self.current_call, "paid", "300000.00",
+                            "建设海产品电商直播间和冷链打包点，组织脱贫户网上销售海参、大黄鱼")
+        yield self.ago(56)
+        self.decide(paid, "start_review")
+        yield self.ago(55)
+        self.reviewed(paid, "250000.00", self.ago(56, 15), "直播间和冷链打包点已建成使用，销售台账属实")
+        yield self.ago(54)
+        self.decide(paid, "finance_recheck", FINANCE, note="经复核，评审结果属实")
+        yield self.ago(53)
+        ends = self.decide(paid, "publish")["notice"]["ends_at"]
+        yield ends + timedelta(hours=10)
+        self.decide(paid, "close_notice")
+        yield ends + timedelta(days=1, hours=10)
+        self.decide(paid, "award", LEADER)
+        yield ends + timedelta(days=3, hours=10)
+        acceptance = applications.apply_for_acceptance(
+            self.db, self.who(COMMERCE), self.origin, paid,
+            ApplicationAcceptanceIn().load({"note": "直播间和冷链打包点已建成投运，申请验收"}), self.now).id
+        yield ends + timedelta(days=4, hours=10)
+        self.act(acceptance, "start_review")
+        yield ends + timedelta(days=5, hours=10)
+        self.act(acceptance, "pass", verdicts=[{"line_id": line, "result": "pass",
+                                                "accepted_amount": Decimal("250000.00"),
+                                                "note": "建设内容与申报一致，按补助协议全额核定"}])
+        yield ends + timedelta(days=6, hours=10)
+        self.act(acceptance, "finance_recheck", FINANCE, note="经复核，验收结果属实")
+        yield ends + timedelta(days=7, hours=10)
+        notice = self.act(acceptance, "publish").notice
+        assert notice is not None
+        yield notice.ends_at + timedelta(hours=10)
+        self.act(acceptance, "close_notice")
+        yield notice.ends_at + timedelta(days=1, hours=10)
+        self.act(acceptance, "approve", LEADER)
+        start = notice.ends_at + timedelta(days=2, hours=10)
+        yield start
+        agreement = applications.get_application(self.db, self.who(COMMERCE), paid, self.now)["contract_id"]
+        contracts.record_payee(self.db, self.who(COMMERCE), self.origin, agreement,
+                               {"payee_bank": "中国农业银行霞浦县支行", "payee_account": "6228 4801 3333 2222 118"},
+                               self.now)
+        payment = applications.request_subsidy(self.db, self.who(COMMERCE), self.origin, paid,
+                                               SubsidyIn().load({"amount": "250000.00"}), None, self.now)[1].id
+        yield start + timedelta(days=1)
+        self.step(payment, "verify", COMMERCE_2)
+        yield start + timedelta(days=2)
+        self.step(payment, "approve", FINANCE)
+        yield start + timedelta(days=3)
+        self.disburse(payment)
 
     def tendering(self) -> Story:
         """古田县, this year: filed and out to tender."""
