@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -421,6 +422,8 @@ class Payment(Base):
     disbursed_on: Mapped[date | None] = mapped_column(Date)
     #: the bank's transaction reference of the disbursement (银行交易流水号), when finance records one
     bank_reference: Mapped[str | None] = mapped_column(String(64))
+    #: a per-unit subsidy's payment: the verified volume report it pays (issue 20 item 4)
+    volume_report_id: Mapped[int | None] = mapped_column(ForeignKey("volume_reports.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 
@@ -774,6 +777,11 @@ class Call(Base):
     #: the materials an application brings (申报材料)
     materials: Mapped[list[str]] = mapped_column(JSON, default=list)
     state: Mapped[str] = mapped_column(String(16), index=True)
+    #: a per-unit subsidy (issue 20 item 4; seed 001 §5(4)3 每单物流补贴): the unit (单), the yuan paid per unit,
+    #: and the most one beneficiary is paid for one month (None: no monthly cap); all None for a lump-sum call
+    unit_name: Mapped[str | None] = mapped_column(String(16))
+    unit_rate: Mapped[Decimal | None] = mapped_column(Money)
+    unit_cap: Mapped[Decimal | None] = mapped_column(Money)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 
@@ -846,4 +854,44 @@ class ApplicationDocument(Base):
     __tablename__ = "application_documents"
 
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True, index=True)
+
+
+class VolumeReport(Base):
+    """A beneficiary's volume for one month under a per-unit subsidy (issue 20 item 4; seed 001 §5(4)3: 按照先建后补
+    政策，实现每单物流补贴): reported with its evidence by the enterprise (or commerce on its behalf), verified by
+    another commerce user or rejected with a note. One report a month and application, rejected ones aside."""
+
+    __tablename__ = "volume_reports"
+    __table_args__ = (Index("ux_volume_reports_application_id_month", "application_id", "month", unique=True,
+                            sqlite_where=text("state != 'rejected'"), postgresql_where=text("state != 'rejected'")),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    #: 'YYYY-MM'
+    month: Mapped[str] = mapped_column(String(7))
+    volume: Mapped[int] = mapped_column(BigInteger)
+    verified_volume: Mapped[int | None] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    reported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verify_note: Mapped[str | None] = mapped_column(Text)
+    rejected_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reject_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
+
+    documents: Mapped[list["VolumeReportDocument"]] = relationship(cascade="all, delete-orphan",
+                                                                   order_by="VolumeReportDocument.document_id")
+
+
+class VolumeReportDocument(Base):
+    """A document of the project a volume report brings as its evidence (orders' records, waybills)."""
+
+    __tablename__ = "volume_report_documents"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("volume_reports.id", ondelete="CASCADE"), primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True, index=True)

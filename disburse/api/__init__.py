@@ -31,6 +31,7 @@ from disburse.api import (
     recoveries,
     reports,
     users,
+    volume_reports,
 )
 from disburse.api.schemas import Problem
 from disburse.api.security import authenticate_first, begin_request, end_read_transaction, read_in_one_transaction
@@ -131,7 +132,7 @@ def init_app(app: Flask) -> None:
                   ("", contracts.blp), ("", acceptances.blp), ("", payments.blp), ("/documents", documents.blp),
                   ("/public", public.blp), ("/reports", reports.blp), ("", pdfs.blp), ("", exports.blp),
                   ("", amendments.blp), ("", recoveries.blp), ("", applications.blp),
-                  ("/users", users.blp), ("/plans", plans.blp)]
+                  ("", volume_reports.blp), ("/users", users.blp), ("/plans", plans.blp)]
     for prefix, blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{prefix}")
     app.extensions["disburse.api"] = api

@@ -38,6 +38,14 @@ class CallRecipientOut(Schema):
     notice_ends_at = When(allow_none=True)
 
 
+class UnitRateOut(Schema):
+    """A per-unit subsidy: yuan per unit, at most ``cap`` for one beneficiary's month (none: no cap)."""
+
+    unit = fields.String()
+    rate = fields.String(metadata={"description": "yuan per unit"})
+    cap = fields.String(allow_none=True, metadata={"description": "yuan a month at most; none: no cap"})
+
+
 class CallOut(Schema):
     id = fields.Integer()
     project_id = fields.Integer()
@@ -47,6 +55,7 @@ class CallOut(Schema):
     conditions = fields.List(fields.String())
     deadline = DateField()
     materials = fields.List(fields.String())
+    unit_rate = fields.Nested(UnitRateOut, allow_none=True, metadata={"description": "a per-unit subsidy, or none"})
     state = fields.String(metadata={"description": "open | closed (after its deadline)"})
     awarded = MoneyField(dump_only=True)
     applications = fields.Integer(metadata={"description": "how many applications it has (not to the public)"})

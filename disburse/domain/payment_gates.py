@@ -19,6 +19,7 @@ from disburse.domain.citations import BURQIN, QUJING, SYSTEM_RULE, XX_COUNTY, ci
 from disburse.domain.money import amount_en, amount_zh, share_text
 from disburse.domain.states import HALTED, IN_FLIGHT, AcceptanceState, PaymentState, ProjectState
 from disburse.domain.unmet import Unmet
+from disburse.domain.volume_guards import VolumeRef
 
 FEN = Decimal("0.01")
 ADVANCE_STATES = (ProjectState.CONTRACTOR_SELECTED, ProjectState.STAGED_ACCEPTANCE)
@@ -110,6 +111,10 @@ class PaymentFacts:
     project_documents: dict[int, str] = field(default_factory=dict)
     #: the contract is a subsidy agreement (补助协议): an awarded application's (issue 20)
     agreement: bool = False
+    #: the agreement is of a per-unit call, and the volume report the payment names (issue 20 item 4,
+    #: :mod:`disburse.domain.unit_payment_gates`): the verified report stands for the acceptance and the award
+    per_unit: bool = False
+    volume: VolumeRef | None = None
 
     def committed(self, *, kind: str | None = None) -> Decimal:
         """Disbursed plus in flight on the contract, other payments only (of ``kind`` if given)."""
@@ -271,7 +276,7 @@ def final_acceptance_approved(f: PaymentFacts) -> list[Unmet]:
 def subsidy_acceptance_approved(f: PaymentFacts) -> list[Unmet]:
     """A subsidy is paid once the application's work is accepted: the agreement's acceptance approved (seed
     003 §5(2)3③: 项目合格验收后，由县财政局按照程序和要求拨付资金)."""
-    if f.kind != "subsidy" or f.final_acceptance_approved:
+    if f.kind != "subsidy" or f.final_acceptance_approved or f.per_unit:  # per unit: volume_report_verified
         return []
     return _u("subsidy_acceptance_missing", "申报项目尚未验收合格并经审定，不能拨付补助资金",
               "The application's work is not accepted and approved yet, so the subsidy cannot be paid",
@@ -279,8 +284,9 @@ def subsidy_acceptance_approved(f: PaymentFacts) -> list[Unmet]:
 
 
 def subsidy_within_award(f: PaymentFacts) -> list[Unmet]:
-    """Σ(disbursed + in flight) of a subsidy stays within the subsidy awarded (the agreement's amount)."""
-    if f.kind != "subsidy":
+    """Σ(disbursed + in flight) of a subsidy stays within the subsidy awarded (the agreement's amount); per unit,
+    :func:`~disburse.domain.unit_payment_gates.unit_subsidy_within_due` says it with the month's terms."""
+    if f.kind != "subsidy" or f.per_unit:
         return []
     total = f.committed() + f.amount
     if total <= f.contract_amount:

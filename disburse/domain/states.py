@@ -174,3 +174,17 @@ class ApplicationEvent(StrEnum):
 APPLICATION_LIVE = (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED,
                     ApplicationState.RECHECKED, ApplicationState.IN_NOTICE, ApplicationState.OBJECTED,
                     ApplicationState.NOTICE_CLEAR, ApplicationState.AWARDED)
+
+
+class VolumeReportState(StrEnum):
+    """Issue 20 item 4: a beneficiary's monthly volume under a per-unit subsidy (seed 001 §5(4)3: 每单物流补贴)."""
+
+    REPORTED = "reported"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class VolumeReportEvent(StrEnum):
+    REPORT = "report"
+    VERIFY = "verify"
+    REJECT = "reject"

@@ -9,6 +9,17 @@ from disburse.schemas.fields import CreditCodeField, DateField, YuanField
 _TEXT = validate.Length(min=1, max=500)
 
 
+class UnitRateIn(Schema):
+    """A per-unit subsidy (issue 20 item 4; seed 001 §5(4)3 每单物流补贴): yuan per unit, at most ``cap`` for one
+    beneficiary's month."""
+
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=16),
+                         metadata={"description": "the unit paid for, as the call names it (单)"})
+    rate = YuanField(required=True, metadata={"description": "yuan per unit, more than zero"})
+    cap = YuanField(load_default=None, allow_none=True,
+                    metadata={"description": "yuan; the most one beneficiary is paid for one month (none: no cap)"})
+
+
 class CallIn(Schema):
     """``POST /projects/{id}/calls``: the lines the call spends, the money available, the conditions, the
     deadline and the materials asked for."""
@@ -23,6 +34,8 @@ class CallIn(Schema):
                                                       "(seed 003 §5(2)1)"})
     deadline = DateField(required=True)
     materials = fields.List(fields.String(validate=_TEXT), load_default=list, validate=validate.Length(max=50))
+    unit_rate = fields.Nested(UnitRateIn, load_default=None, allow_none=True,
+                              metadata={"description": "a per-unit subsidy, paid on verified monthly volumes"})
 
 
 class ApplicantIn(Schema):
@@ -81,6 +94,9 @@ class SubsidyIn(Schema):
     """``POST /applications/{id}/payments``: the subsidy to pay (kind ``subsidy``), with its evidence."""
 
     amount = YuanField(required=True)
+    volume_report_id = fields.Integer(strict=True, load_default=None, allow_none=True, metadata={
+        "description": "a per-unit subsidy: the verified volume report it pays (issue 20 item 4); its `due` is "
+                       "the most it may be"})
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
     document_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), load_default=list,
                                validate=validate.Length(max=100))

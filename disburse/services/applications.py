@@ -268,19 +268,35 @@ def open_call(db: Database, actor: Actor, origin: Origin, project_id: int, data:
                           f"The {amount_en(total)} available is more than the {amount_en(room)} the lines hold "
                           "once their contracts and awards are counted", CALL_CLAUSE)
             raise Conflict(unmet.en, [unmet])
+        unit = data.get("unit_rate")
+        if unit is not None:
+            wrong = {k: ["must be more than zero"] for k in ("rate", "cap") if unit.get(k) is not None and unit[k] <= 0}
+            if wrong:
+                raise Invalid("invalid call", {"unit_rate": [f"{k}: {m[0]}" for k, m in wrong.items()]})
         call = Call(project_id=project.id, title=data["title"], total=total,
                     conditions=list(data.get("conditions") or DEFAULT_CONDITIONS), deadline=data["deadline"],
                     materials=list(data.get("materials") or []), state="open", created_by=actor.id, created_at=now,
-                    lines=[CallLine(line_id=i) for i in line_ids])
+                    lines=[CallLine(line_id=i) for i in line_ids],
+                    unit_name=None if unit is None else unit["unit"], unit_rate=None if unit is None else unit["rate"],
+                    unit_cap=None if unit is None else unit.get("cap"))
         session.add(call)
         session.flush()
         audit_log.append(session, action="call.open", actor=actor, origin=origin, entity_type="call",
                          entity_id=call.id, project_id=project.id, region_code=project.region_code,
                          data={"title": call.title, "total": format_yuan(total), "line_ids": line_ids,
-                               "lines_room": format_yuan(room), "deadline": call.deadline.isoformat()}, at=now)
+                               "lines_room": format_yuan(room), "deadline": call.deadline.isoformat(),
+                               **({} if unit is None else {"unit_rate": unit_rate_view(call)})}, at=now)
         view = call_view(session, call, today=local_date(now))
         tx.commit()
         return view
+
+
+def unit_rate_view(call: Call) -> dict[str, Any] | None:
+    """A per-unit call's unit, rate and monthly cap (issue 20 item 4), as money text; None for a lump-sum call."""
+    if call.unit_rate is None:
+        return None
+    return {"unit": call.unit_name, "rate": format_yuan(call.unit_rate),
+            "cap": None if call.unit_cap is None else format_yuan(call.unit_cap)}
 
 
 def call_view(session: Session, call: Call, *, today: date, public: bool = False) -> dict[str, Any]:
@@ -293,6 +309,7 @@ def call_view(session: Session, call: Call, *, today: date, public: bool = False
         "line_ids": [line.line_id for line in call.lines], "conditions": list(call.conditions),
         "deadline": call.deadline, "materials": list(call.materials),
         "state": call.state if today <= call.deadline else "closed", "awarded": awarded,
+        "unit_rate": unit_rate_view(call),
         "created_at": call.created_at,
         "recipients": [{"application_id": a.id, "applicant": a.applicant_name, "credit_code": a.credit_code,
                         "proposed_subsidy": a.proposed_subsidy, "awarded": a.awarded, "state": a.state,

@@ -42,10 +42,11 @@ from disburse.domain.payment_evidence import EVIDENCE_CHECKS
 from disburse.domain.payment_gates import PAYMENT_GUARDS, AcceptanceRef, OtherPayment, PaymentFacts, voucher_key
 from disburse.domain.roles import Role
 from disburse.domain.states import IN_FLIGHT, AcceptanceState, PaymentEvent, PaymentState
+from disburse.domain.unit_payment_gates import UNIT_PAYMENT_GATES
 from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import NEW, Functions, Workflow
 from disburse.paths import WORKFLOWS_DIR
-from disburse.services import acceptances, allocations, audit, engine, pages, recoveries
+from disburse.services import acceptances, allocations, audit, engine, pages, recoveries, unit_payments
 from disburse.services.access import (
     is_contractor,
     jurisdiction_clause,
@@ -118,14 +119,16 @@ def record_voucher(step: Step[Payment, PaymentFacts]) -> None:
 
 
 EFFECTS = {"record_request": record_request, "record_payment": record_payment, "sign_step": sign_step,
-           "record_voucher": record_voucher, "attach_documents": attach_documents}
+           "record_voucher": record_voucher, "attach_documents": attach_documents,
+           "record_volume_report": unit_payments.record_volume_report}
 
 
 @cache
 def workflow() -> Workflow[PaymentFacts, Step[Payment, PaymentFacts]]:
     """The payment workflow, loaded once from ``workflows/payment.yaml``."""
     return Workflow.load(WORKFLOWS_DIR / "payment.yaml", Functions(PaymentState, PaymentEvent,
-                                                                    {**PAYMENT_GUARDS, **EVIDENCE_CHECKS},
+                                                                    {**PAYMENT_GUARDS, **EVIDENCE_CHECKS,
+                                                                     **UNIT_PAYMENT_GATES},
                                                                     effects=EFFECTS))
 
 
@@ -539,8 +542,9 @@ def facts_in_bulk(session: Session, actor: Actor, rows: Sequence[tuple[Payment, 
             approved.setdefault(a.contract_id, []).append(a)
     paying = _PAYING
     figures = {row[0]: row[1:] for row in session.execute(_FIGURES, {"projects": project_ids})}
+    per_unit = unit_payments.read(session, rows, data)  # issue 20 item 4: nothing read without an agreement
     out: list[PaymentFacts] = []
-    for payment, contract, project in rows:
+    for (payment, contract, project), (by_unit, volume) in zip(rows, per_unit, strict=True):
         rules = rulesets.for_project(session, project)
         stored = payment.id is not None
         ref = None
@@ -569,7 +573,7 @@ def facts_in_bulk(session: Session, actor: Actor, rows: Sequence[tuple[Payment, 
                     "approve": payment.approved_by, "disburse": payment.disbursed_by} if stored else {}),
             data=dict(data or {}), arrived=arrived, project_paid=paid, arrived_clause=rules.arrived_funds_clause,
             payee_account=contract.payee_account, fraud_recovery=fraud,
-            agreement=contract.application_id is not None))
+            agreement=contract.application_id is not None, per_unit=by_unit, volume=volume))
     return out
 
 

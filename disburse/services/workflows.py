@@ -11,13 +11,21 @@ from collections.abc import Callable
 from typing import Any
 
 from disburse.domain.workflow import Workflow
-from disburse.services import acceptances, amendments, applications, payments, projects, recoveries
+from disburse.services import (
+    acceptances,
+    amendments,
+    applications,
+    payments,
+    projects,
+    recoveries,
+    volume_reports,
+)
 
 #: Each workflow by the name of its file, with the function that loads it once.
 LOADERS: dict[str, Callable[[], Workflow[Any, Any]]] = {
     "project": projects.workflow, "acceptance": acceptances.workflow, "payment": payments.workflow,
     "amendment": amendments.workflow, "recovery": recoveries.workflow,
-    "application": applications.workflow}
+    "application": applications.workflow, "volume_report": volume_reports.workflow}
 
 
 def load_all() -> dict[str, Workflow[Any, Any]]:

@@ -46,7 +46,7 @@ ENTITY_LABELS = {
     "project": _l("项目"), "contract": _l("合同"), "acceptance": _l("验收"), "payment": _l("拨付"),
     "objection": _l("异议"), "document": _l("文件"), "report": _l("进度月报"), "user": _l("用户"),
     "allocation": _l("资金到位"), "recovery": _l("资金收回"), "amendment": _l("方案调整"),
-    "call": _l("项目申报通知"), "application": _l("项目申报"),
+    "call": _l("项目申报通知"), "application": _l("项目申报"), "volume_report": _l("业务量报送"),
 }
 #: Entities with a page of their own in the UI.
 ENTITY_PATHS = {"project": "/projects/{}", "contract": "/contracts/{}", "acceptance": "/acceptances/{}",

@@ -17,7 +17,7 @@ from disburse.services.workflows import load_all
 from disburse.web.i18n import lang
 
 #: The workflow an unqualified state or event is looked up in first.
-ORDER = ("project", "acceptance", "payment", "amendment", "recovery", "application")
+ORDER = ("project", "acceptance", "payment", "amendment", "recovery", "application", "volume_report")
 
 
 @cache

@@ -10,7 +10,7 @@ County A's project has a small advance disbursed on contract A and a recovery or
 
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -108,10 +108,39 @@ def build(flow: Flow) -> County:
     application = flow.ok(flow.post(f"/calls/{call['id']}/applications", {
         "applicant": {"name": NAME_A, "credit_code": CODE_A, "region": COUNTY, "declarations": DECLARED},
         "amount_requested": "1.00", "description": "电商扶贫项目"}), 201)
+    volume_report = per_unit_report(flow, applying)
     county = County(flow, project, a, acceptance, payment, document, notification_id=mine[0]["id"])
     county.ids = {"project_id": project["id"], "contract_id": a["id"], "acceptance_id": acceptance["id"],
                   "payment_id": payment["id"], "document_id": document["id"], "notice_id": acceptance["notice"]["id"],
                   "notification_id": mine[0]["id"], "seq": entry["seq"], "size": signed["size"],
                   "amendment_id": amendment["id"], "recovery_id": recovery["id"],
-                  "user_id": clerk, "call_id": call["id"], "application_id": application["id"]}
+                  "user_id": clerk, "call_id": call["id"], "application_id": application["id"],
+                  "report_id": volume_report["id"]}
     return county
+
+
+def per_unit_report(flow: Flow, applying: dict[str, Any]) -> dict[str, Any]:
+    """A per-unit call on the second plan's line 5, enterprise A awarded on it (the clock moves past the notice)
+    and its volume of September reported by commerce with evidence (issue 20 item 4)."""
+    call = flow.ok(flow.post(f"/projects/{applying['id']}/calls",
+                             {"title": "物流补贴申报", "line_ids": [applying["lines"][4]["id"]], "total": "3.00",
+                              "deadline": "2024-12-31", "unit_rate": {"unit": "单", "rate": "1.50"}}), 201)
+    application = flow.ok(flow.post(f"/calls/{call['id']}/applications", {
+        "applicant": {"name": NAME_A, "credit_code": CODE_A, "region": COUNTY, "declarations": DECLARED},
+        "amount_requested": "3.00", "description": "物流补贴"}), 201)
+    panel = [{"name": "张三", "bureau": "县商务局", "no_conflict": True}]
+    steps: tuple[tuple[str, str, dict[str, Any]], ...] = (
+        ("start_review", COMMERCE, {}),
+        ("review", COMMERCE, {"panel": panel, "site_visit": {"date": "2024-09-27"}, "verdict": "pass",
+                              "proposed_subsidy": "3.00"}),
+        ("finance_recheck", FINANCE, {}), ("publish", COMMERCE, {}))
+    for event, who, data in steps:
+        application = flow.ok(flow.post(f"/applications/{application['id']}/events", {"event": event, **data}, who))
+    flow.set_clock(datetime.fromisoformat(application["notice"]["ends_at"]) + timedelta(hours=1))
+    for event, who in (("close_notice", COMMERCE), ("award", LEADER)):
+        flow.ok(flow.post(f"/applications/{application['id']}/events", {"event": event}, who))
+    evidence = flow.ok(flow.client.post(
+        "/api/v1/documents", headers=flow.h(COMMERCE), content_type="multipart/form-data",
+        data={"project_id": str(applying["id"]), "kind": "report", "file": (io.BytesIO(PDF), "订单台账.pdf")}), 201)
+    return flow.ok(flow.post(f"/applications/{application['id']}/volume-reports",
+                             {"month": "2024-09", "volume": 2, "document_ids": [evidence["id"]]}), 201)

@@ -109,6 +109,11 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/api/v1/applications/<int:application_id>/payments"): obj({"commerce", "contractor"}, event=True),
     ("GET", "/api/v1/public/calls"): PUBLIC,
     ("GET", "/api/v1/public/calls/<int:call_id>"): PUBLIC,
+    ("POST", "/api/v1/applications/<int:application_id>/volume-reports"): obj({"commerce", "contractor"}, event=True),
+    ("GET", "/api/v1/applications/<int:application_id>/volume-reports"): obj(),
+    ("GET", "/api/v1/volume-reports/<int:report_id>"): obj(),
+    ("GET", "/api/v1/volume-reports/<int:report_id>/events/<event>"): obj(),
+    ("POST", "/api/v1/volume-reports/<int:report_id>/events"): obj({"commerce"}, event=True),
     ("GET", "/api/v1/projects/<int:project_id>/allocations"): obj(READERS - {"contractor"}),
     ("GET", "/api/v1/projects/<int:project_id>/reports"): obj(),
     ("POST", "/api/v1/projects/<int:project_id>/reports"): obj({"commerce"}, event=True),
@@ -228,7 +233,8 @@ ROUTES: dict[tuple[str, str], Access] = {
 FIXED = {"name": "project", "filename": "app.css"}
 #: The event asked about or fired on each workflow (one its state does not allow: nothing changes).
 EVENTS = {"projects": "resume", "acceptances": "approve", "payments": "verify", "amendments": "withdraw",
-          "recoveries": "confirm_order", "users": "enable", "admin": "enable", "applications": "withdraw"}
+          "recoveries": "confirm_order", "users": "enable", "admin": "enable", "applications": "withdraw",
+          "volume-reports": "reject"}
 
 
 def _path(rule: str, county: County) -> str:
@@ -268,6 +274,8 @@ def _api_body(rule: str, county: County) -> dict[str, Any]:
     if rule.endswith("/applications"):
         return {"json": {"applicant": {"name": NAME_A, "credit_code": CODE_A, "declarations": DECLARED},
                          "amount_requested": "1.00", "description": "电商扶贫项目"}}
+    if rule.endswith("/volume-reports"):
+        return {"json": {"month": "2024-08", "volume": 1, "document_ids": [county.document["id"]]}}
     if rule.endswith("/allocations"):
         return {"json": {"doc_no": "X财〔2024〕1号", "source": "中央财政专项资金", "amount": "1.00",
                          "arrived_on": "2024-09-01"}}

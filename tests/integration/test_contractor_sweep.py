@@ -200,6 +200,7 @@ def path_for(rule: str, ids: dict[str, int], scene: Scene) -> str:
                  "amendment_id": str(scene.extra.get("amendment", 1)),
                  "recovery_id": "999999",  # contractor B's work has no recovery: one that does not exist
                  "application_id": "999999",  # nor an application
+                 "report_id": "999999",  # nor a volume report
                  "call_id": str(scene.extra["call"]),  # the call the rival applied on: public, its region's
                  "user_id": str(scene.flow.user_ids[CONTRACTOR_A])}  # the rival's user: the admin's routes only
         assert name in fixed, f"the sweep has no value for <{name}> in {rule}: give it one"

@@ -36,6 +36,7 @@ from disburse.adapters.orm import (
     RecoveryShare,
     TenderRound,
     Verdict,
+    VolumeReport,
     VoucherNumber,
 )
 from disburse.adapters.orm import Call as CallRow
@@ -48,20 +49,30 @@ from disburse.domain.amendment_guards import AmendmentFacts
 from disburse.domain.application_guards import ApplicationFacts
 from disburse.domain.contracts import Contract, Contractor, Schedule
 from disburse.domain.ledger import EMPTY
-from disburse.domain.payment_gates import PaymentFacts
+from disburse.domain.payment_gates import OtherPayment, PaymentFacts
 from disburse.domain.plan import FundingSource, Plan
 from disburse.domain.project_guards import ProjectFacts
 from disburse.domain.recovery_guards import RecoveryFacts
 from disburse.domain.rules import RuleSet
+from disburse.domain.volume_guards import VolumeFacts, VolumeRef
 from disburse.domain.workflow import Workflow
-from disburse.services import acceptances, amendments, applications, payments, projects, recoveries
+from disburse.services import (
+    acceptances,
+    amendments,
+    applications,
+    payments,
+    projects,
+    recoveries,
+    volume_reports,
+)
 from disburse.services.context import Actor, Origin
 from disburse.services.engine import Step, Target
 from disburse.services.workflows import LOADERS
 
 EFFECTS: dict[str, Mapping[str, Callable[[Any], None]]] = {
     "project": projects.EFFECTS, "acceptance": acceptances.EFFECTS, "payment": payments.EFFECTS,
-    "amendment": amendments.EFFECTS, "recovery": recoveries.EFFECTS, "application": applications.EFFECTS}
+    "amendment": amendments.EFFECTS, "recovery": recoveries.EFFECTS, "application": applications.EFFECTS,
+    "volume_report": volume_reports.EFFECTS}
 WORKFLOWS: dict[str, Callable[[], Workflow[Any, Any]]] = LOADERS
 
 ACTOR = Actor(id=9, username="demo-9", role="commerce", region_code="530325", region_path="/530000/530300/530325/")
@@ -709,7 +720,64 @@ APPLICATION_CASES = [
          changed={"entity.withdrawn_by": 9}),
 ]
 
-EFFECT_CASES = PROJECT_CASES + ACCEPTANCE_CASES + PAYMENT_CASES + PLAN_CASES + RECOVERY_CASES + APPLICATION_CASES
+
+
+def volume_row(**columns: Any) -> VolumeReport:
+    """Report 81 on application 71: 120000 orders in 2024-09, reported by user 3."""
+    return VolumeReport(**{"id": 81, "application_id": 71, "project_id": 7, "month": "2024-09", "volume": 120000,
+                           "state": "reported", "reported_by": 3, **columns})
+
+
+def volume_facts(**changes: Any) -> VolumeFacts:
+    return replace(VolumeFacts(state="reported", actor_role="commerce", actor_id=ACTOR.id, application_state="awarded",
+                               unit_name="单", unit_rate=Decimal("3.00"), unit_cap=Decimal("350000.00"),
+                               month="2024-09", volume=120000, today=date(2024, 10, 8), reported_by=3), **changes)
+
+
+#: Call 11: 3.00 yuan an order, at most 350000.00 a month.
+PER_ORDER = {"call": CallRow(id=11, unit_name="单", unit_rate=Decimal("3.00"), unit_cap=Decimal("350000.00"))}
+RATE_VIEW = {"unit": "单", "rate": "3.00", "cap": "350000.00"}
+
+VOLUME_CASES = [
+    case("volume_report", "record_report", "a report keeps its evidence once each, who reported and what it claims",
+         lambda: step("volume_report", "report", volume_row(reported_by=None), volume_facts(), parents=PER_ORDER,
+                      data={"document_ids": [4, 4, 5], "note": "九月订单"}),
+         changed={"entity.reported_by": 9, "entity.note": "九月订单", "entity.documents[*].document_id": [4, 5]},
+         record={"application_id": 71, "month": "2024-09", "volume": 120000, "unit_rate": RATE_VIEW,
+                 "document_ids": [4, 5], "claimed": "350000.00"}),
+    case("volume_report", "record_verification", "a verification keeps the volume verified and what the month pays",
+         lambda: step("volume_report", "verify", volume_row(), volume_facts(), parents=PER_ORDER,
+                      data={"verified_volume": 100000, "note": "核减退货"}),
+         changed={"entity.verified_volume": 100000, "entity.verified_by": 9, "entity.verified_at": NOW,
+                  "entity.verify_note": "核减退货"},
+         record={"application_id": 71, "month": "2024-09", "volume": 120000, "verified_volume": 100000,
+                 "reported_by": 3, "unit_rate": RATE_VIEW, "payable": "300000.00"}),
+    case("volume_report", "record_rejection", "a rejection keeps its note and who rejected",
+         lambda: step("volume_report", "reject", volume_row(), volume_facts(), parents=PER_ORDER,
+                      data={"note": "台账不符"}),
+         changed={"entity.rejected_by": 9, "entity.reject_note": "台账不符"},
+         record={"application_id": 71, "month": "2024-09", "volume": 120000}),
+]
+
+#: Report 81: 100000 orders verified for 2024-12 at 3.00 yuan, at most 400000.00 a month.
+DECEMBER = VolumeRef(id=81, of_agreement=True, month="2024-12", state="verified", unit_name="单",
+                     rate=Decimal("3.00"), cap=Decimal("400000.00"), verified_volume=100000)
+VOLUME_CASES += [
+    case("payment", "record_volume_report", "a per-unit subsidy keeps its report and records what the month is due",
+         lambda: step("payment", "request", stage_payment(kind="subsidy", amount=Decimal("210000.00"),
+                                                          acceptance_id=None),
+                      payment_facts(kind="subsidy", amount=Decimal("210000.00"), contract_amount=Decimal("900000.00"),
+                                    per_unit=True, volume=DECEMBER,
+                                    others=(OtherPayment(40, "subsidy", Decimal("690000.00"), "disbursed", None),))),
+         changed={"entity.volume_report_id": 81},
+         record={"volume_report": {"id": 81, "month": "2024-12", "verified_volume": 100000, "payable": "300000.00",
+                                   "due": "210000.00"}}),
+    case("payment", "record_volume_report", "any other request names no report",
+         lambda: step("payment", "request", stage_payment(), payment_facts())),
+]
+
+EFFECT_CASES = (PROJECT_CASES + ACCEPTANCE_CASES + PAYMENT_CASES + PLAN_CASES + RECOVERY_CASES + APPLICATION_CASES
+                + VOLUME_CASES)
 
 
 # --- reading what an effect did ------------------------------------------------------------------------
