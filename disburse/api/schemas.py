@@ -1158,6 +1158,10 @@ class PublicCall(Schema):
     lines = fields.List(fields.Nested(PublicCallLine))
     conditions = fields.List(fields.String())
     materials = fields.List(fields.String())
+    unit_rate = fields.Nested(Schema.from_dict({"unit": fields.String(), "rate": fields.String(),
+                                                "cap": fields.String(allow_none=True)}, name="PublicCallUnitRate"),
+                              allow_none=True, metadata={"description": "a per-unit subsidy: yuan per unit and the "
+                                                                        "monthly cap; null for a lump sum"})
     notices = fields.List(fields.Nested(PublicCallNotice))
     awards = fields.List(fields.Nested(PublicCallAward))
     payments = fields.List(fields.Nested(PublicCallPayment))

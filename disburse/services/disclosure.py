@@ -517,6 +517,9 @@ def _call(call: Call, project: Project, lines: list[BudgetLine], applications: l
                    "responsible": list(line.responsible or []), "cooperating": list(line.cooperating or []),
                    "deadline": _iso(line.deadline)} for line in lines],
         "conditions": list(call.conditions), "materials": list(call.materials),
+        "unit_rate": None if call.unit_rate is None else {
+            "unit": call.unit_name, "rate": format_yuan(call.unit_rate),
+            "cap": None if call.unit_cap is None else format_yuan(call.unit_cap)},
         "notices": [_application_notice(a, notices.get(a.id), now) for a in in_notice],
         "awards": [{"application_id": a.id, "applicant": a.applicant_name, "credit_code": a.credit_code,
                     "awarded": format_yuan(a.awarded or Decimal(0)), "awarded_wan": format_wan(a.awarded or Decimal(0)),

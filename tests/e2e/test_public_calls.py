@@ -171,3 +171,18 @@ def test_the_subsidy_paid_is_public_with_its_call_and_the_agreement_is_no_procur
     disclosed = public(flow, f"/projects/{project['id']}")
     assert disclosed["contracts"] == [] and disclosed["contracted"] == "0.00"
     assert disclosed["disbursed"] == "450000.00" and disclosed["calls"][0]["paid"] == "450000.00"
+
+
+def test_a_per_unit_call_shows_its_rate_and_monthly_cap_in_public(app: Any, client: Any) -> None:
+    """Seed 001 §5(4)3 (每单物流补贴): the public reads what a call pays per unit and the most a month."""
+    from tests.e2e import test_unit_subsidies as burqin
+
+    flow = Flow(app, client)
+    flow.user(burqin.COMMERCE, "commerce", burqin.COUNTY)
+    call = flow.ok(burqin.open_call(flow, burqin.filed_project(flow)), 201)
+    shown = public(flow, f"/calls/{call['id']}")
+    assert shown["unit_rate"] == {"unit": "单", "rate": "3.00", "cap": "400000.00"}
+    page = flow.client.get(f"/public/calls/{call['id']}").get_data(as_text=True)
+    assert "每单 3.00 元" in page and "每月最多 400,000.00 元" in page
+    english = flow.client.get(f"/public/calls/{call['id']}?lang=en").get_data(as_text=True)
+    assert "3.00 yuan per 单" in english and "at most 400,000.00 yuan a month" in english
