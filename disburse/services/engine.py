@@ -267,8 +267,8 @@ def check(workflow: Workflow[F, Any], spec: TransitionSpec, actor: Actor, state:
     for item in unmet:
         if item.field is not None:
             fields.setdefault(item.field, []).append(item.en)
-    if fields:
-        raise Invalid(f"invalid {spec.trigger}", fields)
+    if fields:  # the unmet items too, so a page can say them in its language with their clauses
+        raise Invalid(f"invalid {spec.trigger}", fields, unmet=[u for u in unmet if u.field is not None])
     if unmet:
         raise Conflict(f"{spec.trigger} is not possible yet: {len(unmet)} condition(s) unmet", unmet)
 

@@ -19,7 +19,7 @@ from disburse.services.context import Actor
 from disburse.web import auth, core, errors, i18n, labels
 
 #: The UI's parts beyond core and auth: module name -> its blueprint attribute ``bp``.
-PARTS = ("projects", "plans", "money", "inspect", "public", "admin")
+PARTS = ("projects", "plans", "money", "applications", "inspect", "public", "admin")
 
 ROLE_LABELS = {
     "commerce": _l("商务部门"), "finance": _l("财政部门"), "leader": _l("领导小组"), "supervisor": _l("上级监管"),

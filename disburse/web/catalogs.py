@@ -29,6 +29,7 @@ PARTS: dict[str, tuple[str, ...]] = {
              "templates/core/*.html"),
     "projects": ("projects.py", "plans.py", "plan_form.py", "diagram.py", "templates/projects/*.html"),
     "money": ("money.py", "templates/money/*.html"),
+    "applications": ("applications.py", "templates/applications/*.html"),
     "inspect": ("inspect.py", "templates/inspect/*.html"),
     "public": ("public.py", "templates/public/*.html"),
     "admin": ("admin.py", "templates/admin/*.html"),

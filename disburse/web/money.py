@@ -27,6 +27,7 @@ from disburse.schemas.contract import PayeeIn
 from disburse.schemas.errors import flatten_errors
 from disburse.services import (
     acceptances,
+    call_pages,
     contracts,
     desk,
     documents,
@@ -195,7 +196,8 @@ def finance_home() -> Any:
         item["actions"] = confirming(panel(found["actions"][item["id"]]), item["amount"], item["payee"]["name"])
         item["waits_for"] = _waits_for(item["actions"])
     return render_template("money/finance_home.html", queue=queue, ledgers=found["ledgers"], owed=found["owed"],
-                           today=today, overview=overview, chart=month_chart(overview["months"]))
+                           today=today, overview=overview, chart=month_chart(overview["months"]),
+                           applications=call_pages.desk(db(), actor(), now()))
 
 
 #: The monthly chart's drawing box (SVG user units): bars in ``PLOT``, month labels and amounts around them.
@@ -233,7 +235,8 @@ def leader_home() -> Any:
         item["actions"] = panel(acceptances.actions(db(), actor(), item["id"], now()))
     in_notice = acceptances.list_in_jurisdiction(db(), actor(), (AcceptanceState.IN_NOTICE, AcceptanceState.OBJECTED),
                                                  per_page=50)
-    return render_template("money/leader_home.html", waiting=waiting, in_notice=in_notice)
+    return render_template("money/leader_home.html", waiting=waiting, in_notice=in_notice,
+                           applications=call_pages.desk(db(), actor(), now()))
 
 
 @bp.get("/desk/contractor")
@@ -249,7 +252,8 @@ def _contractor_desk(values: dict[str, Any], errors: dict[str, list[str]], statu
     uploaded = documents.list_documents(db(), actor(), per_page=50)
     return render_template("money/contractor_home.html", contracts=mine, acceptances=applied,
                            payments=requested, documents=uploaded, values=values, errors=errors,
-                           uploaders=documents.UPLOADERS), status
+                           uploaders=documents.UPLOADERS,
+                           calls=call_pages.enterprise_desk(db(), actor(), now())), status
 
 
 @bp.post("/desk/contractor/documents")
@@ -305,6 +309,7 @@ def _contract_page(contract_id: int, values: dict[str, Any], errors: dict[str, l
     lines = [line for line in project.lines if line.id in shown["line_ids"]]
     return render_template(
         "money/contract.html", contract=shown, project=project, lines=lines,
+        agreement=call_pages.agreement_of(db(), actor(), contract_id),
         payments=payments.list_payments(db(), actor(), contract_id),
         acceptances=acceptances.list_acceptances(db(), actor(), contract_id, now()),
         documents=documents.list_documents(db(), actor(), contract_id=contract_id, per_page=50),

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from marshmallow import ValidationError
 
+from disburse.domain.application_guards import ELIGIBILITY_CLAUSE
 from disburse.domain.money import format_yuan, normalise_typed, typed_yuan
 from disburse.domain.notice import local_date
 from disburse.domain.plan import Plan
@@ -35,7 +36,18 @@ from disburse.schemas.events import PACKAGING, TENDER_METHODS
 from disburse.schemas.events import ProjectEvent as ProjectEventIn
 from disburse.schemas.plan import load_plan
 from disburse.schemas.recovery import RecoveryEventIn, RecoveryIn
-from disburse.services import allocations, amendments, contracts, desk, notifications, projects, recoveries, reports
+from disburse.services import (
+    allocations,
+    amendments,
+    applications,
+    call_pages,
+    contracts,
+    desk,
+    notifications,
+    projects,
+    recoveries,
+    reports,
+)
 from disburse.services import regions as regions_service
 from disburse.services.scheduling import ACTIVE_STATES
 from disburse.services.views import ProjectView
@@ -59,6 +71,8 @@ DECLARATIONS = {
 REPORT_STATUS = {"submitted": _l("已报送"), "submitted_late": _l("逾期报送"), "pending": _l("待报送"),
                  "late": _l("逾期未报")}
 KIND_LABELS = {"stage": _l("阶段验收"), "final": _l("终验")}
+#: The materials a call asks for unless commerce writes others (seed 003 §5(2)2②: 整理申报材料).
+CALL_MATERIALS = ("营业执照", "项目实施方案", "近三年财务报表", "无违法违规记录承诺书")
 #: Schedule rows the contract form offers (empty rows are left out).
 STAGE_ROWS = 3
 
@@ -97,7 +111,7 @@ def home() -> Any:
     statuses = {item["project_id"]: item for item in (late or {}).get("items", [])}
     inbox = notifications.inbox(db(), who, unread_only=True, per_page=5, lang=lang())
     return render_template("projects/home.html", listed=found["listed"], statuses=statuses, month=month, late=late,
-                           inbox=inbox, counties=found["counties"])
+                           inbox=inbox, counties=found["counties"], applications=call_pages.desk(db(), who, now()))
 
 
 @bp.get("/projects")
@@ -288,6 +302,11 @@ def render_detail(project_id: int, *, status: int = 200, posted: str | None = No
         "values": values or {},
         "errors": errors or {},
         "stage_rows": STAGE_ROWS,
+        "calls": call_pages.project_calls(db(), who, project_id, now()),
+        "may_open_call": who.role == Role.COMMERCE and project.state in applications.CALL_STATES,
+        "call_conditions": applications.DEFAULT_CONDITIONS,
+        "call_conditions_clause": ELIGIBILITY_CLAUSE,
+        "call_materials": CALL_MATERIALS,
         "methods": TENDER_METHODS,
         "packaging": PACKAGING,
     }

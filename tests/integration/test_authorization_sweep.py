@@ -208,6 +208,16 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/projects/<int:project_id>/recoveries"): obj({"supervisor", "finance", "inspector"}, event=True),
     ("POST", "/recoveries/<int:recovery_id>/events"): obj({"supervisor", "finance"}, event=True),
     ("GET", "/reports/late"): gate(READERS - {"contractor"}),
+    ("POST", "/projects/<int:project_id>/calls"): obj({"commerce"}, event=True),
+    ("GET", "/calls/<int:call_id>"): obj(),
+    ("POST", "/calls/<int:call_id>/applications"): obj({"commerce", "contractor"}, event=True),
+    # the call page's upload of materials: whoever may upload a project's documents but an enterprise's user,
+    # which uploads to its contract
+    ("POST", "/calls/<int:call_id>/documents"): obj({"commerce", "finance", "leader", "supervisor"}, event=True),
+    ("GET", "/applications/<int:application_id>"): obj(),
+    ("POST", "/applications/<int:application_id>/events"): obj({"commerce", "contractor"}, event=True),
+    ("POST", "/applications/<int:application_id>/acceptances"): obj({"commerce", "contractor"}, event=True),
+    ("POST", "/applications/<int:application_id>/payments"): obj({"commerce", "contractor"}, event=True),
     ("GET", "/contracts/<int:contract_id>"): obj(),
     ("POST", "/contracts/<int:contract_id>/acceptances"): obj({"commerce", "contractor"}, event=True),
     ("POST", "/contracts/<int:contract_id>/payee"): obj({"commerce"}, event=True),
@@ -320,6 +330,14 @@ def _form(rule: str, county: County) -> dict[str, Any]:
         return {"kind": "advance", "amount": "1.00"}
     if rule.endswith("/payee"):
         return PAYEE
+    if rule.endswith("/calls"):
+        return {"title": "物流补贴申报", "line_ids": str(county.project["lines"][4]["id"]), "total": "1.00",
+                "deadline": "2024-12-31"}
+    if rule.endswith("/applications"):
+        return {"applicant.name": NAME_A, "applicant.credit_code": CODE_A, "amount_requested": "1.00",
+                "description": "电商扶贫项目", **{f"declarations.{k}": "on" for k in DECLARED}}
+    if rule.startswith("/calls/") and rule.endswith("/documents"):
+        return {"file": (io.BytesIO(PDF), "a.pdf")}
     if rule == "/desk/contractor/documents":
         return {"contract_id": str(county.contract["id"]), "kind": "application", "file": (io.BytesIO(PDF), "a.pdf")}
     if rule == "/login":
