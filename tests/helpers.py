@@ -10,14 +10,21 @@ from disburse.adapters.db import Database
 from disburse.services import users
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "plans"
+#: The example plan documents (``003-xx-2024.spending.yaml`` beside them says how seed 003's lines are spent).
+PLANS = sorted(p for p in EXAMPLES.glob("*.yaml") if not p.name.endswith(".spending.yaml"))
 PASSWORD = "correct horse battery"
+
+
+def plan_path(name: str) -> Path:
+    """The example plan document whose file name starts with ``name`` (e.g. "003")."""
+    return next(p for p in PLANS if p.name.startswith(name))
 
 
 def example(name: str) -> dict[str, Any]:
     """An example plan document as a JSON-ready dict (dates as strings)."""
     from disburse.schemas.plan import jsonable
 
-    path = next(EXAMPLES.glob(f"{name}*.yaml"))
+    path = plan_path(name)
     return jsonable(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 

@@ -229,12 +229,3 @@ def request_subsidy(body: dict[str, Any], application_id: int) -> tuple[Any, int
     status, view = applications.request_subsidy(db(), current_actor(), g.origin, application_id, body,
                                                 request_idem(), now())
     return view, status
-
-
-@blp.get("/public/calls")
-@blp.response(200, CallOut(many=True))
-@blp.doc(security=[])
-def public_calls() -> Any:
-    """Every call of a disclosed project, newest first, with the applicants publicised and their proposed or
-    awarded subsidies (公开公布项目申报通知; 公示), no login."""
-    return applications.public_calls(db(), now())

@@ -8,6 +8,8 @@ from flask_smorest import Blueprint
 from disburse.api.common import db, now
 from disburse.api.schemas import (
     ObjectionCreated,
+    PublicCall,
+    PublicCallOut,
     PublicNoticeOut,
     PublicOpenNotices,
     PublicProjectArgs,
@@ -70,6 +72,24 @@ def public_projects(args: dict[str, Any]) -> dict[str, Any]:
 def public_project(project_id: int) -> dict[str, Any]:
     """What SPEC §9 discloses about one project; 404 for a draft."""
     return disclosure.public_project(db(), project_id, now())
+
+
+@blp.get("/calls")
+@blp.response(200, PublicCall(many=True))
+@blp.doc(security=[])
+def public_calls() -> Any:
+    """Every call for applications of a disclosed project, open ones first: its lines with their responsible
+    units and deadlines, the money available, conditions, materials, deadline, the applications in notice with
+    the proposed subsidy, the awards (recipient and amount) and the subsidies paid (公开公布项目申报通知; 公示)."""
+    return disclosure.public_calls(db(), now())
+
+
+@blp.get("/calls/<int:call_id>")
+@blp.response(200, PublicCallOut)
+@blp.doc(security=[])
+def public_call(call_id: int) -> dict[str, Any]:
+    """One call as the list shows it, with the supervision contact; 404 when its project is not disclosed."""
+    return disclosure.public_call(db(), call_id, now())
 
 
 def _ocds_options() -> dict[str, Any]:

@@ -883,9 +883,22 @@ class PublicContact(Schema):
 
 
 class PublicNoticeOut(Schema):
-    """One public notice of an acceptance result (docs/decisions.md, issue 18)."""
+    """One public notice: of an acceptance result (docs/decisions.md, issue 18) — ``contract``, ``acceptance``,
+    ``lines``, ``accepted_total``, ``proposed_payment`` — or of an application's proposed subsidy (issue 20) —
+    ``call``, ``application``; ``kind`` says which."""
 
     id = fields.Integer()
+    kind = fields.String(metadata={"description": "acceptance | application"})
+    call = fields.Nested(Schema.from_dict({"id": fields.Integer(), "title": fields.String(),
+                                           "total": fields.String(), "total_wan": fields.String(),
+                                           "lines": fields.List(fields.Nested(lambda: PublicCallLine()))},
+                                          name="PublicNoticeOfCall"))
+    application = fields.Nested(Schema.from_dict({
+        "applicant": fields.String(), "credit_code": fields.String(), "proposed_subsidy": fields.String(),
+        "proposed_subsidy_wan": fields.String(), "state": fields.String(),
+        "state_label": fields.Nested(PublicLabel, allow_none=True),
+        "panel": fields.List(fields.Nested(lambda: PublicPanelMember()))}, name="PublicNoticeOfApplication"))
+    clause = fields.Nested(PublicLabel)
     published_at = fields.String()
     ends_at = fields.String()
     ends_on = fields.String(metadata={"description": "the last day of the notice (Asia/Shanghai)"})
@@ -955,6 +968,9 @@ class PublicProjectOut(PublicProjectSummary):
     notices = fields.List(fields.Nested(PublicNotice), metadata={"description": "open for objections"})
     recoveries = fields.List(fields.Nested(PublicRecovery),
                              metadata={"description": "recoveries ordered, with what came back (issue 17)"})
+    calls = fields.List(fields.Nested(lambda: PublicCall()),
+                        metadata={"description": "calls for applications with their notices, awards and "
+                                                 "subsidies paid (issue 20)"})
     supervision = fields.Nested(PublicContact)
     audit = fields.Nested(PublicAuditHead)
     plan = fields.Nested(PublicPlan, metadata={"description": "the plan version in force; adjusted_on when an "
@@ -1054,3 +1070,106 @@ class UserAdministered(UserOut):
 
 
 UserPage = page_of(UserOut)
+
+
+# --- public calls for applications (issue 20) -------------------------------------------------------
+
+
+class PublicCallLine(Schema):
+    """A budget line a call spends, with the units responsible for it and its deadline as the plan gives them."""
+
+    ref = fields.String(allow_none=True)
+    category = fields.String()
+    item = fields.String()
+    amount = fields.String(allow_none=True)
+    responsible = fields.List(fields.String(), metadata={"description": "责任单位"})
+    cooperating = fields.List(fields.String(), metadata={"description": "配合单位"})
+    deadline = fields.String(allow_none=True)
+
+
+class PublicPanelMember(Schema):
+    name = fields.String()
+    bureau = fields.String()
+
+
+class PublicCallNotice(Schema):
+    """An application in public notice with its proposed subsidy (拟补助资金)."""
+
+    application_id = fields.Integer()
+    applicant = fields.String()
+    credit_code = fields.String(metadata={"description": "统一社会信用代码"})
+    proposed_subsidy = fields.String(metadata={"description": "元"})
+    proposed_subsidy_wan = fields.String()
+    notice_id = fields.Integer(allow_none=True, metadata={"description": "objections: /public/notices/{id}"})
+    published_at = fields.String(allow_none=True)
+    ends_at = fields.String(allow_none=True)
+    ends_on = fields.String(allow_none=True)
+    open = fields.Boolean(metadata={"description": "objections are taken"})
+    panel = fields.List(fields.Nested(PublicPanelMember))
+
+
+class PublicCallAward(Schema):
+    application_id = fields.Integer()
+    applicant = fields.String()
+    credit_code = fields.String()
+    awarded = fields.String(metadata={"description": "元"})
+    awarded_wan = fields.String()
+    awarded_on = fields.String(allow_none=True)
+
+
+class PublicCallPayment(Schema):
+    application_id = fields.Integer()
+    applicant = fields.String()
+    credit_code = fields.String()
+    kind = fields.String()
+    amount = fields.String(metadata={"description": "元"})
+    amount_wan = fields.String()
+    disbursed_on = fields.String(allow_none=True)
+
+
+class PublicCallRecipient(Schema):
+    """An applicant publicised or awarded, with its proposed or awarded subsidy."""
+
+    application_id = fields.Integer()
+    applicant = fields.String()
+    credit_code = fields.String()
+    proposed_subsidy = fields.String(allow_none=True)
+    awarded = fields.String(allow_none=True)
+    state = fields.String()
+    notice_ends_at = fields.String(allow_none=True)
+
+
+class PublicCall(Schema):
+    """A call for applications as the public reads it (docs/decisions.md, issue 20 — public disclosure)."""
+
+    id = fields.Integer()
+    project = fields.Nested(PublicNoticeProject)
+    title = fields.String()
+    state = fields.String(metadata={"description": "open | closed (after its deadline)"})
+    deadline = fields.String()
+    total = fields.String(metadata={"description": "the money available, 元"})
+    total_wan = fields.String()
+    awarded = fields.String()
+    awarded_wan = fields.String()
+    available = fields.String(metadata={"description": "what the call has not awarded yet, 元"})
+    available_wan = fields.String()
+    paid = fields.String()
+    paid_wan = fields.String()
+    lines = fields.List(fields.Nested(PublicCallLine))
+    conditions = fields.List(fields.String())
+    materials = fields.List(fields.String())
+    unit_rate = fields.Nested(Schema.from_dict({"unit": fields.String(), "rate": fields.String(),
+                                                "cap": fields.String(allow_none=True)}, name="PublicCallUnitRate"),
+                              allow_none=True, metadata={"description": "a per-unit subsidy: yuan per unit and the "
+                                                                        "monthly cap; null for a lump sum"})
+    notices = fields.List(fields.Nested(PublicCallNotice))
+    awards = fields.List(fields.Nested(PublicCallAward))
+    payments = fields.List(fields.Nested(PublicCallPayment))
+    recipients = fields.List(fields.Nested(PublicCallRecipient))
+    clause = fields.Nested(PublicLabel)
+
+
+class PublicCallOut(PublicCall):
+    """One call, with whom to tell of wrongdoing."""
+
+    supervision = fields.Nested(PublicContact)

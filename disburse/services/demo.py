@@ -11,7 +11,10 @@ the past up to yesterday, so every notice, deadline and voucher date is plausibl
 - 霞浦县, last year: a stage acceptance failed and in rectification, its deadline ahead;
 - 霞浦县, this year: an advance verified by commerce waiting for finance approval, another approved and
   waiting for the second finance user to disburse it, a stage acceptance in public notice with an objection,
-  another whose notice ended clear, waiting for the leading group;
+  another whose notice ended clear, waiting for the leading group; and, on line (四) that seed 003 spends by
+  applications (examples/plans/003-xx-2024.spending.yaml), an open call with an application whose work is
+  accepted and its subsidy paid, one awarded, one in public notice with its proposed subsidy, one under review
+  and one just submitted;
 - 古田县, this year: tendering; next year: filed, waiting on the prefecture.
 
 Running it again adds the demo users that are missing and no project: a database that holds any project,
@@ -38,12 +41,14 @@ from disburse.domain.money import amount_zh
 from disburse.domain.notice import SHANGHAI, local_date
 from disburse.paths import EXAMPLES_DIR
 from disburse.schemas.amendment import AllocationIn
+from disburse.schemas.application import ApplicationAcceptanceIn, ApplicationEventIn, ApplicationIn, CallIn, SubsidyIn
 from disburse.schemas.contract import ContractIn
 from disburse.schemas.events import ProjectEvent
 from disburse.schemas.plan import jsonable, load_plan
 from disburse.services import (
     acceptances,
     allocations,
+    applications,
     contracts,
     documents,
     notifications,
@@ -63,6 +68,20 @@ CONTRACTOR_NAMES = {CONTRACTOR_A: "霞浦县电商物流服务有限公司", CON
 PAYEES = {CONTRACTOR_A: ("中国农业银行霞浦县支行", "6228 4801 2345 6789 012"),
           CONTRACTOR_B: ("中国农业银行霞浦县支行", "6228 4801 9876 5432 109")}
 DECLARED = {"independent_legal_person": True, "sound_accounting": True, "no_violation_3y": True}
+#: The enterprises applying on this year's call (seed 003 §3(四)): a company, a cooperative (93…) and an
+#: individual business (92…) of 霞浦县, as commerce enters their applications on their behalf.
+APPLICANTS = {
+    "paid": ("霞浦县沙江镇海产品电商服务有限公司", "91350921MA33TJHP8"),
+    "awarded": ("霞浦县海韵电子商务有限公司", "91350921MA34HYDW5"),
+    "in_notice": ("霞浦县三沙镇紫菜专业合作社", "93350921MA2YQC807"),
+    "under_review": ("霞浦县闽东渔家电商有限公司", "91350921MA35MDYJ9"),
+    "submitted": ("霞浦县溪南镇海珍农特产品网店", "92350921MA2XNH71X"),
+}
+APPLICANT_CODES = {k: (name, base[:17] + check_char(base[:17])) for k, (name, base) in APPLICANTS.items()}
+#: The joint review panel (seed 003 §5(2)3①: 电商、财务等专业人员, with the bureaus concerned).
+PANEL = [{"name": "林晓", "bureau": "县商务局", "no_conflict": True},
+         {"name": "陈明", "bureau": "县财政局", "no_conflict": True},
+         {"name": "郑华", "bureau": "县农业农村局", "no_conflict": True}]
 
 
 @dataclass(frozen=True)
@@ -77,7 +96,7 @@ class DemoUser:
 
 
 USERS = [
-    DemoUser("demo-commerce", "commerce", COUNTY, waiting="霞浦县的项目、公示中的异议"),
+    DemoUser("demo-commerce", "commerce", COUNTY, waiting="霞浦县的项目、公示中的异议、待评审的项目申报"),
     DemoUser("demo-commerce-2", "commerce", COUNTY, waiting="第二位商务人员：核验依赖其同事验收结论的拨付"),
     DemoUser("demo-finance", "finance", COUNTY, waiting="待审批的拨付"),
     DemoUser("demo-finance-2", "finance", COUNTY, waiting="已审批、待拨付的款项"),
@@ -120,7 +139,8 @@ def prepare(db: Database, origin: Origin, *, today: date | None = None, document
             return False
     demo = Demo(db, origin, today, documents)
     run_stories(demo, [demo.closed(), demo.rectifying(), demo.current(), demo.awaiting_leader(),
-                       demo.tendering(), demo.filed()])
+                       demo.applications(), demo.subsidised(), demo.publicised(), demo.arriving(), demo.tendering(),
+                       demo.filed()])
     demo.welcome_admin()
     return True
 
@@ -171,7 +191,7 @@ def _shift(value: Any, years: int) -> Any:
 
 def county_plan(name: str, region: str, year: int, doc_no: str) -> dict[str, Any]:
     """Seed 003's plan (1000万元 in five lines, rule set xx-2024) for ``region`` in ``year``, its notes left out."""
-    plan: dict[str, Any] = jsonable(yaml.safe_load(next((EXAMPLES_DIR / "plans").glob("003*.yaml"))
+    plan: dict[str, Any] = jsonable(yaml.safe_load((EXAMPLES_DIR / "plans" / "003-xx-2024.yaml")
                                                    .read_text(encoding="utf-8")))
     years = year - 2024
     plan.update(name=name, region=region, doc_no=doc_no)
@@ -197,6 +217,9 @@ class Demo:
         self._actors: dict[str, Actor] = {}
         #: this year's 霞浦县 project and contractor B's contract, once signed (for :meth:`awaiting_leader`)
         self.current_b: tuple[projects.ProjectView, int] | None = None
+        #: this year's 霞浦县 project, once filed (for :meth:`applications`), and its call (for :meth:`subsidised`)
+        self.current_project: projects.ProjectView | None = None
+        self.current_call: int | None = None
         self._vouchers = 0
 
     def ago(self, days: int, hour: int = 10) -> datetime:
@@ -416,7 +439,7 @@ class Demo:
         yield self.ago(60)
         plan = county_plan(f"霞浦县{y}年电子商务进农村综合示范项目", COUNTY, y, f"霞政办〔{y}〕7号")
         project = self.create(plan)
-        self.fire(project.id, "file")
+        self.current_project = self.fire(project.id, "file")
         yield self.ago(55)
         self.funds_arrived(project, f"闽财外指〔{y}〕3号")
         yield self.ago(50)
@@ -424,7 +447,7 @@ class Demo:
         yield self.ago(30)
         stages = {"advance": "0.30", "stages": [{"name": "阶段一", "share": "0.40"}], "final": "0.30"}
         a = self.sign(project, [1, 2], "6500000.00", "标段一", CONTRACTOR_A, stages)
-        b = self.sign(project, [3, 4, 5], "3500000.00", "标段二", CONTRACTOR_B, stages)
+        b = self.sign(project, [3], "1500000.00", "标段二", CONTRACTOR_B, stages)  # (四) is called for, (五) kept
         yield self.ago(29)
         self.fire(project.id, "select_contractor")
         self.current_b = (project, b)
@@ -432,7 +455,7 @@ class Demo:
         yield from self.paid(a, "advance", "300000.00", self.ago(28))
         yield self.ago(10)
         waiting_approval = self.request(a, "advance", "1000000.00", CONTRACTOR, papers=True)
-        waiting_disbursement = self.request(b, "advance", "1050000.00", CONTRACTOR_2, papers=True)
+        waiting_disbursement = self.request(b, "advance", "450000.00", CONTRACTOR_2, papers=True)
         yield self.ago(9)
         self.step(waiting_approval, "verify", COMMERCE)
         self.step(waiting_disbursement, "verify", COMMERCE)
@@ -474,6 +497,145 @@ class Demo:
         yield notice.ends_at + timedelta(hours=10)
         self.act(acceptance, "close_notice")
 
+    # --- calls for applications -----------------------------------------------------------------
+
+    def open_call(self, project: projects.ProjectView, line: int, title: str, total: str, deadline: date,
+                  materials: list[str]) -> int:
+        """A call for applications on the plan's line by its 1-based position (``POST /projects/{id}/calls``)."""
+        data = CallIn().load({"title": title, "line_ids": [project.lines[line - 1].id], "total": total,
+                              "deadline": deadline.isoformat(), "materials": materials})
+        return int(applications.open_call(self.db, self.who(COMMERCE), self.origin, project.id, data, self.now)["id"])
+
+    def applies(self, call_id: int, who: str, amount: str, description: str) -> int:
+        """Commerce enters an enterprise's application on its behalf (``POST /calls/{id}/applications``)."""
+        name, code = APPLICANT_CODES[who]
+        data = ApplicationIn().load({"applicant": {"name": name, "credit_code": code, "region": COUNTY,
+                                                   "declarations": DECLARED},
+                                     "amount_requested": amount, "description": description})
+        return int(applications.submit(self.db, self.who(COMMERCE), self.origin, call_id, data, self.now)["id"])
+
+    def decide(self, application_id: int, event: str, as_: str = COMMERCE, **data: Any) -> dict[str, Any]:
+        """An application event (``POST /applications/{id}/events``)."""
+        body = ApplicationEventIn().load({"event": event, **data})
+        body.pop("event")
+        return applications.fire_event(self.db, self.who(as_), self.origin, application_id, event, body, self.now)
+
+    def reviewed(self, application_id: int, subsidy: str, visited: datetime, note: str) -> None:
+        """The joint review with its panel of three and a site visit, passed with the proposed subsidy."""
+        self.decide(application_id, "review", panel=PANEL, verdict="pass", proposed_subsidy=subsidy,
+                    site_visit={"date": local_date(visited).isoformat(), "note": note})
+
+    def applications(self) -> Story:
+        """霞浦县, this year: the call on line (四) 推进农村电商助力扶贫工作 (seed 003 §3(4): 给予一定资金扶持) and an
+        application awarded on it (:meth:`subsidised`, :meth:`publicised` and :meth:`arriving` bring the others)."""
+        y = self.today.year
+        yield self.ago(58)
+        project = self.current_project
+        assert project is not None, "this year's project is filed 60 days ago"
+        call = self.current_call = self.open_call(project, 4, f"霞浦县{y}年电商扶贫项目申报", "1000000.00",
+                                                  self.today + timedelta(days=30),
+                                                  ["营业执照", "项目申报书", "带动脱贫户增收情况证明材料"])
+        # Awarded once this year's contracts are signed (30 days ago): a contract signed after two agreements on
+        # one line is refused as covering it twice (coverage_unmet counts agreements as procured contracts).
+        yield self.ago(28)
+        awarded = self.applies(call, "awarded", "400000.00",
+                               "建设海带、紫菜产品网销仓储分拣点1处，收购脱贫户海产品，带动30户脱贫户增收")
+        yield self.ago(27)
+        self.decide(awarded, "start_review")
+        yield self.ago(26)
+        self.reviewed(awarded, "300000.00", self.ago(27, 15), "现场核实仓储分拣点已建成，收购台账与申报材料一致")
+        yield self.ago(26, 15)
+        self.decide(awarded, "finance_recheck", FINANCE, note="经复核，评审结果属实，拟补助资金测算无误")
+        yield self.ago(25)
+        notice = self.decide(awarded, "publish")["notice"]
+        ends = notice["ends_at"]
+        yield ends + timedelta(hours=10)
+        self.decide(awarded, "close_notice")
+        yield ends + timedelta(days=1, hours=10)
+        self.decide(awarded, "award", LEADER)
+
+    def publicised(self) -> Story:
+        """霞浦县, this year: an application on the call reviewed, re-checked and in public notice with its proposed
+        subsidy (seed 003 §5(2)3②)."""
+        yield self.ago(12)
+        assert self.current_call is not None, "the call opens 58 days ago"
+        in_notice = self.applies(self.current_call, "in_notice", "250000.00",
+                                 "合作社开设网店销售紫菜，吸收脱贫户用工12人")
+        yield self.ago(9)
+        self.decide(in_notice, "start_review")
+        yield self.ago(6)
+        self.reviewed(in_notice, "200000.00", self.ago(7), "现场查看网店运营和用工台账，情况属实")
+        yield self.ago(5)
+        self.decide(in_notice, "finance_recheck", FINANCE_2, note="经复核，评审结果属实")
+        yield self.ago(2)
+        self.decide(in_notice, "publish")
+
+    def arriving(self) -> Story:
+        """霞浦县, this year: an application under review and one just submitted on the call."""
+        yield self.ago(6, 15)
+        assert self.current_call is not None, "the call opens 58 days ago"
+        under_review = self.applies(self.current_call, "under_review", "300000.00",
+                                    "“电商+基地+农户”大黄鱼网销项目，带动20户脱贫户")
+        yield self.ago(3)
+        self.decide(under_review, "start_review")
+        yield self.ago(1)
+        self.applies(self.current_call, "submitted", "50000.00", "开设网店代销村民农特产品，申请网络资费补助")
+
+    def subsidised(self) -> Story:
+        """霞浦县, this year: an application on the call awarded, its work accepted (the subsidy agreement's final
+        acceptance, with its notice) and its subsidy paid by four people (seed 003 §5(2)3③: 项目合格验收后，由县
+        财政局按照程序和要求拨付资金)."""
+        yield self.ago(57)
+        assert self.current_call is not None and self.current_project is not None, "the call opens 58 days ago"
+        line = self.current_project.lines[3].id
+        paid = self.applies(self.current_call, "paid", "300000.00",
+                            "建设海产品电商直播间和冷链打包点，组织脱贫户网上销售海参、大黄鱼")
+        yield self.ago(56)
+        self.decide(paid, "start_review")
+        yield self.ago(55)
+        self.reviewed(paid, "250000.00", self.ago(56, 15), "直播间和冷链打包点已建成使用，销售台账属实")
+        yield self.ago(54)
+        self.decide(paid, "finance_recheck", FINANCE, note="经复核，评审结果属实")
+        yield self.ago(53)
+        ends = self.decide(paid, "publish")["notice"]["ends_at"]
+        yield ends + timedelta(hours=10)
+        self.decide(paid, "close_notice")
+        yield ends + timedelta(days=1, hours=10)
+        self.decide(paid, "award", LEADER)
+        yield ends + timedelta(days=3, hours=10)
+        acceptance = applications.apply_for_acceptance(
+            self.db, self.who(COMMERCE), self.origin, paid,
+            ApplicationAcceptanceIn().load({"note": "直播间和冷链打包点已建成投运，申请验收"}), self.now).id
+        yield ends + timedelta(days=4, hours=10)
+        self.act(acceptance, "start_review")
+        yield ends + timedelta(days=5, hours=10)
+        self.act(acceptance, "pass", verdicts=[{"line_id": line, "result": "pass",
+                                                "accepted_amount": Decimal("250000.00"),
+                                                "note": "建设内容与申报一致，按补助协议全额核定"}])
+        yield ends + timedelta(days=6, hours=10)
+        self.act(acceptance, "finance_recheck", FINANCE, note="经复核，验收结果属实")
+        yield ends + timedelta(days=7, hours=10)
+        notice = self.act(acceptance, "publish").notice
+        assert notice is not None
+        yield notice.ends_at + timedelta(hours=10)
+        self.act(acceptance, "close_notice")
+        yield notice.ends_at + timedelta(days=1, hours=10)
+        self.act(acceptance, "approve", LEADER)
+        start = notice.ends_at + timedelta(days=2, hours=10)
+        yield start
+        agreement = applications.get_application(self.db, self.who(COMMERCE), paid, self.now)["contract_id"]
+        contracts.record_payee(self.db, self.who(COMMERCE), self.origin, agreement,
+                               {"payee_bank": "中国农业银行霞浦县支行", "payee_account": "6228 4801 3333 2222 118"},
+                               self.now)
+        payment = applications.request_subsidy(self.db, self.who(COMMERCE), self.origin, paid,
+                                               SubsidyIn().load({"amount": "250000.00"}), None, self.now)[1].id
+        yield start + timedelta(days=1)
+        self.step(payment, "verify", COMMERCE_2)
+        yield start + timedelta(days=2)
+        self.step(payment, "approve", FINANCE)
+        yield start + timedelta(days=3)
+        self.disburse(payment)
+
     def tendering(self) -> Story:
         """古田县, this year: filed and out to tender."""
         y = self.today.year
@@ -499,10 +661,12 @@ class Demo:
             kind="demo", level="reminder",
             subject_zh="演示数据已就绪：宁德市霞浦县、古田县",
             subject_en="The demo is ready: 霞浦县 and 古田县 of 宁德市",
-            body_zh="霞浦县有已结项、整改中、待审批与待拨付、公示中有异议的项目；古田县有招标中与已报备的项目。"
+            body_zh="霞浦县有已结项、整改中、待审批与待拨付、公示中有异议的项目，以及正在申报的电商扶贫项目申报通知；"
+                    "古田县有招标中与已报备的项目。"
                     f"所有演示用户的密码为 {PASSWORD}。",
             body_en="霞浦县 has a closed project, one in rectification, payments waiting for approval and "
-                    "disbursement and a notice with an objection; 古田县 has a project out to tender and a "
+                    "disbursement, a notice with an objection and an open call for applications; 古田县 has a "
+                    "project out to tender and a "
                     f"filed one. Every demo user's password is {PASSWORD}.")
         admin = self.who("demo-admin")
         with self.db.writing() as tx:

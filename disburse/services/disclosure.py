@@ -9,13 +9,20 @@ signed checkpoint of SPEC §8 — ``checkpoint`` is ``None`` before the first is
 checkpoints themselves are public, see :mod:`disburse.services.checkpoints`). No voucher number, no user, no
 objector's name or contact, no internal note leaves this module.
 
+The calls for applications (issue 20; seed 003 §5(1)1②, §5(2)3②, §6(5)) are public with their lines, the money
+available, the conditions, the materials and the deadline; of the applications, only those publicised (in
+notice, with the proposed subsidy) and those awarded, each by the enterprise's name and unified social credit
+code (public by law for every registered enterprise); the subsidies paid by amount and day. Never an
+application's description, its declarations, its documents, the site-visit note, a rejected or withdrawn
+application, or anyone's contact; of the review panel only each member's name and bureau.
+
 Which projects are public: every project whose plan is no longer a draft — any state but
 ``plan_drafted``. A draft is not yet an official plan; a plan the supervisor returned for
 revision goes back to ``plan_drafted`` and leaves the public pages until it is filed again
 (the revised plan is the one that counts). Anything else answers 404, as a missing id does.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -28,8 +35,11 @@ from disburse.adapters import rulesets
 from disburse.adapters.db import Database
 from disburse.adapters.orm import (
     Acceptance,
+    Application,
     AuditCheckpoint,
     BudgetLine,
+    Call,
+    CallLine,
     Contract,
     Notice,
     Payment,
@@ -41,7 +51,14 @@ from disburse.adapters.regions import ROOT_CODE
 from disburse.domain.money import format_wan, format_yuan
 from disburse.domain.notice import local_date
 from disburse.domain.proposed_payment import proposed_payment
-from disburse.domain.states import IN_FLIGHT, RECOVERY_ORDERED, AcceptanceState, PaymentState, ProjectState
+from disburse.domain.states import (
+    IN_FLIGHT,
+    RECOVERY_ORDERED,
+    AcceptanceState,
+    ApplicationState,
+    PaymentState,
+    ProjectState,
+)
 from disburse.paths import CONFIG_DIR
 from disburse.services import acceptances, audit, checkpoints, engine, pages, projects, recoveries
 from disburse.services.context import SYSTEM
@@ -177,6 +194,8 @@ def public_project(db: Database, project_id: int, now: datetime) -> dict[str, An
         contracts = session.scalars(select(Contract).where(Contract.project_id == project.id)
                                     .order_by(Contract.id)).unique().all()
         lots = {c.id: c.lot for c in contracts}
+        # A subsidy agreement (补助协议) is an award on a call, shown with its call, not as a procured contract.
+        procured = [c for c in contracts if c.application_id is None]
         paid = session.scalars(select(Payment).where(Payment.project_id == project.id,
                                                      Payment.state == PaymentState.DISBURSED)
                                .order_by(Payment.disbursed_on, Payment.id)).all()
@@ -193,8 +212,9 @@ def public_project(db: Database, project_id: int, now: datetime) -> dict[str, An
             "lines_total": format_yuan(lines_total),
             "tag_labels": {tag: {"zh": zh, "en": en} for tag, (zh, en) in rules.tags.items()},
             "contracts": [{"lot": c.lot, "contractor": c.contractor.name, "amount": format_yuan(c.amount),
-                           "signed_on": c.signed_on.isoformat()} for c in contracts],
-            "contracted": format_yuan(sum((c.amount for c in contracts), Decimal(0))),
+                           "signed_on": c.signed_on.isoformat()} for c in procured],
+            "contracted": format_yuan(sum((c.amount for c in procured), Decimal(0))),
+            "calls": project_calls(session, project.id, now),
             "payments": [{"lot": lots[p.contract_id], "kind": p.kind, "amount": format_yuan(p.amount),
                           "disbursed_on": _iso(p.disbursed_on)} for p in paid],
             "disbursed": format_yuan(sum((p.amount for p in paid), Decimal(0))),
@@ -309,6 +329,8 @@ def public_notice(db: Database, notice_id: int, now: datetime) -> dict[str, Any]
         notice = tx.session.get(Notice, notice_id)
         if notice is None:
             raise NotFound(f"no notice {notice_id}")
+        if notice.application_id is not None:
+            return _public_application_notice(tx.session, notice, now)
         acceptance = tx.session.get(Acceptance, notice.acceptance_id)
         assert acceptance is not None
         project = _disclosed(tx.session, acceptance.project_id)
@@ -319,6 +341,7 @@ def public_notice(db: Database, notice_id: int, now: datetime) -> dict[str, Any]
         accepted = sum((Decimal(v["accepted_amount"]) for v in verdicts if v["result"] == "pass"), Decimal(0))
         return {
             **_notice(notice),
+            "kind": "acceptance",
             "open": latest and _notice_is_open(acceptance, now),
             "project": {"id": project.id, "name": project.name, "county": project.region.name},
             "contract": {"lot": contract.lot, "contractor": contract.contractor.name,
@@ -367,4 +390,199 @@ def landing(db: Database, now: datetime, per_page: int = 20) -> dict[str, Any]:
     """What the public landing page lists (issue 19): the newest disclosed projects and the notices running
     now, in one read transaction."""
     with db.reading() as tx:
-        return {"listed": _public_projects(tx.session, 1, per_page, None), "notices": _open_notices(tx.session, now)}
+        return {"listed": _public_projects(tx.session, 1, per_page, None), "notices": _open_notices(tx.session, now),
+                "application_notices": _open_application_notices(tx.session, now)}
+
+
+def _open_application_notices(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """The applications' notices running now on disclosed projects, the soonest to end first (issue 20): the
+    call, the applicant and the proposed subsidy, in one statement."""
+    rows = session.execute(
+        select(Notice, Application, Call, Project).join(Application, Application.id == Notice.application_id)
+        .join(Call, Call.id == Application.call_id).join(Project, Project.id == Application.project_id)
+        .where(Application.state.in_(APPLICATION_NOTICE_STATES), Notice.closed_at.is_(None), Notice.ends_at > now,
+               Project.state.not_in(UNDISCLOSED))
+        .order_by(Notice.ends_at, Notice.id)).all()
+    return [{**_notice(notice), "call": {"id": call.id, "title": call.title},
+             "project": {"id": project.id, "name": project.name,
+                         "county": {"code": project.region.code, "name": project.region.name}},
+             "applicant": application.applicant_name,
+             "proposed_subsidy": format_yuan(application.proposed_subsidy or Decimal(0))}
+            for notice, application, call, project in rows]
+
+
+# --- calls for applications, their notices, awards and subsidies paid (issue 20) ------------------------
+
+#: The applications the public reads: publicised with the proposed subsidy (seed 003 §5(2)3②), and awarded.
+PUBLICISED_APPLICATIONS = (ApplicationState.IN_NOTICE, ApplicationState.OBJECTED, ApplicationState.NOTICE_CLEAR,
+                           ApplicationState.AWARDED)
+#: An application whose notice takes objections (the notice runs; an objection already filed keeps it open).
+APPLICATION_NOTICE_STATES = (ApplicationState.IN_NOTICE, ApplicationState.OBJECTED)
+#: The clause the public pages cite for the calls and their notices.
+CALLS_CLAUSE = {"zh": "《XX县创建国家级电子商务进农村综合示范县工作实施方案》五(一)1②、五(二)3②",
+                "en": "Implementation plan of XX county for the national e-commerce into rural areas "
+                      "demonstration county, V(1)1② and V(2)3②"}
+
+
+def public_calls(db: Database, now: datetime) -> list[dict[str, Any]]:
+    """Every call for applications of a disclosed project, open ones first, then newest first: its lines (with
+    their responsible units and deadlines), the money available, the conditions, the materials, the deadline,
+    the applications in notice with the proposed subsidy, the awards and the subsidies paid (seed 003
+    §5(1)1②: 公开公布项目申报通知; §5(2)3②; §6(5) 信息公开)."""
+    with db.reading() as tx:
+        calls = tx.session.scalars(select(Call).join(Project, Project.id == Call.project_id)
+                                   .where(Project.state.not_in(UNDISCLOSED)).order_by(Call.id.desc())).all()
+        shown = _calls(tx.session, list(calls), now)
+        return sorted(shown, key=lambda c: c["state"] != "open")
+
+
+def public_call(db: Database, call_id: int, now: datetime) -> dict[str, Any]:
+    """One call as :func:`public_calls` shows it, with its project's supervision contact; 404 when there is no
+    such call or its project is not disclosed."""
+    with db.reading() as tx:
+        call = tx.session.get(Call, call_id)
+        if call is None:
+            raise NotFound(f"no public call {call_id}")
+        project = _disclosed(tx.session, call.project_id)
+        return {**_calls(tx.session, [call], now)[0], "supervision": supervision_contact(project.region.path)}
+
+
+def project_calls(session: Session, project_id: int, now: datetime) -> list[dict[str, Any]]:
+    """The calls of one disclosed project, oldest first (the public project page lists them)."""
+    calls = session.scalars(select(Call).where(Call.project_id == project_id).order_by(Call.id)).all()
+    return _calls(session, list(calls), now)
+
+
+def _calls(session: Session, calls: list[Call], now: datetime) -> list[dict[str, Any]]:
+    """The public view of ``calls``, read in a fixed number of statements however many calls and applications."""
+    if not calls:
+        return []
+    ids = [c.id for c in calls]
+    today = local_date(now)
+    lines: dict[int, list[BudgetLine]] = {i: [] for i in ids}
+    for call_id, line in session.execute(select(CallLine.call_id, BudgetLine)
+                                         .join(BudgetLine, BudgetLine.id == CallLine.line_id)
+                                         .where(CallLine.call_id.in_(ids)).order_by(BudgetLine.position)):
+        lines[call_id].append(line)
+    projects_by_id = {p.id: p for p in session.scalars(
+        select(Project).where(Project.id.in_({c.project_id for c in calls})))}
+    applications = session.scalars(select(Application).where(Application.call_id.in_(ids),
+                                                             Application.state.in_(PUBLICISED_APPLICATIONS))
+                                   .order_by(Application.id)).all()
+    application_ids = [a.id for a in applications]
+    notices: dict[int, Notice] = {}
+    for notice in session.scalars(select(Notice).where(Notice.application_id.in_(application_ids))
+                                  .order_by(Notice.id)):
+        assert notice.application_id is not None
+        notices[notice.application_id] = notice  # the latest
+    agreements = {c.id: c for c in session.scalars(select(Contract).where(
+        Contract.application_id.in_(application_ids)))}
+    paid = session.scalars(select(Payment).where(Payment.contract_id.in_(list(agreements)),
+                                                 Payment.state == PaymentState.DISBURSED)
+                           .order_by(Payment.disbursed_on, Payment.id)).all()
+    by_call: dict[int, list[Application]] = {i: [] for i in ids}
+    for application in applications:
+        by_call[application.call_id].append(application)
+    applied = {a.id: a for a in applications}
+    payments_of: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    for payment in paid:
+        application = applied[agreements[payment.contract_id].application_id or 0]
+        payments_of[application.call_id].append({
+            "application_id": application.id, "applicant": application.applicant_name,
+            "credit_code": application.credit_code, "kind": payment.kind, "amount": format_yuan(payment.amount),
+            "amount_wan": format_wan(payment.amount), "disbursed_on": _iso(payment.disbursed_on)})
+    return [_call(call, projects_by_id[call.project_id], lines[call.id], by_call[call.id], notices,
+                  payments_of[call.id], today, now) for call in calls]
+
+
+def _call(call: Call, project: Project, lines: list[BudgetLine], applications: list[Application],
+          notices: dict[int, Notice], payments: list[dict[str, Any]], today: date, now: datetime) -> dict[str, Any]:
+    awarded = [a for a in applications if a.state == ApplicationState.AWARDED]
+    in_notice = [a for a in applications if a.state != ApplicationState.AWARDED]
+    awarded_total = sum((a.awarded or Decimal(0) for a in awarded), Decimal(0))
+    paid_total = sum((Decimal(p["amount"]) for p in payments), Decimal(0))
+    return {
+        "id": call.id,
+        "project": {"id": project.id, "name": project.name,
+                    "county": {"code": project.region.code, "name": project.region.name}},
+        "title": call.title,
+        "state": "open" if today <= call.deadline else "closed",
+        "deadline": call.deadline.isoformat(),
+        "total": format_yuan(call.total), "total_wan": format_wan(call.total),
+        "awarded": format_yuan(awarded_total), "awarded_wan": format_wan(awarded_total),
+        "available": format_yuan(call.total - awarded_total), "available_wan": format_wan(call.total - awarded_total),
+        "paid": format_yuan(paid_total), "paid_wan": format_wan(paid_total),
+        "lines": [{"ref": line.ref, "category": line.category, "item": line.item,
+                   "amount": None if line.amount is None else format_yuan(line.amount),
+                   "responsible": list(line.responsible or []), "cooperating": list(line.cooperating or []),
+                   "deadline": _iso(line.deadline)} for line in lines],
+        "conditions": list(call.conditions), "materials": list(call.materials),
+        "unit_rate": None if call.unit_rate is None else {
+            "unit": call.unit_name, "rate": format_yuan(call.unit_rate),
+            "cap": None if call.unit_cap is None else format_yuan(call.unit_cap)},
+        "notices": [_application_notice(a, notices.get(a.id), now) for a in in_notice],
+        "awards": [{"application_id": a.id, "applicant": a.applicant_name, "credit_code": a.credit_code,
+                    "awarded": format_yuan(a.awarded or Decimal(0)), "awarded_wan": format_wan(a.awarded or Decimal(0)),
+                    "awarded_on": None if a.awarded_at is None else local_date(a.awarded_at).isoformat()}
+                   for a in awarded],
+        "payments": payments,
+        "recipients": [{"application_id": a.id, "applicant": a.applicant_name, "credit_code": a.credit_code,
+                        "proposed_subsidy": None if a.proposed_subsidy is None else format_yuan(a.proposed_subsidy),
+                        "awarded": None if a.awarded is None else format_yuan(a.awarded), "state": a.state,
+                        "notice_ends_at": _iso(a.notice_ends_at)} for a in applications],
+        "clause": CALLS_CLAUSE,
+    }
+
+
+def _application_notice(application: Application, notice: Notice | None, now: datetime) -> dict[str, Any]:
+    """An application in notice as the public reads it: the applicant (an enterprise: its name and credit code
+    are public), the proposed subsidy, the notice's period and whether objections are taken, and the review
+    panel by name and bureau (who reviewed is what an objection of conflict of interest needs); never the
+    application's description, its declarations, the site-visit note or any contact."""
+    proposed = application.proposed_subsidy or Decimal(0)
+    published = notice.published_at if notice else application.notice_published_at
+    ends = notice.ends_at if notice else application.notice_ends_at
+    closed = notice.closed_at if notice else application.notice_closed_at
+    return {
+        "application_id": application.id, "applicant": application.applicant_name,
+        "credit_code": application.credit_code,
+        "proposed_subsidy": format_yuan(proposed), "proposed_subsidy_wan": format_wan(proposed),
+        "notice_id": None if notice is None else notice.id,
+        "published_at": _iso(published), "ends_at": _iso(ends),
+        "ends_on": None if ends is None else local_date(ends - _SECOND).isoformat(),
+        "open": (application.state in APPLICATION_NOTICE_STATES and closed is None and ends is not None
+                 and now < ends),
+        "panel": [{"name": m.get("name"), "bureau": m.get("bureau")} for m in application.panel or []],
+    }
+
+
+def _public_application_notice(session: Session, notice: Notice, now: datetime) -> dict[str, Any]:
+    """An application's notice as the objection page shows it (issue 20; seed 003 §5(2)3②, seed 004 §5(5)2):
+    the call and its lines, the applicant and the proposed subsidy (拟补助资金), the review panel by name and
+    bureau, until when, whether objections are taken. 404 when the project is not disclosed."""
+    application = session.get(Application, notice.application_id)
+    assert application is not None
+    project = _disclosed(session, application.project_id)
+    call = session.get(Call, application.call_id)
+    assert call is not None
+    shown = _calls(session, [call], now)[0]
+    latest = application.notices[-1].id == notice.id
+    proposed = application.proposed_subsidy or Decimal(0)
+    from disburse.services import applications  # it reads this module's UNDISCLOSED: imported when used
+
+    return {
+        **_notice(notice),
+        "kind": "application",
+        "open": (latest and application.state in APPLICATION_NOTICE_STATES and notice.closed_at is None
+                 and now < notice.ends_at),
+        "project": {"id": project.id, "name": project.name, "county": project.region.name},
+        "call": {"id": call.id, "title": call.title, "total": shown["total"], "total_wan": shown["total_wan"],
+                 "lines": shown["lines"]},
+        "application": {"applicant": application.applicant_name, "credit_code": application.credit_code,
+                        "proposed_subsidy": format_yuan(proposed), "proposed_subsidy_wan": format_wan(proposed),
+                        "state": application.state,
+                        "state_label": engine.state_label(applications.workflow(), application.state),
+                        "panel": [{"name": m.get("name"), "bureau": m.get("bureau")} for m in application.panel or []]},
+        "clause": CALLS_CLAUSE,
+        "supervision": supervision_contact(project.region.path),
+    }

@@ -44,8 +44,11 @@ from sqlalchemy.orm import Session
 from disburse.adapters.db import Database
 from disburse.adapters.orm import (
     Acceptance,
+    Application,
     AuditEntry,
     BudgetLine,
+    Call,
+    CallLine,
     Contract,
     Contractor,
     Payment,
@@ -53,7 +56,7 @@ from disburse.adapters.orm import (
     Region,
 )
 from disburse.domain.notice import SHANGHAI
-from disburse.domain.states import AcceptanceState, PaymentState, ProjectState
+from disburse.domain.states import AcceptanceState, ApplicationState, PaymentState, ProjectState
 from disburse.services.disclosure import UNDISCLOSED
 from disburse.services.errors import NotFound
 
@@ -78,7 +81,10 @@ PROCUREMENT_METHODS = {
 PACKAGING = {"whole": "整体打包", "by_region": "按区域分包", "by_item": "按项目分包"}
 
 #: The audit actions that may make a release (acceptances and closing are picked by their target state).
-_ACTIONS = ("project.", "contract.sign", "contract.withdraw", "payment.disburse", "acceptance.")
+_ACTIONS = ("project.", "contract.sign", "contract.withdraw", "payment.disburse", "acceptance.", "call.open",
+            "application.publish", "application.award", "application.resolve_objection")
+#: How a call for applications is awarded, as ``procurementMethodDetails`` (seed 003 §5(1)1②).
+CALL_METHOD = "项目申报（先建后补、以奖代补）"
 
 
 class AmountError(ValueError):
@@ -167,7 +173,9 @@ def _item(line: BudgetLine) -> dict[str, Any]:
 def _load(session: Session, project: Project, ocid_prefix: str) -> _Process:
     county = project.region
     address = _address(session, county)
-    contracts = {c.id: c for c in session.scalars(select(Contract).where(Contract.project_id == project.id)
+    # A subsidy agreement (补助协议, issue 20) belongs to its call's process, not to the project's tender.
+    contracts = {c.id: c for c in session.scalars(select(Contract).where(Contract.project_id == project.id,
+                                                                         Contract.application_id.is_(None))
                                                   .order_by(Contract.id)).unique()}
     contractors = session.scalars(select(Contractor).join(Contract, Contract.contractor_id == Contractor.id)
                                   .where(Contract.project_id == project.id)).unique().all()
@@ -333,22 +341,186 @@ def _data(entry: AuditEntry) -> dict[str, Any]:
 
 def _releases(session: Session, project: Project, ocid_prefix: str) -> list[dict[str, Any]]:
     process = _load(session, project, ocid_prefix)
+    calls = _load_calls(session, process)
     entries = session.scalars(select(AuditEntry).where(AuditEntry.project_id == project.id)
                               .order_by(AuditEntry.seq)).all()
     releases = []
     for entry in entries:
         if not entry.action.startswith(_ACTIONS):
             continue
-        built = _build(session, process, entry)
+        routed = _call_build(process, calls, entry)
+        ocid, built = routed if routed is not None else (process.ocid, _build(session, process, entry))
         if built is None:
             continue
         tags, parties, sections = built
         releases.append({
-            "ocid": process.ocid, "id": f"{process.ocid}-{entry.seq}", "date": _at(entry.at), "tag": tags,
+            "ocid": ocid, "id": f"{ocid}-{entry.seq}", "date": _at(entry.at), "tag": tags,
             "initiationType": "tender", "language": LANGUAGE,
             "parties": _unique([process.buyer, *parties]), "buyer": _ref(process.buyer), **sections,
         })
     return releases
+
+
+# --- calls for applications: a contracting process each (issue 20) -----------------------------------
+#
+# A call is a tender of its own (OCDS 1.1 has one tender per contracting process, and the project's is its
+# procurement), ocid ``<project ocid>-call-<call id>``, related to the project's process as its ``planning``
+# process. The applications publicised are awards ``pending`` (the notice is the period before an award is in
+# force) with the proposed subsidy; the leader's award makes the award ``active`` with the awarded subsidy and,
+# in the same release, the subsidy agreement (补助协议) as its contract. Payments and acceptances of the
+# agreement are that contract's transactions and milestones. The agreement is a row of ``contracts``: it is
+# left out of the project's process (no second award, no ``contract.sign`` release of its own).
+
+
+@dataclass
+class _Calls:
+    """The project's calls, their applications and subsidy agreements, loaded once."""
+
+    calls: dict[int, Call]
+    items: dict[int, list[dict[str, Any]]]
+    applications: dict[int, Application]
+    agreements: dict[int, Contract]
+    payments: dict[int, Payment]
+    acceptances: dict[int, Acceptance]
+
+    def ocid(self, process: _Process, call_id: int) -> str:
+        return f"{process.ocid}-call-{call_id}"
+
+    def agreement_of(self, application_id: int) -> Contract | None:
+        return next((c for c in self.agreements.values() if c.application_id == application_id), None)
+
+
+def _load_calls(session: Session, process: _Process) -> _Calls:
+    project_id = process.project.id
+    calls = {c.id: c for c in session.scalars(select(Call).where(Call.project_id == project_id))}
+    items: dict[int, list[dict[str, Any]]] = {i: [] for i in calls}
+    for call_id, line_id in session.execute(select(CallLine.call_id, CallLine.line_id)
+                                            .where(CallLine.call_id.in_(list(calls)))):
+        if line_id in process.items:
+            items[call_id].append(process.items[line_id])
+    agreements = {c.id: c for c in session.scalars(select(Contract).where(Contract.project_id == project_id,
+                                                                          Contract.application_id.is_not(None)))}
+    return _Calls(
+        calls=calls, items={k: sorted(v, key=lambda i: int(i["id"])) for k, v in items.items()},
+        applications={a.id: a for a in session.scalars(select(Application).where(
+            Application.project_id == project_id))},
+        agreements=agreements,
+        payments={p.id: p for p in process.payments.values() if p.contract_id in agreements},
+        acceptances={a.id: a for a in process.acceptances.values() if a.contract_id in agreements})
+
+
+def _enterprise(name: str, credit_code: str) -> dict[str, Any]:
+    """An applicant as a party: its unified social credit code is public, as a contractor's."""
+    return {"id": f"{USCC_SCHEME}-{credit_code}", "name": name,
+            "identifier": {"scheme": USCC_SCHEME, "id": credit_code, "legalName": name},
+            "roles": ["supplier", "payee"]}
+
+
+def _call_build(process: _Process, calls: _Calls, entry: AuditEntry) -> tuple[str, _Built] | None:
+    """The release of an entry about a call, its applications or a subsidy agreement, in the call's process
+    (``(ocid, None)``: nothing to disclose); ``None`` when the entry is not about one."""
+    entity = int(entry.entity_id) if entry.entity_id and entry.entity_id.isdigit() else 0
+    action, target = entry.action, entry.to_state
+    if action == "call.open" and entity in calls.calls:
+        return calls.ocid(process, entity), _call_tender(process, calls, calls.calls[entity], entry)
+    if action in ("application.publish", "application.award", "application.resolve_objection"):
+        application = calls.applications.get(entity)
+        if application is None or (action == "application.resolve_objection"
+                                   and target != ApplicationState.REJECTED):
+            return process.ocid, None
+        ocid = calls.ocid(process, application.call_id)
+        return ocid, _call_award(process, calls, ocid, application, entry)
+    if action == "contract.sign" and entity in calls.agreements:
+        return process.ocid, None  # disclosed with the award it writes
+    if action == "payment.disburse" and entity in calls.payments:
+        payment = calls.payments[entity]
+        return _on_agreement(process, calls, calls.agreements[payment.contract_id],
+                             lambda ocid, agreement: _subsidy_paid(process, ocid, agreement, payment))
+    if action.startswith("acceptance.") and entity in calls.acceptances:
+        if target not in (AcceptanceState.APPROVED, AcceptanceState.FAILED):
+            return process.ocid, None
+        acceptance = calls.acceptances[entity]
+        met = target == AcceptanceState.APPROVED
+        return _on_agreement(process, calls, calls.agreements[acceptance.contract_id],
+                             lambda ocid, agreement: _agreement_milestone(ocid, agreement, acceptance, met,
+                                                                          _at(entry.at)))
+    return None
+
+
+def _on_agreement(process: _Process, calls: _Calls, agreement: Contract,
+                  build: Callable[[str, Contract], _Built]) -> tuple[str, _Built]:
+    application = calls.applications.get(agreement.application_id or 0)
+    if application is None:
+        return process.ocid, None
+    ocid = calls.ocid(process, application.call_id)
+    return ocid, build(ocid, agreement)
+
+
+def _call_tender(process: _Process, calls: _Calls, call: Call, entry: AuditEntry) -> _Built:
+    """The call as the tender of its process: the money available, its lines as items, the conditions as the
+    eligibility criteria, the materials, the period for applications up to 24:00 Beijing time of the deadline."""
+    data = _data(entry)
+    tender = _titled(call.title, id=f"{calls.ocid(process, call.id)}-tender", status="active",
+                     procuringEntity=_ref(process.buyer), items=calls.items[call.id],
+                     value=_value(Decimal(data.get("total") or call.total)), procurementMethod="open",
+                     procurementMethodDetails=CALL_METHOD, eligibilityCriteria="；".join(call.conditions),
+                     tenderPeriod={"startDate": _at(call.created_at),
+                                   "endDate": f"{call.deadline.isoformat()}T23:59:59+08:00"})
+    if call.materials:
+        tender["submissionMethodDetails"] = "申报材料：" + "、".join(call.materials)
+    related = {"id": "1", "relationship": ["planning"], "title": process.project.name, "scheme": "ocid",
+               "identifier": process.ocid}
+    return ["tender"], [], {"tender": tender, "relatedProcesses": [related]}
+
+
+def _call_award(process: _Process, calls: _Calls, ocid: str, application: Application, entry: AuditEntry) -> _Built:
+    """``publish``: an award ``pending`` for the proposed subsidy; ``award``: the award ``active`` for the awarded
+    subsidy, with the subsidy agreement as its contract when it is signed in the same step; an objection upheld
+    (the application rejected after its notice): the award ``unsuccessful``."""
+    data = _data(entry)
+    supplier = _enterprise(data.get("applicant") or application.applicant_name,
+                           data.get("credit_code") or application.credit_code)
+    award_id = f"{ocid}-award-{application.id}"
+    items = calls.items.get(application.call_id, [])
+    call = calls.calls[application.call_id]
+    if entry.action == "application.resolve_objection":
+        return ["awardUpdate"], [], {"awards": [{"id": award_id, "status": "unsuccessful"}]}
+    if entry.action == "application.publish":
+        proposed = Decimal(data.get("proposed_subsidy") or application.proposed_subsidy or 0)
+        award = _titled(call.title, id=award_id, status="pending", date=_at(entry.at), value=_value(proposed),
+                        suppliers=[_ref(supplier)], items=items, description="拟补助资金（公示中）")
+        return ["award"], [supplier], {"awards": [award]}
+    awarded = Decimal(data.get("awarded") or application.awarded or 0)
+    award = _titled(call.title, id=award_id, status="active", date=_at(entry.at), value=_value(awarded),
+                    suppliers=[_ref(supplier)], items=items)
+    agreement = calls.agreement_of(application.id)
+    if agreement is None:
+        return ["awardUpdate"], [supplier], {"awards": [award]}
+    contract = _titled(agreement.lot, id=f"{ocid}-contract-{agreement.id}", awardID=award_id, status="active",
+                       value=_value(agreement.amount), items=items, dateSigned=_day(agreement.signed_on),
+                       description="补助协议")
+    return ["awardUpdate", "contract"], [supplier], {"awards": [award], "contracts": [contract]}
+
+
+def _subsidy_paid(process: _Process, ocid: str, agreement: Contract, payment: Payment) -> _Built:
+    if payment.disbursed_on is None or agreement.application_id is None:
+        return None
+    supplier = _enterprise(agreement.contractor.name, agreement.contractor.credit_code)
+    transaction = {"id": f"{ocid}-payment-{payment.id}", "date": _day(payment.disbursed_on),
+                   "value": _value(payment.amount), "payer": _ref(process.payer), "payee": _ref(supplier)}
+    return ["implementation"], [process.payer, supplier], {"contracts": [{
+        "id": f"{ocid}-contract-{agreement.id}", "awardID": f"{ocid}-award-{agreement.application_id}",
+        "implementation": {"transactions": [transaction]}}]}
+
+
+def _agreement_milestone(ocid: str, agreement: Contract, acceptance: Acceptance, met: bool, at: str) -> _Built:
+    milestone = _titled(_acceptance_title(acceptance), id=f"{ocid}-acceptance-{acceptance.id}", type="delivery",
+                        status="met" if met else "notMet", dateModified=at)
+    if met:
+        milestone["dateMet"] = at
+    return ["implementation"], [], {"contracts": [{
+        "id": f"{ocid}-contract-{agreement.id}", "awardID": f"{ocid}-award-{agreement.application_id}",
+        "implementation": {"milestones": [milestone]}}]}
 
 
 def _unique(parties: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """The public disclosure pages (SPEC §9), no login: the landing page (the notices running now first, then the
 newest projects), the list of projects, one project, one notice with what it publishes (the lines with their
-verdicts and accepted amounts, and the proposed payment) and its objection form.
+verdicts and accepted amounts, and the proposed payment) and its objection form, and the calls for
+applications with their notices, awards and subsidies paid (issue 20).
 
 What is disclosed is decided by :mod:`disburse.services.disclosure`; objections go to
 :func:`disburse.services.acceptances.file_objection`, which counts every attempt against the client's
@@ -100,6 +101,7 @@ def index() -> Any:
     projects and the audit log's latest checkpoint."""
     found = disclosure.landing(db(), now(), PER_PAGE)
     return render_template("public/index.html", listed=found["listed"], notices=found["notices"],
+                           application_notices=found["application_notices"],
                            checkpoint=disclosure.latest_checkpoint(db()))
 
 
@@ -141,6 +143,21 @@ def public_key() -> Any:
 def project(project_id: int) -> Any:
     shown = attempt(lambda: disclosure.public_project(db(), project_id, now()))
     return render_template("public/project.html", p=shown)
+
+
+@bp.get("/public/calls")
+def calls() -> Any:
+    """The calls for applications (项目申报通知), open ones first, each with the money available, its lines, the
+    applications in notice, the awards and the subsidies paid (issue 20)."""
+    return render_template("public/calls.html", calls=disclosure.public_calls(db(), now()))
+
+
+@bp.get("/public/calls/<int:call_id>")
+def call(call_id: int) -> Any:
+    """One call: its conditions and materials, the applications in notice with the proposed subsidy and the
+    objection link, the awards and the subsidies paid."""
+    shown = attempt(lambda: disclosure.public_call(db(), call_id, now()))
+    return render_template("public/call.html", c=shown)
 
 
 @bp.route("/public/notices/<int:notice_id>", methods=["GET", "POST"])

@@ -3,9 +3,9 @@
 from disburse.services import scheduling
 from tests.browser.conftest import HAN, Live, chrome_text
 from tests.flow import COMMERCE, SUPERVISOR, Flow
-from tests.helpers import EXAMPLES, example
+from tests.helpers import example, plan_path
 
-PLAN_003 = next(EXAMPLES.glob("003*.yaml"))
+PLAN_003 = plan_path("003")
 
 
 def test_commerce_pastes_seed_003_sees_the_plan_in_yuan_and_wan_and_files_it(live: Live, flow: Flow) -> None:

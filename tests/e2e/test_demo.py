@@ -7,10 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from disburse.adapters.orm import Application
 from disburse.domain.notice import SHANGHAI, local_date
 from disburse.schemas.plan import load_plan
-from disburse.services import acceptances, demo, payments, projects, regions, users
+from disburse.services import acceptances, applications, demo, disclosure, payments, projects, regions, users
 from disburse.services.context import SYSTEM, Origin
 from tests.helpers import example
 
@@ -174,6 +176,54 @@ def test_the_stories_hold_whatever_the_day_the_demo_is_first_run(db: Any, today:
     assert notice is not None and local_date(notice.ends_at) > day
     rectifying = acceptances.get_acceptance(db, leader, found["rectifying"]["id"], local_now(day))
     assert rectifying.rectify_deadline is not None and rectifying.rectify_deadline > day
+    call = demo_call(db, local_now(day))
+    assert call["state"] == "open" and [n["open"] for n in call["notices"]] == [True] and len(call["awards"]) == 2
+    assert len(call["payments"]) == 1
+
+
+def found_id(db: Any, credit_code: str) -> int:
+    """The demo application of the enterprise with this credit code."""
+    with db.reading() as tx:
+        found = tx.session.scalar(select(Application.id).where(Application.credit_code == credit_code))
+    assert found is not None, credit_code
+    return int(found)
+
+
+def demo_call(db: Any, now: datetime) -> dict[str, Any]:
+    """The demo county's call for applications as the public reads it (there is one)."""
+    [call] = disclosure.public_calls(db, now)
+    return call
+
+
+def test_the_demo_county_has_a_call_with_applications_in_motion(demo_app: Any) -> None:
+    """Issue 20: the application track in the seed-003 county — an open call on line (四), which seed 003 spends
+    by applications, with applications submitted, under review, in notice with the proposed subsidy, awarded,
+    and one whose work is accepted and its subsidy paid."""
+    db = demo_app.extensions["disburse.db"]
+    now = demo_app.extensions["disburse.clock"].now()
+    call = demo_call(db, now)
+    assert call["state"] == "open" and call["total_wan"] == "100万元"
+    assert [(line["ref"], line["category"]) for line in call["lines"]] == [("（四）", "推进农村电商助力扶贫工作")]
+    [notice] = call["notices"]
+    assert notice["open"] is True and notice["proposed_subsidy_wan"] == "20万元"
+    assert notice["applicant"] == demo.APPLICANT_CODES["in_notice"][0] and len(notice["panel"]) == 3
+    assert [(a["applicant"], a["awarded_wan"]) for a in call["awards"]] == [
+        (demo.APPLICANT_CODES["paid"][0], "25万元"), (demo.APPLICANT_CODES["awarded"][0], "30万元")]
+    # one application's work accepted and its subsidy paid (after the fact: seed 003 §5(2)3③)
+    assert [(p["applicant"], p["amount_wan"]) for p in call["payments"]] == [
+        (demo.APPLICANT_CODES["paid"][0], "25万元")]
+    commerce = users.actor_by_username(db, "demo-commerce")
+    assert commerce is not None
+    states = {}
+    for key, (_name, code) in demo.APPLICANT_CODES.items():
+        states[key] = applications.get_application(db, commerce, found_id(db, code), now)["state"]
+    assert states == {"paid": "awarded", "awarded": "awarded", "in_notice": "in_notice",
+                      "under_review": "under_review", "submitted": "submitted"}
+    paid = applications.get_application(db, commerce, found_id(db, demo.APPLICANT_CODES["paid"][1]), now)
+    assert [a["state"] for a in paid["acceptances"]] == ["approved"]
+    assert [(p["kind"], p["state"]) for p in paid["payments"]] == [("subsidy", "disbursed")]
+    page = Browser(demo_app, "demo-commerce").client.get(f"/public/calls/{call['id']}").get_data(as_text=True)
+    assert demo.APPLICANT_CODES["awarded"][0] in page and "30万元" in page
 
 
 def test_a_database_with_projects_of_its_own_gets_the_demo_users_and_no_demo_project(db: Any) -> None:

@@ -208,3 +208,117 @@ def test_a_failed_tender_its_new_round_and_a_withdrawn_contract_are_releases_too
     assert releases[4]["awards"][0]["suppliers"][0]["name"] == NAME_A
     assert "dateSigned" not in releases[4]["contracts"][0]
     assert releases[5]["awards"] == [{"id": releases[4]["awards"][0]["id"], "status": "cancelled"}]
+
+
+def test_a_call_is_a_process_of_its_own_its_notice_a_pending_award_its_award_active(flow: Flow) -> None:
+    """Issue 20: a call for applications is a tender of its own process, related to the project's; the
+    application publicised is a pending award with the proposed subsidy, the leader's award makes it active."""
+    from tests.e2e.test_applications import ENTERPRISE, act_ok, in_notice, open_call
+    from tests.flow import CODE_C, NAME_C
+
+    flow.user(ENTERPRISE, "contractor", contractor=CODE_C)
+    project, _a, _b = flow.selected_project()
+    before = ocds_of(flow, project["id"])["releases"]
+    # lines 1–5 are contracted to A and B in full: the call goes on a project of its own
+    other = flow.fire_ok(flow.create_project()["id"], "file")
+    call = flow.ok(open_call(flow, other, 4, "1000000.00"), 201)
+    noticed = in_notice(flow, call, "500000.00")
+    flow.after_notice(noticed)
+    act_ok(flow, noticed, "close_notice")
+    act_ok(flow, noticed, "award", LEADER)
+
+    package = ocds_of(flow, other["id"])
+    report = cove(package)
+    assert report["validation_errors"] == [], report["validation_errors"]
+    assert report["additional_closed_codelist_values"] == {} and report["all_additional_fields"] == []
+    project_ocid, call_ocid = f"ocds-disburse-{other['id']}", f"ocds-disburse-{other['id']}-call-{call['id']}"
+    releases = package["releases"]
+    assert [(r["ocid"], r["tag"]) for r in releases] == [
+        (project_ocid, ["planning"]), (call_ocid, ["tender"]), (call_ocid, ["award"]),
+        (call_ocid, ["awardUpdate", "contract"])]
+    tender = releases[1]["tender"]
+    assert (tender["title_zh"], tender["procurementMethod"], tender["value"]) == (
+        "电商扶贫项目申报", "open", {"amount": 1000000, "currency": "CNY"})
+    assert [i["description"].split("：")[0] for i in tender["items"]] == ["推进农村电商助力扶贫工作"]
+    assert "近三年无违法违规记录" in tender["eligibilityCriteria"]
+    assert tender["tenderPeriod"]["endDate"] == "2024-12-31T23:59:59+08:00"
+    assert releases[1]["relatedProcesses"] == [{"id": "1", "relationship": ["planning"], "title": other["name"],
+                                                "scheme": "ocid", "identifier": project_ocid}]
+    pending, active = releases[2]["awards"][0], releases[3]["awards"][0]
+    assert pending["id"] == active["id"] == f"{call_ocid}-award-{noticed['id']}"
+    assert (pending["status"], pending["value"]) == ("pending", {"amount": 500000, "currency": "CNY"})
+    assert (active["status"], active["value"]) == ("active", {"amount": 500000, "currency": "CNY"})
+    [agreement] = releases[3]["contracts"]
+    assert agreement["awardID"] == active["id"] and agreement["value"] == {"amount": 500000, "currency": "CNY"}
+    assert agreement["description"] == "补助协议" and agreement["dateSigned"].endswith("+08:00")
+    supplier = next(p for p in releases[3]["parties"] if p["name"] == NAME_C)
+    assert supplier["identifier"] == {"scheme": "CN-USCC", "id": CODE_C, "legalName": NAME_C}
+    # the first project's process is untouched by the other project's call
+    assert ocds_of(flow, project["id"])["releases"] == before
+    bulk = flow.client.get("/api/v1/public/ocds").get_json()
+    assert cove(bulk)["validation_errors"] == []
+
+
+def test_a_subsidy_is_one_award_one_contract_and_its_transactions_in_its_calls_process(flow: Flow) -> None:
+    """Issue 20: the subsidy agreement is a row of contracts; OCDS counts it once — in its call's process, with
+    the acceptance of the work as a milestone and the subsidy paid as a transaction — and never in the project's."""
+    from tests.e2e.test_applications import ENTERPRISE
+    from tests.e2e.test_subsidies import ACCOUNT, COMMERCE_2, accepted, awarded, request, step, today
+    from tests.flow import CODE_C, NAME_C
+
+    flow.user(ENTERPRISE, "contractor", contractor=CODE_C)
+    flow.user(COMMERCE_2, "commerce")
+    flow.user(CASHIER, "finance")
+    project = flow.fire_ok(flow.create_project()["id"], "file")
+    flow.funds_arrived(project)
+    call, application = awarded(flow, project)
+    accepted(flow, project, application, "450000.00")
+    payment = flow.ok(request(flow, application, "450000.00"), 201)
+    flow.ok(step(flow, payment, "verify", COMMERCE_2))
+    flow.ok(step(flow, payment, "approve", FINANCE))
+    flow.client.put(f"/api/v1/contracts/{application['contract_id']}/payee", headers=flow.h(COMMERCE),
+                    json={"payee_bank": "中国农业银行霞浦县支行", "payee_account": ACCOUNT})
+    flow.ok(step(flow, payment, "disburse", CASHIER, voucher_no=VOUCHER, disbursed_on=today(flow)))
+
+    package = ocds_of(flow, project["id"])
+    report = cove(package)
+    assert report["validation_errors"] == [], report["validation_errors"]
+    assert report["additional_closed_codelist_values"] == {} and report["all_additional_fields"] == []
+    project_ocid = f"ocds-disburse-{project['id']}"
+    call_ocid = f"{project_ocid}-call-{call['id']}"
+    releases = package["releases"]
+    assert [(r["ocid"], r["tag"]) for r in releases] == [
+        (project_ocid, ["planning"]), (call_ocid, ["tender"]), (call_ocid, ["award"]),
+        (call_ocid, ["awardUpdate", "contract"]), (call_ocid, ["implementation"]), (call_ocid, ["implementation"])]
+    awards = [a for r in releases for a in r.get("awards", [])]
+    contracts = [c for r in releases if "contract" in r["tag"] for c in r["contracts"]]
+    assert {a["id"] for a in awards} == {f"{call_ocid}-award-{application['id']}"}
+    assert [c["id"] for c in contracts] == [f"{call_ocid}-contract-{application['contract_id']}"]
+    milestone = releases[4]["contracts"][0]["implementation"]["milestones"][0]
+    assert (milestone["title_zh"], milestone["status"]) == ("终验", "met")
+    [paid] = releases[5]["contracts"][0]["implementation"]["transactions"]
+    assert (paid["value"], paid["payee"]["name"], paid["payer"]["name"]) == (
+        {"amount": 450000, "currency": "CNY"}, NAME_C, "霞浦县财政局")
+    assert releases[5]["contracts"][0]["id"] == contracts[0]["id"]
+    assert VOUCHER not in json.dumps(package, ensure_ascii=False)
+
+
+def test_an_upheld_objection_makes_the_pending_award_unsuccessful(flow: Flow) -> None:
+    from tests.e2e.test_applications import ENTERPRISE, act_ok, in_notice, object_to, open_call
+    from tests.flow import CODE_C
+
+    flow.user(ENTERPRISE, "contractor", contractor=CODE_C)
+    project = flow.fire_ok(flow.create_project()["id"], "file")
+    call = flow.ok(open_call(flow, project, 4, "1000000.00"), 201)
+    noticed = in_notice(flow, call)
+    before = ocds_of(flow, project["id"])["releases"]
+    flow.ok(object_to(flow, noticed), 201)
+    objection = flow.ok(flow.get(f"/applications/{noticed['id']}"))["notice"]["objections"][0]
+    act_ok(flow, noticed, "resolve_objection", objection_id=objection["id"], decision="uphold", note="经核查，异议属实")
+    package = ocds_of(flow, project["id"])
+    assert cove(package)["validation_errors"] == []
+    after = package["releases"]
+    assert after[:len(before)] == before and len(after) == len(before) + 1
+    assert after[-1]["tag"] == ["awardUpdate"]
+    assert after[-1]["awards"] == [{"id": before[-1]["awards"][0]["id"], "status": "unsuccessful"}]
+    assert "异议属实" not in json.dumps(package, ensure_ascii=False)

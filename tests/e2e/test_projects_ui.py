@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 
 from tests.flow import CODE_A, COMMERCE, FINANCE, INSPECTOR, SUPERVISOR, Flow
-from tests.helpers import EXAMPLES, PASSWORD
+from tests.helpers import PASSWORD, plan_path
 
-PLAN_003 = next(EXAMPLES.glob("003*.yaml"))
+PLAN_003 = plan_path("003")
 
 
 def csrf_token(html: str) -> str:

@@ -20,7 +20,7 @@ from disburse.adapters import rulesets
 from disburse.domain.plan import FundingSource
 from disburse.excel.plan import Imported, import_plan_workbook
 from disburse.excel.tagging import inferrer, keyword_map
-from tests.helpers import EXAMPLES
+from tests.helpers import EXAMPLES, PLANS
 
 KEPING = yaml.safe_load((EXAMPLES / "000-keping-2020.yaml").read_text(encoding="utf-8"))
 NUMERALS = "一二三四五六七八九十"
@@ -99,7 +99,7 @@ def test_the_keyword_map_tags_seed_000_where_it_is_sure_and_leaves_the_rest_to_t
     assert result.untagged == tuple(f"B{5 + i}" for i in untagged)
 
 
-@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", PLANS, ids=lambda p: p.stem)
 def test_a_tag_the_keyword_map_infers_is_one_the_seeds_own_tagging_gives(path: Path) -> None:
     doc: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     infer = inferrer(doc["rule_set"])

@@ -14,9 +14,7 @@ from openpyxl import Workbook, load_workbook
 from disburse.domain.plan import FundingSource
 from disburse.excel.plan import import_plan_workbook, load_plan_workbook, plan_workbook
 from disburse.schemas.plan import load_plan
-from tests.helpers import EXAMPLES
-
-PLANS = sorted(EXAMPLES.glob("*.yaml"))
+from tests.helpers import EXAMPLES, PLANS
 
 
 def document(path: Path) -> dict[str, Any]:
