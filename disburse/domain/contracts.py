@@ -9,7 +9,7 @@ exactly one, and the advance stays within the rule set's cap.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 
 from disburse.domain import credit_code
 from disburse.domain.citations import BURQIN, QUJING, SYSTEM_RULE, XX_COUNTY, cite, cites
@@ -60,6 +60,9 @@ class Contract:
     schedule: Schedule
     id: int | None = None
     final_approved: bool = False
+    #: a subsidy agreement (补助协议, issue 20): an award on a call's lines, which many share, rather than a
+    #: procured contract owning its lines
+    agreement: bool = False
 
 
 def eligibility_unmet(contractor: Contractor) -> list[Unmet]:
@@ -110,20 +113,37 @@ def amounts_under(contract: Contract, lines: Mapping[int, Decimal | None]) -> De
     return sum((lines.get(i) or Decimal(0) for i in contract.line_ids), Decimal(0))
 
 
+def awarded_under(contract: Contract, agreements: list[Contract], lines: Mapping[int, Decimal | None]) -> Decimal:
+    """What subsidy agreements hold of the lines a contract covers: each agreement's amount shared over its
+    lines in proportion to their budgets, rounded up to the fen (as ``services.applications.committed_on``
+    shares a contract's)."""
+    held = Decimal(0)
+    for agreement in agreements:
+        whole = amounts_under(agreement, lines)
+        inside = sum((lines.get(i) or Decimal(0) for i in agreement.line_ids if i in contract.line_ids), Decimal(0))
+        if inside and whole:
+            held += (agreement.amount * inside / whole).quantize(Decimal("0.01"), rounding=ROUND_UP)
+    return held
+
+
 def coverage_unmet(total: Decimal, contracts: list[Contract],
                    lines: Mapping[int, Decimal | None] | None = None) -> list[Unmet]:
-    """Contracts sum to no more than the total, no line is covered by two contracts (SPEC §5.1), and a
-    contract's amount is at most what the plan budgets for the lines it covers (issue 17): so the rule set's
-    caps, floors and prohibited uses, judged on the plan's lines, hold on what is contracted too."""
+    """Contracts sum to no more than the total, no line is covered by two procured contracts (SPEC §5.1), and a
+    contract's amount is at most what the plan budgets for the lines it covers (issue 17), less what subsidy
+    agreements hold of them (issue 20): so the rule set's caps, floors and prohibited uses, judged on the plan's
+    lines, hold on what is contracted too. Agreements share the lines of their call: many may cover one line."""
     unmet: list[Unmet] = []
+    agreements = [c for c in contracts if c.agreement]
     for contract in contracts if lines is not None else ():
-        under = amounts_under(contract, lines or {})
+        held = Decimal(0) if contract.agreement else awarded_under(contract, agreements, lines or {})
+        under = amounts_under(contract, lines or {}) - held
         if contract.amount > under:
+            less_zh, less_en = ("（扣除已批准补助）", " less the subsidies awarded on them") if held else ("", "")
             unmet.append(Unmet("contract_above_lines",
                                f"合同“{contract.lot}”金额 {amount_zh(contract.amount)}，超过其所含建设内容的"
-                               f"预算合计 {amount_zh(under)}",
+                               f"预算合计{less_zh} {amount_zh(under)}",
                                f"Contract '{contract.lot}' of {amount_en(contract.amount)} is above the "
-                               f"{amount_en(under)} the plan budgets for the lines it covers", LINES_CLAUSE))
+                               f"{amount_en(under)} the plan budgets for the lines it covers{less_en}", LINES_CLAUSE))
     contracted = sum((c.amount for c in contracts), Decimal(0))
     if contracted > total:
         unmet.append(Unmet("contracts_over_total",
@@ -132,7 +152,7 @@ def coverage_unmet(total: Decimal, contracts: list[Contract],
                            f"{amount_en(total)}", SYSTEM_RULE))
     owner: dict[int, str] = {}
     for contract in contracts:
-        for line_id in contract.line_ids:
+        for line_id in () if contract.agreement else contract.line_ids:
             if line_id in owner:
                 unmet.append(Unmet("line_covered_twice",
                                    f"建设内容 {line_id} 已由合同“{owner[line_id]}”覆盖，不能再由“{contract.lot}”覆盖",

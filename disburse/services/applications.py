@@ -62,7 +62,6 @@ from disburse.services.access import (
     require_reader,
 )
 from disburse.services.context import Actor, Origin
-from disburse.services.disclosure import UNDISCLOSED
 from disburse.services.engine import RowState, Step, Target
 from disburse.services.errors import Conflict, Forbidden, Invalid
 from disburse.services.idempotency import Idem
@@ -308,7 +307,8 @@ def unit_rate_view(call: Call) -> dict[str, Any] | None:
 
 
 def call_view(session: Session, call: Call, *, today: date, public: bool = False) -> dict[str, Any]:
-    """A call with what it has awarded; for the public, the applicants publicised and their subsidies."""
+    """A call with what it has awarded and the applicants publicised with their subsidies; to an enterprise
+    (``public``) without how many applications it has."""
     rows = session.scalars(select(Application).where(Application.call_id == call.id)
                            .order_by(Application.id)).all()
     awarded = sum((a.awarded or Decimal(0) for a in rows if a.state == ApplicationState.AWARDED), Decimal(0))
@@ -339,15 +339,6 @@ def get_call(db: Database, actor: Actor, call_id: int, now: datetime) -> dict[st
         with answering_as("call", call_id):
             _project(tx.session, actor, call.project_id, lock=False)
         return call_view(tx.session, call, today=local_date(now), public=is_contractor(actor))
-
-
-def public_calls(db: Database, now: datetime) -> list[dict[str, Any]]:
-    """Every call of a disclosed project, newest first, with the applicants publicised and their (proposed)
-    subsidies (seed 003 §5(1)1②: 公开公布项目申报通知; §5(2)3②)."""
-    with db.reading() as tx:
-        calls = tx.session.scalars(select(Call).join(Project, Project.id == Call.project_id)
-                                   .where(Project.state.not_in(UNDISCLOSED)).order_by(Call.id.desc())).all()
-        return [call_view(tx.session, c, today=local_date(now), public=True) for c in calls]
 
 
 # --- applications on the engine ---------------------------------------------------------------------

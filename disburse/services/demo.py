@@ -535,8 +535,8 @@ class Demo:
         call = self.current_call = self.open_call(project, 4, f"霞浦县{y}年电商扶贫项目申报", "1000000.00",
                                                   self.today + timedelta(days=30),
                                                   ["营业执照", "项目申报书", "带动脱贫户增收情况证明材料"])
-        # Awarded once this year's contracts are signed (30 days ago): a contract signed after two agreements on
-        # one line is refused as covering it twice (coverage_unmet counts agreements as procured contracts).
+        # Awarded after this year's contracts are signed (30 days ago), as a county would: the call is opened on
+        # the line the contracts leave.
         yield self.ago(28)
         awarded = self.applies(call, "awarded", "400000.00",
                                "建设海带、紫菜产品网销仓储分拣点1处，收购脱贫户海产品，带动30户脱贫户增收")

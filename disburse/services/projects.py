@@ -18,8 +18,10 @@ from disburse.adapters import audit_log, rulesets
 from disburse.adapters.db import Database
 from disburse.adapters.orm import (
     Acceptance,
+    Application,
     AuditEntry,
     BudgetLine,
+    Call,
     Contract,
     Document,
     Evaluation,
@@ -368,6 +370,7 @@ def contract_facts(contract: Contract, final_approved: bool = False) -> domain_c
         lot=contract.lot, amount=contract.amount, line_ids=tuple(cl.line_id for cl in contract.lines),
         contractor=domain_contracts.Contractor(c.name, c.credit_code, dict(c.declarations or {})),
         schedule=schedule_of(contract), id=contract.id, final_approved=final_approved,
+        agreement=contract.application_id is not None,
     )
 
 
@@ -422,8 +425,13 @@ class _Held:
 def _held(session: Session, project: Project) -> _Held:
     contracts = session.scalars(select(Contract).where(Contract.project_id == project.id)
                                 .options(selectinload(Contract.lines)).order_by(Contract.id)).unique().all()
+    # a per-unit subsidy agreement has no final acceptance: each month is verified as it is paid (issue 20)
+    per_unit = (select(Contract.id).join(Application, Application.id == Contract.application_id)
+                .join(Call, Call.id == Application.call_id)
+                .where(Contract.project_id == project.id, Call.unit_rate.is_not(None)))
     approved_finals = frozenset(session.scalars(select(Acceptance.contract_id).where(
-        Acceptance.project_id == project.id, Acceptance.kind == "final", Acceptance.state == AcceptanceState.APPROVED)))
+        Acceptance.project_id == project.id, Acceptance.kind == "final", Acceptance.state == AcceptanceState.APPROVED)
+        .union(per_unit)))
     rounds = session.scalars(select(TenderRound).where(TenderRound.project_id == project.id)
                              .order_by(TenderRound.round)).all()
     return _Held(tuple(contracts), approved_finals, tuple(rounds),

@@ -203,3 +203,29 @@ def test_an_advance_on_a_subsidy_agreement_is_refused(flow: Flow) -> None:
     other = flow.get(f"/applications/{application['id']}", "xp-contractor-a")
     assert other.status_code == 404
     assert NAME_C in flow.ok(flow.get(f"/contracts/{application['contract_id']}"))["lot"]
+
+
+def test_two_awards_on_a_line_leave_contracts_signable_within_what_the_line_has_left(flow: Flow) -> None:
+    """Agreements share their call's line; a procured contract on it is signed within the line's budget less the
+    awards (issue 20: Σ awarded + contracted on a line ≤ the line)."""
+    project = flow.tendered_project()
+    call = flow.ok(open_call(flow, project, 4, "600000.00"), 201)
+    act_ok(flow, notice_clear(flow, call, "300000.00"), "award", LEADER)
+    second = flow.ok(flow.post(f"/calls/{call['id']}/applications",
+                               {"applicant": {"name": "XX县海产品电商有限公司", "credit_code": CODE_D,
+                                              "region": COUNTY, "declarations": DECLARED},
+                                "amount_requested": "200000.00", "description": "海产品冷链包装",
+                                "document_ids": []}), 201)
+    act_ok(flow, second, "start_review")
+    act_ok(flow, second, "review", panel=[{"name": n, "bureau": "县商务局", "no_conflict": True}
+                                          for n in ("张三", "李四", "王五")],
+           site_visit={"date": "2024-09-27", "note": "现场核实"}, verdict="pass", proposed_subsidy="200000.00")
+    act_ok(flow, second, "finance_recheck", FINANCE, note="经复核属实")
+    noticed = act_ok(flow, second, "publish")
+    flow.set_clock(datetime.fromisoformat(noticed["notice"]["ends_at"]) + timedelta(hours=1))
+    act_ok(flow, second, "close_notice")
+    assert act_ok(flow, second, "award", LEADER)["state"] == "awarded"
+    too_much = flow.add_contract(project, flow.contract_body(project, [4], "500000.01", lot="标段四"))
+    assert too_much.status_code == 409 and unmet_codes(too_much) == ["contract_above_lines"]
+    assert "扣除已批准补助" in too_much.get_json()["unmet"][0]["message"]
+    flow.ok(flow.add_contract(project, flow.contract_body(project, [4], "500000.00", lot="标段四")), 201)
