@@ -159,22 +159,28 @@ def test_a_subsidy_found_wrong_by_the_audit_is_recovered_from_the_agreement(flow
     assert order["contract_id"] == application["contract_id"] and order["amount"] == "100000.00"
 
 
+def enterprise_d_cleared(flow: Flow, call: dict[str, Any], subsidy: str) -> dict[str, Any]:
+    """Enterprise D applies on the call (commerce on its behalf) for ``subsidy``, reviewed, re-checked and
+    publicised; the notice has ended."""
+    application = flow.ok(flow.post(f"/calls/{call['id']}/applications",
+                                    {"applicant": {"name": "XX县海产品电商有限公司", "credit_code": CODE_D,
+                                                   "region": COUNTY, "declarations": DECLARED},
+                                     "amount_requested": subsidy, "description": "海产品冷链包装",
+                                     "document_ids": []}), 201)
+    act_ok(flow, application, "start_review")
+    act_ok(flow, application, "review", panel=[{"name": n, "bureau": "县商务局", "no_conflict": True}
+                                               for n in ("张三", "李四", "王五")],
+           site_visit={"date": "2024-09-27", "note": "现场核实"}, verdict="pass", proposed_subsidy=subsidy)
+    act_ok(flow, application, "finance_recheck", FINANCE, note="经复核属实")
+    noticed = act_ok(flow, application, "publish")
+    flow.set_clock(datetime.fromisoformat(noticed["notice"]["ends_at"]) + timedelta(hours=1))
+    return act_ok(flow, application, "close_notice")
+
+
 def test_awards_beyond_the_lines_remaining_budget_are_refused(flow: Flow) -> None:
     project = filed(flow)
     call, first = awarded(flow, project, "700000.00")
-    second = flow.ok(flow.post(f"/calls/{call['id']}/applications",
-                               {"applicant": {"name": "XX县海产品电商有限公司", "credit_code": CODE_D,
-                                              "region": COUNTY, "declarations": DECLARED},
-                                "amount_requested": "400000.00", "description": "海产品冷链包装",
-                                "document_ids": []}), 201)
-    act_ok(flow, second, "start_review")
-    act_ok(flow, second, "review", panel=[{"name": n, "bureau": "县商务局", "no_conflict": True}
-                                          for n in ("张三", "李四", "王五")],
-           site_visit={"date": "2024-09-27", "note": "现场核实"}, verdict="pass", proposed_subsidy="400000.00")
-    act_ok(flow, second, "finance_recheck", FINANCE, note="经复核属实")
-    noticed = act_ok(flow, second, "publish")
-    flow.set_clock(datetime.fromisoformat(noticed["notice"]["ends_at"]) + timedelta(hours=1))
-    act_ok(flow, second, "close_notice")
+    second = enterprise_d_cleared(flow, call, "400000.00")
     refused = act(flow, second, "award", LEADER)
     assert refused.status_code == 409 and "award_above_line_budget" in unmet_codes(refused)
     assert flow.ok(flow.get(f"/applications/{second['id']}"))["contract_id"] is None
@@ -211,19 +217,7 @@ def test_two_awards_on_a_line_leave_contracts_signable_within_what_the_line_has_
     project = flow.tendered_project()
     call = flow.ok(open_call(flow, project, 4, "600000.00"), 201)
     act_ok(flow, notice_clear(flow, call, "300000.00"), "award", LEADER)
-    second = flow.ok(flow.post(f"/calls/{call['id']}/applications",
-                               {"applicant": {"name": "XX县海产品电商有限公司", "credit_code": CODE_D,
-                                              "region": COUNTY, "declarations": DECLARED},
-                                "amount_requested": "200000.00", "description": "海产品冷链包装",
-                                "document_ids": []}), 201)
-    act_ok(flow, second, "start_review")
-    act_ok(flow, second, "review", panel=[{"name": n, "bureau": "县商务局", "no_conflict": True}
-                                          for n in ("张三", "李四", "王五")],
-           site_visit={"date": "2024-09-27", "note": "现场核实"}, verdict="pass", proposed_subsidy="200000.00")
-    act_ok(flow, second, "finance_recheck", FINANCE, note="经复核属实")
-    noticed = act_ok(flow, second, "publish")
-    flow.set_clock(datetime.fromisoformat(noticed["notice"]["ends_at"]) + timedelta(hours=1))
-    act_ok(flow, second, "close_notice")
+    second = enterprise_d_cleared(flow, call, "200000.00")
     assert act_ok(flow, second, "award", LEADER)["state"] == "awarded"
     too_much = flow.add_contract(project, flow.contract_body(project, [4], "500000.01", lot="标段四"))
     assert too_much.status_code == 409 and unmet_codes(too_much) == ["contract_above_lines"]
