@@ -22,7 +22,7 @@ the demo's or anyone's, gets none.
 """
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -287,6 +287,19 @@ class Demo:
         body = {"note": None, **data}
         return acceptances.fire_event(self.db, self.who(as_), self.origin, acceptance_id, event, body, self.now)
 
+    def publicised_and_approved(self, acceptance: int) -> Generator[datetime, None, datetime]:
+        """The acceptance's notice published now, closed once it has run, approved by the leader the day after;
+        returns the morning after that, when payment may start."""
+        notice = self.act(acceptance, "publish").notice
+        assert notice is not None
+        yield notice.ends_at + timedelta(hours=10)
+        self.act(acceptance, "close_notice")
+        yield notice.ends_at + timedelta(days=1, hours=10)
+        self.act(acceptance, "approve", LEADER)
+        start = notice.ends_at + timedelta(days=2, hours=10)
+        yield start
+        return start
+
     @staticmethod
     def verdicts(project: projects.ProjectView, line_ids: list[int], share: str, *, fail: bool = False,
                  note: str) -> list[dict[str, Any]]:
@@ -385,14 +398,7 @@ class Demo:
         yield self.on(y, 11, 13)
         self.act(acceptance, "finance_recheck", FINANCE, note="经复核，评审结果属实")
         yield self.on(y, 11, 14)
-        notice = self.act(acceptance, "publish").notice
-        assert notice is not None
-        yield notice.ends_at + timedelta(hours=10)
-        self.act(acceptance, "close_notice")
-        yield notice.ends_at + timedelta(days=1, hours=10)
-        self.act(acceptance, "approve", LEADER)
-        start = notice.ends_at + timedelta(days=2, hours=10)
-        yield start
+        start = yield from self.publicised_and_approved(acceptance)
         yield from self.paid(contract, "final", "6720000.00", start, COMMERCE_2, acceptance)
         yield self.on(y + 1, 1, 15)
         self.fire(project.id, "request_final_audit")
@@ -615,14 +621,7 @@ class Demo:
         yield ends + timedelta(days=6, hours=10)
         self.act(acceptance, "finance_recheck", FINANCE, note="经复核，验收结果属实")
         yield ends + timedelta(days=7, hours=10)
-        notice = self.act(acceptance, "publish").notice
-        assert notice is not None
-        yield notice.ends_at + timedelta(hours=10)
-        self.act(acceptance, "close_notice")
-        yield notice.ends_at + timedelta(days=1, hours=10)
-        self.act(acceptance, "approve", LEADER)
-        start = notice.ends_at + timedelta(days=2, hours=10)
-        yield start
+        start = yield from self.publicised_and_approved(acceptance)
         agreement = applications.get_application(self.db, self.who(COMMERCE), paid, self.now)["contract_id"]
         contracts.record_payee(self.db, self.who(COMMERCE), self.origin, agreement,
                                {"payee_bank": "中国农业银行霞浦县支行", "payee_account": "6228 4801 3333 2222 118"},
