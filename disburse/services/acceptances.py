@@ -144,7 +144,7 @@ def record_vote(step: Step[Acceptance, AcceptanceFacts]) -> None:
     """A member's vote (approve / reject, its opinion) or recusal (its reason), on this attempt; where it carries
     the group's decision, the member who cast it is recorded as the approver. The tally is in the entry."""
     acceptance, data = step.entity, step.data
-    cast = data.get("vote") or leading_group.RECUSE
+    cast = leading_group.RECUSE if step.spec.trigger == AcceptanceEvent.RECUSE else str(data["vote"])
     opinion = data.get("opinion") if cast != leading_group.RECUSE else data.get("reason")
     acceptance.votes.append(AcceptanceVote(attempt=acceptance.attempt, user_id=step.actor.id, vote=cast,
                                            opinion=opinion, created_at=step.now))
@@ -315,7 +315,13 @@ def fire_event(db: Database, actor: Actor, origin: Origin, acceptance_id: int, e
     """Fire an acceptance event: check, move, record — in one transaction."""
     if event == AcceptanceEvent.OBJECT:
         raise Invalid("unknown event", {"event": ["objections are filed at /api/v1/public/notices/{id}/objections"]})
+    if event in VOTE_DATA:  # a recusal carries no vote, a vote no reason: what is cast is the event's own
+        data = {k: v for k, v in data.items() if k not in VOTE_DATA[event]}
     return engine.fire(db, SUBJECT, actor, origin, acceptance_id, event, data, now)[1]
+
+
+#: What each of the leading group's events ignores of the data sent (issue 21).
+VOTE_DATA: dict[str, tuple[str, ...]] = {AcceptanceEvent.VOTE: ("reason",), AcceptanceEvent.RECUSE: ("vote", "opinion")}
 
 
 def file_objection(db: Database, origin: Origin, notice_id: int, sent: Mapping[str, Any], now: datetime,
