@@ -55,6 +55,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, String, cast, exists, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
@@ -555,7 +556,8 @@ def _actors(session: Session, project_ids: set[int]) -> dict[tuple[int, str], in
             .where(Payment.project_id.in_(project_ids), User.active.is_(True), User.role == role)
             .order_by(Payment.updated_at, Payment.id))
         for pid, user_id in rows:
-            found[(pid, state)] = user_id  # the latest wins
+            if user_id is not None:
+                found[(pid, state)] = user_id  # the latest wins
     return found
 
 
@@ -608,22 +610,33 @@ def payment_dues(session: Session, now: datetime) -> list[Due]:
     return dues
 
 
-def payment_levels(session: Session, payment_ids: Iterable[int]) -> dict[int, int]:
-    """Payment id → the number of levels fired in its current state (0 … 3), in one query: what the desks show."""
-    ids = list(payment_ids)
-    if not ids:
+def payment_levels(session: Session, states: dict[int, str]) -> dict[int, int]:
+    """Payment id → the number of levels fired in its current state (0 … 3), for payments given as
+    ``{id: state}``, in one query: what the desks show."""
+    if not states:
         return {}
     stages = {stage: i + 1 for i, (stage, *_rest) in enumerate(LEVELS)}
-    states = dict(session.execute(select(Payment.id, Payment.state).where(Payment.id.in_(ids))).all())
     found: dict[int, int] = {}
     rows = session.execute(select(Reminder.target, Reminder.period).where(
-        Reminder.kind == "payment_waiting", Reminder.target.in_([f"payment:{i}" for i in ids])))
+        Reminder.kind == "payment_waiting", Reminder.target.in_([f"payment:{i}" for i in states])))
     for target, period in rows:
         pay_id = int(target.split(":")[1])
         state, _, stage = period.partition(":")
         if state == states.get(pay_id) and stage in stages:
             found[pay_id] = max(found.get(pay_id, 0), stages[stage])
     return found
+
+
+def mark_waits(db: Database, items: list[dict[str, Any]], now: datetime) -> None:
+    """Add to each desk queue item (``id``, ``state``, ``waiting_since``) the whole days it has waited
+    (``waited_days``) and the escalation level it reached (``level``, 0 … 3), in one read of one statement."""
+    if not items:
+        return
+    with db.reading() as tx:
+        levels = payment_levels(tx.session, {item["id"]: item["state"] for item in items})
+    for item in items:
+        item["waited_days"] = max((now - datetime.fromisoformat(item["waiting_since"])).days, 0)
+        item["level"] = levels.get(item["id"], 0)
 
 
 def remind_payments(db: Database, now: datetime, *, mail: bool = False) -> int:

@@ -84,7 +84,7 @@ def test_a_waiting_payment_reminds_the_actor_then_colleagues_then_supervisors_ea
     # the desk shows how long it has waited and the level reached
     flow.set_clock(since + timedelta(days=5 * SLA, hours=2))
     with db.reading() as tx:
-        assert scheduling.payment_levels(tx.session, [pid]) == {pid: 3}
+        assert scheduling.payment_levels(tx.session, {pid: "requested"}) == {pid: 3}
     assert project["id"] == waiting["project_id"]
 
 
