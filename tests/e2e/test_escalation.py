@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from disburse.adapters.db import Database
 from disburse.adapters.orm import Reminder
-from disburse.services import scheduling
+from disburse.services import scheduling, users
 from tests.flow import COMMERCE, CONTRACTOR_A, CONTRACTOR_B, FINANCE, SUPERVISOR, Flow
 
 COMMERCE_2 = "xp-commerce-2"
@@ -29,6 +29,18 @@ def notes(flow: Flow, user: str, payment_id: int) -> list[str]:
 def stages(db: Database, payment_id: int) -> list[str]:
     with db.reading() as tx:
         return sorted(tx.session.scalars(select(Reminder.period).where(Reminder.target == f"payment:{payment_id}")))
+
+
+def desk_page(flow: Flow, user: str, path: str) -> str:
+    """The HTML of a desk as the logged-in user sees it."""
+    client = flow.app.test_client()
+    uid = flow.user_ids[user]
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{uid}:{users.session_version(flow.db, uid)}"
+        session["_fresh"] = True
+    resp = client.get(path)
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
+    return str(resp.get_data(as_text=True))
 
 
 def advance(flow: Flow, contract: dict[str, Any], contractor: str) -> dict[str, Any]:
@@ -81,10 +93,17 @@ def test_a_waiting_payment_reminds_the_actor_then_colleagues_then_supervisors_ea
     assert notes(flow, COMMERCE_2, pid) == ["escalation", "overdue"]
     assert notes(flow, FINANCE, pid) == []
 
-    # the desk shows how long it has waited and the level reached
+    # the desks show how long it has waited and the level reached, in Chinese and in English
     flow.set_clock(since + timedelta(days=5 * SLA, hours=2))
     with db.reading() as tx:
         assert scheduling.payment_levels(tx.session, {pid: "requested"}) == {pid: 3}
+    page = desk_page(flow, COMMERCE, "/desk")
+    assert f'data-payment="{pid}"' in page and f"已等待 {5 * SLA} 天 · 已上报督导" in page
+    page = desk_page(flow, COMMERCE, "/desk?lang=en")
+    assert f"waiting {5 * SLA} days · escalated to the supervisors" in page
+    # contractor A's advance waits for finance since it was verified: levels of its own (approval)
+    page = desk_page(flow, FINANCE, "/desk/finance")
+    assert f'data-testid="queue-item-{first["id"]}"' in page and 'data-level="3"' in page
     assert project["id"] == waiting["project_id"]
 
 
