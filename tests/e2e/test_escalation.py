@@ -117,3 +117,19 @@ def test_a_scheduler_down_past_three_times_the_sla_sends_every_level_once(flow: 
     # nobody has verified a payment of this project: every county commerce user is the actor
     assert sorted(notes(flow, COMMERCE, waiting["id"])) == ["escalation", "overdue", "reminder"]
     assert notes(flow, SUPERVISOR, waiting["id"]) == ["escalation"]
+
+
+def test_a_payment_escalated_before_the_levels_is_not_escalated_again(flow: Flow) -> None:
+    """A ``…:escalate`` row stored by the two-level scheduler still counts as the last level."""
+    _project, a, _b = flow.selected_project()
+    waiting = advance(flow, a, CONTRACTOR_A)
+    since = flow.clock.now()
+    db = flow.db
+    with db.writing() as tx:
+        tx.session.add(Reminder(key=f"payment_waiting:payment:{waiting['id']}:requested:escalate",
+                                kind="payment_waiting", target=f"payment:{waiting['id']}",
+                                period="requested:escalate", project_id=waiting["project_id"],
+                                fired_at=since + timedelta(days=2 * SLA)))
+        tx.commit()
+    assert scheduling.remind_payments(db, since + timedelta(days=4 * SLA)) == 0
+    assert notes(flow, SUPERVISOR, waiting["id"]) == []
