@@ -316,6 +316,24 @@ class Acceptance(Base):
 
     verdicts: Mapped[list["Verdict"]] = relationship(order_by="Verdict.line_id", cascade="all, delete-orphan")
     notices: Mapped[list["Notice"]] = relationship(order_by="Notice.id")
+    #: the leading group's votes and recusals (issue 21), every attempt's, oldest first
+    votes: Mapped[list["AcceptanceVote"]] = relationship(order_by="AcceptanceVote.id")
+
+
+class AcceptanceVote(Base):
+    """A leading-group member's vote on an acceptance's result (会签, issue 21; seed 004 §5(5)3): ``approve`` or
+    ``reject`` with an opinion, or ``recuse`` with its reason; one a member and attempt."""
+
+    __tablename__ = "acceptance_votes"
+    __table_args__ = (UniqueConstraint("acceptance_id", "attempt", "user_id", name="uq_acceptance_votes_member"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    acceptance_id: Mapped[int] = mapped_column(ForeignKey("acceptances.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    vote: Mapped[str] = mapped_column(String(8))
+    opinion: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 
 
 class Verdict(Base):

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from disburse.adapters.orm import Project, RuleSetVersion
+from disburse.domain import leading_group
 from disburse.domain.rules import Prohibition, RuleSet, TagRule
 from disburse.paths import RULES_DIR
 
@@ -143,7 +144,14 @@ def parse(doc: dict[str, Any]) -> RuleSet:
         payment_due_days=int(payment.get("payment_due_days", 30)),
         forbid_duplicate_support=bool(applications.get("forbid_duplicate_support", True)),
         duplicate_support_clause=applications.get("duplicate_support_clause", ""),
+        leader_quorum=_quorum(str(acceptance.get("leader_quorum", leading_group.MAJORITY))),
+        leader_quorum_clause=acceptance.get("leader_quorum_clause", ""),
     )
+
+
+def _quorum(rule: str) -> str:
+    leading_group.parse_quorum(rule)  # a rule file with a quorum that means nothing is refused when it loads
+    return rule
 
 
 def keep(session: Session, pinned: Pinned) -> None:

@@ -32,6 +32,15 @@ def notice_pdf(notice_id: int) -> Any:
     return _pdf(documents_pdf.notice_pdf(db(), notice_id, page, now()), f"notice-{notice_id}.pdf")
 
 
+@blp.get("/acceptances/<int:acceptance_id>/minutes.pdf")
+@blp.doc(responses=NOT_YET)
+def minutes_pdf(acceptance_id: int) -> Any:
+    """The leading group's minutes (会签记录): who voted what and when, recusals, the rule and the outcome;
+    409 before any member has voted (issue 21)."""
+    return _pdf(documents_pdf.minutes_pdf(db(), current_actor(), acceptance_id, now()),
+                f"acceptance-{acceptance_id}-minutes.pdf")
+
+
 @blp.get("/acceptances/<int:acceptance_id>/certificate.pdf")
 @blp.doc(responses=NOT_YET)
 def certificate_pdf(acceptance_id: int) -> Any:

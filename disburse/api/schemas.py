@@ -447,6 +447,13 @@ class AcceptanceEvent(Schema):
     deadline = DateField(load_default=None)
     document_id = fields.Integer(load_default=None, strict=True,
                                  metadata={"description": "finance_recheck: a document of the project (复核意见)"})
+    vote = fields.String(load_default=None, validate=validate.OneOf(["approve", "reject"]),
+                         metadata={"description": "vote: a leading-group member's approve or reject (会签, issue 21)"})
+    opinion = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000),
+                            metadata={"description": "vote: the member's opinion"})
+    reason = fields.String(load_default=None, validate=validate.Length(min=1, max=4000),
+                           metadata={"description": "recuse: why the member takes no part (e.g. connected to the "
+                                                    "contractor or applicant)"})
 
 
 class NoticeOut(Schema):
@@ -527,9 +534,20 @@ class AcceptanceOut(Schema):
                         metadata={"description": "the budget lines this acceptance covers (issue 17)"})
     recheck = fields.Nested(RecheckOut, allow_none=True,
                             metadata={"description": "the finance bureau's re-check (财政复核), once made"})
+    votes = fields.List(fields.Nested(lambda: VoteOut()), metadata={
+        "description": "the leading group's votes and recusals on every attempt, in the order cast (会签, issue 21)"})
     allowed_events = fields.List(fields.String())
     created_at = When()
     updated_at = When()
+
+
+class VoteOut(Schema):
+    user_id = fields.Integer()
+    username = fields.String()
+    vote = fields.String(metadata={"description": "approve | reject | recuse"})
+    opinion = fields.String(allow_none=True, metadata={"description": "the opinion, or the reason for recusal"})
+    attempt = fields.Integer()
+    at = When()
 
 
 AcceptancePage = page_of(AcceptanceOut)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from disburse.domain import notice_guards
+from disburse.domain import leading_group, notice_guards
 from disburse.domain.citations import QUJING, SYSTEM_RULE, XX_COUNTY, cite
 from disburse.domain.money import amount_en, amount_zh
 from disburse.domain.notice import SHANGHAI
@@ -63,6 +63,11 @@ class AcceptanceFacts:
     rechecked: bool = False
     #: the contract is a subsidy agreement (补助协议): an awarded application's (issue 20)
     agreement: bool = False
+    #: the county's leading group (its active leader users' ids), this attempt's votes (member → approve /
+    #: reject / recuse) and the rule set's quorum (issue 21)
+    members: tuple[int, ...] = ()
+    votes: dict[int, str] = field(default_factory=dict)
+    quorum: str = leading_group.MAJORITY
 
 
 def _line(line_id: int) -> tuple[str, str]:
@@ -295,7 +300,61 @@ def documents_of_the_project(facts: AcceptanceFacts) -> list[Unmet]:
                   SYSTEM_RULE, field="document_ids") for doc_id in wrong]
 
 
+GROUP_CLAUSE = cite(QUJING, "五(五)3", "经……领导小组审核同意后")
+
+
+def group_of_one(facts: AcceptanceFacts) -> list[Unmet]:
+    """``approve``: a leading group of one decides alone; a group of several votes (会签, issue 21)."""
+    if len(facts.members) <= 1:
+        return []
+    return [Unmet("group_votes", f"领导小组有 {len(facts.members)} 名成员，须由成员表决（会签）审定",
+                  f"The leading group has {len(facts.members)} members: it decides by their votes", GROUP_CLAUSE)]
+
+
+def group_of_several(facts: AcceptanceFacts) -> list[Unmet]:
+    """``vote``, ``recuse``: only a group of several votes; one member approves alone (issue 21)."""
+    if len(facts.members) > 1:
+        return []
+    return [Unmet("group_of_one", "领导小组只有一名成员，由其直接审定",
+                  "The leading group has one member, who approves alone", GROUP_CLAUSE)]
+
+
+def not_voted_yet(facts: AcceptanceFacts) -> list[Unmet]:
+    """A member of the county's leading group votes or recuses once on an attempt (issue 21)."""
+    if facts.actor_id not in facts.members:
+        return [Unmet("not_a_member", "您不是本县领导小组的成员", "You are not a member of the county's leading group",
+                      GROUP_CLAUSE)]
+    done = facts.votes.get(facts.actor_id) if facts.actor_id is not None else None
+    if done is None:
+        return []
+    zh, en = VOTE_LABELS[done]
+    return [Unmet("already_voted", f"您已就本次验收结果{zh}，不能再次表决", f"You have {en} this result already",
+                  GROUP_CLAUSE)]
+
+
+VOTE_LABELS = {"approve": ("表决同意", "voted to approve"), "reject": ("表决不同意", "voted to reject"),
+               "recuse": ("回避", "recused yourself from")}
+
+
+def vote_outcome(facts: AcceptanceFacts) -> str:
+    """Where a vote or a recusal leads: approved once the quorum approves, failed once approval can no longer
+    be reached, else the group goes on voting (:func:`disburse.domain.leading_group.tally`)."""
+    cast = facts.data.get("vote") or ("recuse" if facts.data.get("reason") else None)
+    votes = dict(facts.votes)
+    if facts.actor_id is not None and cast:
+        votes[facts.actor_id] = str(cast)
+    result = leading_group.tally(facts.members, votes, facts.quorum)
+    if result.carried:
+        return AcceptanceState.APPROVED
+    if result.lost:
+        return AcceptanceState.FAILED
+    return AcceptanceState.NOTICE_CLEAR
+
+
 ACCEPTANCE_GUARDS: dict[str, Callable[[AcceptanceFacts], list[Unmet]]] = {
+    "group_of_one": group_of_one,
+    "group_of_several": group_of_several,
+    "not_voted_yet": not_voted_yet,
     "project_active": project_active,
     "project_takes_applications": project_takes_applications,
     "stage_in_schedule": stage_in_schedule,
@@ -318,4 +377,5 @@ ACCEPTANCE_GUARDS: dict[str, Callable[[AcceptanceFacts], list[Unmet]]] = {
 
 ACCEPTANCE_CHOOSERS: dict[str, Callable[[AcceptanceFacts], str]] = {
     "objection_outcome": objection_outcome,
+    "vote_outcome": vote_outcome,
 }

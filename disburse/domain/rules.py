@@ -64,6 +64,10 @@ class RuleSet:
     #: issue 20): the national notices forbid supporting one enterprise twice from the same funds
     forbid_duplicate_support: bool = True
     duplicate_support_clause: str = ""
+    #: how many of the leading group's members (those not recused) carry an acceptance's approval (会签, issue 21):
+    #: ``majority`` or a share such as ``"3/5"`` (:mod:`disburse.domain.leading_group`)
+    leader_quorum: str = "majority"
+    leader_quorum_clause: str = ""
 
     def vocabulary(self) -> set[str]:
         """Every tag a plan may carry under this rule set: the allowed and the prohibited ones."""

@@ -70,6 +70,8 @@ class AcceptanceEvent(StrEnum):
     CLOSE_NOTICE = "close_notice"
     RESOLVE_OBJECTION = "resolve_objection"
     APPROVE = "approve"
+    VOTE = "vote"
+    RECUSE = "recuse"
     RECTIFY = "rectify"
     REAPPLY = "reapply"
 

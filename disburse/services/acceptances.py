@@ -22,6 +22,7 @@ from disburse.adapters.db import Database
 from disburse.adapters.limits import KEY_LENGTH, OBJECTION, CounterStore, SqlCounterStore
 from disburse.adapters.orm import (
     Acceptance,
+    AcceptanceVote,
     Application,
     BudgetLine,
     Call,
@@ -32,8 +33,10 @@ from disburse.adapters.orm import (
     Objection,
     Project,
     Region,
+    User,
     Verdict,
 )
+from disburse.domain import leading_group
 from disburse.domain.acceptance_guards import (
     ACCEPTANCE_CHOOSERS,
     ACCEPTANCE_GUARDS,
@@ -42,6 +45,7 @@ from disburse.domain.acceptance_guards import (
 )
 from disburse.domain.money import format_yuan
 from disburse.domain.notice import local_date
+from disburse.domain.roles import Role
 from disburse.domain.states import AcceptanceEvent, AcceptanceState, ProjectEvent, ProjectState
 from disburse.domain.text import TooDeep, text_errors
 from disburse.domain.workflow import Functions, Workflow
@@ -62,6 +66,7 @@ from disburse.services.views import (
     RecheckView,
     ScopeLineView,
     VerdictView,
+    VoteView,
 )
 
 #: The public files objections without a login (SPEC §9).
@@ -135,6 +140,33 @@ def record_approval(step: Step[Acceptance, AcceptanceFacts]) -> None:
     step.entity.approved_by = step.actor.id
 
 
+def record_vote(step: Step[Acceptance, AcceptanceFacts]) -> None:
+    """A member's vote (approve / reject, its opinion) or recusal (its reason), on this attempt; where it carries
+    the group's decision, the member who cast it is recorded as the approver. The tally is in the entry."""
+    acceptance, data = step.entity, step.data
+    cast = data.get("vote") or leading_group.RECUSE
+    opinion = data.get("opinion") if cast != leading_group.RECUSE else data.get("reason")
+    acceptance.votes.append(AcceptanceVote(attempt=acceptance.attempt, user_id=step.actor.id, vote=cast,
+                                           opinion=opinion, created_at=step.now))
+    votes = {**step.facts.votes, step.actor.id: cast} if step.actor.id is not None else dict(step.facts.votes)
+    result = leading_group.tally(step.facts.members, votes, step.facts.quorum)
+    if result.carried:
+        acceptance.approved_by = step.actor.id
+    step.facts = replace(step.facts, votes=votes)
+    step.record.update(vote=cast, opinion=opinion, members=len(step.facts.members), recused=result.recused,
+                       approvals=result.approvals, rejections=result.rejections, required=result.required,
+                       quorum=step.facts.quorum)
+
+
+def group_of(session: Session, project: Project, acceptance: Acceptance) -> dict[str, Any]:
+    """The county's leading group (its active leader users) and their votes on this attempt (issue 21)."""
+    members = tuple(session.scalars(select(User.id).where(User.role == Role.LEADER, User.active.is_(True),
+                                                          User.region_code == project.region_code)
+                                    .order_by(User.id)))
+    votes = {v.user_id: v.vote for v in acceptance.votes if v.attempt == acceptance.attempt}
+    return {"members": members, "votes": votes}
+
+
 def order_rectification(step: Step[Acceptance, AcceptanceFacts]) -> None:
     step.entity.rectify_deadline = step.data["deadline"]
     step.record["deadline"] = step.data["deadline"].isoformat()
@@ -150,7 +182,7 @@ def reopen(step: Step[Acceptance, AcceptanceFacts]) -> None:
 
 
 EFFECTS = {f.__name__: f for f in (start_project_acceptance, record_application, record_verdicts, publish_notice,
-                                   notices.decide_objection, record_approval, order_rectification, reopen,
+                                   notices.decide_objection, record_approval, record_vote, order_rectification, reopen,
                                    record_recheck, clear_recheck)} | {"close_notice": notices.close}
 
 #: The states in which an acceptance's 合格 verdicts stand: a line accepted there is not accepted again.
@@ -241,6 +273,9 @@ class AcceptanceSubject(RowState[Acceptance, AcceptanceFacts]):
             project_state_label=engine.state_label(projects.workflow(), project.state) or {},
             rules=rulesets.for_project(session, project), project_id=project.id,
             agreement=contract.application_id is not None)
+        if acceptance.state == AcceptanceState.NOTICE_CLEAR:
+            facts = replace(facts, quorum=facts.rules.leader_quorum if facts.rules else leading_group.MAJORITY,
+                            **group_of(session, project, acceptance))
         if acceptance.id is not None:
             doc_id = data.get("document_id")
             if isinstance(doc_id, int):
@@ -413,7 +448,22 @@ def acceptance_view(session: Session, acceptance: Acceptance, actor: Actor, allo
         created_at=acceptance.created_at, updated_at=acceptance.updated_at,
         lines=scope_lines(session, acceptance),
         recheck=None if acceptance.rechecked_by is None or acceptance.rechecked_at is None else RecheckView(
-            acceptance.rechecked_by, acceptance.rechecked_at, acceptance.recheck_note, acceptance.recheck_document_id))
+            acceptance.rechecked_by, acceptance.rechecked_at, acceptance.recheck_note, acceptance.recheck_document_id),
+        votes=votes_of(session, acceptance))
+
+
+#: The states in which an acceptance's first attempt may carry the leading group's votes (issue 21).
+VOTED = (AcceptanceState.NOTICE_CLEAR, AcceptanceState.APPROVED, AcceptanceState.FAILED, AcceptanceState.RECTIFYING)
+
+
+def votes_of(session: Session, acceptance: Acceptance) -> tuple[VoteView, ...]:
+    """The leading group's votes on every attempt, in the order cast, with who cast them (one statement, read
+    only once the acceptance has reached the group: a second attempt keeps the first's)."""
+    if acceptance.state not in VOTED and acceptance.attempt == 1:
+        return ()
+    rows = session.execute(select(AcceptanceVote, User.username).join(User, User.id == AcceptanceVote.user_id)
+                           .where(AcceptanceVote.acceptance_id == acceptance.id).order_by(AcceptanceVote.id))
+    return tuple(VoteView(v.user_id, name, v.vote, v.opinion, v.attempt, v.created_at) for v, name in rows)
 
 
 def scope_lines(session: Session, acceptance: Acceptance) -> tuple[ScopeLineView, ...]:

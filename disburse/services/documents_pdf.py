@@ -23,10 +23,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from disburse.adapters import pdf
+from disburse.adapters import pdf, rulesets
 from disburse.adapters.db import Database
 from disburse.adapters.orm import Acceptance, BudgetLine, Contract, Notice, Payment, Project, User
-from disburse.domain import labels
+from disburse.domain import labels, leading_group
 from disburse.domain.citations import QUJING, SYSTEM_RULE, cite
 from disburse.domain.money import format_daxie, format_wan
 from disburse.domain.notice import SHANGHAI, local_date
@@ -334,3 +334,44 @@ def approval_sheet_pdf(db: Database, actor: Actor, payment_id: int, now: datetim
     """The approval sheet (审批单) of a payment as PDF."""
     return pdf.render_pdf("approval_sheet.html", {**approval_sheet_facts(db, actor, payment_id),
                                                   "printed_at": moment_zh(now)})
+
+
+def minutes_facts(db: Database, actor: Actor, acceptance_id: int) -> dict[str, Any]:
+    """The leading group's minutes (会签记录) of an acceptance's result (issue 21; seed 004 §5(5)3): who voted
+    what and when, with each opinion, who recused and why, the rule and the outcome. Read like the acceptance;
+    409 while no member has voted."""
+    with db.reading() as tx:
+        session = tx.session
+        acceptance, contract, project = load_acceptance(session, actor, acceptance_id)
+        votes = acceptances.votes_of(session, acceptance)
+        if not votes:
+            unmet = Unmet("no_votes", "领导小组尚未表决，暂无会签记录",
+                          "The leading group has not voted yet, so there are no minutes", cite(QUJING, "五(五)3"))
+            raise Conflict(unmet.en, [unmet])
+        rules = rulesets.for_project(session, project)
+        latest = [v for v in votes if v.attempt == acceptance.attempt]
+        group = acceptances.group_of(session, project, acceptance)
+        result = leading_group.tally(group["members"], {v.user_id: v.vote for v in latest}, rules.leader_quorum)
+        names = {v.user_id: _who(session, v.user_id) for v in votes}
+        return {
+            **_contract_facts(contract, project),
+            "acceptance_id": acceptance.id,
+            "acceptance": acceptance_name(acceptance.kind, acceptance.stage),
+            "attempt": acceptance.attempt,
+            "state": (engine.state_label(acceptances.workflow(), acceptance.state) or {}).get("zh", acceptance.state),
+            "quorum": "过半数同意" if rules.leader_quorum == leading_group.MAJORITY
+            else f"{rules.leader_quorum} 以上成员同意",
+            "quorum_clause": rules.leader_quorum_clause or cite(QUJING, "五(五)3"),
+            "tally": result,
+            "votes": [{"attempt": v.attempt, "who": names[v.user_id], "vote": VOTE_ZH[v.vote],
+                       "opinion": v.opinion or "", "at": moment_zh(v.at)} for v in votes],
+        }
+
+
+#: How the minutes write each vote.
+VOTE_ZH = {"approve": "同意", "reject": "不同意", "recuse": "回避"}
+
+
+def minutes_pdf(db: Database, actor: Actor, acceptance_id: int, now: datetime) -> bytes:
+    """The leading group's minutes of an acceptance's result as PDF."""
+    return pdf.render_pdf("minutes.html", {**minutes_facts(db, actor, acceptance_id), "printed_at": moment_zh(now)})

@@ -82,6 +82,18 @@ class ScopeLineView:
 
 
 @dataclass(frozen=True)
+class VoteView:
+    """A leading-group member's vote or recusal on one attempt of an acceptance (会签, issue 21)."""
+
+    user_id: int
+    username: str
+    vote: str
+    opinion: str | None
+    attempt: int
+    at: datetime
+
+
+@dataclass(frozen=True)
 class RecheckView:
     """The finance bureau's re-check of an acceptance's review result (财政复核, issue 17)."""
 
@@ -148,6 +160,7 @@ class AcceptanceView:
     updated_at: datetime
     lines: tuple[ScopeLineView, ...] = ()
     recheck: RecheckView | None = None
+    votes: tuple[VoteView, ...] = ()
 
 
 @dataclass(frozen=True)

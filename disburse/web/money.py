@@ -49,6 +49,8 @@ DOCUMENT_KINDS = {"application": _l("申请材料"), "invoice": _l("发票"), "a
                   "other": _l("其他材料")}
 RESULTS = {"pass": _l("合格"), "fail": _l("不合格")}
 DECISIONS = {"dismiss": _l("驳回异议"), "uphold": _l("异议成立")}
+#: A leading-group member's vote (会签, issue 21).
+VOTES = {"approve": _l("同意"), "reject": _l("不同意")}
 #: Steps recorded in the audit log that are not workflow events (the creating step).
 CREATED = {"payment.request": _l("申请拨付"), "acceptance.apply": _l("申请验收")}
 NOTE_MAX = 4000
@@ -427,7 +429,9 @@ def acceptance_event(acceptance_id: int) -> Any:
     data: dict[str, Any] = {"note": _text(form, "note", errors), "deadline": _date(form, "deadline", errors),
                             "objection_id": _int(form, "objection_id", errors),
                             "decision": _choice(form, "decision", DECISIONS, errors),
-                            "document_id": _int(form, "document_id", errors)}
+                            "document_id": _int(form, "document_id", errors),
+                            "vote": _choice(form, "vote", VOTES, errors), "opinion": _text(form, "opinion", errors),
+                            "reason": _text(form, "reason", errors)}
     if event in ("pass", "fail"):
         data["verdicts"] = _verdicts(form, errors)
     data = {k: v for k, v in data.items() if v is not None}

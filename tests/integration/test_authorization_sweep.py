@@ -131,6 +131,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/api/v1/contracts/<int:contract_id>/payments"): obj({"commerce", "contractor"}, event=True),
     ("GET", "/api/v1/acceptances/<int:acceptance_id>"): obj(),
     ("GET", "/api/v1/acceptances/<int:acceptance_id>/certificate.pdf"): obj(READERS, event=True),
+    ("GET", "/api/v1/acceptances/<int:acceptance_id>/minutes.pdf"): obj(READERS, event=True),
     ("GET", "/api/v1/acceptances/<int:acceptance_id>/events/<event>"): obj(),
     ("POST", "/api/v1/acceptances/<int:acceptance_id>/events"): obj(READERS, event=True),
     ("GET", "/api/v1/payments/queue"): gate({"commerce", "finance"}),

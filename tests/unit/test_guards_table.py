@@ -257,6 +257,18 @@ def application(**data: Any) -> AcceptanceFacts:
 
 
 ACCEPTANCE_CASES = [
+    case("acceptance", "group_of_one", "a group of one approves alone", acceptance(members=(5,))),
+    case("acceptance", "group_of_one", "a group of several votes", acceptance(members=(5, 6)), unmet("group_votes")),
+    case("acceptance", "group_of_several", "a group of several votes", acceptance(members=(5, 6))),
+    case("acceptance", "group_of_several", "a group of one does not vote", acceptance(members=(5,)),
+         unmet("group_of_one")),
+    case("acceptance", "not_voted_yet", "a member who has not voted passes", acceptance(members=(5, 6))),
+    case("acceptance", "not_voted_yet", "a member who voted fails",
+         acceptance(members=(5, 6), votes={5: "approve"}), unmet("already_voted")),
+    case("acceptance", "not_voted_yet", "a member who recused fails",
+         acceptance(members=(5, 6), votes={5: "recuse"}), unmet("already_voted")),
+    case("acceptance", "not_voted_yet", "a leader of no group here fails", acceptance(members=(6, 7)),
+         unmet("not_a_member")),
     case("acceptance", "project_active", "a project in staged acceptance passes", acceptance()),
     *(case("acceptance", "project_active", f"a {state} project fails", acceptance(project_state=state),
            unmet("project_not_active")) for state in ("suspended", "closed", "clawback")),
@@ -849,6 +861,18 @@ CHOOSER_CASES = [
                  id="objection_outcome: dismissing the last pending one while the notice runs returns to it"),
     pytest.param("objection_outcome", noticed(AT_THE_END, (1, None), objection_id=1, decision="dismiss"),
                  "notice_clear", id="objection_outcome: dismissing the last pending one at the end clears the notice"),
+    pytest.param("vote_outcome", acceptance(members=(1, 2, 3, 4, 5), votes={1: "approve", 2: "recuse", 3: "approve"},
+                                            quorum="3/5", data={"vote": "approve"}), "approved",
+                 id="vote_outcome: the third approval of four eligible carries 3/5"),
+    pytest.param("vote_outcome", acceptance(members=(1, 2, 3, 4, 5), votes={1: "approve", 2: "recuse"},
+                                            quorum="3/5", data={"vote": "approve"}), "notice_clear",
+                 id="vote_outcome: two approvals of four eligible wait for the others"),
+    pytest.param("vote_outcome", acceptance(members=(1, 2, 3, 4, 5), votes={1: "reject", 2: "reject"},
+                                            quorum="3/5", data={"vote": "reject"}), "failed",
+                 id="vote_outcome: the third rejection of five leaves approval out of reach"),
+    pytest.param("vote_outcome", acceptance(members=(1, 2, 3, 4), votes={1: "approve", 2: "approve"},
+                                            data={"reason": "亲属关系"}), "notice_clear",
+                 id="vote_outcome: a recusal leaves a majority of three to reach"),
 ]
 
 
