@@ -28,9 +28,11 @@ comes from:
   a notice that ended with objections still open leaves the acceptance
   ``objected`` and tells the county's commerce users to resolve them.
 * ``remind_payments`` — a payment waiting at ``requested`` (commerce verifies) or
-  ``verified`` (finance approves) longer than the rule set's approval SLA:
-  reminder to the county's users of that role; after twice the SLA, escalation
-  to that role above the county and to the supervisors.
+  ``verified`` (finance approves) longer than the rule set's approval SLA, in
+  three levels each sent once (issue 21 item 3): after the SLA a reminder to the
+  actor (who last took that step on the project's payments; every county user
+  of the role when nobody has); after twice the SLA the county's other users of
+  the role; after three times the role above the county and the supervisors.
 * ``remind_idle_funds`` — funds arrived for a project (``allocations``) and not
   paid out ``idle_days`` (rule set) after the last arrival: the county's finance
   users and the supervisors are told once per arrival.
@@ -53,6 +55,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, String, cast, exists, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
@@ -127,6 +130,8 @@ class Due:
     #: (roles, scope) pairs; scope is "county" (the project's county) or "above" (enclosing regions)
     audience: tuple[tuple[tuple[str, ...], str], ...]
     extra_users: tuple[int, ...] = ()
+    #: users the audience leaves out (the actor already reminded, for the colleagues' level)
+    except_users: tuple[int, ...] = ()
 
     @property
     def key(self) -> str:
@@ -191,6 +196,8 @@ class _Audiences:
                     select(User).where(User.id.in_(due.extra_users), User.active.is_(True)))]
             for user in self._extra[due.extra_users]:
                 seen.setdefault(user.id, user)
+        for user_id in due.except_users:
+            seen.pop(user_id, None)
         return sorted(seen.values(), key=lambda u: u.id)
 
 
@@ -514,45 +521,122 @@ def _notice_followups(session: Session, now: datetime) -> list[Due]:
 WAITING: dict[str, tuple[str, str, str]] = {PaymentState.REQUESTED: ("commerce", "核实", "verification"),
            PaymentState.VERIFIED: ("finance", "审批", "approval")}
 
+#: The column naming who took the waiting step last time, on the project's other payments.
+_ACTED_BY = {PaymentState.REQUESTED: Payment.verified_by, PaymentState.VERIFIED: Payment.approved_by}
+
+#: The three levels of a waiting payment (issue 21 item 3; docs/decisions.md "Issue 21 — escalation"):
+#: (key stage, multiple of the SLA, notification level, label zh, label en). The last keeps the key
+#: ``escalate`` it had before the levels, so escalations stored then still count.
+LEVELS: tuple[tuple[str, int, str, str, str], ...] = (
+    ("remind", 1, "reminder", "已提醒经办人", "actor reminded"),
+    ("colleagues", 2, "overdue", "已提醒同岗位同事", "colleagues alerted"),
+    ("escalate", 3, "escalation", "已上报督导", "escalated to supervisors"),
+)
+
+
+def waiting_level(waited_days: int, sla_days: int) -> int:
+    """How many levels a payment waiting ``waited_days`` has reached under an SLA of ``sla_days`` (0 … 3)."""
+    return sum(1 for _stage, multiple, *_ in LEVELS if waited_days >= multiple * sla_days)
+
 
 def _escalation_key() -> ColumnElement[str]:
-    """The key ``payment_waiting:payment:{id}:{state}:escalate`` of a payment's escalation, as SQL."""
+    """The key ``payment_waiting:payment:{id}:{state}:escalate`` of a payment's last level, as SQL."""
     return literal("payment_waiting:payment:") + cast(Payment.id, String) + ":" + Payment.state + ":escalate"
 
 
+def _actors(session: Session, project_ids: set[int]) -> dict[tuple[int, str], int]:
+    """(project, waiting state) → the active user who last took that step on the project's payments."""
+    found: dict[tuple[int, str], int] = {}
+    if not project_ids:
+        return found
+    for state, column in _ACTED_BY.items():
+        role = WAITING[state][0]
+        rows = session.execute(
+            select(Payment.project_id, column).join(User, User.id == column)
+            .where(Payment.project_id.in_(project_ids), User.active.is_(True), User.role == role)
+            .order_by(Payment.updated_at, Payment.id))
+        for pid, user_id in rows:
+            if user_id is not None:
+                found[(pid, state)] = user_id  # the latest wins
+    return found
+
+
 def payment_dues(session: Session, now: datetime) -> list[Due]:
-    """Payments waiting past the approval SLA. A payment already escalated in its state has nothing more
-    due until it moves, so the query leaves it out (one index probe of the reminders' unique key) and
-    the rows read are the payments still to remind or escalate, not every payment waiting."""
+    """Payments waiting past the approval SLA, at each level reached (:data:`LEVELS`): after the SLA the
+    actor (who last took this step on the project's payments, else every county user of the role); after
+    twice the SLA the county's other users of the role; after three times the role above the county and the
+    supervisors. Each level is its own key, so each is sent once per payment and state. A payment already
+    at the last level has nothing more due until it moves, so the query leaves it out (one index probe of
+    the reminders' unique key)."""
     cache: dict[str, RuleSet] = {}
-    rows = session.execute(
+    rows = list(session.execute(
         select(Payment.id, Payment.state, Payment.amount, Payment.kind, Payment.updated_at, Project.id,
                Project.name, RULE_KEY)
         .join(Project, Project.id == Payment.project_id)
         .where(Payment.state.in_(tuple(WAITING)), Project.state.in_(ACTIVE_STATES),
                ~exists().where(Reminder.key == _escalation_key()))
-    )
+    ))
+    actors = _actors(session, {r[5] for r in rows if (now - r[4]).days >= _rules(session, r[7], cache)
+                               .approval_sla_days})
     dues: list[Due] = []
     for pay_id, state, amount, kind, since, pid, name, rule_set in rows:
         sla = _rules(session, rule_set, cache).approval_sla_days
         waited = (now - since).days
-        if waited < sla:
-            continue
         role, step_zh, step_en = WAITING[state]
         kind_zh, kind_en = PAYMENT_KINDS.get(kind, (kind, kind))
-        escalate = waited >= 2 * sla
-        stage = "escalate" if escalate else "remind"
-        audience = (((role,), "county"), ((role,), "above")) + SUPERVISORS if escalate else (((role,), "county"),)
-        dues.append(Due("payment_waiting", f"payment:{pay_id}", f"{state}:{stage}", pid, Message(
-            kind="payment_waiting", level="escalation" if escalate else "reminder", project_id=pid,
-            link=f"/payments/{pay_id}",
-            subject_zh=f"付款申请待{step_zh}已{waited}天（{amount_zh(amount)}，项目：{name}）",
-            subject_en=f"Payment of {amount_en(amount)} has awaited {step_en} for {waited} day(s) (project: {name})",
-            body_zh=f"{kind_zh}申请#{pay_id}自{local_date(since).isoformat()}起待{step_zh}，超过{sla}天的办理时限。",
-            body_en=f"The payment #{pay_id} ({kind_en.lower()}) has awaited {step_en} since "
-                    f"{local_date(since).isoformat()}, beyond the {sla}-day limit.",
-        ), audience))
+        actor = actors.get((pid, state))
+        county = ((role,), "county")
+        for stage, multiple, level, _zh, _en in LEVELS[:waiting_level(waited, sla)]:
+            extra: tuple[int, ...] = ()
+            skip: tuple[int, ...] = ()
+            if stage == "remind":
+                audience: tuple[tuple[tuple[str, ...], str], ...] = () if actor else (county,)
+                extra = (actor,) if actor else ()
+            elif stage == "colleagues":
+                audience, skip = (county,), ((actor,) if actor else ())
+            else:
+                audience = (county, ((role,), "above")) + SUPERVISORS
+            dues.append(Due("payment_waiting", f"payment:{pay_id}", f"{state}:{stage}", pid, Message(
+                kind="payment_waiting", level=level, project_id=pid, link=f"/payments/{pay_id}",
+                subject_zh=f"付款申请待{step_zh}已{waited}天（{amount_zh(amount)}，项目：{name}）",
+                subject_en=f"Payment of {amount_en(amount)} has awaited {step_en} for {waited} day(s) "
+                           f"(project: {name})",
+                body_zh=f"{kind_zh}申请#{pay_id}自{local_date(since).isoformat()}起待{step_zh}，"
+                        f"超过{multiple * sla}天（办理时限{sla}天的{multiple}倍）。",
+                body_en=f"The payment #{pay_id} ({kind_en.lower()}) has awaited {step_en} since "
+                        f"{local_date(since).isoformat()}, beyond {multiple * sla} days ({multiple}× the "
+                        f"{sla}-day limit).",
+            ), audience, extra, skip))
     return dues
+
+
+def payment_levels(session: Session, states: dict[int, str]) -> dict[int, int]:
+    """Payment id → the number of levels fired in its current state (0 … 3), for payments given as
+    ``{id: state}``, in one query: what the desks show."""
+    if not states:
+        return {}
+    stages = {stage: i + 1 for i, (stage, *_rest) in enumerate(LEVELS)}
+    found: dict[int, int] = {}
+    rows = session.execute(select(Reminder.target, Reminder.period).where(
+        Reminder.kind == "payment_waiting", Reminder.target.in_([f"payment:{i}" for i in states])))
+    for target, period in rows:
+        pay_id = int(target.split(":")[1])
+        state, _, stage = period.partition(":")
+        if state == states.get(pay_id) and stage in stages:
+            found[pay_id] = max(found.get(pay_id, 0), stages[stage])
+    return found
+
+
+def mark_waits(db: Database, items: list[dict[str, Any]], now: datetime) -> None:
+    """Add to each desk queue item (``id``, ``state``, ``waiting_since``) the whole days it has waited
+    (``waited_days``) and the escalation level it reached (``level``, 0 … 3), in one read of one statement."""
+    if not items:
+        return
+    with db.reading() as tx:
+        levels = payment_levels(tx.session, {item["id"]: item["state"] for item in items})
+    for item in items:
+        item["waited_days"] = max((now - datetime.fromisoformat(item["waiting_since"])).days, 0)
+        item["level"] = levels.get(item["id"], 0)
 
 
 def remind_payments(db: Database, now: datetime, *, mail: bool = False) -> int:

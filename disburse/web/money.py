@@ -35,6 +35,7 @@ from disburse.services import (
     engine,
     payments,
     projects,
+    scheduling,
 )
 from disburse.web.common import actor, attempt, db, now, origin, panel
 from disburse.web.i18n import SHANGHAI, local_time, pick, wan, yuan
@@ -197,6 +198,7 @@ def finance_home() -> Any:
         item["state_label"] = engine.state_label(payments.workflow(), item["state"])
         item["actions"] = confirming(panel(found["actions"][item["id"]]), item["amount"], item["payee"]["name"])
         item["waits_for"] = _waits_for(item["actions"])
+    scheduling.mark_waits(db(), queue["items"], now())
     return render_template("money/finance_home.html", queue=queue, ledgers=found["ledgers"], owed=found["owed"],
                            today=today, overview=overview, chart=month_chart(overview["months"]),
                            applications=call_pages.desk(db(), actor(), now()))

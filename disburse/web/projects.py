@@ -44,9 +44,11 @@ from disburse.services import (
     contracts,
     desk,
     notifications,
+    payments,
     projects,
     recoveries,
     reports,
+    scheduling,
 )
 from disburse.services import regions as regions_service
 from disburse.services.scheduling import ACTIVE_STATES
@@ -110,8 +112,13 @@ def home() -> Any:
     late = attempt(lambda: reports.late(db(), who, month, now()))
     statuses = {item["project_id"]: item for item in (late or {}).get("items", [])}
     inbox = notifications.inbox(db(), who, unread_only=True, per_page=5, lang=lang())
+    waiting = None
+    if who.role == Role.COMMERCE:  # payments waiting for commerce's verification, how long, how far escalated
+        waiting = payments.approval_queue(db(), who, per_page=PER_PAGE, now=now())
+        scheduling.mark_waits(db(), waiting["items"], now())
     return render_template("projects/home.html", listed=found["listed"], statuses=statuses, month=month, late=late,
-                           inbox=inbox, counties=found["counties"], applications=call_pages.desk(db(), who, now()))
+                           inbox=inbox, waiting=waiting, counties=found["counties"],
+                           applications=call_pages.desk(db(), who, now()))
 
 
 @bp.get("/projects")

@@ -33,11 +33,14 @@ PAGES: dict[str, tuple[str | None, str]] = {
 #: Issue 20 added the application track: each bureau desk reads the applications waiting for it in one statement
 #: (commerce, finance, leader: +1), the enterprise's desk its region's open calls and its own applications (+2),
 #: the project page its calls with their application counts (+3: the project, the calls, the counts); the public
-#: landing page the applications' notices running (+1).
+#: landing page the applications' notices running (+1). Issue 21 item 3 shows each waiting payment's days and
+#: escalation level: the finance desk reads the levels of its queue page in one statement (+1, in a transaction of
+#: its own), the commerce desk its verification queue (count, page, acceptances) and their levels (+4, two
+#: transactions).
 PINNED = {
-    "sqlite": {"desk_commerce": 22, "desk_supervisor": 20, "desk_finance": 30, "desk_leader": 16,
+    "sqlite": {"desk_commerce": 28, "desk_supervisor": 20, "desk_finance": 32, "desk_leader": 16,
                "desk_contractor": 26, "public": 10, "project": 64},
-    "postgresql": {"desk_commerce": 16, "desk_supervisor": 15, "desk_finance": 26, "desk_leader": 11,
+    "postgresql": {"desk_commerce": 20, "desk_supervisor": 15, "desk_finance": 27, "desk_leader": 11,
                    "desk_contractor": 19, "public": 8, "project": 54},
 }
 
