@@ -31,7 +31,7 @@ class CallIn(Schema):
     conditions = fields.List(fields.String(validate=_TEXT), load_default=None, allow_none=True,
                              validate=validate.Length(max=50),
                              metadata={"description": "eligibility conditions; none: those of the county's plan "
-                                                      "(seed 003 §5(2)1)"})
+                                                      "(《XX县创建国家级电子商务进农村综合示范县工作实施方案》五(二)1)"})
     deadline = DateField(required=True)
     materials = fields.List(fields.String(validate=_TEXT), load_default=list, validate=validate.Length(max=50))
     unit_rate = fields.Nested(UnitRateIn, load_default=None, allow_none=True,
