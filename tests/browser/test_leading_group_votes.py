@@ -4,6 +4,7 @@ votes from the desk or the acceptance's page, in Chinese and English, and the mi
 from typing import Any
 
 from tests.browser.conftest import HAN, Live, chrome_text
+from tests.browser.test_money_leader import notice_clear as leader_notice_clear
 from tests.e2e.test_leading_group import MEMBERS
 from tests.flow import Flow
 
@@ -11,12 +12,7 @@ from tests.flow import Flow
 def notice_clear(flow: Flow) -> dict[str, Any]:
     for name in MEMBERS[1:]:
         flow.user(name, "leader")
-    project, a, _ = flow.selected_project()
-    acceptance = flow.in_notice(project, a)
-    flow.after_notice(acceptance)
-    cleared = flow.act_ok(acceptance, "close_notice")
-    assert cleared["state"] == "notice_clear"
-    return cleared
+    return leader_notice_clear(flow)
 
 
 def test_three_members_vote_on_the_page_and_the_result_is_approved(live: Live, flow: Flow) -> None:
