@@ -104,12 +104,22 @@ def append(
         "project_id": project_id,
         "from_state": from_state,
         "to_state": to_state,
-        "data": canonical_json(data or {}),
+        "data": canonical_json(_with_principal(actor, data or {})),
         "note": note,
         "request_id": getattr(origin, "request_id", None),
         "client_addr": getattr(origin, "client_addr", None),
     }
     session.info.setdefault(_PENDING, []).append({**record, **region_levels(region_code)})
+
+
+def _with_principal(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """An action under a delegation (代理, issue 21 item 2) names its principal beside the person acting (the
+    entry's ``actor_*``): ``on_behalf_of`` is their id, username and role, and ``actor_own_role`` the deputy's."""
+    principal = getattr(actor, "principal_id", None)
+    if principal is None:
+        return data
+    return {**data, "on_behalf_of": {"id": principal, "username": actor.principal_username, "role": actor.role},
+            "actor_own_role": actor.own_role}
 
 
 def pending(session: Session) -> int:

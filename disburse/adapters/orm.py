@@ -105,6 +105,27 @@ class User(Base):
     region: Mapped[Region] = relationship(lazy="joined")
 
 
+class Delegation(Base):
+    """A principal's work handed to a deputy of the same county for a half-open period ``[starts_at, ends_at)``
+    (代理, issue 21 item 2): the deputy acts within the principal's role and jurisdiction, and every action
+    records both. Revoked, it ends at ``revoked_at``."""
+
+    __tablename__ = "delegations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    principal_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    principal: Mapped[User] = relationship(foreign_keys=[principal_id], lazy="joined")
+    delegate: Mapped[User] = relationship(foreign_keys=[delegate_id], lazy="joined")
+
+
 class ApiToken(Base):
     """A bearer token, stored only as its SHA-256 (SPEC §11.1)."""
 
@@ -333,6 +354,8 @@ class AcceptanceVote(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     vote: Mapped[str] = mapped_column(String(8))
     opinion: Mapped[str | None] = mapped_column(Text)
+    #: the deputy who cast the member's vote under a delegation (代理, issue 21 item 2); none when the member did
+    cast_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=REAL.now)
 
 
@@ -436,6 +459,13 @@ class Payment(Base):
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     disbursed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     rejected_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: the principal each step was done for, when a delegate did it (代理, issue 21 item 2); segregation of
+    #: duties counts both
+    requested_for: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verified_for: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_for: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    disbursed_for: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rejected_for: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     voucher_no: Mapped[str | None] = mapped_column(String(64))
     disbursed_on: Mapped[date | None] = mapped_column(Date)
     #: the bank's transaction reference of the disbursement (银行交易流水号), when finance records one

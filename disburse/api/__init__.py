@@ -19,6 +19,7 @@ from disburse.api import (
     audit,
     auth,
     contracts,
+    delegations,
     documents,
     exports,
     me,
@@ -132,7 +133,8 @@ def init_app(app: Flask) -> None:
                   ("", contracts.blp), ("", acceptances.blp), ("", payments.blp), ("/documents", documents.blp),
                   ("/public", public.blp), ("/reports", reports.blp), ("", pdfs.blp), ("", exports.blp),
                   ("", amendments.blp), ("", recoveries.blp), ("", applications.blp),
-                  ("", volume_reports.blp), ("/users", users.blp), ("/plans", plans.blp)]
+                  ("", volume_reports.blp), ("/users", users.blp), ("/plans", plans.blp),
+                  ("", delegations.blp)]
     for prefix, blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{prefix}")
     app.extensions["disburse.api"] = api

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, post_dump, post_load, v
 
 from disburse.domain.money import format_wan
 from disburse.schemas.contract import ContractIn, Declarations, PayeeIn
+from disburse.schemas.delegation import OnBehalf
 from disburse.schemas.events import PACKAGING, TENDER_METHODS, ProjectEvent, TargetActual
 from disburse.schemas.fields import DateField, MoneyField, MonthField, When, YuanField
 
@@ -257,6 +258,8 @@ class AuditEntryOut(Schema):
     seq = fields.Integer()
     at = fields.String()
     actor = fields.Dict()
+    on_behalf_of = fields.Dict(allow_none=True, metadata={
+        "description": "under a delegation (代理): the principal the actor acted for — id, username, role"})
     action = fields.String()
     entity_type = fields.String(allow_none=True)
     entity_id = fields.String(allow_none=True)
@@ -438,7 +441,7 @@ class VerdictIn(Schema):
     note = fields.String(load_default=None, allow_none=True)
 
 
-class AcceptanceEvent(Schema):
+class AcceptanceEvent(OnBehalf):
     event = fields.String(required=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
     verdicts = fields.List(fields.Nested(VerdictIn), load_default=None)
@@ -548,6 +551,8 @@ class VoteOut(Schema):
     opinion = fields.String(allow_none=True, metadata={"description": "the opinion, or the reason for recusal"})
     attempt = fields.Integer()
     at = When()
+    cast_by = fields.String(allow_none=True, metadata={"description": "the deputy who cast the member's vote "
+                                                                     "under a delegation (代理)"})
 
 
 AcceptancePage = page_of(AcceptanceOut)
@@ -588,7 +593,7 @@ class ObjectionCreated(Schema):
 DOCUMENTS_MAX = 50
 
 
-class PaymentIn(Schema):
+class PaymentIn(OnBehalf):
     kind = fields.String(required=True, validate=validate.OneOf(["advance", "stage", "final", "subsidy"]))
     amount = YuanField(required=True)
     acceptance_id = fields.Integer(load_default=None, allow_none=True, strict=True)
@@ -599,7 +604,7 @@ class PaymentIn(Schema):
                                                   "(发票), the acceptance report (验收报告), the application (申请)"})
 
 
-class PaymentEvent(Schema):
+class PaymentEvent(OnBehalf):
     """A payment step. ``disburse`` takes ``voucher_no``, its date as ``paid_on`` (or ``disbursed_on``, the
     same field under its SPEC §11.1 name) and optionally the bank's ``bank_reference`` (issue 18 item 4)."""
 

@@ -29,6 +29,7 @@ class AcceptanceFacts:
     """What the acceptance guards may look at, gathered by the service."""
 
     state: str
+    #: whose authority the event is: the member or official, or under a delegation the principal (issue 21)
     actor_id: int | None
     now: datetime
     line_amounts: dict[int, Decimal]
@@ -36,6 +37,9 @@ class AcceptanceFacts:
     notice_ends_at: datetime | None = None
     objections: tuple[ObjectionFacts, ...] = ()
     data: dict[str, Any] = field(default_factory=dict)
+    #: everyone the event counts as for segregation of duties: the person acting and, under a delegation, the
+    #: principal (issue 21 item 2)
+    actor_ids: frozenset[int] = frozenset()
     #: the project's state (nothing moves on a suspended or closed project) and its label
     project_state: str = ""
     project_state_label: dict[str, str] = field(default_factory=dict)
@@ -223,7 +227,7 @@ def objection_pending(facts: AcceptanceFacts) -> list[Unmet]:
 
 def not_the_verdict_actor(facts: AcceptanceFacts) -> list[Unmet]:
     """Who recorded the verdict may not approve it (SPEC §5.2, four eyes)."""
-    if facts.actor_id is None or facts.actor_id != facts.verdict_by:
+    if facts.verdict_by is None or facts.verdict_by not in (facts.actor_ids or {facts.actor_id}):
         return []
     return [Unmet("same_actor_as_verdict", "作出验收结论的人员不能审定同一验收",
                   "The user who recorded the verdict may not approve the same acceptance", SYSTEM_RULE)]

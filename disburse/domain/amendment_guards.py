@@ -50,6 +50,8 @@ class AmendmentFacts:
     predecessors_found: frozenset[int] = frozenset()
     author_id: int | None = None
     actor_id: int | None = None
+    #: the person acting and, under a delegation, the principal (issue 21 item 2): four eyes counts both
+    actor_ids: frozenset[int] = frozenset()
 
 
 def project_amendable(f: AmendmentFacts) -> list[Unmet]:
@@ -121,7 +123,7 @@ def one_open_amendment(f: AmendmentFacts) -> list[Unmet]:
 
 
 def is_the_author(f: AmendmentFacts) -> list[Unmet]:
-    if f.author_id is not None and f.author_id == f.actor_id:
+    if f.author_id is not None and f.author_id in (f.actor_ids or {f.actor_id}):
         return []
     return [Unmet("not_the_author", "只有提出人可以撤回方案调整申请", "Only its author may withdraw an amendment",
                   SYSTEM_RULE)]

@@ -70,6 +70,8 @@ class ApplicationFacts:
     data: dict[str, Any] = field(default_factory=dict)
     #: the objections to the application's current notice
     objections: tuple[ObjectionFacts, ...] = ()
+    #: the person acting and, under a delegation, the principal (issue 21 item 2): four eyes counts both
+    actor_ids: frozenset[int] = frozenset()
 
 
 # --- submitting ----------------------------------------------------------------------------------------
@@ -160,7 +162,7 @@ def subsidy_within_requested(f: ApplicationFacts) -> list[Unmet]:
 
 def another_rechecks(f: ApplicationFacts) -> list[Unmet]:
     """Four eyes: finance's re-check is by someone other than the reviewer."""
-    if f.actor_id is None or f.actor_id != f.reviewed_by:
+    if f.reviewed_by is None or f.reviewed_by not in (f.actor_ids or {f.actor_id}):
         return []
     return [Unmet("same_user_as_reviewer", "复核人不能是评审人本人",
                   "The re-check must be made by someone other than the reviewer", RECHECK_CLAUSE)]

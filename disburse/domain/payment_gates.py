@@ -86,8 +86,11 @@ class PaymentFacts:
     accepted_approved: Decimal | None = None
     payment_id: int | None = None
     actor_id: int | None = None
-    #: who did each earlier step of this payment: {"request": 3, "verify": 5}
-    steps: dict[str, int | None] = field(default_factory=dict)
+    #: whom this step counts as: the person acting and, under a delegation, the principal (issue 21 item 2)
+    actor_ids: frozenset[int] = frozenset()
+    #: who did each earlier step of this payment, with the principal it was done for under a delegation:
+    #: {"request": {3}, "verify": {5, 8}}
+    steps: dict[str, frozenset[int]] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     #: for a disbursement: today and the day the payment was approved (Asia/Shanghai, the app's clock),
     #: and the other payment of the county disbursed with the same voucher number, if any
@@ -328,20 +331,32 @@ def contracts_within_total(f: PaymentFacts) -> list[Unmet]:
     return _u("contracts_over_total", "合同金额合计超过项目总投资", "Contracts exceed the project total", SYSTEM_RULE)
 
 
+def _ids(f: PaymentFacts) -> frozenset[int]:
+    return f.actor_ids or frozenset({f.actor_id} if f.actor_id is not None else ())
+
+
 def not_an_earlier_step(f: PaymentFacts) -> list[Unmet]:
-    """No user performs two steps on the same payment; admins get no exception (SPEC §5.3)."""
-    done = [step for step, user in f.steps.items() if user is not None and user == f.actor_id]
+    """No user performs two steps on the same payment; admins get no exception (SPEC §5.3). Under a delegation
+    the step counts as the deputy's and the principal's, and so does every earlier step done under one (issue 21
+    item 2): nobody performs, through a delegation, a second step on a payment."""
+    mine = _ids(f)
+    done = [step for step, users in f.steps.items() if users & mine]
     if not done:
         return []
     zh = "、".join(labels.of(labels.PAYMENT_STEPS, step, "zh") for step in done)
     en = ", ".join(labels.of(labels.PAYMENT_STEPS, step, "en").lower() for step in done)
+    if len(mine) > 1 or any(len(f.steps[step]) > 1 for step in done):
+        return _u("delegation_two_steps",
+                  f"通过代理也不能由同一人员办理同一笔拨付的两个环节：委托人和代理人视为同一人员（已办理：{zh}）",
+                  f"Not even through a delegation may one person perform two steps of one payment: the principal "
+                  f"and the deputy count as one (already did: {en})", SYSTEM_RULE)
     return _u("same_user_two_steps", f"同一人员不能办理同一笔拨付的两个环节（已办理：{zh}）",
               f"One user may not perform two steps of one payment (already did: {en})", SYSTEM_RULE)
 
 
 def not_the_verdict_recorder(f: PaymentFacts) -> list[Unmet]:
     """Who recorded the verdict of the acceptance a payment relies on may not verify or approve it."""
-    if f.acceptance is None or f.acceptance.verdict_by is None or f.acceptance.verdict_by != f.actor_id:
+    if f.acceptance is None or f.acceptance.verdict_by is None or f.acceptance.verdict_by not in _ids(f):
         return []
     return _u("verdict_recorder", "作出验收结论的人员不能审核或批准依据该验收的拨付",
               "The user who recorded the acceptance's verdict may not verify or approve its payment", SYSTEM_RULE)
@@ -349,7 +364,7 @@ def not_the_verdict_recorder(f: PaymentFacts) -> list[Unmet]:
 
 def is_the_requester(f: PaymentFacts) -> list[Unmet]:
     """Only the requester cancels, and only before approval (SPEC §5.3)."""
-    if f.steps.get("request") == f.actor_id:
+    if f.steps.get("request", frozenset()) & _ids(f):
         return []
     return _u("not_the_requester", "只有申请人可以撤销拨付申请", "Only the requester may cancel a payment request",
               SYSTEM_RULE)

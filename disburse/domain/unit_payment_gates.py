@@ -86,7 +86,8 @@ def unit_subsidy_within_due(f: PaymentFacts) -> list[Unmet]:
 def not_the_volume_verifier(f: PaymentFacts) -> list[Unmet]:
     """Who verified the month's volume may not verify or approve its payment (as who recorded an acceptance's
     verdict may not verify or approve the payment relying on it)."""
-    if not _applies(f) or f.volume is None or f.volume.verified_by is None or f.volume.verified_by != f.actor_id:
+    if not _applies(f) or f.volume is None or f.volume.verified_by is None or \
+            f.volume.verified_by not in (f.actor_ids or {f.actor_id}):
         return []
     return [Unmet("volume_verifier", "核实该月业务量的人员不能审核或批准其补助资金拨付",
                   "The user who verified the month's volume may not verify or approve its payment", SYSTEM_RULE)]

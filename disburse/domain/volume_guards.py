@@ -79,6 +79,8 @@ class VolumeFacts:
     #: the award less what is disbursed and in flight on its agreement; None before the award
     award_left: Decimal | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    #: the person acting and, under a delegation, the principal (issue 21 item 2): four eyes counts both
+    actor_ids: frozenset[int] = frozenset()
 
 
 def _first_day(month: str) -> date:
@@ -166,7 +168,7 @@ def documents_of_project(f: VolumeFacts) -> list[Unmet]:
 def another_verifies(f: VolumeFacts) -> list[Unmet]:
     """Four eyes: the volume is verified by someone other than whoever reported it (commerce reporting on the
     enterprise's behalf included)."""
-    if f.actor_id is None or f.actor_id != f.reported_by:
+    if f.reported_by is None or f.reported_by not in (f.actor_ids or {f.actor_id}):
         return []
     return [Unmet("same_user_as_reporter", "核实人不能是报送人本人",
                   "The volume must be verified by someone other than whoever reported it", UNIT_CLAUSE)]

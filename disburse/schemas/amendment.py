@@ -3,6 +3,7 @@ them with the same schemas."""
 
 from marshmallow import Schema, fields, validate
 
+from disburse.schemas.delegation import OnBehalf
 from disburse.schemas.fields import DateField, YuanField
 
 
@@ -13,7 +14,7 @@ class AmendmentIn(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
 
 
-class AmendmentEventIn(Schema):
+class AmendmentEventIn(OnBehalf):
     """``POST /amendments/{id}/events``: approve, reject (with a note) or withdraw."""
 
     event = fields.String(required=True)

@@ -4,6 +4,7 @@ loads them with these schemas."""
 from marshmallow import Schema, fields, validate
 
 from disburse.schemas.contract import Declarations
+from disburse.schemas.delegation import OnBehalf
 from disburse.schemas.fields import CreditCodeField, DateField, YuanField
 
 _TEXT = validate.Length(min=1, max=500)
@@ -66,7 +67,7 @@ class SiteVisitIn(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=4000))
 
 
-class ApplicationEventIn(Schema):
+class ApplicationEventIn(OnBehalf):
     """``POST /applications/{id}/events``: ``start_review``, ``review`` (``panel``, ``site_visit``, ``verdict``,
     ``proposed_subsidy``), ``finance_recheck``, ``publish``, ``close_notice``, ``award``, ``reject`` (with a
     ``note``), ``withdraw``."""

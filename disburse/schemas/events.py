@@ -3,6 +3,7 @@ pages load it with the same schema."""
 
 from marshmallow import Schema, fields, validate
 
+from disburse.schemas.delegation import OnBehalf
 from disburse.schemas.fields import DateField, QuantityField, YuanField
 
 TENDER_METHODS = ["open", "invited", "competitive_negotiation", "competitive_consultation",
@@ -15,7 +16,7 @@ class TargetActual(Schema):
     actual = QuantityField(required=True)
 
 
-class ProjectEvent(Schema):
+class ProjectEvent(OnBehalf):
     """``POST /projects/{id}/events``: the event and its data (SPEC §5.1)."""
 
     event = fields.String(required=True)

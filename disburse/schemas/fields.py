@@ -1,14 +1,18 @@
 """Fields that carry this domain's values exactly."""
 
-from datetime import date
+import re
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError, fields
 
 from disburse.domain import credit_code, payee
 from disburse.domain.dates import EARLIEST, LATEST, DateError, parse_date, parse_month
 from disburse.domain.money import MAX_DECIMALS, MoneyError, format_yuan, parse_money, read_amount
+
+_SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def decimal_text(value: Any, what: str, example: str, what_zh: str) -> Decimal:
@@ -90,6 +94,37 @@ class DateField(fields.Date):
             return parse_date(value)
         except DateError as exc:
             raise ValidationError(str(exc)) from None
+
+
+class MomentField(fields.Field):
+    """A moment from a client: a date ``YYYY-MM-DD`` (the start of that day in Asia/Shanghai) or an ISO 8601
+    time ``YYYY-MM-DDTHH:MM[:SS]`` with or without its offset (without: Asia/Shanghai); loaded in UTC.
+
+    A delegation's ``from`` and ``until`` are moments (issue 21 item 2): ``until`` 2026-12-10 ends as 10
+    December begins, so the last day covered is the 9th (a half-open period)."""
+
+    _FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+                       r"(Z|[+-][0-9]{2}:[0-9]{2})?)?")
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"type": "string", "example": "2026-12-10",
+                    "description": "a date (the start of that day, Asia/Shanghai) or an ISO 8601 time"}
+        metadata.update(kwargs.pop("metadata", {}))
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if not isinstance(value, str) or not self._FORM.fullmatch(value):
+            raise ValidationError("write a date such as 2026-12-10 or a time such as 2026-12-10T08:30 "
+                                  "(日期或时间格式无效)")
+        try:
+            day = parse_date(value[:10])
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if len(value) > 10 else \
+                datetime.combine(day, time())
+        except (DateError, ValueError) as exc:
+            raise ValidationError(str(exc)) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=_SHANGHAI)
+        return moment.astimezone(UTC)
 
 
 class MonthField(fields.String):

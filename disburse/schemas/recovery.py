@@ -4,6 +4,7 @@ same schemas."""
 from marshmallow import Schema, fields, validate
 
 from disburse.domain.recovery_guards import BASES
+from disburse.schemas.delegation import OnBehalf
 from disburse.schemas.fields import DateField, YuanField
 
 
@@ -19,7 +20,7 @@ class RecoveryIn(Schema):
     document_id = fields.Integer(load_default=None, allow_none=True, strict=True)
 
 
-class RecoveryEventIn(Schema):
+class RecoveryEventIn(OnBehalf):
     """``POST /recoveries/{id}/events``: ``confirm_order``, ``dismiss`` (with a note), ``record_receipt``."""
 
     event = fields.String(required=True)

@@ -3,6 +3,7 @@ these schemas."""
 
 from marshmallow import Schema, fields, validate
 
+from disburse.schemas.delegation import OnBehalf
 from disburse.schemas.fields import MonthField
 
 #: a month's volume: whole units, at most a billion (a county's orders in a month are far fewer)
@@ -20,7 +21,7 @@ class VolumeReportIn(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
 
 
-class VolumeReportEventIn(Schema):
+class VolumeReportEventIn(OnBehalf):
     """``POST /volume-reports/{id}/events``: ``verify`` (``verified_volume``, ``note``) or ``reject`` (``note``)."""
 
     event = fields.String(required=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from disburse.adapters import audit_log, rulesets
 from disburse.adapters.db import Database
@@ -146,9 +146,11 @@ def record_vote(step: Step[Acceptance, AcceptanceFacts]) -> None:
     acceptance, data = step.entity, step.data
     cast = leading_group.RECUSE if step.spec.trigger == AcceptanceEvent.RECUSE else str(data["vote"])
     opinion = data.get("opinion") if cast != leading_group.RECUSE else data.get("reason")
-    acceptance.votes.append(AcceptanceVote(attempt=acceptance.attempt, user_id=step.actor.id, vote=cast,
-                                           opinion=opinion, created_at=step.now))
-    votes = {**step.facts.votes, step.actor.id: cast} if step.actor.id is not None else dict(step.facts.votes)
+    member = step.actor.authority_id  # a deputy casts the member's vote (代理, issue 21 item 2)
+    acceptance.votes.append(AcceptanceVote(attempt=acceptance.attempt, user_id=member, vote=cast, opinion=opinion,
+                                           cast_by=step.actor.id if step.actor.principal_id else None,
+                                           created_at=step.now))
+    votes = {**step.facts.votes, member: cast} if member is not None else dict(step.facts.votes)
     result = leading_group.tally(step.facts.members, votes, step.facts.quorum)
     if result.carried:
         acceptance.approved_by = step.actor.id
@@ -261,7 +263,7 @@ class AcceptanceSubject(RowState[Acceptance, AcceptanceFacts]):
             .where(Acceptance.contract_id == contract.id, Acceptance.state.in_(STANDING), Verdict.result == "pass",
                    *([] if acceptance.id is None else [Acceptance.id != acceptance.id])))
         facts = AcceptanceFacts(
-            state=acceptance.state, actor_id=actor.id, now=now, line_amounts=lines,
+            state=acceptance.state, actor_id=actor.authority_id, actor_ids=actor.ids, now=now, line_amounts=lines,
             kind=acceptance.kind, scope=scope_of(acceptance.kind, named, lines, elsewhere),
             accepted_elsewhere=elsewhere, contract_amount=contract.amount, accepted_by_others=Decimal(others or 0),
             recorded={v.line_id: (v.result, v.accepted_amount) for v in acceptance.verdicts}
@@ -467,9 +469,13 @@ def votes_of(session: Session, acceptance: Acceptance) -> tuple[VoteView, ...]:
     only once the acceptance has reached the group: a second attempt keeps the first's)."""
     if acceptance.state not in VOTED and acceptance.attempt == 1:
         return ()
-    rows = session.execute(select(AcceptanceVote, User.username).join(User, User.id == AcceptanceVote.user_id)
+    deputy = aliased(User)
+    rows = session.execute(select(AcceptanceVote, User.username, deputy.username)
+                           .join(User, User.id == AcceptanceVote.user_id)
+                           .outerjoin(deputy, deputy.id == AcceptanceVote.cast_by)
                            .where(AcceptanceVote.acceptance_id == acceptance.id).order_by(AcceptanceVote.id))
-    return tuple(VoteView(v.user_id, name, v.vote, v.opinion, v.attempt, v.created_at) for v, name in rows)
+    return tuple(VoteView(v.user_id, name, v.vote, v.opinion, v.attempt, v.created_at, cast_by)
+                 for v, name, cast_by in rows)
 
 
 def scope_lines(session: Session, acceptance: Acceptance) -> tuple[ScopeLineView, ...]:

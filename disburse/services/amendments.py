@@ -143,7 +143,7 @@ class AmendmentSubject(RowState[Amendment, AmendmentFacts]):
                 Amendment.id != (amendment.id or 0)))),
             predecessors_found=frozenset(session.scalars(select(Project.id).where(Project.id.in_(named))))
             if named else frozenset(),
-            author_id=amendment.proposed_by, actor_id=actor.id)
+            author_id=amendment.proposed_by, actor_id=actor.id, actor_ids=actor.ids)
 
     def view(self, session: Session, step: Step[Amendment, AmendmentFacts], allowed: list[str]) -> AmendmentView:
         return amendment_view(step.entity, allowed)

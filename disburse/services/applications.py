@@ -429,7 +429,7 @@ class ApplicationSubject(RowState[Application, ApplicationFacts]):
                    Application.credit_code == application.credit_code,
                    Application.state == ApplicationState.AWARDED).distinct().order_by(Call.id)).all()
         return ApplicationFacts(
-            state=application.state, actor_role=actor.role, actor_id=actor.id,
+            state=application.state, actor_role=actor.role, actor_id=actor.id, actor_ids=actor.ids,
             actor_contractor_code=actor.contractor_code, applicant_name=application.applicant_name,
             credit_code=application.credit_code, declarations=dict(application.declarations or {}),
             amount_requested=application.amount_requested, call_state=call.state, call_deadline=call.deadline,

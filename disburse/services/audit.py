@@ -179,17 +179,20 @@ def entity_history(session: Session, project_id: int, entity_type: str, entity_i
 
 
 def entry_view(entry: AuditEntry) -> dict[str, Any]:
+    data = json.loads(entry.data)
     return {
         "seq": entry.seq,
         "at": entry.at.isoformat(),
         "actor": {"id": entry.actor_id, "username": entry.actor_username, "role": entry.actor_role},
+        # under a delegation (代理, issue 21 item 2): the principal the actor acted for, as the hashed data says
+        "on_behalf_of": data.get("on_behalf_of") if isinstance(data, dict) else None,
         "action": entry.action,
         "entity_type": entry.entity_type,
         "entity_id": entry.entity_id,
         "project_id": entry.project_id,
         "from_state": entry.from_state,
         "to_state": entry.to_state,
-        "data": json.loads(entry.data),
+        "data": data,
         "note": entry.note,
         "request_id": entry.request_id,
         "client_addr": entry.client_addr,

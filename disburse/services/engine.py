@@ -33,7 +33,7 @@ from disburse.adapters.orm import Project
 from disburse.domain import labels
 from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import NEW, TransitionSpec, Workflow, WorkflowError
-from disburse.services import audit, idempotency
+from disburse.services import audit, delegations, idempotency
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import Conflict, Forbidden, Invalid, ServiceError
 from disburse.services.idempotency import Idem
@@ -174,15 +174,16 @@ def _run(db: Database, subject: Subject[E, F], actor: Actor, origin: Origin, ide
         with denials_recorded(db, actor, origin, f"{subject.kind} {spec.trigger} on {ident}"), \
                 db.writing() as tx:
             session = tx.session
+            actor_now = delegations.acting(session, actor, spec.roles, data, now)
             if spec.creates:
-                target = subject.new(session, actor, ident, data, now)
+                target = subject.new(session, actor_now, ident, data, now)
             else:
-                target = subject.load(session, actor, ident, lock=True)
+                target = subject.load(session, actor_now, ident, lock=True)
             stored = idempotency.replay(session, actor, idem)
             if stored is not None:
                 return stored
-            step = fire_in(session, subject, actor, origin, target, spec, data, now)
-            view = subject.view(session, step, allowed(workflow, actor, step.after, step.facts))
+            step = fire_in(session, subject, actor_now, origin, target, spec, data, now)
+            view = subject.view(session, step, allowed(workflow, actor_now, step.after, step.facts))
             status = 201 if spec.creates else 200
             idempotency.remember(session, actor, idem, status, view)
             tx.commit()

@@ -65,9 +65,28 @@ from disburse.services.idempotency import Idem
 from disburse.services.ledger import contract_ledgers, contract_ledgers_of
 from disburse.services.views import PayeeView, PaymentView
 
-#: Who did each step, as the payment row records it (segregation of duties, SPEC §5.3).
-STEP_OF: dict[str, str] = {PaymentEvent.VERIFY: "verified_by", PaymentEvent.APPROVE: "approved_by",
-           PaymentEvent.DISBURSE: "disbursed_by", PaymentEvent.REJECT: "rejected_by"}
+#: Who did each step, as the payment row records it (segregation of duties, SPEC §5.3); the principal it was
+#: done for under a delegation is in the column of the same step ending ``_for`` (issue 21 item 2).
+STEP_OF: dict[str, str] = {PaymentEvent.REQUEST: "requested_by", PaymentEvent.VERIFY: "verified_by",
+                           PaymentEvent.APPROVE: "approved_by", PaymentEvent.DISBURSE: "disbursed_by",
+                           PaymentEvent.REJECT: "rejected_by"}
+
+
+def steps_of(payment: Payment) -> dict[str, frozenset[int]]:
+    """Everyone each earlier step counts as: who did it and whom for (segregation of duties reads it)."""
+    out = {}
+    for step in (PaymentEvent.REQUEST, PaymentEvent.VERIFY, PaymentEvent.APPROVE, PaymentEvent.DISBURSE):
+        column = STEP_OF[step]
+        out[str(step)] = frozenset(i for i in (getattr(payment, column), getattr(payment, column[:-3] + "_for"))
+                                   if i is not None)
+    return out
+
+
+def _sign(step: Step[Payment, PaymentFacts]) -> None:
+    column = STEP_OF[step.spec.trigger]
+    setattr(step.entity, column, step.actor.id)
+    setattr(step.entity, column[:-3] + "_for", step.actor.principal_id)
+    step.facts = replace(step.facts, steps={**step.facts.steps, step.spec.trigger: step.actor.ids})
 
 
 # --- effects: what a step does besides moving the state (named in workflows/payment.yaml) --------------
@@ -76,8 +95,8 @@ STEP_OF: dict[str, str] = {PaymentEvent.VERIFY: "verified_by", PaymentEvent.APPR
 def record_request(step: Step[Payment, PaymentFacts]) -> None:
     """The request: who asked, for what, relying on which acceptance."""
     payment = step.entity
-    payment.requested_by = step.actor.id
-    step.facts = replace(step.facts, steps={"request": step.actor.id})
+    step.facts = replace(step.facts, steps={})
+    _sign(step)
     step.record.update(contract_id=payment.contract_id, kind=payment.kind, amount=format_yuan(payment.amount),
                        acceptance_id=payment.acceptance_id)
 
@@ -90,8 +109,7 @@ def record_payment(step: Step[Payment, PaymentFacts]) -> None:
 
 def sign_step(step: Step[Payment, PaymentFacts]) -> None:
     """Who did the step (segregation of duties reads it at every later step)."""
-    setattr(step.entity, STEP_OF[step.spec.trigger], step.actor.id)
-    step.facts = replace(step.facts, steps={**step.facts.steps, step.spec.trigger: step.actor.id})
+    _sign(step)
 
 
 def attach_documents(step: Step[Payment, PaymentFacts]) -> None:
@@ -568,9 +586,7 @@ def facts_in_bulk(session: Session, actor: Actor, rows: Sequence[tuple[Payment, 
             others=tuple(p for p in on_contract.get(contract.id, []) if p.id != payment.id),
             acceptance=ref, final_acceptance_approved=final_ok,
             accepted_approved=sum((acceptances.accepted_total(x) for x in mine), Decimal(0)) if final_ok else None,
-            payment_id=payment.id, actor_id=actor.id,
-            steps=({"request": payment.requested_by, "verify": payment.verified_by,
-                    "approve": payment.approved_by, "disburse": payment.disbursed_by} if stored else {}),
+            payment_id=payment.id, actor_id=actor.id, actor_ids=actor.ids, steps=steps_of(payment) if stored else {},
             data=dict(data or {}), arrived=arrived, project_paid=paid, arrived_clause=rules.arrived_funds_clause,
             payee_account=contract.payee_account, fraud_recovery=fraud,
             agreement=contract.application_id is not None, per_unit=by_unit, volume=volume))

@@ -91,6 +91,8 @@ class VoteView:
     opinion: str | None
     attempt: int
     at: datetime
+    #: the deputy who cast it for the member under a delegation (代理, issue 21 item 2)
+    cast_by: str | None = None
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,8 @@ class VolumeReportSubject(RowState[VolumeReport, VolumeFacts]):
             VolumeReport.application_id == application.id, VolumeReport.state != VolumeReportState.REJECTED,
             VolumeReport.id != (report.id or 0)))
         return VolumeFacts(
-            state=report.state, actor_role=actor.role, actor_id=actor.id, application_state=application.state,
+            state=report.state, actor_role=actor.role, actor_id=actor.id, actor_ids=actor.ids,
+            application_state=application.state,
             unit_name=call.unit_name, unit_rate=call.unit_rate, unit_cap=call.unit_cap, month=report.month,
             volume=report.volume, today=local_date(now), period_start=project.period_start,
             period_end=project.period_end, months_reported=tuple(sorted(months)), foreign_documents=foreign,
