@@ -62,8 +62,8 @@ def test_a_finance_official_on_leave_delegates_and_the_colleague_approves_the_qu
     assert len(entries) == 2
     for entry in entries:
         assert entry["actor"]["username"] == FINANCE_2 and entry["actor"]["role"] == "finance"
-        assert entry["on_behalf_of"] == entry["data"]["on_behalf_of"] == {"id": flow.user_ids[FINANCE], "username": FINANCE,
-                                                 "role": "finance"}
+        principal = {"id": flow.user_ids[FINANCE], "username": FINANCE, "role": "finance"}
+        assert entry["on_behalf_of"] == entry["data"]["on_behalf_of"] == principal
     # The principal, back, may not disburse what was approved in their name; nor may the deputy.
     for who in (FINANCE, FINANCE_2):
         refused = step(flow, first, "disburse", who, voucher_no="X财拨〔2024〕1号", disbursed_on=day(flow, 0))
