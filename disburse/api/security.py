@@ -6,9 +6,9 @@ import uuid
 from flask import current_app, g, request
 from flask_login import current_user
 
-from disburse.services import users
+from disburse.services import delegations, users
 from disburse.services.context import Actor, Origin
-from disburse.services.errors import Unauthorized
+from disburse.services.errors import Forbidden, Unauthorized
 
 #: A client's ``X-Request-Id`` is kept when it looks like one (it goes into audit entries), else replaced.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -58,6 +58,13 @@ def current_actor() -> Actor:
         actor = current_user.actor
     else:
         raise Unauthorized("log in first: POST /api/v1/auth/tokens (请先登录)")
+    named = request.headers.get("On-Behalf-Of", "").strip()
+    if named and named != actor.username:  # a deputy reads and acts as the principal (代理, issue 21 item 2)
+        acting = delegations.acting_for(current_app.extensions["disburse.db"], actor, named,
+                                        current_app.extensions["disburse.clock"].now())
+        if acting is None:
+            raise Forbidden(f"no delegation from {named!r} in force (没有 {named} 的有效代理委托)")
+        actor = acting
     g.actor = actor
     return actor
 

@@ -162,6 +162,13 @@ def principals(session: Session, actor: Actor, now: datetime) -> list[User]:
             and d.principal.active]
 
 
+def deputies(session: Session, now: datetime) -> list[tuple[int, User]]:
+    """Every delegation in force at ``now``, as (the principal's id, the active deputy)."""
+    rows = session.scalars(select(Delegation).where(Delegation.starts_at <= now, Delegation.ends_at > now)).unique()
+    return [(d.principal_id, d.delegate) for d in rows
+            if rules.active(d.starts_at, d.ends_at, d.revoked_at, now) and d.delegate.active]
+
+
 def as_principal(actor: Actor, principal: User) -> Actor:
     """The deputy acting for ``principal``: the principal's role and jurisdiction, both names."""
     return replace(actor, role=principal.role, region_code=principal.region_code, region_path=principal.region.path,

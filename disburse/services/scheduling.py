@@ -96,7 +96,7 @@ from disburse.domain.states import (
     PaymentState,
     ProjectState,
 )
-from disburse.services import acceptances, applications
+from disburse.services import acceptances, applications, delegations
 from disburse.services.context import SYSTEM, Origin
 from disburse.services.errors import ServiceError
 from disburse.services.notifications import Addressee, Directory, Message, notify_reminders
@@ -178,12 +178,16 @@ def stopping() -> bool:
 
 class _Audiences:
     """Who gets each reminder of a sweep: the users of every county the sweep reaches, read once
-    (:class:`Directory`), and the extra users of a reminder (a contractor's) once per set."""
+    (:class:`Directory`), and the extra users of a reminder (a contractor's) once per set. A user away with a
+    delegation in force (代理, issue 21 item 2) is reminded and so is their deputy, so their work does not stop."""
 
-    def __init__(self, session: Session, dues: Sequence[Due], paths: dict[int, str]) -> None:
+    def __init__(self, session: Session, dues: Sequence[Due], paths: dict[int, str], now: datetime) -> None:
         roles = {role for due in dues for roles, _scope in due.audience for role in roles}
         self._directory = Directory(session, roles, set(paths.values()))
         self._extra: dict[tuple[int, ...], list[Addressee]] = {}
+        self._deputies: dict[int, list[Addressee]] = {}
+        for principal_id, deputy in delegations.deputies(session, now):
+            self._deputies.setdefault(principal_id, []).append(Addressee(deputy.id, deputy.email))
 
     def of(self, session: Session, due: Due, county_path: str) -> list[Addressee]:
         seen: dict[int, Addressee] = {}
@@ -198,6 +202,9 @@ class _Audiences:
                 seen.setdefault(user.id, user)
         for user_id in due.except_users:
             seen.pop(user_id, None)
+        for user_id in list(seen):
+            for deputy in self._deputies.get(user_id, ()):
+                seen.setdefault(deputy.id, deputy)
         return sorted(seen.values(), key=lambda u: u.id)
 
 
@@ -221,7 +228,7 @@ def _fire_all(db: Database, dues: Sequence[Due], paths: dict[int, str], now: dat
         if not todo:
             return 0
         audiences = _Audiences(tx.session, todo, {pid: paths[pid] for d in todo
-                                                  if (pid := d.project_id or 0) in paths})
+                                                  if (pid := d.project_id or 0) in paths}, now)
     fired = 0
     for i in range(0, len(todo), BATCH):
         if stopping():

@@ -10,7 +10,8 @@ vote is cast by a deputy and counts as the member's.
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.e2e.test_escalation import advance
+from disburse.services import scheduling
+from tests.e2e.test_escalation import SLA, advance, notes
 from tests.e2e.test_leading_group import MEMBERS, notice_clear
 from tests.flow import COMMERCE, CONTRACTOR_A, CONTRACTOR_B, FINANCE, INSPECTOR, LEADER, Flow, unmet_codes
 
@@ -190,3 +191,36 @@ def test_a_deputy_who_recorded_the_verdict_may_not_vote_for_a_member(flow: Flow)
     flow.ok(delegate(flow, MEMBERS[3], COMMERCE), 201)
     refused = flow.act(acceptance, "vote", COMMERCE, vote="approve")
     assert refused.status_code == 409 and unmet_codes(refused) == ["same_actor_as_verdict"]
+
+
+def test_a_reminder_to_an_official_away_reaches_their_deputy(flow: Flow) -> None:
+    flow.user(FINANCE_2, "finance")
+    project, a, b = flow.selected_project()
+    flow.ok(step(flow, advance(flow, a, CONTRACTOR_A), "verify", COMMERCE))  # xp-commerce: the project's actor
+    waiting = advance(flow, b, CONTRACTOR_B)
+    since = flow.clock.now()
+    flow.ok(delegate(flow, COMMERCE, FINANCE_2, days=30), 201)
+    scheduling.remind_payments(flow.db, since + timedelta(days=SLA, hours=1))
+    assert notes(flow, COMMERCE, waiting["id"]) == ["reminder"]
+    assert notes(flow, FINANCE_2, waiting["id"]) == ["reminder"]
+    assert notes(flow, FINANCE, waiting["id"]) == []
+
+
+def test_a_deputy_of_another_bureau_reads_and_works_the_principals_queue(flow: Flow) -> None:
+    flow.user("xp-commerce-2", "commerce")
+    first, _ = verified(flow)
+    flow.ok(delegate(flow, FINANCE, "xp-commerce-2"), 201)
+    as_finance = {**flow.h("xp-commerce-2"), "On-Behalf-Of": FINANCE}
+    own = flow.ok(flow.get("/payments/queue", "xp-commerce-2"))["items"]
+    assert first["id"] not in {p["id"] for p in own}  # commerce's queue: nothing verified waits for commerce
+    queue = flow.client.get("/api/v1/payments/queue", headers=as_finance).get_json()["items"]
+    assert first["id"] in {p["id"] for p in queue}
+    shown = flow.client.get(f"/api/v1/payments/{first['id']}", headers=as_finance).get_json()
+    assert "approve" in shown["allowed_events"]
+    approved = flow.client.post(f"/api/v1/payments/{first['id']}/events", json={"event": "approve"},
+                                headers=as_finance)
+    assert approved.status_code == 200 and approved.get_json()["approved_by"] == flow.user_ids["xp-commerce-2"]
+    entry = [e for e in flow.audit_actions(first["project_id"]) if e["action"] == "payment.approve"][-1]
+    assert entry["on_behalf_of"]["username"] == FINANCE and entry["data"]["actor_own_role"] == "commerce"
+    stranger = flow.client.get("/api/v1/payments/queue", headers={**flow.h("xp-commerce-2"), "On-Behalf-Of": LEADER})
+    assert stranger.status_code == 403
