@@ -100,7 +100,7 @@ def _steps(entries: list[dict[str, Any]], workflow: Any) -> list[dict[str, str]]
             entry["action"], "zh", lambda _workflow, _trigger: None))
         actor = entry["actor"]
         role = ROLE_ZH.get(actor["role"]) or labels.of(labels.ROLES, actor["role"], "zh")
-        who = role if actor["role"] == "public" else f"{actor['username']}（{role}）"
+        who = role if actor["role"] == "public" else _signer_of(entry)
         to_state = workflow.states.get(entry["to_state"] or "")
         steps.append({"label": label, "who": who, "at": moment_zh(datetime.fromisoformat(entry["at"])),
                       "to": to_state.zh if to_state else ""})
@@ -291,7 +291,7 @@ def approval_sheet_facts(db: Database, actor: Actor, payment_id: int) -> dict[st
         for action, label, office in SHEET_STEPS:
             entry = taken.get(action)
             decisions.append({"label": label, "office": office,
-                              "who": "" if entry is None else _signer(entry["actor"]),
+                              "who": "" if entry is None else _signer_of(entry),
                               "at": "" if entry is None else moment_zh(datetime.fromisoformat(entry["at"])),
                               "note": "" if entry is None else (entry.get("note") or "")})
         closed = next((e for e in history if e["action"] in ("payment.reject", "payment.cancel")), None)
@@ -318,7 +318,7 @@ def approval_sheet_facts(db: Database, actor: Actor, payment_id: int) -> dict[st
             "decisions": decisions,
             "closed": None if closed is None else {
                 "label": "驳回" if closed["action"] == "payment.reject" else "撤销",
-                "who": _signer(closed["actor"]),
+                "who": _signer_of(closed),
                 "at": moment_zh(datetime.fromisoformat(closed["at"])), "note": closed.get("note") or ""},
             "voucher_no": payment.voucher_no or "",
             "bank_reference": payment.bank_reference or "",
@@ -326,8 +326,17 @@ def approval_sheet_facts(db: Database, actor: Actor, payment_id: int) -> dict[st
         }
 
 
-def _signer(actor: dict[str, Any]) -> str:
+def _signer(actor: dict[str, Any], principal: dict[str, Any] | None = None, own_role: str | None = None) -> str:
+    """Who signed a step: ``李四（财政）``; under a delegation ``李四（商务）代 张三（财政）`` (代理, issue 21)."""
+    if principal:
+        mine = ROLE_ZH.get(own_role or "", own_role or "")
+        return (f"{actor['username']}（{mine}）代 {principal['username']}"
+                f"（{ROLE_ZH.get(principal['role'], principal['role'])}）")
     return f"{actor['username']}（{ROLE_ZH.get(actor['role'], actor['role'])}）"
+
+
+def _signer_of(entry: dict[str, Any]) -> str:
+    return _signer(entry["actor"], entry.get("on_behalf_of"), (entry.get("data") or {}).get("actor_own_role"))
 
 
 def approval_sheet_pdf(db: Database, actor: Actor, payment_id: int, now: datetime) -> bytes:
@@ -363,7 +372,8 @@ def minutes_facts(db: Database, actor: Actor, acceptance_id: int) -> dict[str, A
             else f"{rules.leader_quorum} 以上成员同意",
             "quorum_clause": rules.leader_quorum_clause or cite(QUJING, "五(五)3"),
             "tally": result,
-            "votes": [{"attempt": v.attempt, "who": names[v.user_id], "vote": VOTE_ZH[v.vote],
+            "votes": [{"attempt": v.attempt, "vote": VOTE_ZH[v.vote],
+                       "who": names[v.user_id] + (f"（{v.cast_by} 代为表决）" if v.cast_by else ""),
                        "opinion": v.opinion or "", "at": moment_zh(v.at)} for v in votes],
         }
 

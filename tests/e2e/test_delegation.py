@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from disburse.services import scheduling
-from tests.e2e.test_escalation import SLA, advance, notes
+from tests.e2e.test_escalation import SLA, advance, desk_page, notes
 from tests.e2e.test_leading_group import MEMBERS, notice_clear
 from tests.flow import COMMERCE, CONTRACTOR_A, CONTRACTOR_B, FINANCE, INSPECTOR, LEADER, Flow, unmet_codes
+from tests.integration.test_pdf import assert_pdf, pdf_text
 
 FINANCE_2 = "xp-finance-2"
 FINANCE_3 = "xp-finance-3"
@@ -224,3 +225,8 @@ def test_a_deputy_of_another_bureau_reads_and_works_the_principals_queue(flow: F
     assert entry["on_behalf_of"]["username"] == FINANCE and entry["data"]["actor_own_role"] == "commerce"
     stranger = flow.client.get("/api/v1/payments/queue", headers={**flow.h("xp-commerce-2"), "On-Behalf-Of": LEADER})
     assert stranger.status_code == 403
+    # The approval sheet and the payment's page name both.
+    sheet = pdf_text(assert_pdf(flow.get(f"/payments/{first['id']}/approval-sheet.pdf", FINANCE)))
+    assert "批准财政部门xp-commerce-2（商务部门）代xp-finance（财政部门）" in sheet, sheet
+    page = desk_page(flow, FINANCE, f"/payments/{first['id']}")
+    assert 'data-testid="principal">xp-finance<' in page
