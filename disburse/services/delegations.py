@@ -185,21 +185,24 @@ def acting_for(db: Database, actor: Actor, principal: str, now: datetime) -> Act
     return None
 
 
-def acting(session: Session, actor: Actor, roles: Sequence[str], data: Mapping[str, Any], now: datetime) -> Actor:
-    """Who fires an event of ``roles``: the actor themselves, or the principal they deputise for.
+def acting(session: Session, actor: Actor, roles: Sequence[str], data: Mapping[str, Any],
+           now: datetime) -> tuple[Actor, Actor | None]:
+    """Who fires an event of ``roles``: the actor themselves, or the principal they deputise for; and, when the
+    choice was the service's, the actor in their own name to fall back on (:func:`disburse.services.engine.fire_in`).
 
     ``on_behalf_of`` names the principal (the actor's own username: in their own name). Left out, a deputy
-    acts for the one principal in force whose role may fire the event, and in their own name when there is
-    none; with several such principals they must say which (409 ``delegation_ambiguous``).
+    acts for the one principal in force whose role may fire the event — or in their own name where the
+    principal's checks refuse it and their own role may fire it — and in their own name when there is no such
+    principal; with several they must say which (409 ``delegation_ambiguous``).
     """
     named = data.get("on_behalf_of")
     if named == actor.username:
-        return actor
+        return actor, None
     covering = principals(session, actor, now)
     if named:
         for principal in covering:
             if principal.username == named:
-                return as_principal(actor, principal)
+                return as_principal(actor, principal), None
         raise Forbidden(f"no delegation from {named!r} in force (没有 {named} 的有效代理委托)", audit=True)
     fitting = [p for p in covering if p.role in roles]
     if len(fitting) > 1:
@@ -208,4 +211,6 @@ def acting(session: Session, actor: Actor, roles: Sequence[str], data: Mapping[s
             "delegation_ambiguous", f"您同时代理 {names}，请注明以谁的名义办理（on_behalf_of）",
             f"You deputise for {', '.join(p.username for p in fitting)}: say for whom (on_behalf_of)",
             SYSTEM_RULE)])
-    return as_principal(actor, fitting[0]) if fitting else actor
+    if not fitting:
+        return actor, None
+    return as_principal(actor, fitting[0]), actor if actor.role in roles else None

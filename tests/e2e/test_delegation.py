@@ -109,6 +109,22 @@ def test_a_deputy_acts_in_own_name_when_they_say_so(flow: Flow) -> None:
     assert stranger.status_code == 403
 
 
+def test_a_colleague_covering_acts_in_own_name_where_the_principal_already_took_a_step(flow: Flow) -> None:
+    flow.user(FINANCE_2, "finance")
+    first, second = verified(flow)
+    for payment in (first, second):
+        flow.ok(step(flow, payment, "approve", FINANCE))  # before leave
+    flow.ok(delegate(flow, FINANCE, FINANCE_2), 201)
+    paid = flow.ok(step(flow, first, "disburse", FINANCE_2, voucher_no="X财拨〔2024〕7号", disbursed_on=day(flow, 0)))
+    assert paid["state"] == "disbursed" and paid["disbursed_by"] == flow.user_ids[FINANCE_2]
+    entry = [e for e in flow.audit_actions(first["project_id"]) if e["action"] == "payment.disburse"][-1]
+    assert entry["actor"]["username"] == FINANCE_2 and entry["on_behalf_of"] is None
+    # Named explicitly, the principal's identity is refused: they approved it.
+    named = step(flow, second, "disburse", FINANCE_2, on_behalf_of=FINANCE, voucher_no="X财拨〔2024〕8号",
+                 disbursed_on=day(flow, 0))
+    assert named.status_code == 409 and unmet_codes(named) == ["delegation_two_steps"]
+
+
 def test_the_rules_of_a_delegation(flow: Flow) -> None:
     flow.user(FINANCE_2, "finance")
     flow.user(FINANCE_3, "finance")
