@@ -15,7 +15,8 @@ the past up to yesterday, so every notice, deadline and voucher date is plausibl
   applications (examples/plans/003-xx-2024.spending.yaml), an open call with an application whose work is
   accepted and its subsidy paid, one awarded, one in public notice with its proposed subsidy, one under review
   and one just submitted;
-- 古田县, this year: tendering; next year: filed, waiting on the prefecture.
+- 古田县, this year: tendering; next year: filed, waiting on the prefecture;
+- demo-finance's leave next week, its queue handed to demo-finance-2 for the week (代理).
 
 Running it again adds the demo users that are missing and no project: a database that holds any project,
 the demo's or anyone's, gets none.
@@ -50,6 +51,7 @@ from disburse.services import (
     allocations,
     applications,
     contracts,
+    delegations,
     documents,
     notifications,
     payments,
@@ -142,6 +144,7 @@ def prepare(db: Database, origin: Origin, *, today: date | None = None, document
                        demo.applications(), demo.subsidised(), demo.publicised(), demo.arriving(), demo.tendering(),
                        demo.filed()])
     demo.welcome_admin()
+    demo.leave_ahead()
     return True
 
 
@@ -653,6 +656,14 @@ class Demo:
         project = self.create(plan, GT_COMMERCE)
         yield self.ago(3)
         self.fire(project.id, "file", GT_COMMERCE)
+
+    def leave_ahead(self) -> None:
+        """demo-finance will be on leave next week and has handed the queue to demo-finance-2 for it (代理, issue
+        21 item 2): both see it on their pages, the administrator among all; it is in force from that day."""
+        delegations.give(self.db, self.who(FINANCE), self.origin,
+                         {"to": FINANCE_2, "from": _at(self.today + timedelta(days=3), 0),
+                          "until": _at(self.today + timedelta(days=10), 0), "note": "休年假，审批事项由同科室同事代理"},
+                         self.now)
 
     def welcome_admin(self) -> None:
         """The admin's inbox says what the demo holds (an admin has no business work of its own)."""

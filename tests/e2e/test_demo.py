@@ -2,7 +2,7 @@
 alone carry a payment from request to disbursed through the web forms."""
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,17 @@ from sqlalchemy import select
 from disburse.adapters.orm import Application
 from disburse.domain.notice import SHANGHAI, local_date
 from disburse.schemas.plan import load_plan
-from disburse.services import acceptances, applications, demo, disclosure, payments, projects, regions, users
+from disburse.services import (
+    acceptances,
+    applications,
+    delegations,
+    demo,
+    disclosure,
+    payments,
+    projects,
+    regions,
+    users,
+)
 from disburse.services.context import SYSTEM, Origin
 from tests.helpers import example
 
@@ -103,6 +113,17 @@ def test_the_demo_holds_a_project_in_every_state_that_matters(demo_app: Any) -> 
     assert finance is not None
     queue = payments.approval_queue(db, finance)["items"]
     assert sorted(p["state"] for p in queue) == ["approved", "verified"]
+
+
+def test_the_demo_finance_official_has_handed_next_weeks_queue_to_a_colleague(demo_app: Any) -> None:
+    db = demo_app.extensions["disburse.db"]
+    finance, deputy = (users.actor_by_username(db, name) for name in ("demo-finance", "demo-finance-2"))
+    assert finance is not None and deputy is not None
+    now = datetime.now(UTC)
+    given = delegations.mine(db, finance, now)["given"]
+    assert [(d["to"]["username"], d["status"]) for d in given] == [("demo-finance-2", "scheduled")]
+    assert [d["id"] for d in delegations.mine(db, deputy, now)["received"]] == [given[0]["id"]]
+    assert delegations.mine(db, deputy, given[0]["from"] + timedelta(days=1))["received"][0]["status"] == "active"
 
 
 def test_running_the_demo_again_seeds_nothing_more(demo_app: Any) -> None:
