@@ -7,6 +7,7 @@ periods are refused; a delegation ends when revoked or when its period does; the
 vote is cast by a deputy and counts as the member's.
 """
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -246,3 +247,21 @@ def test_a_deputy_of_another_bureau_reads_and_works_the_principals_queue(flow: F
     assert "批准财政部门xp-commerce-2（商务部门）代xp-finance（财政部门）" in sheet, sheet
     page = desk_page(flow, FINANCE, f"/payments/{first['id']}")
     assert 'data-testid="principal">xp-finance<' in page
+
+
+def test_unstorable_or_odd_input_is_a_clear_refusal_and_gives_nothing(flow: Flow) -> None:
+    flow.user(FINANCE_2, "finance")
+    for body in ({"to": "xp-finance-2\u0000", "until": day(flow, 3)}, {"to": "\ud800", "until": day(flow, 3)},
+                 {"to": FINANCE_2, "until": day(flow, 3), "note": "休假\u0000"},
+                 {"to": FINANCE_2, "until": "2026-12-10T25:00"}, {"to": FINANCE_2, "until": 20261210},
+                 {"to": FINANCE_2, "until": "２０２６-12-10"}, {"to": FINANCE_2},
+                 {"to": [FINANCE_2], "until": day(flow, 3)},
+                 {"to": FINANCE_2, "from": "2026-02-30", "until": day(flow, 3)}):
+        resp = flow.client.post("/api/v1/me/delegations", data=json.dumps(body, ensure_ascii=True),
+                                content_type="application/json", headers=flow.h(FINANCE))
+        assert resp.status_code == 422 and resp.mimetype == "application/problem+json", (body, resp.get_json())
+    assert flow.ok(flow.get("/me/delegations", FINANCE))["given"] == []
+    for header in ("xp-finance\u00e9", "a" * 300, " "):
+        resp = flow.client.get("/api/v1/payments/queue", headers={**flow.h(FINANCE_2), "On-Behalf-Of": header})
+        assert resp.status_code in (200, 403), (header, resp.status_code)
+    assert flow.post("/me/delegations/999999/revoke", {}, FINANCE).status_code == 404
