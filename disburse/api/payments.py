@@ -28,6 +28,12 @@ blp = Blueprint("api_payments", __name__, description="Gated payments (SPEC §5.
 IDEMPOTENCY_KEY = {"parameters": [{"in": "header", "name": "Idempotency-Key", "required": False,
                                     "description": "replays return the first response (SPEC §11.1)",
                                     "schema": {"type": "string", "maxLength": 255}}]}
+#: A deputy reads and acts as the principal of a delegation in force (代理, issue 21 item 2); any operation takes it.
+ON_BEHALF_OF = {"parameters": [{"in": "header", "name": "On-Behalf-Of", "required": False,
+                                "description": "under a delegation in force: the principal's username; the request "
+                                               "reads and acts within their role and jurisdiction, and the audit log "
+                                               "names both (代理)",
+                                "schema": {"type": "string", "maxLength": 64}}]}
 
 
 def request_idem() -> idempotency.Idem | None:
@@ -54,6 +60,7 @@ def list_for_contract(contract_id: int) -> dict[str, Any]:
 @blp.get("/payments/queue")
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, QueuePage)
+@blp.doc(**ON_BEHALF_OF)
 def queue(args: dict[str, Any]) -> dict[str, Any]:
     """Payments waiting for my step (commerce: verify; finance: approve, disburse), oldest first."""
     return payments.approval_queue(db(), current_actor(), **args, now=now())
