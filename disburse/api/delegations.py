@@ -2,7 +2,8 @@
 
 ``POST /api/v1/me/delegations`` hands the caller's work to a deputy of the same county for a half-open period;
 ``GET /api/v1/me/delegations`` lists those given and received; ``POST /api/v1/me/delegations/{id}/revoke`` (or
-``DELETE``) ends one now; ``GET /api/v1/delegations`` is every delegation, for the administrator.
+``DELETE``) ends one now; ``GET /api/v1/delegations`` is every delegation, for the administrator, who may end
+any with ``POST /api/v1/delegations/{id}/revoke``.
 """
 
 from typing import Any
@@ -37,7 +38,7 @@ def give(body: dict[str, Any]) -> dict[str, Any]:
 @blp.post("/me/delegations/<int:delegation_id>/revoke")
 @blp.response(200, DelegationOut)
 def revoke(delegation_id: int) -> dict[str, Any]:
-    """End a delegation now (its principal, its deputy, or the administrator)."""
+    """End a delegation now (its principal, or its deputy, who can no longer cover)."""
     return delegations.revoke(db(), current_actor(), g.origin, delegation_id, now(), g.origin.lang)
 
 
@@ -46,6 +47,13 @@ def revoke(delegation_id: int) -> dict[str, Any]:
 def delete(delegation_id: int) -> dict[str, Any]:
     """The same as ``POST …/revoke``: the delegation ends now and stays on record."""
     return delegations.revoke(db(), current_actor(), g.origin, delegation_id, now(), g.origin.lang)
+
+
+@blp.post("/delegations/<int:delegation_id>/revoke")
+@blp.response(200, DelegationOut)
+def revoke_any(delegation_id: int) -> dict[str, Any]:
+    """The administrator ends any delegation in their jurisdiction now."""
+    return delegations.revoke(db(), current_actor(), g.origin, delegation_id, now(), g.origin.lang, as_admin=True)
 
 
 @blp.get("/delegations")

@@ -5,9 +5,10 @@ and jurisdiction for a half-open period ``[starts, ends)``. None of the five pla
 procedure (``../shared/seeds/INDEX.md``); these are the service's rules (docs/decisions.md, "Issue 21 —
 delegation"), each refused with its code:
 
-- only the county bureaus' officials delegate and deputise (``delegation_role``, ``delegate_role``): the
-  commerce and finance bureaus' users and the leading group's members — a contractor, a supervisor, an
-  inspector or the administrator has no queue to hand over;
+- only the county bureaus' officials delegate and deputise (``delegate_role``; a user of another role who
+  tries to delegate is refused before these rules, 403 ``delegation_role``): the commerce and finance
+  bureaus' users and the leading group's members — a contractor, a supervisor, an inspector or the
+  administrator has no queue to hand over;
 - the deputy is another active user of the same county (``delegate_to_self``, ``delegate_other_county``);
 - the period is not empty and not over (``period_empty``, ``period_over``);
 - one delegation of a principal at a time (``delegation_overlaps``): a second deputy would make it unclear
@@ -63,10 +64,6 @@ def unmet(principal: Person, delegate: Person, starts: datetime, ends: datetime,
     """What stops ``principal`` handing their work to ``delegate`` over ``[starts, ends)``; ``in_force`` are
     the delegations not revoked that either of them gives or receives."""
     found: list[Unmet] = []
-    if principal.role not in COUNTY_OFFICIALS:
-        found.append(Unmet("delegation_role", "只有商务、财政部门人员和领导小组成员可以委托他人代理",
-                           "Only the commerce and finance bureaus' officials and the leading group's members "
-                           "delegate their work", SYSTEM_RULE))
     if delegate.id == principal.id:
         found.append(Unmet("delegate_to_self", "不能委托本人代理", "You cannot delegate to yourself",
                            SYSTEM_RULE, field="to"))

@@ -73,6 +73,11 @@ def give(db: Database, actor: Actor, origin: Origin, data: Mapping[str, Any], no
     """The caller hands their work to ``data["to"]`` over ``[from, until)`` (``from`` defaults to now)."""
     if actor.id is None or actor.principal_id is not None:
         raise Forbidden("only a user acting in their own name delegates (只能以本人身份委托)", audit=True)
+    if actor.role not in rules.COUNTY_OFFICIALS:
+        role = Unmet("delegation_role", "只有商务、财政部门人员和领导小组成员可以委托他人代理",
+                     "Only the commerce and finance bureaus' officials and the leading group's members delegate "
+                     "their work", SYSTEM_RULE)
+        raise Forbidden(role.en, audit=True, unmet=[role])
     starts: datetime = data.get("from") or now
     ends: datetime = data["until"]
     with db.writing() as tx:
@@ -105,13 +110,16 @@ def give(db: Database, actor: Actor, origin: Origin, data: Mapping[str, Any], no
 
 
 def revoke(db: Database, actor: Actor, origin: Origin, delegation_id: int, now: datetime,
-           lang: str = "zh") -> dict[str, Any]:
-    """End a delegation now: the principal, the deputy (who can no longer cover) or the administrator."""
+           lang: str = "zh", *, as_admin: bool = False) -> dict[str, Any]:
+    """End a delegation now: the principal or the deputy (who can no longer cover) theirs, or (``as_admin``) the
+    administrator any in their jurisdiction."""
+    if as_admin and (actor.role != Role.ADMIN or actor.principal_id is not None):
+        raise Forbidden("only the administrator revokes another's delegation (仅系统管理员)", audit=True)
     with db.writing() as tx:
         s = tx.session
         row = s.scalars(select(Delegation).where(Delegation.id == delegation_id)
                         .with_for_update(of=Delegation)).unique().first()
-        if row is None or not _may_see(actor, row):
+        if row is None or not (_administers(actor, row) if as_admin else _is_party(actor, row)):
             raise NotFound(f"no delegation {delegation_id}")
         before = status(row, now)
         if before in ("ended", "revoked"):
@@ -127,10 +135,12 @@ def revoke(db: Database, actor: Actor, origin: Origin, delegation_id: int, now: 
         return answer
 
 
-def _may_see(actor: Actor, row: Delegation) -> bool:
-    if actor.role == Role.ADMIN and actor.principal_id is None:
-        return row.principal.region.path.startswith(actor.region_path)
+def _is_party(actor: Actor, row: Delegation) -> bool:
     return actor.id in (row.principal_id, row.delegate_id)
+
+
+def _administers(actor: Actor, row: Delegation) -> bool:
+    return actor.role == Role.ADMIN and row.principal.region.path.startswith(actor.region_path)
 
 
 def mine(db: Database, actor: Actor, now: datetime, lang: str = "zh") -> dict[str, list[dict[str, Any]]]:
@@ -149,7 +159,7 @@ def every(db: Database, actor: Actor, now: datetime, lang: str = "zh") -> list[d
         raise Forbidden("only the administrator lists every delegation (仅系统管理员)", audit=True)
     with db.reading() as tx:
         rows = tx.session.scalars(select(Delegation).order_by(Delegation.id.desc())).unique().all()
-        return [view(d, now, lang) for d in rows if _may_see(actor, d)]
+        return [view(d, now, lang) for d in rows if _administers(actor, d)]
 
 
 def principals(session: Session, actor: Actor, now: datetime) -> list[User]:

@@ -135,7 +135,7 @@ def test_the_rules_of_a_delegation(flow: Flow) -> None:
     assert other.status_code == 422 and "to" in other.get_json()["errors"]
     assert delegate(flow, FINANCE, CONTRACTOR_A).status_code == 422
     assert delegate(flow, FINANCE, "nobody").status_code == 422
-    assert delegate(flow, CONTRACTOR_A, FINANCE).status_code == 409  # a contractor has no queue to hand over
+    assert delegate(flow, CONTRACTOR_A, FINANCE).status_code == 403  # a contractor has no queue to hand over
     empty = flow.post("/me/delegations", {"to": FINANCE_2, "from": day(flow, 3), "until": day(flow, 2)}, FINANCE)
     assert empty.status_code == 422 and "until" in empty.get_json()["errors"]
     assert flow.post("/me/delegations", {"to": FINANCE_2, "until": "2026-13-01"}, FINANCE).status_code == 422
@@ -182,6 +182,10 @@ def test_the_admin_sees_every_delegation_and_others_do_not(flow: Flow) -> None:
     items = flow.ok(flow.get("/delegations", ADMIN_NAME))["items"]
     assert [(d["principal"]["username"], d["to"]["username"]) for d in items] == [(FINANCE, FINANCE_2)]
     assert flow.get("/delegations", FINANCE).status_code == 403
+    given = items[0]["id"]
+    assert flow.post(f"/delegations/{given}/revoke", {}, FINANCE).status_code == 403
+    assert flow.post(f"/me/delegations/{given}/revoke", {}, ADMIN_NAME).status_code == 404  # not the admin's own
+    assert flow.ok(flow.post(f"/delegations/{given}/revoke", {}, ADMIN_NAME))["status"] == "revoked"
 
 
 def test_a_deputy_casts_a_members_vote_and_it_counts_as_theirs(flow: Flow) -> None:

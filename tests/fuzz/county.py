@@ -109,13 +109,15 @@ def build(flow: Flow) -> County:
         "applicant": {"name": NAME_A, "credit_code": CODE_A, "region": COUNTY, "declarations": DECLARED},
         "amount_requested": "1.00", "description": "电商扶贫项目"}), 201)
     volume_report = per_unit_report(flow, applying)
+    delegation = flow.ok(flow.post("/me/delegations", {"to": CLERK, "from": "2029-01-01", "until": "2029-02-01"}),
+                         201)  # county A's commerce user's, not in force: it changes nobody's rights
     county = County(flow, project, a, acceptance, payment, document, notification_id=mine[0]["id"])
     county.ids = {"project_id": project["id"], "contract_id": a["id"], "acceptance_id": acceptance["id"],
                   "payment_id": payment["id"], "document_id": document["id"], "notice_id": acceptance["notice"]["id"],
                   "notification_id": mine[0]["id"], "seq": entry["seq"], "size": signed["size"],
                   "amendment_id": amendment["id"], "recovery_id": recovery["id"],
                   "user_id": clerk, "call_id": call["id"], "application_id": application["id"],
-                  "report_id": volume_report["id"]}
+                  "report_id": volume_report["id"], "delegation_id": delegation["id"]}
     return county
 
 

@@ -79,6 +79,12 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/me/notifications"): OWN,
     ("POST", "/api/v1/me/notifications/read"): OWN,
     ("POST", "/api/v1/me/notifications/<int:notification_id>/read"): MINE,
+    ("GET", "/api/v1/me/delegations"): OWN,
+    ("POST", "/api/v1/me/delegations"): gate(frozenset({"commerce", "finance", "leader"})),
+    ("POST", "/api/v1/me/delegations/<int:delegation_id>/revoke"): MINE,
+    ("DELETE", "/api/v1/me/delegations/<int:delegation_id>"): MINE,
+    ("GET", "/api/v1/delegations"): gate(ADMIN),
+    ("POST", "/api/v1/delegations/<int:delegation_id>/revoke"): obj(ADMIN),
     ("GET", "/api/v1/projects"): gate(READERS),
     ("POST", "/api/v1/projects"): gate({"commerce"}),  # a plan outside the jurisdiction is a 422 on its region
     ("POST", "/api/v1/projects/import"): gate({"commerce"}),  # a workbook, likewise
@@ -305,6 +311,8 @@ def _api_body(rule: str, county: County) -> dict[str, Any]:
         return {"json": {"amount": "1.00"} if "/applications/" in rule else {"kind": "advance", "amount": "1.00"}}
     if rule.endswith("/payee"):
         return {"json": PAYEE}
+    if rule == "/api/v1/me/delegations":  # passes the schema; the roles that may are refused the unknown deputy
+        return {"json": {"to": "sweep-nobody", "until": "2029-02-01"}}
     if rule.endswith("/objections"):
         return {"json": {"contact": "13800000000", "content": "请核查。"}}
     if rule == "/api/v1/documents":
