@@ -652,6 +652,11 @@ class PaymentOut(Schema):
     due_days = fields.Integer(allow_none=True)
     due_on = When(allow_none=True)
     overdue_days = fields.Integer()
+    volume_report_id = fields.Integer(allow_none=True, metadata={
+        "description": "a per-unit subsidy: the verified monthly volume report it pays"})
+    on_behalf_of = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "under a delegation (代理): the principal's user id each step was done for, by step "
+                       "(request, verify, approve, disburse, reject); the *_by fields name who did it"})
 
 
 PaymentPage = page_of(PaymentOut)

@@ -82,6 +82,12 @@ def steps_of(payment: Payment) -> dict[str, frozenset[int]]:
     return out
 
 
+def principals_of(payment: Payment) -> dict[str, int]:
+    """The principal each step was done for, where a deputy did it (代理, issue 21 item 2)."""
+    return {str(step): principal for step, column in STEP_OF.items()
+            if (principal := getattr(payment, column[:-3] + "_for")) is not None}
+
+
 def _sign(step: Step[Payment, PaymentFacts]) -> None:
     column = STEP_OF[step.spec.trigger]
     setattr(step.entity, column, step.actor.id)
@@ -403,7 +409,7 @@ def payment_view(payment: Payment, allowed: list[str], contract: Contract, due: 
         payee=PayeeView(contract.contractor.name, contract.payee_bank, contract.payee_account),
         due_days=None if due is None else due.days, due_on=None if due is None else due.due_on,
         overdue_days=0 if due is None else due.overdue_days, bank_reference=payment.bank_reference,
-        document_ids=document_ids)
+        document_ids=document_ids, volume_report_id=payment.volume_report_id, on_behalf_of=principals_of(payment))
 
 
 def _read_view(session: Session, actor: Actor, target: Target[Payment], now: datetime,

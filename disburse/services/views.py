@@ -7,7 +7,7 @@ A view holds values, not text: amounts as ``Decimal`` yuan, times as aware ``dat
 names for each object.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -55,6 +55,10 @@ class PaymentView:
     #: the bank's transaction reference of the disbursement; the documents the request carries (issue 18)
     bank_reference: str | None = None
     document_ids: tuple[int, ...] = ()
+    #: a per-unit subsidy's payment: the verified volume report it pays (issue 20 item 4)
+    volume_report_id: int | None = None
+    #: the principal each step was done for under a delegation (代理, issue 21 item 2), by step
+    on_behalf_of: dict[str, int] = field(default_factory=dict)
 
     @property
     def paid_on(self) -> date | None:

@@ -60,7 +60,9 @@ def test_a_finance_official_on_leave_delegates_and_the_colleague_approves_the_qu
     queue = flow.ok(flow.get("/payments/queue", FINANCE_2))["items"]
     assert {p["id"] for p in queue} >= {first["id"], second["id"]}
     for payment in (first, second):
-        assert flow.ok(step(flow, payment, "approve", FINANCE_2))["state"] == "approved"
+        approved = flow.ok(step(flow, payment, "approve", FINANCE_2))
+        assert approved["state"] == "approved" and approved["approved_by"] == flow.user_ids[FINANCE_2]
+        assert approved["on_behalf_of"] == {"approve": flow.user_ids[FINANCE]}
     entries = [e for e in flow.audit_actions(first["project_id"]) if e["action"] == "payment.approve"]
     assert len(entries) == 2
     for entry in entries:

@@ -219,7 +219,7 @@ def pay(flow: Flow, payment: dict[str, Any], voucher: str) -> dict[str, Any]:
     for event, who, data in (("verify", COMMERCE, {}), ("approve", FINANCE, {}),
                              ("disburse", FINANCE_2, {"voucher_no": voucher, "disbursed_on": today(flow)})):
         payment = flow.ok(flow.post(f"/payments/{payment['id']}/events", {"event": event, **data}, who))
-    assert payment["state"] == "disbursed"
+    assert payment["state"] == "disbursed" and payment["on_behalf_of"] == {}
     return payment
 
 
@@ -254,6 +254,7 @@ def test_three_verified_months_are_paid_and_the_third_stops_at_the_lines_budget(
     above = request(county, application, "360000.01", july)
     assert above.status_code == 409 and unmet_codes(above) == ["above_unit_subsidy_due"]
     first = county.ok(request(county, application, "360000.00", july), 201)
+    assert first["volume_report_id"] == july["id"]
     assert first["kind"] == "subsidy"
     twice = request(county, application, "1.00", july)
     assert twice.status_code == 409 and unmet_codes(twice) == ["volume_report_paid"]
