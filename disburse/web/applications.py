@@ -295,7 +295,8 @@ def _application_page(application_id: int, values: dict[str, Any], errors: dict[
         steps=_steps(page["steps"]), values=values, errors=errors, today=today,
         agreement_documents=documents.list_documents(db(), who, contract_id=agreement, per_page=50)["items"]
         if agreement else [],
-        may_apply=bool(agreement) and acceptances.may_apply(who),
+        # one final acceptance an agreement: a failed one is rectified and tried again, never applied for anew
+        may_apply=bool(agreement) and not shown.get("acceptances") and acceptances.may_apply(who),
         may_request=bool(agreement) and payments.may_request(who),
         may_upload=bool(agreement) and who.role in documents.UPLOADERS, document_kinds=DOCUMENT_KINDS,
         reports=volume_reports.list_reports(db(), who, application_id, now())

@@ -213,6 +213,7 @@ def test_an_application_goes_from_the_enterprise_to_the_paid_subsidy_by_clicking
     enterprise.goto(application_path)
     acceptance_row = enterprise.locator(f"[data-testid=agreement-acceptances] [data-acceptance='{acceptance}']")
     assert "领导小组已审定" in acceptance_row.inner_text()
+    assert enterprise.locator("[data-testid=apply-acceptance]").count() == 0  # applied for once, accepted
     enterprise.locator("[data-testid=request-subsidy] input[name=amount]").fill("45万")
     enterprise.locator("[data-testid=submit-subsidy]").click()
     settle(enterprise)
