@@ -145,7 +145,7 @@ def close_notice(step: Step[Application, ApplicationFacts]) -> None:
 
 
 def decide_objection(step: Step[Application, ApplicationFacts]) -> None:
-    outcome = notices.decide_objection(step)
+    outcome = notices.decided(step)
     if outcome == ApplicationState.NOTICE_CLEAR:
         step.entity.notice_closed_at = step.now
     elif outcome == notices.UPHELD:

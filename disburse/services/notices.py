@@ -16,7 +16,7 @@ from disburse.domain.notice import notice_end
 from disburse.domain.rules import RuleSet
 from disburse.services.engine import Step
 
-#: what :func:`decide_objection` calls an upheld objection's outcome (each workflow names its own state)
+#: what :func:`decided` calls an upheld objection's outcome (each workflow names its own state)
 UPHELD = "upheld"
 
 
@@ -37,9 +37,14 @@ def close(step: Step[Any, Any]) -> None:
     step.record["notice_id"] = notice.id
 
 
-def decide_objection(step: Step[Any, Any]) -> str:
-    """Dismiss or uphold one objection, with the reasons; the notice closes when it comes clear. Returns where
-    the event leads (the effects run before the engine knows: :func:`notice_guards.objection_outcome`)."""
+def decide_objection(step: Step[Any, Any]) -> None:
+    """The effect: dismiss or uphold one objection, with the reasons; the notice closes when it comes clear."""
+    decided(step)
+
+
+def decided(step: Step[Any, Any]) -> str:
+    """:func:`decide_objection`, returning where the event leads, for a workflow whose own effect does more on
+    an outcome (the effects run before the engine knows it: :func:`notice_guards.objection_outcome`)."""
     notice = step.entity.notices[-1]
     objection = next(o for o in notice.objections if o.id == step.data["objection_id"])
     objection.decision, objection.decided_by = step.data["decision"], step.actor.id
