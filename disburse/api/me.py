@@ -18,7 +18,8 @@ blp = Blueprint("api_me", __name__, description="The current user")
 def me() -> dict[str, Any]:
     actor = current_actor()
     return {"id": actor.id, "username": actor.username, "role": actor.role,
-            "region": actor.region_code, "contractor": actor.contractor_code}
+            "region": actor.region_code, "contractor": actor.contractor_code,
+            "on_behalf_of": actor.principal_username}
 
 
 @blp.get("/notifications")

@@ -355,6 +355,8 @@ class MeOut(Schema):
     role = fields.String()
     region = fields.String()
     contractor = fields.String(allow_none=True)
+    on_behalf_of = fields.String(allow_none=True, metadata={
+        "description": "with On-Behalf-Of under a delegation in force: the principal whose role and region these are"})
 
 
 class Problem(Schema):

@@ -235,6 +235,8 @@ def test_a_deputy_of_another_bureau_reads_and_works_the_principals_queue(flow: F
     first, _ = verified(flow)
     flow.ok(delegate(flow, FINANCE, "xp-commerce-2"), 201)
     as_finance = {**flow.h("xp-commerce-2"), "On-Behalf-Of": FINANCE}
+    me = flow.client.get("/api/v1/me", headers=as_finance).get_json()
+    assert (me["username"], me["role"], me["on_behalf_of"]) == ("xp-commerce-2", "finance", FINANCE)
     own = flow.ok(flow.get("/payments/queue", "xp-commerce-2"))["items"]
     assert first["id"] not in {p["id"] for p in own}  # commerce's queue: nothing verified waits for commerce
     queue = flow.client.get("/api/v1/payments/queue", headers=as_finance).get_json()["items"]
