@@ -107,10 +107,29 @@ def _steps(entries: list[dict[str, Any]], workflow: Any) -> list[dict[str, str]]
     return steps
 
 
+def application_notice_facts(db: Database, notice: Notice, page_url: str, now: datetime) -> dict[str, Any]:
+    """What the public notice of an application's proposed subsidy says (拟补助资金公示; seed 003 §5(2)3②): what
+    its public page shows (:func:`disclosure.public_notice`), as a bureau posts it. 404 when not disclosed."""
+    shown = disclosure.public_notice(db, notice.id, now)
+    proposed = Decimal(shown["application"]["proposed_subsidy"])
+    county = shown["project"]["county"]
+    return {
+        "notice_id": notice.id, "project": shown["project"]["name"], "county": county, "call": shown["call"]["title"],
+        "lines": [f"{line['category']}：{line['item']}" for line in shown["call"]["lines"]],
+        "applicant": shown["application"]["applicant"], "credit_code": shown["application"]["credit_code"],
+        "proposed": {"yuan": yuan_zh(proposed), "wan": format_wan(proposed), "daxie": format_daxie(proposed)},
+        "panel": [" ".join(p for p in (m.get("bureau"), m.get("name")) if p) for m in shown["application"]["panel"]],
+        "published_on": day_zh(local_date(notice.published_at)),
+        "ends_on": day_zh(local_date(notice.ends_at - _SECOND)), "days": notice.days,
+        "day_kind": "工作日" if notice.working_days else "日", "page_url": page_url,
+        "supervision": shown["supervision"].get("zh", ""), "clause": shown["clause"]["zh"],
+        "issuer": f"{county}商务局",
+    }
+
+
 def notice_facts(db: Database, notice_id: int, page_url: str) -> dict[str, Any]:
     """What the public notice of an acceptance result says; ``page_url`` is the notice's public page, where
-    objections are filed (SPEC §9). 404 when there is no such notice, it is an application's (issue 20: its
-    notice is the call's public page) or its project is not disclosed."""
+    objections are filed (SPEC §9). 404 when there is no such notice or its project is not disclosed."""
     with db.reading() as tx:
         session = tx.session
         notice = session.get(Notice, notice_id)
@@ -151,7 +170,13 @@ def notice_facts(db: Database, notice_id: int, page_url: str) -> dict[str, Any]:
 
 
 def notice_pdf(db: Database, notice_id: int, page_url: str, now: datetime) -> bytes:
-    """The public notice (公示) of an acceptance result as PDF; public like the notice's page."""
+    """The public notice (公示) of an acceptance result, or of an application's proposed subsidy, as PDF; public
+    like the notice's page."""
+    with db.reading() as tx:
+        notice = tx.session.get(Notice, notice_id)
+        if notice is not None and notice.application_id is not None:
+            return pdf.render_pdf("application_notice.html", {
+                **application_notice_facts(db, notice, page_url, now), "printed_at": moment_zh(now)})
     return pdf.render_pdf("notice.html", {**notice_facts(db, notice_id, page_url), "printed_at": moment_zh(now)})
 
 

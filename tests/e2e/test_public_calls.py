@@ -23,6 +23,7 @@ from tests.e2e.test_applications import (
     open_call,
 )
 from tests.flow import CODE_C, COMMERCE, FINANCE, LEADER, NAME_C, SUPERVISOR, Flow
+from tests.integration.test_pdf import assert_pdf, pdf_text
 
 DESCRIPTION = "建设村级电商服务站 10 个"  # what apply() sends: never public
 
@@ -129,7 +130,10 @@ def test_an_application_notice_takes_objections_on_its_public_page(flow: Flow) -
 
     page = flow.client.get(f"/public/notices/{notice_id}").get_data(as_text=True)
     assert "拟补助公示" in page and NAME_C in page and "50万元" in page and 'data-testid="objection-form"' in page
-    assert "notice.pdf" not in page
+    assert f"/api/v1/public/notices/{notice_id}/notice.pdf" in page
+    printed = pdf_text(assert_pdf(flow.client.get(f"/api/v1/public/notices/{notice_id}/notice.pdf")))
+    assert "拟补助资金公示" in printed and NAME_C in printed and "人民币伍拾万元整" in printed, printed
+    assert f"/public/notices/{notice_id}" in printed and "验收结果" not in printed
     shown = public(flow, f"/notices/{notice_id}")
     assert shown["kind"] == "application" and shown["open"] is True
     assert (shown["application"]["applicant"], shown["application"]["proposed_subsidy"]) == (NAME_C, "500000.00")
