@@ -56,6 +56,8 @@ AUDIT_ACTIONS: Mapping[str, Label] = {
     "user.reset_password": ("重置密码", "Reset a password"),
     "user.disable": ("停用用户", "Disabled a user"),
     "user.enable": ("启用用户", "Enabled a user"),
+    "delegation.give": ("委托代理", "Delegated work to a deputy"),
+    "delegation.revoke": ("撤销代理委托", "Revoked a delegation"),
     "project.create": ("创建项目（方案草案）", "Created a project (draft plan)"),
     "contract.sign": ("签订合同", "Signed a contract"),
     "contract.record_payee": ("登记收款账户", "Recorded the payee's account"),

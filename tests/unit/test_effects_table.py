@@ -118,6 +118,11 @@ def acceptance_facts(**changes: Any) -> AcceptanceFacts:
                                    project_id=7), **changes)
 
 
+def signed(**steps: int) -> dict[str, frozenset[int]]:
+    """Who did each step of a payment, none under a delegation."""
+    return {step: frozenset({user}) for step, user in steps.items()}
+
+
 def payment_facts(**changes: Any) -> PaymentFacts:
     return replace(PaymentFacts(
         kind="stage", amount=Decimal("400000.00"), contract_id=3, contract_amount=Decimal("1000000.00"),
@@ -211,26 +216,26 @@ PAYMENT_CASES = [
          lambda: step("payment", "request", stage_payment(requested_by=None), payment_facts()),
          changed={"entity.requested_by": 9},
          record={"contract_id": 3, "kind": "stage", "amount": "400000.00", "acceptance_id": 21},
-         facts={"steps": {"request": 9}}),
+         facts={"steps": signed(request=9)}),
     *(case("payment", "record_payment", f"{trigger} records the payment's amount, kind and contract",
            payment_moved_by(trigger),
            record={"amount": "400000.00", "kind": "stage", "contract_id": 3})
       for trigger in ("verify", "approve", "disburse", "reject", "cancel")),
     case("payment", "sign_step", "verify is signed by the verifier, beside the request",
-         lambda: step("payment", "verify", stage_payment(), payment_facts(steps={"request": 3})),
-         changed={"entity.verified_by": 9}, facts={"steps": {"request": 3, "verify": 9}}),
+         lambda: step("payment", "verify", stage_payment(), payment_facts(steps=signed(request=3))),
+         changed={"entity.verified_by": 9}, facts={"steps": signed(request=3, verify=9)}),
     case("payment", "sign_step", "approve is signed by the approver, beside the earlier steps",
          lambda: step("payment", "approve", stage_payment(verified_by=4),
-                      payment_facts(steps={"request": 3, "verify": 4})),
-         changed={"entity.approved_by": 9}, facts={"steps": {"request": 3, "verify": 4, "approve": 9}}),
+                      payment_facts(steps=signed(request=3, verify=4))),
+         changed={"entity.approved_by": 9}, facts={"steps": signed(request=3, verify=4, approve=9)}),
     case("payment", "sign_step", "disburse is signed by who disbursed",
          lambda: step("payment", "disburse", stage_payment(verified_by=4, approved_by=5),
-                      payment_facts(steps={"request": 3, "verify": 4, "approve": 5})),
+                      payment_facts(steps=signed(request=3, verify=4, approve=5))),
          changed={"entity.disbursed_by": 9},
-         facts={"steps": {"request": 3, "verify": 4, "approve": 5, "disburse": 9}}),
+         facts={"steps": signed(request=3, verify=4, approve=5, disburse=9)}),
     case("payment", "sign_step", "reject is signed by who rejected",
-         lambda: step("payment", "reject", stage_payment(), payment_facts(steps={"request": 3}), before="verified"),
-         changed={"entity.rejected_by": 9}, facts={"steps": {"request": 3, "reject": 9}}),
+         lambda: step("payment", "reject", stage_payment(), payment_facts(steps=signed(request=3)), before="verified"),
+         changed={"entity.rejected_by": 9}, facts={"steps": signed(request=3, reject=9)}),
     case("payment", "attach_documents", "the request links each document it names once and records their hashes",
          lambda: step("payment", "request", stage_payment(), payment_facts(project_documents=SHA),
                       data={"document_ids": [2, 1, 2]}),
