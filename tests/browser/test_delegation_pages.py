@@ -4,7 +4,7 @@ under the banner that says for whom, and stops acting. In Chinese and English.""
 
 from tests.browser.conftest import HAN, Live, chrome_text
 from tests.browser.test_money_finance import FINANCE_2, verified_advance
-from tests.flow import CONTRACTOR_A, FINANCE, Flow
+from tests.flow import CONTRACTOR_A, FINANCE, LEADER, Flow
 
 
 def test_a_finance_official_delegates_and_the_colleague_approves_in_their_name(live: Live, flow: Flow) -> None:
@@ -88,3 +88,20 @@ def test_the_principal_revokes_on_the_page_after_confirming(live: Live, flow: Fl
     row = page.locator("[data-testid=given] tr[data-delegation]")
     assert "已撤销" in row.inner_text() and row.locator("button").count() == 0
     live.shot(page, "delegation-revoked")
+
+
+def test_the_administrator_lists_every_delegation_and_revokes_one(live: Live, flow: Flow) -> None:
+    flow.user(FINANCE_2, "finance")
+    flow.user("fj-admin", "admin", region="350000")
+    flow.ok(flow.post("/me/delegations", {"to": FINANCE_2, "until": "2024-10-08", "note": "出差"}, FINANCE), 201)
+    flow.ok(flow.post("/me/delegations", {"to": FINANCE, "from": "2024-10-10", "until": "2024-10-12"},
+                      LEADER), 201)
+    page = live.login("fj-admin")
+    page.locator("[data-testid=delegations-link]").click()
+    rows = page.locator("[data-testid=delegations] tr[data-delegation]")
+    assert rows.count() == 2 and "未开始" in rows.first.inner_text() and "代理中" in rows.last.inner_text()
+    rows.last.locator("button[data-testid^=revoke-]").click()
+    page.wait_for_load_state("networkidle")
+    assert "已撤销 xp-finance 委托 xp-finance-2 的代理" in page.locator(".flash").inner_text()
+    assert "已撤销" in page.locator("[data-testid=delegations] tr[data-delegation]").last.inner_text()
+    live.shot(page, "delegation-admin")
