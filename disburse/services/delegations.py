@@ -68,9 +68,8 @@ def _refuse(found: Sequence[Unmet]) -> None:
     raise Conflict(f"the delegation cannot be given: {found[0].en}", list(found))
 
 
-def give(db: Database, actor: Actor, origin: Origin, data: Mapping[str, Any], now: datetime,
-         lang: str = "zh") -> dict[str, Any]:
-    """The caller hands their work to ``data["to"]`` over ``[from, until)`` (``from`` defaults to now)."""
+def delegator(actor: Actor) -> Actor:
+    """``actor``, if they may hand their work over: a county official in their own name (403 otherwise)."""
     if actor.id is None or actor.principal_id is not None:
         raise Forbidden("only a user acting in their own name delegates (只能以本人身份委托)", audit=True)
     if actor.role not in rules.COUNTY_OFFICIALS:
@@ -78,6 +77,13 @@ def give(db: Database, actor: Actor, origin: Origin, data: Mapping[str, Any], no
                      "Only the commerce and finance bureaus' officials and the leading group's members delegate "
                      "their work", SYSTEM_RULE)
         raise Forbidden(role.en, audit=True, unmet=[role])
+    return actor
+
+
+def give(db: Database, actor: Actor, origin: Origin, data: Mapping[str, Any], now: datetime,
+         lang: str = "zh") -> dict[str, Any]:
+    """The caller hands their work to ``data["to"]`` over ``[from, until)`` (``from`` defaults to now)."""
+    delegator(actor)
     starts: datetime = data.get("from") or now
     ends: datetime = data["until"]
     with db.writing() as tx:
@@ -160,6 +166,27 @@ def every(db: Database, actor: Actor, now: datetime, lang: str = "zh") -> list[d
     with db.reading() as tx:
         rows = tx.session.scalars(select(Delegation).order_by(Delegation.id.desc())).unique().all()
         return [view(d, now, lang) for d in rows if _administers(actor, d)]
+
+
+def deputy_choices(db: Database, actor: Actor, lang: str = "zh") -> list[dict[str, Any]]:
+    """Whom ``actor`` may name as deputy (the give form's choice): the other active commerce and finance
+    officials and leading-group members of the actor's own county, by role and name. The rules are still
+    checked when the delegation is given."""
+    if actor.id is None or actor.role not in rules.COUNTY_OFFICIALS or actor.principal_id is not None:
+        return []
+    with db.reading() as tx:
+        rows = tx.session.scalars(select(User).where(
+            User.region_code == actor.region_code, User.active.is_(True), User.id != actor.id,
+            User.role.in_(sorted(rules.COUNTY_OFFICIALS))).order_by(User.role, User.username)).unique().all()
+        return [{"id": u.id, "username": u.username, "role": u.role,
+                 "role_label": labels.of(labels.ROLES, u.role, lang)} for u in rows]
+
+
+def covering(db: Database, actor: Actor, now: datetime, lang: str = "zh") -> list[dict[str, Any]]:
+    """The principals ``actor`` deputises for at ``now`` (the pages offer "以 … 的名义办理" for each)."""
+    with db.reading() as tx:
+        return [{"id": u.id, "username": u.username, "role": u.role,
+                 "role_label": labels.of(labels.ROLES, u.role, lang)} for u in principals(tx.session, actor, now)]
 
 
 def principals(session: Session, actor: Actor, now: datetime) -> list[User]:

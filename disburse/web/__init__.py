@@ -1,7 +1,8 @@
 """The browser UI (issue 7): server-rendered pages on the same services as the API, Chinese first.
 
 Each part is a blueprint of its own with its templates and its English catalog:
-``core`` (home per role, inbox), ``auth`` (login/logout), and the parts listed in
+``core`` (home per role, inbox), ``auth`` (login/logout), ``delegations`` (代理: one's own, acting for a
+principal, the administrator's list), and the parts listed in
 :data:`PARTS`, registered when present.
 """
 
@@ -16,7 +17,7 @@ from flask_wtf import CSRFProtect
 
 from disburse.services import notifications, users
 from disburse.services.context import Actor
-from disburse.web import auth, core, errors, i18n, labels
+from disburse.web import auth, common, core, delegations, errors, i18n, labels
 
 #: The UI's parts beyond core and auth: module name -> its blueprint attribute ``bp``.
 PARTS = ("projects", "plans", "money", "applications", "inspect", "public", "admin")
@@ -45,6 +46,8 @@ NAV = (
     ("admin_ui.users_page", _l("用户管理"), {"admin"}),
     ("projects_ui.index", _l("项目列表"), {"commerce", "finance", "leader", "supervisor", "inspector", "contractor"}),
     ("projects_ui.late_reports", _l("进度月报"), {"commerce", "supervisor", "inspector", "finance", "leader"}),
+    ("delegations_ui.mine", _l("我的代理"), {"commerce", "finance", "leader"}),
+    ("delegations_ui.every", _l("代理委托"), {"admin"}),
 )
 
 
@@ -79,6 +82,8 @@ def init_app(app: Flask) -> None:
     csrf = CSRFProtect(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(core.bp)
+    app.register_blueprint(delegations.bp)
+    delegations.init_app(app)
     for name in PARTS:
         try:
             module = importlib.import_module(f"disburse.web.{name}")
@@ -92,7 +97,7 @@ def init_app(app: Flask) -> None:
         return endpoint in app.view_functions
 
     def nav_links() -> list[tuple[str, str]]:
-        role = current_user.actor.role
+        role = common.actor().role  # acting for a principal: the principal's menu
         return [(e, str(label)) for e, label, roles in NAV if role in roles and has_endpoint(e)]
 
     def unread_count() -> int:
@@ -101,7 +106,7 @@ def init_app(app: Flask) -> None:
         return int(box["unread"])
 
     app.jinja_env.globals.update(
-        has_endpoint=has_endpoint, nav_links=nav_links, unread_count=unread_count,
+        has_endpoint=has_endpoint, nav_links=nav_links, unread_count=unread_count, actor=common.actor,
         role_label=lambda role: str(ROLE_LABELS[role]) if role in ROLE_LABELS else labels.role_label(role),
         field_label=lambda name: str(FIELD_LABELS.get(name, name)),
     )

@@ -2,13 +2,14 @@
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from disburse.inputs import checks_own_text
 from disburse.services import users
 from disburse.services.errors import Invalid, RateLimited, Unauthorized
+from disburse.web.common import ACTING
 from disburse.web.forms import LoginForm
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -38,6 +39,7 @@ def login() -> Any:
             minutes = -(-int(exc.extra["retry_after"]) // 60)
             flash(_("登录失败次数过多，请 %(minutes)s 分钟后再试", minutes=minutes), "error")
             return render_template("login.html", form=form), 429, {"Retry-After": str(exc.extra["retry_after"])}
+        session.pop(ACTING, None)  # nobody inherits the previous user's acting for a principal
         login_user(SessionUser(actor, users.session_version(db, actor.id or 0)))
         return redirect(url_for("core.home"))
     return render_template("login.html", form=form)
@@ -48,5 +50,6 @@ def login() -> Any:
 def logout() -> Any:
     users.end_sessions(current_app.extensions["disburse.db"], current_user.actor, g.origin,
                        current_app.extensions["disburse.clock"].now())
+    session.pop(ACTING, None)
     logout_user()
     return redirect(url_for("auth.login"))

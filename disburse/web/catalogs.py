@@ -24,7 +24,8 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_ge
 
 #: Each part's files, as globs under ``disburse/web``.
 PARTS: dict[str, tuple[str, ...]] = {
-    "core": ("__init__.py", "auth.py", "core.py", "forms.py", "common.py", "i18n.py", "errors.py", "labels.py",
+    "core": ("__init__.py", "auth.py", "core.py", "delegations.py", "forms.py", "common.py", "i18n.py", "errors.py",
+             "labels.py",
              "templates/base.html", "templates/error.html", "templates/_macros.html", "templates/login.html",
              "templates/core/*.html"),
     "projects": ("projects.py", "plans.py", "plan_form.py", "diagram.py", "templates/projects/*.html"),

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from flask import abort, current_app, flash, g, request
+from flask import abort, current_app, flash, g, request, session
 from flask_login import current_user
 
 from disburse.adapters.db import Database
-from disburse.services import audit
+from disburse.services import audit, delegations
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, Unauthorized
 from disburse.web.i18n import lang
@@ -43,10 +43,30 @@ def now() -> datetime:
     return current_app.extensions["disburse.clock"].now()  # type: ignore[no-any-return]
 
 
+#: The session key naming the principal the logged-in user acts for (以 … 的名义办理, issue 21 item 2).
+ACTING = "acting_for"
+
+
 def actor() -> Actor:
-    """The logged-in user (views are ``@login_required``)."""
-    who: Actor = current_user.actor
-    return who
+    """Who acts on this page (views are ``@login_required``): the logged-in user, or — while they act for a
+    principal under a delegation in force (``POST /me/acting``) — the principal's role and jurisdiction with
+    both names, so every page, desk, queue and action is the principal's and the audit entry names both.
+    A delegation that has ended or been revoked meanwhile ends the acting. ``current_user.actor`` stays the
+    person logged in (their own delegations, logout, the header)."""
+    if "web_actor" not in g:
+        who: Actor = current_user.actor
+        principal = session.get(ACTING)
+        if isinstance(principal, str):
+            acting = delegations.acting_for(db(), who, principal, now())
+            if acting is None:
+                session.pop(ACTING, None)
+            else:
+                who = acting
+        elif principal is not None:
+            session.pop(ACTING, None)
+        g.web_actor = who
+    found: Actor = g.web_actor
+    return found
 
 
 def origin() -> Origin:

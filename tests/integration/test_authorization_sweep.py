@@ -188,6 +188,11 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/notifications"): OWN,
     ("POST", "/notifications/read"): OWN,
     ("POST", "/notifications/<int:notification_id>/read"): MINE,
+    ("GET", "/me/delegations"): OWN,
+    ("POST", "/me/delegations"): gate(frozenset({"commerce", "finance", "leader"})),  # an empty form: 422
+    ("POST", "/me/delegations/<int:delegation_id>/revoke"): MINE,
+    ("POST", "/me/acting"): OWN,  # nobody named: "no delegation in force", back to the page
+    ("POST", "/me/acting/stop"): OWN,
     ("GET", "/desk"): gate(READERS - {"contractor"}),
     ("GET", "/desk/finance"): gate({"commerce", "finance"}),
     ("GET", "/desk/leader"): gate(READERS),
@@ -245,6 +250,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/admin/users"): gate(ADMIN),
     ("POST", "/admin/users"): gate(ADMIN),
     ("POST", "/admin/users/<int:user_id>/events"): obj(ADMIN, event=True),
+    ("GET", "/admin/delegations"): gate(ADMIN),
+    ("POST", "/admin/delegations/<int:delegation_id>/revoke"): obj(ADMIN),
 }
 
 #: Path values for the rules' arguments: county A's objects, or a file every install has.
