@@ -17,6 +17,9 @@ class Actor:
     principal_id: int | None = None
     principal_username: str | None = None
     own_role: str | None = None
+    #: may the engine choose, for an event, a principal this actor deputises for (the API's default)? The pages
+    #: say it with their switch (以 … 的名义办理) instead, so there it is off (:func:`disburse.web.common.actor`)
+    implicit_principal: bool = True
 
     @property
     def ids(self) -> frozenset[int]:

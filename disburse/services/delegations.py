@@ -233,7 +233,7 @@ def acting(session: Session, actor: Actor, roles: Sequence[str], data: Mapping[s
     principal; with several they must say which (409 ``delegation_ambiguous``).
     """
     named = data.get("on_behalf_of")
-    if named == actor.username:
+    if named == actor.username or (not named and not actor.implicit_principal):
         return actor, None
     covering = principals(session, actor, now)
     if named:

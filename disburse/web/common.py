@@ -8,6 +8,7 @@ the API would (403/404 pages).
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -64,6 +65,8 @@ def actor() -> Actor:
                 who = acting
         elif principal is not None:
             session.pop(ACTING, None)
+        if who.principal_id is None:  # in one's own name unless switched: the engine picks no principal
+            who = replace(who, implicit_principal=False)
         g.web_actor = who
     found: Actor = g.web_actor
     return found

@@ -72,7 +72,7 @@ def test_approve_and_get_project_issue_the_same_statements_at_ten_times_the_data
         backends: Any, backend: str, tmp_path: Path) -> None:
     small = _approve_and_read(backends.fresh(backend), SMALL, tmp_path)
     large = _approve_and_read(backends.fresh(backend), LARGE, tmp_path)
-    # approve: the lock, the contract's other payments, its acceptances, the project's figures, the update,
-    # the documents of the answer, then the audit head and the entry; GET project: the token, the project
-    # and its four lists, then what it holds (docs/performance.md)
-    assert small == large == {"get_project": 15, "approve": 8}
+    # approve: the delegations in force to the actor (issue 21), the lock, the contract's other payments, its
+    # acceptances, the project's figures, the update, the documents of the answer, then the audit head and the
+    # entry; GET project: the token, the project and its four lists, then what it holds (docs/performance.md)
+    assert small == large == {"get_project": 15, "approve": 9}
