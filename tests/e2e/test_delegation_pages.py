@@ -154,6 +154,11 @@ def test_the_deputy_acts_for_the_principal_and_the_approval_names_both(app: Any,
     assert "已退出代理，现在以本人名义办理" in stopped.get_data(as_text=True)
     assert "acting-banner" not in page(deputy, "/desk/finance")
     assert f'data-testid="queue-item-{second["id"]}"' in page(deputy, "/desk/finance")
+    # Back in their own name, the deputy's approval on the page is theirs alone: the page chose no principal.
+    own = deputy.post(f"/payments/{second['id']}/events", data={"csrf_token": token, "event": "approve"})
+    assert own.status_code == 302, own.get_data(as_text=True)[:3000]
+    entry = [e for e in flow.audit_actions(second["project_id"]) if e["action"] == "payment.approve"][-1]
+    assert entry["actor"]["username"] == FINANCE_2 and entry["on_behalf_of"] is None
 
 
 def test_acting_ends_when_the_delegation_does_and_nobody_acts_without_one(app: Any, flow: Flow) -> None:
