@@ -60,10 +60,11 @@ def current_actor() -> Actor:
         raise Unauthorized("log in first: POST /api/v1/auth/tokens (请先登录)")
     named = request.headers.get("On-Behalf-Of", "").strip()
     if named and named != actor.username:  # a deputy reads and acts as the principal (代理, issue 21 item 2)
+        g.actor = actor  # a refusal's audit entry names who asked
         acting = delegations.acting_for(current_app.extensions["disburse.db"], actor, named,
                                         current_app.extensions["disburse.clock"].now())
         if acting is None:
-            raise Forbidden(f"no delegation from {named!r} in force (没有 {named} 的有效代理委托)")
+            raise Forbidden(f"no delegation from {named!r} in force (没有 {named} 的有效代理委托)", audit=True)
         actor = acting
     g.actor = actor
     return actor

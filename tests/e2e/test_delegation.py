@@ -11,6 +11,9 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
+from disburse.adapters.orm import AuditEntry
 from disburse.services import scheduling
 from tests.e2e.test_escalation import SLA, advance, desk_page, notes
 from tests.e2e.test_leading_group import MEMBERS, notice_clear
@@ -250,6 +253,9 @@ def test_a_deputy_of_another_bureau_reads_and_works_the_principals_queue(flow: F
     assert entry["on_behalf_of"]["username"] == FINANCE and entry["data"]["actor_own_role"] == "commerce"
     stranger = flow.client.get("/api/v1/payments/queue", headers={**flow.h("xp-commerce-2"), "On-Behalf-Of": LEADER})
     assert stranger.status_code == 403
+    with flow.db.reading() as tx:
+        denied = tx.session.scalars(select(AuditEntry.actor_username).where(AuditEntry.action == "access.denied"))
+        assert "xp-commerce-2" in set(denied)
     # The approval sheet and the payment's page name both.
     sheet = pdf_text(assert_pdf(flow.get(f"/payments/{first['id']}/approval-sheet.pdf", FINANCE)))
     assert "批准财政部门xp-commerce-2（商务部门）代xp-finance（财政部门）" in sheet, sheet
