@@ -134,6 +134,7 @@ def test_an_application_notice_takes_objections_on_its_public_page(flow: Flow) -
     printed = pdf_text(assert_pdf(flow.client.get(f"/api/v1/public/notices/{notice_id}/notice.pdf")))
     assert "拟补助资金公示" in printed and NAME_C in printed and "人民币伍拾万元整" in printed, printed
     assert f"/public/notices/{notice_id}" in printed and "验收结果" not in printed
+    assert "一、公示期" in printed and "二、异议方式" in printed and "签订补助协议" in printed
     shown = public(flow, f"/notices/{notice_id}")
     assert shown["kind"] == "application" and shown["open"] is True
     assert (shown["application"]["applicant"], shown["application"]["proposed_subsidy"]) == (NAME_C, "500000.00")

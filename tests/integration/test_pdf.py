@@ -77,6 +77,7 @@ def test_the_public_notice_pdf_says_what_is_on_notice_until_when_and_where_to_ob
     assert f"http://localhost/public/notices/{notice_id}" in text  # the objection address, absolute
     assert "宁德市纪委监委举报电话0593-12388" in text
     assert "霞浦县商务局" in text
+    assert "二、公示期" in text and "三、异议方式" in text and "领导小组审定后按规定拨付补助资金。" in text
     accepted = sum(float(v["accepted_amount"]) for v in acceptance["verdicts"])
     assert f"{accepted:,.2f}" in text and "贰佰陆拾万元整" in text  # 40 % of 150万 + 500万 = 260万
     # the proposed payment (拟补助资金) as on the notice's page: the stage's 40 % of 650万, also 260万
