@@ -28,6 +28,7 @@ def mine() -> dict[str, Any]:
 @blp.post("/me/delegations")
 @blp.arguments(DelegationIn)
 @blp.response(201, DelegationOut)
+@blp.doc(responses={"403": "FORBIDDEN", "409": "CONFLICT"})  # a role that may not delegate; a chain, an overlap
 def give(body: dict[str, Any]) -> dict[str, Any]:
     """Hand your work to ``to`` over ``[from, until)``: a commerce or finance official or a leading-group member
     names another of the same county, who acts within your role and jurisdiction meanwhile. Both are named in
@@ -37,6 +38,7 @@ def give(body: dict[str, Any]) -> dict[str, Any]:
 
 @blp.post("/me/delegations/<int:delegation_id>/revoke")
 @blp.response(200, DelegationOut)
+@blp.doc(responses={"409": "CONFLICT"})  # already ended
 def revoke(delegation_id: int) -> dict[str, Any]:
     """End a delegation now (its principal, or its deputy, who can no longer cover)."""
     return delegations.revoke(db(), current_actor(), g.origin, delegation_id, now(), g.origin.lang)
@@ -44,6 +46,7 @@ def revoke(delegation_id: int) -> dict[str, Any]:
 
 @blp.delete("/me/delegations/<int:delegation_id>")
 @blp.response(200, DelegationOut)
+@blp.doc(responses={"409": "CONFLICT"})  # already ended
 def delete(delegation_id: int) -> dict[str, Any]:
     """The same as ``POST …/revoke``: the delegation ends now and stays on record."""
     return delegations.revoke(db(), current_actor(), g.origin, delegation_id, now(), g.origin.lang)
