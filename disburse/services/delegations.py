@@ -24,7 +24,7 @@ from disburse.domain.citations import SYSTEM_RULE
 from disburse.domain.roles import Role
 from disburse.domain.unmet import Unmet
 from disburse.services.context import Actor, Origin
-from disburse.services.errors import Conflict, Forbidden, Invalid, NotFound
+from disburse.services.errors import Conflict, Forbidden, Invalid, NotFound, refuse
 
 
 def _person(user: User) -> rules.Person:
@@ -56,16 +56,6 @@ def view(d: Delegation, now: datetime, lang: str = "zh") -> dict[str, Any]:
     return {"id": d.id, "principal": who(d.principal), "to": who(d.delegate), "from": d.starts_at,
             "until": d.ends_at, "note": d.note, "status": code, "status_label": en if lang == "en" else zh,
             "created_at": d.created_at, "revoked_at": d.revoked_at}
-
-
-def _refuse(found: Sequence[Unmet]) -> None:
-    fields: dict[str, list[str]] = {}
-    for item in found:
-        if item.field is not None:
-            fields.setdefault(item.field, []).append(item.en)
-    if fields:
-        raise Invalid("the delegation cannot be given", fields, unmet=[u for u in found if u.field is not None])
-    raise Conflict(f"the delegation cannot be given: {found[0].en}", list(found))
 
 
 def delegator(actor: Actor) -> Actor:
@@ -100,7 +90,7 @@ def give(db: Database, actor: Actor, origin: Origin, data: Mapping[str, Any], no
                         or_(Delegation.principal_id.in_(ids), Delegation.delegate_id.in_(ids))))]
         found = rules.unmet(_person(principal), _person(delegate), starts, ends, now, in_force)
         if found:
-            _refuse(found)
+            refuse(found, "the delegation cannot be given", f"the delegation cannot be given: {found[0].en}")
         row = Delegation(principal_id=principal.id, delegate_id=delegate.id, starts_at=starts, ends_at=ends,
                          note=data.get("note"), created_at=now)
         s.add(row)

@@ -33,7 +33,7 @@ from disburse.adapters.orm import Project
 from disburse.domain import labels
 from disburse.domain.unmet import Unmet
 from disburse.domain.workflow import NEW, TransitionSpec, Workflow, WorkflowError
-from disburse.services import audit, delegations, idempotency
+from disburse.services import audit, delegations, errors, idempotency
 from disburse.services.context import Actor, Origin
 from disburse.services.errors import Conflict, Forbidden, Invalid, ServiceError
 from disburse.services.idempotency import Idem
@@ -276,14 +276,9 @@ def check(workflow: Workflow[F, Any], spec: TransitionSpec, actor: Actor, state:
     if missing:
         raise Invalid(f"{spec.trigger} needs more data", missing)
     unmet = workflow.guard_unmet(spec, facts)
-    fields: dict[str, list[str]] = {}
-    for item in unmet:
-        if item.field is not None:
-            fields.setdefault(item.field, []).append(item.en)
-    if fields:  # the unmet items too, so a page can say them in its language with their clauses
-        raise Invalid(f"invalid {spec.trigger}", fields, unmet=[u for u in unmet if u.field is not None])
     if unmet:
-        raise Conflict(f"{spec.trigger} is not possible yet: {len(unmet)} condition(s) unmet", unmet)
+        errors.refuse(unmet, f"invalid {spec.trigger}",
+                      f"{spec.trigger} is not possible yet: {len(unmet)} condition(s) unmet")
 
 
 def evaluate(workflow: Workflow[F, Any], spec: TransitionSpec, actor: Actor, state: str, facts: F) -> list[Unmet]:

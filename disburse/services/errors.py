@@ -1,6 +1,6 @@
 """One error type per failure kind; the API maps each to its status (SPEC §11.1)."""
 
-from typing import Any
+from typing import Any, NoReturn
 
 from disburse.domain.unmet import Unmet
 
@@ -61,3 +61,16 @@ class RateLimited(ServiceError):
 
     status = 429
     title = "Too Many Requests"
+
+
+def refuse(unmet: list[Unmet], invalid: str, conflict: str) -> NoReturn:
+    """Refuse with what is unmet: invalid data (422, each message under its field) when any item names a field,
+    else a conflict (409). The unmet items go with both, so a page can say them in its language with their
+    clauses."""
+    fields: dict[str, list[str]] = {}
+    for item in unmet:
+        if item.field is not None:
+            fields.setdefault(item.field, []).append(item.en)
+    if fields:
+        raise Invalid(invalid, fields, unmet=[u for u in unmet if u.field is not None])
+    raise Conflict(conflict, unmet)
