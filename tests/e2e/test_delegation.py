@@ -8,7 +8,7 @@ vote is cast by a deputy and counts as the member's.
 """
 
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -176,8 +176,6 @@ def test_revoked_or_ended_a_delegation_gives_nothing(flow: Flow) -> None:
     assert "on_behalf_of" not in entry["data"] and approved["approved_by"] == flow.user_ids[FINANCE_2]
     statuses = [d["status"] for d in flow.ok(flow.get("/me/delegations", FINANCE))["given"]]
     assert statuses == ["ended", "revoked"]
-    kinds = [e["action"] for e in flow.audit_actions(second["project_id"])]
-    assert "payment.approve" in kinds
 
 
 def test_the_admin_sees_every_delegation_and_others_do_not(flow: Flow) -> None:
@@ -210,7 +208,6 @@ def test_a_deputy_casts_a_members_vote_and_it_counts_as_theirs(flow: Flow) -> No
     entry = [e for e in flow.audit_actions(acceptance["project_id"]) if e["action"] == "acceptance.vote"][0]
     assert entry["actor"]["username"] == FINANCE and entry["data"]["on_behalf_of"]["username"] == MEMBERS[1]
     assert entry["data"]["actor_own_role"] == "finance"
-    assert datetime.fromisoformat(entry["at"])
 
 
 def test_a_deputy_who_recorded_the_verdict_may_not_vote_for_a_member(flow: Flow) -> None:
